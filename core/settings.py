@@ -1,0 +1,113 @@
+"""Settings read from the environment (prefix ``VIGIE_``), validated at start."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from core.errors import ConfigError
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+SHARED_DIR = PROJECT_ROOT.parent / "shared"
+
+
+def _default_shared(sub: str) -> Path | None:
+    path = SHARED_DIR / sub
+    return path if path.exists() else None
+
+
+class Settings(BaseSettings):
+    """Every knob of Vigie. Each field maps to ``VIGIE_<FIELD>`` in the environment."""
+
+    model_config = SettingsConfigDict(env_prefix="VIGIE_", extra="ignore")
+
+    data_dir: Path = Field(
+        default=Path("./var"), description="Where Vigie keeps its database, index, caches."
+    )
+    database_url: str | None = Field(
+        default=None, description="SQLAlchemy URL; default: SQLite file vigie.db in the data directory."
+    )
+    search_backend: Literal["embedded", "elasticsearch"] = Field(
+        default="embedded", description="Search engine: the embedded one (tantivy + numpy) or Elasticsearch."
+    )
+    elasticsearch_url: str | None = Field(
+        default=None, description="Elasticsearch URL, e.g. http://127.0.0.1:9200"
+    )
+    elasticsearch_index: str = Field(default="vigie-documents", description="Elasticsearch index alias name.")
+    reference_dir: Path | None = Field(
+        default_factory=lambda: _default_shared("data/reference"),
+        description="Folder of official reference data (QPV list, communes...).",
+    )
+    seed_annotations: Path | None = Field(
+        default_factory=lambda: _default_shared("data/annotations-seed/seed.jsonl"),
+        description="Seed annotation file read at training time (never copied).",
+    )
+    annotations_dir: Path = Field(
+        default=PROJECT_ROOT / "data" / "annotations", description="Folder of the team's JSONL annotations."
+    )
+    model_dir: Path = Field(default=PROJECT_ROOT / "models", description="Folder of trained model versions.")
+    secret_key: str = Field(default="dev-insecure-change-me", description="Key signing session cookies.")
+    user_agent: str = Field(
+        default="VigieBot/0.1 (+https://vigie.anct.example/bot; veille-qpv@anct.example)",
+        description="User agent sent by the crawler, with contact.",
+    )
+    log_level: str = Field(default="INFO", description="Logging level of entry points.")
+
+    @field_validator("log_level")
+    @classmethod
+    def _check_level(cls, value: str) -> str:
+        upper = value.upper()
+        if upper not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
+            raise ValueError(f"unknown log level {value!r}; use DEBUG, INFO, WARNING or ERROR")
+        return upper
+
+    @model_validator(mode="after")
+    def _check_backend(self) -> Settings:
+        if self.search_backend == "elasticsearch" and not self.elasticsearch_url:
+            raise ValueError(
+                "VIGIE_SEARCH_BACKEND=elasticsearch needs VIGIE_ELASTICSEARCH_URL (e.g. http://127.0.0.1:9200)"
+            )
+        return self
+
+    @property
+    def resolved_database_url(self) -> str:
+        """The database URL, defaulting to a SQLite file in the data directory."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'vigie.db').resolve()}"
+
+    def require_reference_dir(self) -> Path:
+        """Return the reference data folder or fail with a fix."""
+        if self.reference_dir is None or not self.reference_dir.is_dir():
+            raise ConfigError(
+                f"reference data folder not found: {self.reference_dir}",
+                hint="set VIGIE_REFERENCE_DIR to the folder holding qpv_2024.csv and communes.csv",
+            )
+        return self.reference_dir
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Build settings from the environment, translating validation errors into ``ConfigError``."""
+    try:
+        settings = Settings(**overrides)  # type: ignore[arg-type]  # pydantic accepts field overrides
+    except ValidationError as exc:
+        problems = []
+        for err in exc.errors():
+            field = ".".join(str(p) for p in err["loc"]) or "settings"
+            name = f"VIGIE_{field.upper()}" if field != "settings" else "settings"
+            problems.append(f"{name}: {err['msg']}")
+        raise ConfigError(
+            "invalid settings: " + "; ".join(problems), hint="fix the environment variables named above"
+        ) from exc
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    return settings
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """Process-wide settings (entry points only; libraries take ``Settings`` as a parameter)."""
+    return load_settings()

@@ -1,0 +1,20 @@
+"""All tables, imported here so that `Base.metadata` is complete for Alembic."""
+
+from core.storage.tables.analysis import AnalysisRow, ModelVersionRow
+from core.storage.tables.crawl import CrawlRunRow, PageRow, SourceRow
+from core.storage.tables.ops import WatchStateRow
+from core.storage.tables.review import AnnotationRow, ReviewRow
+from core.storage.tables.users import AuditRow, UserRow
+
+__all__ = [
+    "AnalysisRow",
+    "AnnotationRow",
+    "AuditRow",
+    "CrawlRunRow",
+    "ModelVersionRow",
+    "PageRow",
+    "ReviewRow",
+    "SourceRow",
+    "UserRow",
+    "WatchStateRow",
+]

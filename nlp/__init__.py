@@ -1,0 +1,1 @@
+"""Text analysis: spaCy pipeline, geography linker, extraction, embeddings."""

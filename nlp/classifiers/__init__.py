@@ -1,0 +1,1 @@
+"""scikit-learn compatible estimators for document kind, initiative detection and innovation types."""

@@ -1,0 +1,1 @@
+"""Search engines behind one interface, and the FastAPI app (API and French web UI)."""

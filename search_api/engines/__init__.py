@@ -1,0 +1,1 @@
+"""One search-engine interface with an embedded backend and an Elasticsearch backend."""
