@@ -4,16 +4,18 @@ from core.storage.tables.analysis import AnalysisRow, ModelVersionRow
 from core.storage.tables.crawl import CrawlRunRow, PageRow, SourceRow
 from core.storage.tables.ops import WatchStateRow
 from core.storage.tables.review import AnnotationRow, ReviewRow
-from core.storage.tables.users import AuditRow, UserRow
+from core.storage.tables.users import ApiTokenRow, AuditRow, SavedSearchRow, UserRow
 
 __all__ = [
     "AnalysisRow",
     "AnnotationRow",
+    "ApiTokenRow",
     "AuditRow",
     "CrawlRunRow",
     "ModelVersionRow",
     "PageRow",
     "ReviewRow",
+    "SavedSearchRow",
     "SourceRow",
     "UserRow",
     "WatchStateRow",
