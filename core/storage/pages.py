@@ -148,7 +148,9 @@ class PageRepository:
             query = select(PageRow.id, PageRow.simhash).where(
                 PageRow.simhash.is_not(None), PageRow.duplicate_of.is_(None)
             )
-            yield from session.execute(query)
+            for page_id, simhash in session.execute(query):
+                if simhash:
+                    yield page_id, simhash
 
     def count(self, source: str | None = None) -> int:
         """Number of stored pages (of one source, or all)."""
