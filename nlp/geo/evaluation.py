@@ -1,0 +1,125 @@
+"""Measure the linker against annotated texts: commune precision/recall/F1 and in-QPV accuracy."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from core.errors import InputError
+from nlp.geo.linker import GeoLinker
+from nlp.geo.normalise import name_key
+
+logger = logging.getLogger(__name__)
+
+COMMUNE_THRESHOLD = 0.5  # communes at least this sure count as "where the initiative is"
+
+
+@dataclass
+class GeoScores:
+    """Counts and derived figures of one evaluation run."""
+
+    documents: int = 0
+    initiatives: int = 0
+    commune_tp: int = 0
+    commune_fp: int = 0
+    commune_fn: int = 0
+    qpv_total: int = 0
+    qpv_correct: int = 0
+    qpv_undecided: int = 0
+    skipped: int = 0
+    errors: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def precision(self) -> float:
+        return self.commune_tp / max(1, self.commune_tp + self.commune_fp)
+
+    @property
+    def recall(self) -> float:
+        return self.commune_tp / max(1, self.commune_tp + self.commune_fn)
+
+    @property
+    def f1(self) -> float:
+        p, r = self.precision, self.recall
+        return 2 * p * r / (p + r) if p + r else 0.0
+
+    @property
+    def in_qpv_accuracy(self) -> float:
+        return self.qpv_correct / max(1, self.qpv_total)
+
+    def as_dict(self) -> dict[str, Any]:
+        """Figures for printing or JSON output."""
+        return {
+            "documents": self.documents,
+            "initiatives": self.initiatives,
+            "commune_precision": round(self.precision, 4),
+            "commune_recall": round(self.recall, 4),
+            "commune_f1": round(self.f1, 4),
+            "in_qpv_accuracy": round(self.in_qpv_accuracy, 4),
+            "in_qpv_evaluated": self.qpv_total,
+            "in_qpv_undecided": self.qpv_undecided,
+            "skipped_records": self.skipped,
+        }
+
+
+def iter_records(paths: Iterable[Path]) -> Iterator[dict[str, Any]]:
+    """Annotation records from JSONL files; a bad line is logged and skipped, a missing file is an error."""
+    for path in paths:
+        if not path.is_file():
+            raise InputError(f"annotation file not found: {path}", hint="pass an existing .jsonl file")
+        with path.open(encoding="utf-8") as handle:
+            for number, line in enumerate(handle, start=1):
+                if not line.strip():
+                    continue
+                try:
+                    record = json.loads(line)
+                except json.JSONDecodeError as exc:
+                    logger.warning("bad annotation line file=%s line=%d error=%s", path, number, exc)
+                    continue
+                if isinstance(record, dict) and isinstance(record.get("text"), str):
+                    yield record
+                else:
+                    logger.warning("annotation line without text file=%s line=%d", path, number)
+
+
+def _commune_keys(names: Iterable[str]) -> set[str]:
+    return {name_key(n) for n in names if n}
+
+
+def evaluate_geo(
+    linker: GeoLinker, records: Iterable[dict[str, Any]], keep_errors: bool = False
+) -> GeoScores:
+    """Score ``linker`` on annotation records (same format as the seed set)."""
+    scores = GeoScores()
+    for record in records:
+        scores.documents += 1
+        if not record.get("is_initiative"):
+            continue
+        scores.initiatives += 1
+        result = linker.link(record["text"])
+        predicted = _commune_keys(c.name for c in result.communes if c.confidence >= COMMUNE_THRESHOLD)
+        gold = _commune_keys(record.get("communes") or [])
+        scores.commune_tp += len(predicted & gold)
+        scores.commune_fp += len(predicted - gold)
+        scores.commune_fn += len(gold - predicted)
+        gold_qpv = record.get("in_qpv")
+        if gold_qpv is not None:
+            scores.qpv_total += 1
+            scores.qpv_correct += int(result.in_qpv is gold_qpv)
+            scores.qpv_undecided += int(result.in_qpv is None)
+        if keep_errors and (predicted != gold or (gold_qpv is not None and result.in_qpv is not gold_qpv)):
+            scores.errors.append(
+                {
+                    "id": record.get("id"),
+                    "gold_communes": sorted(gold),
+                    "predicted": [(c.name, c.confidence) for c in result.communes],
+                    "gold_in_qpv": gold_qpv,
+                    "in_qpv": result.in_qpv,
+                    "reason": result.in_qpv_reason,
+                    "qpvs": [(q.name, q.commune, q.confidence) for q in result.qpvs],
+                }
+            )
+    return scores

@@ -1,0 +1,160 @@
+"""The gazetteer: every name variant of QPVs, communes, departments and regions, keyed for lookup."""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from core.errors import ReferenceDataError
+from nlp.geo.normalise import ARTICLES, name_key, name_tokens, strip_decorations
+from nlp.geo.reference import ReferenceData
+
+logger = logging.getLogger(__name__)
+
+ALIASES_FILE = Path(__file__).with_name("aliases.yaml")
+# words that say where in a town, not which neighbourhood: a QPV named only with these is "generic"
+GENERIC_WORDS = frozenset(
+    {
+        "centre",
+        "ville",
+        "coeur",
+        "historique",
+        "ancien",
+        "ancienne",
+        "gare",
+        "bourg",
+        "nord",
+        "sud",
+        "est",
+        "ouest",
+        "elargi",
+        "haut",
+        "bas",
+        "quartier",
+        "quartiers",
+        "cite",
+        "cites",
+        "residences",
+        "de",
+        "du",
+        "la",
+        "le",
+        "les",
+        "l",
+        "et",
+        "zone",
+    }
+)
+_PART_SPLIT = re.compile(r"\s+[-–—/]\s*|\s*[-–—/]\s+|[,;()/]|\s+et\s+")
+_ORIENTATION_TAIL = frozenset({"nord", "sud", "est", "ouest", "centre", "haut", "bas"})
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """What a key can mean: ``kind`` is qpv, commune, former, department or region."""
+
+    kind: str
+    code: str
+    weight: float  # 1.0 for the full official name, lower for a part or variant
+    generic: bool = False
+
+
+def is_generic(tokens: list[str]) -> bool:
+    """True when a neighbourhood name says only "centre", "gare", "quartier nord"..."""
+    return all(t in GENERIC_WORDS for t in tokens)
+
+
+def qpv_name_variants(name: str) -> list[tuple[list[str], float]]:
+    """Keys of a QPV name: the whole name, its parts ("Ariane - Le Manoir"), without articles/tails."""
+    variants: list[tuple[list[str], float]] = [(name_tokens(name), 1.0)]
+    parts = [p for p in _PART_SPLIT.split(name) if p and p.strip()]
+    if len(parts) > 1:
+        variants += [(name_tokens(p), 0.85) for p in parts]
+    out: list[tuple[list[str], float]] = []
+    for tokens, weight in variants:
+        stripped = strip_decorations(tokens)
+        out.append((tokens, weight))
+        if stripped != tokens:
+            out.append((stripped, weight))
+        if len(stripped) > 1 and stripped[-1] in _ORIENTATION_TAIL:
+            out.append((stripped[:-1], weight * 0.9))
+    return [(t, w) for t, w in out if t and not (len(t) == 1 and (len(t[0]) < 3 or t[0] in ARTICLES))]
+
+
+class Gazetteer:
+    """A dictionary from folded name keys to the places they may denote."""
+
+    def __init__(self, ref: ReferenceData, aliases_file: Path = ALIASES_FILE) -> None:
+        self.ref = ref
+        self.index: dict[str, list[Entry]] = {}
+        self._add_communes()
+        self._add_qpvs()
+        self._add_admin()
+        self._add_aliases(aliases_file)
+        self.max_tokens = max(key.count(" ") + 1 for key in self.index)
+        logger.debug("gazetteer keys=%d max_tokens=%d", len(self.index), self.max_tokens)
+
+    def _add(self, tokens: list[str], entry: Entry) -> None:
+        key = " ".join(tokens)
+        bucket = self.index.setdefault(key, [])
+        for i, old in enumerate(bucket):
+            if old.kind == entry.kind and old.code == entry.code:
+                if entry.weight > old.weight:
+                    bucket[i] = entry
+                return
+        bucket.append(entry)
+
+    def _add_communes(self) -> None:
+        for commune in self.ref.communes.values():
+            if commune.parent:  # arrondissements are read by a pattern, not by name
+                continue
+            tokens = name_tokens(commune.name)
+            self._add(tokens, Entry("commune", commune.insee, 1.0))
+            if len(tokens) > 1 and tokens[0] in ARTICLES and len(tokens[1]) > 3:
+                self._add(tokens[1:], Entry("commune", commune.insee, 0.8))  # "au Havre", "du Mans"
+        for name, insee in self.ref.former_communes.items():
+            if name_key(name) != name_key(self.ref.communes[insee].name):
+                self._add(name_tokens(name), Entry("former", insee, 0.9))
+
+    def _add_qpvs(self) -> None:
+        commune_keys = {name_key(c.name) for c in self.ref.communes.values()}
+        for qpv in self.ref.qpvs.values():
+            for tokens, weight in qpv_name_variants(qpv.name):
+                if weight < 1.0 and " ".join(tokens) in commune_keys:
+                    continue  # a part named like a town ("Neuville") would fire on every mention of it
+                self._add(tokens, Entry("qpv", qpv.code, weight, is_generic(strip_decorations(tokens))))
+
+    def _add_admin(self) -> None:
+        for code, (name, _reg) in self.ref.departments.items():
+            self._add(name_tokens(name), Entry("department", code, 1.0))
+        for code, name in self.ref.regions.items():
+            self._add(name_tokens(name), Entry("region", code, 1.0))
+        self._add(["paca"], Entry("region", "93", 1.0))
+        self._add(["idf"], Entry("region", "11", 0.9))
+
+    def _add_aliases(self, path: Path) -> None:
+        """Team-written aliases: older or popular neighbourhood names -> QPV codes."""
+        try:
+            data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        except (OSError, yaml.YAMLError) as exc:
+            raise ReferenceDataError(
+                f"cannot read alias table {path}: {exc}", hint="fix the YAML syntax"
+            ) from exc
+        for item in data.get("qpv_aliases", []):
+            code = item.get("code")
+            if code not in self.ref.qpvs:
+                raise ReferenceDataError(
+                    f"alias table {path}: unknown QPV code {code!r} for {item.get('names')}",
+                    hint="use a code from qpv_2024.csv (QN...)",
+                )
+            for alias in item.get("names", []):
+                tokens = strip_decorations(name_tokens(alias))
+                self._add(tokens, Entry("qpv", code, float(item.get("weight", 0.85))))
+
+    def lookup(self, key: str) -> list[Entry]:
+        """Entries of an exact key (empty list when unknown)."""
+        return self.index.get(key, [])

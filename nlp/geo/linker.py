@@ -1,0 +1,300 @@
+"""The geography linker: text -> QPVs, communes, departments, regions and the in-QPV decision."""
+
+from __future__ import annotations
+
+import logging
+import math
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from nlp.geo import decision
+from nlp.geo.gazetteer import Gazetteer
+from nlp.geo.matcher import (
+    ArrondissementMention,
+    Mention,
+    find_arrondissements,
+    find_mentions,
+    find_postal_codes,
+    make_arrondissement_index,
+)
+from nlp.geo.normalise import fold_text, tokenize
+from nlp.geo.reference import Commune, ReferenceData, load_reference
+from nlp.geo.results import CommuneLink, GeoResult, QpvLink
+
+logger = logging.getLogger(__name__)
+
+QPV_DECISION_THRESHOLD = 0.6  # a QPV link at least this sure makes the text "in QPV"
+MIN_COMMUNE_CONFIDENCE = 0.25
+MIN_QPV_CONFIDENCE = 0.3
+
+
+@dataclass
+class _Context:
+    """What the whole text says, used to choose between homonyms."""
+
+    mentions: list[Mention]
+    postal: dict[str, tuple[str, ...]]
+    arrondissements: list[ArrondissementMention]
+    departments: set[str] = field(default_factory=set)
+    regions: set[str] = field(default_factory=set)
+    qpv_hosts: set[str] = field(default_factory=set)  # communes hosting a named non-generic QPV
+    entity_spans: list[tuple[int, int, str]] = field(default_factory=list)
+
+
+class GeoLinker:
+    """Links French texts to places; build it once with ``load_linker`` and call ``link`` per text."""
+
+    def __init__(self, ref: ReferenceData, gazetteer: Gazetteer, geocoder: Any = None) -> None:
+        self.ref = ref
+        self.gazetteer = gazetteer
+        self.geocoder = geocoder
+        self._arr_index = make_arrondissement_index(ref)
+        self._spatial: Any = None
+        self._lock = threading.Lock()
+
+    # ---------------------------------------------------------------- public API
+    def link(self, text: str, doc: Any = None) -> GeoResult:
+        """Places named by ``text``; ``doc`` (spaCy Doc of the same text) adds its LOC/GPE/PER entities."""
+        tokens = tokenize(text)
+        norms = [t.norm for t in tokens]
+        mentions = find_mentions(text, tokens, self.gazetteer)
+        postal = find_postal_codes(tokens, self.ref)
+        ctx = _Context(mentions, postal, find_arrondissements(text, self.ref, self._arr_index, postal))
+        if doc is not None:
+            ctx.entity_spans = [(e.start_char, e.end_char, e.label_) for e in doc.ents]
+        self._collect_context(ctx)
+        communes = self._link_communes(ctx)
+        qpvs = self._link_qpvs(ctx, {c.insee for c in communes})
+        self._boost_qpv_hosts(communes, qpvs)
+        result = GeoResult(qpvs=qpvs, communes=communes)
+        if self._is_foreign(norms, result):
+            return GeoResult(foreign=True, in_qpv=False, in_qpv_reason="foreign")
+        result.departments, result.regions = self._admin_codes(ctx, communes, qpvs)
+        result.in_qpv, result.in_qpv_reason = self._decide(fold_text(text), qpvs)
+        return result
+
+    def locate_point(self, lat: float, lon: float) -> tuple[str | None, float]:
+        """The QPV containing (lat, lon), if any, and the distance in metres to the nearest QPV."""
+        return self.spatial.locate(lat, lon)
+
+    @property
+    def spatial(self) -> Any:
+        """The QPV polygon index, loaded on first use (it is not needed for text linking)."""
+        with self._lock:
+            if self._spatial is None:
+                from nlp.geo.spatial import QpvPolygonIndex
+
+                self._spatial = QpvPolygonIndex.from_reference_dir(self.ref.directory)
+            return self._spatial
+
+    # ---------------------------------------------------------------- context
+    def _collect_context(self, ctx: _Context) -> None:
+        for mention in ctx.mentions:
+            for entry in mention.entries:
+                if entry.kind == "department" and self._department_is_meant(mention):
+                    ctx.departments.add(entry.code)
+                elif entry.kind == "region":
+                    ctx.regions.add(entry.code)
+            qpv_entries = [e for e in mention.entries if e.kind == "qpv" and not e.generic]
+            if 0 < len(qpv_entries) <= 3 and not mention.after_street_word:
+                for entry in qpv_entries:
+                    ctx.qpv_hosts.update(self.ref.qpvs[entry.code].insees)
+        for insees in ctx.postal.values():
+            ctx.departments.update(self.ref.communes[i].dep_code for i in insees)
+
+    def _department_is_meant(self, mention: Mention) -> bool:
+        # single-word department names ("Nord", "Var", "Cher") are also ordinary words
+        return mention.last > mention.first or mention.locative or not mention.sentence_start
+
+    # ---------------------------------------------------------------- communes
+    def _link_communes(self, ctx: _Context) -> list[CommuneLink]:
+        best: dict[str, CommuneLink] = {}
+        counts: dict[str, int] = {}
+        for mention in ctx.mentions:
+            candidates = [e for e in mention.entries if e.kind in ("commune", "former")]
+            if not candidates or mention.after_street_word:
+                continue
+            scored = [(self._candidate_score(ctx, e.code), e) for e in candidates]
+            score, entry = max(scored, key=lambda pair: pair[0])
+            commune = self.ref.communes[entry.code]
+            confidence = self._mention_confidence(ctx, mention, commune, entry.weight, len(candidates))
+            if confidence < MIN_COMMUNE_CONFIDENCE:
+                continue
+            counts[commune.insee] = counts.get(commune.insee, 0) + 1
+            link = best.get(commune.insee)
+            if link is None or confidence > link.confidence:
+                best[commune.insee] = self._commune_link(commune, confidence, mention)
+        for arr in ctx.arrondissements:
+            parent = self.ref.communes[arr.parent]
+            link = best.get(parent.insee) or self._commune_link(parent, 0.8, None, arr.start, arr.end)
+            link.arrondissement = link.arrondissement or arr.insee
+            link.confidence = max(link.confidence, 0.8)
+            best[parent.insee] = link
+        for insee, link in best.items():
+            link.confidence = min(0.99, link.confidence + 0.08 * min(counts.get(insee, 1) - 1, 3))
+        return sorted(best.values(), key=lambda c: -c.confidence)
+
+    def _candidate_score(self, ctx: _Context, insee: str) -> float:
+        commune = self.ref.communes[insee]
+        score = math.log10(commune.population + 10) / 2
+        if insee in ctx.qpv_hosts:
+            score += 3
+        if commune.dep_code in ctx.departments:
+            score += 2
+        if commune.reg_code in ctx.regions:
+            score += 1
+        if any(code in ctx.postal for code in commune.postal_codes):
+            score += 2
+        return score
+
+    def _mention_confidence(
+        self, ctx: _Context, mention: Mention, commune: Commune, weight: float, n_candidates: int
+    ) -> float:
+        confidence = 0.45 * weight + 0.1 * min(math.log10(commune.population + 1) - 2, 4) / 2
+        single_word = mention.first == mention.last
+        if mention.locative:
+            confidence += 0.15
+        if commune.insee in ctx.qpv_hosts:
+            confidence += 0.2
+        if commune.dep_code in ctx.departments or any(c in ctx.postal for c in commune.postal_codes):
+            confidence += 0.1
+        if single_word and mention.sentence_start and not mention.locative:
+            confidence -= 0.25
+        if single_word and commune.population < 2000:
+            confidence -= 0.2
+        if n_candidates > 1 and commune.population < 20000 and commune.dep_code not in ctx.departments:
+            confidence -= 0.1
+        confidence += self._entity_adjustment(ctx, mention)
+        return max(0.0, min(0.95, confidence))
+
+    def _entity_adjustment(self, ctx: _Context, mention: Mention) -> float:
+        for start, end, label in ctx.entity_spans:
+            if start <= mention.start < end or mention.start <= start < mention.end:
+                return 0.1 if label in ("LOC", "GPE") else -0.25
+        return -0.05 if ctx.entity_spans else 0.0
+
+    def _commune_link(
+        self, commune: Commune, confidence: float, mention: Mention | None, start: int = 0, end: int = 0
+    ) -> CommuneLink:
+        if mention is not None:
+            start, end = mention.start, mention.end
+        return CommuneLink(
+            insee=commune.insee,
+            name=commune.name,
+            dep_code=commune.dep_code,
+            reg_code=commune.reg_code,
+            confidence=round(confidence, 3),
+            evidence="",
+            start=start,
+            end=end,
+        )
+
+    # ---------------------------------------------------------------- QPVs
+    def _link_qpvs(self, ctx: _Context, linked_insees: set[str]) -> list[QpvLink]:
+        best: dict[str, QpvLink] = {}
+        for mention in ctx.mentions:
+            entries = [e for e in mention.entries if e.kind == "qpv"]
+            if not entries:
+                continue
+            quartier_word = mention.quartier_word
+            if any(e.kind == "commune" for e in mention.entries) and not quartier_word:
+                continue  # "Mamoudzou" is first the town
+            in_context = [e for e in entries if set(self.ref.qpvs[e.code].insees) & linked_insees]
+            if in_context:
+                chosen = in_context
+                base = [(0.55 if e.generic else 0.9) * e.weight for e in chosen]
+            elif len(entries) == 1 and not entries[0].generic:
+                chosen = entries
+                multi = mention.last > mention.first
+                base = [(0.55 + (0.1 if multi else 0.0)) * entries[0].weight]
+            else:
+                continue
+            for entry, confidence in zip(chosen, base, strict=True):
+                confidence += 0.1 if quartier_word else 0.0
+                if mention.after_street_word:
+                    confidence *= 0.5
+                confidence += min(0.0, self._entity_adjustment(ctx, mention))
+                confidence = round(max(0.0, min(0.98, confidence / max(1, len(chosen) ** 0.5))), 3)
+                if confidence < MIN_QPV_CONFIDENCE:
+                    continue
+                link = best.get(entry.code)
+                if link is None or confidence > link.confidence:
+                    best[entry.code] = self._qpv_link(entry.code, confidence, mention, linked_insees)
+        return sorted(best.values(), key=lambda q: -q.confidence)
+
+    def _qpv_link(self, code: str, confidence: float, mention: Mention, linked: set[str]) -> QpvLink:
+        qpv = self.ref.qpvs[code]
+        hosts = [i for i in qpv.insees if i in self.ref.communes]
+        mentioned = [i for i in hosts if i in linked]
+        by_population = sorted(hosts, key=lambda i: -self.ref.communes[i].population)
+        host = (mentioned or by_population or [qpv.insees[0]])[0]
+        name = self.ref.communes[host].name if host in self.ref.communes else ""
+        return QpvLink(code, qpv.name, name, host, confidence, "", mention.start, mention.end)
+
+    def _boost_qpv_hosts(self, communes: list[CommuneLink], qpvs: list[QpvLink]) -> None:
+        by_insee = {c.insee: c for c in communes}
+        for qpv in qpvs:
+            if qpv.confidence < QPV_DECISION_THRESHOLD:
+                continue
+            link = by_insee.get(qpv.insee)
+            if link is not None:
+                link.confidence = round(min(0.99, link.confidence + 0.1), 3)
+            elif qpv.insee in self.ref.communes:
+                commune = self.ref.communes[qpv.insee]
+                link = self._commune_link(commune, qpv.confidence * 0.8, None, qpv.start, qpv.end)
+                by_insee[qpv.insee] = link
+                communes.append(link)
+        communes.sort(key=lambda c: -c.confidence)
+
+    # ---------------------------------------------------------------- document level
+    def _is_foreign(self, norms: list[str], result: GeoResult) -> bool:
+        markers = decision.count_foreign_markers(norms)
+        if markers < 2:
+            return False
+        french = sum(1 for q in result.qpvs if q.confidence >= QPV_DECISION_THRESHOLD)
+        french += sum(1 for c in result.communes if c.confidence >= 0.6)
+        return markers > french
+
+    def _admin_codes(
+        self, ctx: _Context, communes: list[CommuneLink], qpvs: list[QpvLink]
+    ) -> tuple[list[str], list[str]]:
+        deps = [c.dep_code for c in communes] + [self.ref.qpvs[q.code].dep_code for q in qpvs]
+        deps += sorted(ctx.departments)
+        regs = [c.reg_code for c in communes] + [self.ref.qpvs[q.code].reg_code for q in qpvs]
+        regs += [self.ref.departments[d][1] for d in deps if d in self.ref.departments]
+        regs += sorted(ctx.regions)
+        return list(dict.fromkeys(deps)), list(dict.fromkeys(regs))
+
+    def _decide(self, folded: str, qpvs: list[QpvLink]) -> tuple[bool | None, str]:
+        strong = [q for q in qpvs if q.confidence >= QPV_DECISION_THRESHOLD]
+        if strong:
+            return True, f"qpv {strong[0].code}"
+        cue = decision.find_qpv_cue(folded)
+        if cue:
+            return True, f"wording '{cue}'"
+        elsewhere = decision.find_elsewhere_cue(folded)
+        if elsewhere:
+            return False, f"wording '{elsewhere}'"
+        if qpvs:
+            return True, f"weak qpv {qpvs[0].code}"
+        return None, "no neighbourhood named"
+
+
+_CACHE: dict[Path, GeoLinker] = {}
+_CACHE_LOCK = threading.Lock()
+
+
+def load_linker(reference_dir: Path, geocoder: Any = None) -> GeoLinker:
+    """The linker over ``reference_dir`` (loaded once per folder and cached); ``geocoder`` for addresses."""
+    key = Path(reference_dir).resolve()
+    with _CACHE_LOCK:
+        linker = _CACHE.get(key)
+        if linker is None:
+            ref = load_reference(key)
+            linker = GeoLinker(ref, Gazetteer(ref))
+            _CACHE[key] = linker
+    if geocoder is not None:
+        return GeoLinker(linker.ref, linker.gazetteer, geocoder)
+    return linker

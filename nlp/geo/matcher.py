@@ -1,0 +1,174 @@
+"""Find place mentions in a tokenized text: gazetteer names, postal codes, arrondissements."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from nlp.geo.gazetteer import Entry, Gazetteer
+from nlp.geo.normalise import QUARTIER_WORDS, Token
+from nlp.geo.reference import ReferenceData
+
+# a name right after these words is a street, a school or a station, not the place itself
+STREET_WORDS = frozenset(
+    {
+        "rue",
+        "avenue",
+        "av",
+        "boulevard",
+        "bd",
+        "place",
+        "allee",
+        "allees",
+        "chemin",
+        "impasse",
+        "quai",
+        "route",
+        "cours",
+        "square",
+        "college",
+        "lycee",
+        "ecole",
+        "gymnase",
+        "stade",
+        "gare",
+        "pont",
+        "porte",
+        "groupe",
+        "institut",
+        "universite",
+        "hopital",
+        "clinique",
+        "fondation",
+        "prix",
+        "lycees",
+        "colleges",
+        "ecoles",
+        "mediatheque",
+        "salle",
+        "espace",
+        "esplanade",
+        "parvis",
+    }
+)
+LOCATIVE_WORDS = frozenset({"a", "au", "aux", "en", "sur", "de", "d", "du", "commune", "ville", "habitants"})
+_ARR_CITIES = {"paris": "75056", "lyon": "69123", "marseille": "13055"}
+_ORDINAL = r"(\d{1,2})\s*(?:e|er|ème|eme|è|ᵉ|ème)"
+_ARR_RE = [
+    re.compile(_ORDINAL + r"\s+arrondissement\s+(?:de\s+)?(Paris|Lyon|Marseille)", re.IGNORECASE),
+    re.compile(r"(Paris|Lyon|Marseille)\s*\(?" + _ORDINAL + r"\b", re.IGNORECASE),
+]
+
+
+@dataclass(slots=True)
+class Mention:
+    """A span of tokens whose key is in the gazetteer."""
+
+    first: int  # token index
+    last: int  # token index, inclusive
+    start: int  # char offset
+    end: int
+    entries: list[Entry]
+    after_street_word: bool = False
+    locative: bool = False
+    sentence_start: bool = False
+    quartier_word: bool = False
+
+
+@dataclass(slots=True)
+class ArrondissementMention:
+    """ "18e arrondissement de Paris", "Marseille 13e" or a postal code 75018 / 13013 / 69008."""
+
+    insee: str
+    parent: str
+    start: int
+    end: int
+
+
+def _is_sentence_start(text: str, offset: int) -> bool:
+    before = text[max(0, offset - 3) : offset].rstrip(" \t«\"'“(")
+    return not before or before[-1] in ".!?:\n•-–"
+
+
+def find_mentions(text: str, tokens: list[Token], gazetteer: Gazetteer) -> list[Mention]:
+    """Longest gazetteer matches starting at capitalised tokens, left to right, without overlap."""
+    mentions: list[Mention] = []
+    index = gazetteer.index
+    n_tokens = len(tokens)
+    i = 0
+    while i < n_tokens:
+        tok = tokens[i]
+        if not tok.capital or tok.norm.isdigit():
+            i += 1
+            continue
+        found = None
+        for size in range(min(gazetteer.max_tokens, n_tokens - i), 0, -1):
+            key = " ".join(t.norm for t in tokens[i : i + size])
+            entries = index.get(key)
+            if entries:
+                found = (size, entries)
+                break
+        if found is None:
+            i += 1
+            continue
+        size, entries = found
+        prev = [t.norm for t in tokens[max(0, i - 3) : i]]
+        mentions.append(
+            Mention(
+                first=i,
+                last=i + size - 1,
+                start=tok.start,
+                end=tokens[i + size - 1].end,
+                entries=entries,
+                after_street_word=any(w in STREET_WORDS for w in prev),
+                locative=bool(prev) and prev[-1] in LOCATIVE_WORDS,
+                sentence_start=_is_sentence_start(text, tok.start),
+                quartier_word=any(w in QUARTIER_WORDS for w in prev),
+            )
+        )
+        i += size
+    return mentions
+
+
+def find_postal_codes(tokens: list[Token], ref: ReferenceData) -> dict[str, tuple[str, ...]]:
+    """Five-digit tokens that are French postal codes -> their INSEE codes."""
+    found: dict[str, tuple[str, ...]] = {}
+    for tok in tokens:
+        if len(tok.norm) == 5 and tok.norm.isdigit() and tok.norm in ref.postal_codes:
+            found[tok.norm] = ref.postal_codes[tok.norm]
+    return found
+
+
+def make_arrondissement_index(ref: ReferenceData) -> dict[tuple[str, int], str]:
+    """(parent INSEE, number) -> arrondissement INSEE, from names like "Marseille 13e Arrondissement"."""
+    index = {}
+    for commune in ref.communes.values():
+        words = commune.name.split()
+        if commune.parent and len(words) > 1 and words[1][:1].isdigit():
+            index[(commune.parent, int(re.sub(r"\D", "", words[1])))] = commune.insee
+    return index
+
+
+def find_arrondissements(
+    text: str,
+    ref: ReferenceData,
+    by_parent_number: dict[tuple[str, int], str],
+    postal: dict[str, tuple[str, ...]],
+) -> list[ArrondissementMention]:
+    """Arrondissements of Paris, Lyon and Marseille written out or given by postal code."""
+    found: list[ArrondissementMention] = []
+    for pattern in _ARR_RE:
+        for m in pattern.finditer(text):
+            groups = m.groups()
+            city, number = (groups[1], groups[0]) if groups[0].isdigit() else (groups[0], groups[1])
+            parent = _ARR_CITIES[city.lower()]
+            insee = by_parent_number.get((parent, int(number)))
+            if insee:
+                found.append(ArrondissementMention(insee, parent, m.start(), m.end()))
+    for code, insees in postal.items():
+        for insee in insees:
+            commune = ref.communes[insee]
+            if commune.parent:
+                pos = text.find(code)
+                found.append(ArrondissementMention(insee, commune.parent, pos, pos + 5))
+    return found

@@ -1,0 +1,82 @@
+"""Spelling normalisation of place names and a fast tokenizer keeping character offsets."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+
+# words that open or decorate a neighbourhood name without identifying it
+ARTICLES = frozenset({"le", "la", "les", "l", "du", "des", "de", "d"})
+QUARTIER_WORDS = frozenset(
+    {
+        "quartier",
+        "quartiers",
+        "cite",
+        "cites",
+        "residence",
+        "residences",
+        "secteur",
+        "zus",
+        "qpv",
+        "ilot",
+        "ilots",
+        "grand",
+        "ensemble",
+    }
+)
+_ABBREVIATIONS = {"st": "saint", "ste": "sainte", "sts": "saints", "stes": "saintes"}
+_TOKEN_RE = re.compile(r"[^\W_]+", re.UNICODE)
+_LIGATURES = str.maketrans({"œ": "oe", "Œ": "Oe", "æ": "ae", "Æ": "Ae", "ß": "ss"})
+
+
+def fold_text(text: str) -> str:
+    """Lower-case and strip accents and ligatures of a whole text (offsets may shift)."""
+    decomposed = unicodedata.normalize("NFKD", text.translate(_LIGATURES))
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).lower()
+
+
+@lru_cache(maxsize=200_000)
+def fold(word: str) -> str:
+    """Fold one word (``Cœur`` -> ``coeur``) and expand abbreviations (``St`` -> ``saint``)."""
+    plain = fold_text(word)
+    return _ABBREVIATIONS.get(plain, plain)
+
+
+def name_tokens(name: str) -> list[str]:
+    """Folded tokens of a name: ``Saint-Étienne`` -> ``['saint', 'etienne']``."""
+    return [fold(m.group()) for m in _TOKEN_RE.finditer(name)]
+
+
+def name_key(name: str) -> str:
+    """The exact lookup key of a name (folded tokens joined by one space)."""
+    return " ".join(name_tokens(name))
+
+
+def strip_decorations(tokens: list[str]) -> list[str]:
+    """Drop leading articles and words like "quartier", "cité", "résidence" from a neighbourhood name."""
+    start = 0
+    while start < len(tokens) - 1 and (tokens[start] in ARTICLES or tokens[start] in QUARTIER_WORDS):
+        start += 1
+    return tokens[start:]
+
+
+@dataclass(frozen=True, slots=True)
+class Token:
+    """One word of a text: folded form, character span, and whether it was capitalised or a number."""
+
+    norm: str
+    start: int
+    end: int
+    capital: bool
+
+
+def tokenize(text: str) -> list[Token]:
+    """Split ``text`` into folded word tokens with their character offsets."""
+    tokens = []
+    for match in _TOKEN_RE.finditer(text):
+        word = match.group()
+        first = word[0]
+        tokens.append(Token(fold(word), match.start(), match.end(), first.isupper() or first.isdigit()))
+    return tokens

@@ -1,0 +1,47 @@
+"""What the linker returns: QPV and commune links with confidence and evidence, per text."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass
+class QpvLink:
+    """A QPV the text talks about."""
+
+    code: str
+    name: str
+    commune: str
+    insee: str
+    confidence: float
+    evidence: str
+    start: int
+    end: int
+
+
+@dataclass
+class CommuneLink:
+    """A commune the text talks about (``arrondissement`` set for Paris/Lyon/Marseille when known)."""
+
+    insee: str
+    name: str
+    dep_code: str
+    reg_code: str
+    confidence: float
+    evidence: str
+    start: int
+    end: int
+    arrondissement: str | None = None
+
+
+@dataclass
+class GeoResult:
+    """Places of one text, each list ordered by decreasing confidence."""
+
+    qpvs: list[QpvLink] = field(default_factory=list)
+    communes: list[CommuneLink] = field(default_factory=list)
+    departments: list[str] = field(default_factory=list)
+    regions: list[str] = field(default_factory=list)
+    foreign: bool = False
+    in_qpv: bool | None = None
+    in_qpv_reason: str = ""
