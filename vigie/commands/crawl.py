@@ -100,8 +100,34 @@ def crawl(
         typer.echo(stats.summary())
 
 
+def evaluate_extraction(
+    pages: Path = typer.Option(..., "--pages", help="Folder laid out like shared/data/web (manifest.csv)."),
+    language: list[str] = typer.Option([], "--language", "-l", help="Only pages in this language."),
+    show_failures: bool = typer.Option(False, "--failures", help="List every missed snippet and date."),
+    json_out: bool = typer.Option(False, "--json", help="Print the scores as JSON."),
+) -> None:
+    """Score our extraction and trafilatura's alone, side by side, against the ground truth."""
+    from crawler.evaluation import evaluate, extract_with_trafilatura, load_ground_truth
+    from crawler.extraction import extract_html
+
+    truth = load_ground_truth(pages, set(language) or None)
+    results = evaluate(truth, {"vigie": extract_html, "trafilatura": extract_with_trafilatura})
+    if json_out:
+        typer.echo(json.dumps({r.name: r.as_dict() for r in results}, indent=2))
+        return
+    figures = [r.as_dict() for r in results]
+    typer.echo(f"{len(truth)} pages with ground truth in {pages}")
+    typer.echo(f"{'metric':<20}" + "".join(f"{r.name:>14}" for r in results))
+    for key in figures[0]:
+        typer.echo(f"{key:<20}" + "".join(f"{f[key]:>14}" for f in figures))
+    if show_failures:
+        for line in results[0].failures:
+            typer.echo(f"  {line}")
+
+
 def register(app: typer.Typer, groups: dict[str, typer.Typer]) -> None:
     """Add this module's commands to the CLI."""
     app.command("crawl")(crawl)
     groups["pages"].command("export")(pages_export)
     groups["sources"].command("check")(sources_check)
+    groups["evaluate"].command("extraction")(evaluate_extraction)

@@ -1,0 +1,200 @@
+"""Score extraction against the ground-truth folder format of ``shared/data/web`` (see its SOURCES.md)."""
+
+from __future__ import annotations
+
+import csv
+import json
+import logging
+import re
+import unicodedata
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from core.errors import InputError
+from crawler.extraction import Extracted
+
+log = logging.getLogger(__name__)
+Extractor = Callable[[str, str | None], Extracted]
+_TOKEN = re.compile(r"\w+", re.UNICODE)
+
+
+@dataclass
+class GroundTruthPage:
+    """One page of the evaluation folder with its expected values."""
+
+    id: str
+    url: str | None
+    language: str
+    html: str
+    truth: dict[str, Any]
+
+
+@dataclass
+class Scores:
+    """Aggregated extraction scores of one extractor."""
+
+    name: str
+    snippet_tp: int = 0
+    snippet_fp: int = 0
+    snippet_fn: int = 0
+    snippet_tn: int = 0
+    text_f1: list[float] = field(default_factory=list)
+    dates: list[bool] = field(default_factory=list)
+    titles: list[bool] = field(default_factory=list)
+    failures: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, float | int]:
+        """The headline figures."""
+        tp, fp, fn = self.snippet_tp, self.snippet_fp, self.snippet_fn
+        precision = tp / (tp + fp) if tp + fp else 0.0
+        recall = tp / (tp + fn) if tp + fn else 0.0
+        f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+        return {
+            "snippet_precision": round(precision, 4),
+            "snippet_recall": round(recall, 4),
+            "snippet_f1": round(f1, 4),
+            "fulltext_f1": round(_mean(self.text_f1), 4),
+            "date_accuracy": round(_mean([float(d) for d in self.dates]), 4),
+            "title_accuracy": round(_mean([float(t) for t in self.titles]), 4),
+            "n_fulltext": len(self.text_f1),
+            "n_dates": len(self.dates),
+            "n_titles": len(self.titles),
+        }
+
+
+def _mean(values: list[float]) -> float:
+    return sum(values) / len(values) if values else 0.0
+
+
+def normalise(text: str) -> str:
+    """NFC, whitespace collapsed: the comparison form of SOURCES.md."""
+    return " ".join(unicodedata.normalize("NFC", text).split())
+
+
+def token_f1(predicted: str, expected: str) -> float:
+    """Bag-of-tokens F1 between two texts (lower-cased word tokens)."""
+    pred = Counter(_TOKEN.findall(predicted.lower()))
+    gold = Counter(_TOKEN.findall(expected.lower()))
+    overlap = sum((pred & gold).values())
+    if not overlap:
+        return 0.0
+    precision = overlap / sum(pred.values())
+    recall = overlap / sum(gold.values())
+    return 2 * precision * recall / (precision + recall)
+
+
+_LOCAL_ZONES = {"fr": "Europe/Paris", "de": "Europe/Berlin", "es": "Europe/Madrid", "it": "Europe/Rome"}
+
+
+def expected_days(value: str, language: str) -> set[str]:
+    """Days that match an expected date: its own day, and for a UTC instant the page's local day too.
+
+    SOURCES.md: htmldate gives the page's local day, other sources an ISO instant; compare at day level
+    unless both sides have a time. Our dates are days, so an instant is also read in the site's zone.
+    """
+    days = {value[:10]}
+    if len(value) > 10 and "T" in value:
+        try:
+            instant = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            return days
+        if instant.tzinfo is not None and language in _LOCAL_ZONES:
+            days.add(instant.astimezone(ZoneInfo(_LOCAL_ZONES[language])).date().isoformat())
+    return days
+
+
+def load_ground_truth(folder: Path, languages: set[str] | None = None) -> list[GroundTruthPage]:
+    """Pages of an evaluation folder (``manifest.csv``, ``pages/``, ``ground_truth/``) with ground truth."""
+    manifest = folder / "manifest.csv"
+    if not manifest.is_file():
+        raise InputError(
+            f"no manifest.csv in {folder}",
+            hint="pass --pages pointing at a folder laid out like shared/data/web",
+        )
+    pages = []
+    with manifest.open(encoding="utf-8") as handle:
+        for row in csv.DictReader(handle):
+            if row.get("has_ground_truth") != "yes" or (languages and row["language"] not in languages):
+                continue
+            truth = json.loads((folder / row["ground_truth_file"]).read_text(encoding="utf-8"))
+            raw = (folder / row["file"]).read_bytes()
+            charset = row.get("declared_charset") or "utf-8"
+            try:
+                html = raw.decode(charset, errors="replace")
+            except LookupError:
+                html = raw.decode("utf-8", errors="replace")
+            page_id = Path(row["file"]).stem
+            pages.append(
+                GroundTruthPage(page_id, row.get("url") or None, row["language"], html, truth["ground_truth"])
+            )
+    return pages
+
+
+def _title_ok(expected: dict[str, Any], title: str | None) -> bool | None:
+    if "title" in expected:
+        got = normalise(title or "").lower()
+        want = normalise(expected["title"]).lower()
+        return bool(got) and (got == want or want in got or got in want)
+    if "title_contains" in expected:
+        return normalise(expected["title_contains"]).lower() in normalise(title or "").lower()
+    return None
+
+
+def score_page(scores: Scores, page: GroundTruthPage, result: Extracted) -> None:
+    """Add one page's outcome to ``scores``."""
+    truth = page.truth
+    text = normalise(result.text)
+    for snippet in truth.get("text_must_contain", []):
+        if normalise(snippet) in text:
+            scores.snippet_tp += 1
+        else:
+            scores.snippet_fn += 1
+            scores.failures.append(f"{page.id}: missing {snippet[:60]!r}")
+    for snippet in truth.get("text_must_not_contain", []):
+        if normalise(snippet) in text:
+            scores.snippet_fp += 1
+            scores.failures.append(f"{page.id}: boilerplate {snippet[:60]!r}")
+        else:
+            scores.snippet_tn += 1
+    if truth.get("main_text"):
+        scores.text_f1.append(token_f1(result.text, truth["main_text"]))
+    if truth.get("date_published"):
+        ok = (result.date or "")[:10] in expected_days(truth["date_published"], page.language)
+        scores.dates.append(ok)
+        if not ok:
+            scores.failures.append(f"{page.id}: date {result.date} != {truth['date_published'][:10]}")
+    title_ok = _title_ok(truth, result.title)
+    if title_ok is not None:
+        scores.titles.append(title_ok)
+
+
+def evaluate(pages: list[GroundTruthPage], extractors: dict[str, Extractor]) -> list[Scores]:
+    """Run each extractor on every page and score it; an extractor crash counts as an empty result."""
+    results = []
+    for name, extractor in extractors.items():
+        scores = Scores(name)
+        for page in pages:
+            try:
+                result = extractor(page.html, page.url)
+            except Exception as exc:  # noqa: BLE001 - one bad page must not abort the evaluation
+                log.warning("extraction failed extractor=%s page=%s error=%s", name, page.id, exc)
+                result = Extracted(text="")
+            score_page(scores, page, result)
+        results.append(scores)
+    return results
+
+
+def extract_with_trafilatura(html: str, url: str | None) -> Extracted:
+    """The baseline: trafilatura alone with its defaults (text, title, date)."""
+    import trafilatura
+
+    doc = trafilatura.bare_extraction(html, url=url, with_metadata=True)
+    if doc is None:
+        return Extracted(text="")
+    data = doc if isinstance(doc, dict) else doc.as_dict()
+    return Extracted(text=data.get("text") or "", title=data.get("title"), date=data.get("date"))

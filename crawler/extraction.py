@@ -1,0 +1,259 @@
+"""Turn a fetched document into clean text and metadata: HTML (trafilatura + structured metadata) and PDF."""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+import re
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urljoin
+
+import lxml.html
+import trafilatura
+from htmldate import find_date
+from lxml import etree
+
+from core.errors import InputError
+from crawler.language import detect_language
+
+log = logging.getLogger(__name__)
+
+_JS_MARKERS = re.compile(
+    r"ng-app|ng-view|data-reactroot|id=\"(root|app|__next)\"\s*>\s*</div>|\{\{\s*[\w.]+\s*\}\}|"
+    r"enable javascript|activer javascript|javascript (est|is) (required|nécessaire|désactivé)",
+    re.IGNORECASE,
+)
+_WS = re.compile(r"[ \t\r\f\v]+")
+_DATE_KEYS = ("datePublished", "dateCreated", "uploadDate")
+_META_DATES = (
+    "article:published_time",
+    "og:article:published_time",
+    "datePublished",
+    "date",
+    "dc.date",
+    "dc.date.issued",
+    "dcterms.created",
+    "pubdate",
+    "publishdate",
+    "sailthru.date",
+    "parsely-pub-date",
+)
+MIN_TEXT_CHARS = 200
+_CAPTIONS = (
+    "//figcaption | //*[contains(@class, 'credit') or contains(@class, 'copyright') "
+    "or contains(@class, 'caption')]"
+)
+
+
+@dataclass
+class Extracted:
+    """What extraction found in one document."""
+
+    text: str
+    title: str | None = None
+    date: str | None = None
+    author: str | None = None
+    lang: str | None = None
+    canonical_url: str | None = None
+    js_rendered: bool = False
+    sources: dict[str, str] = field(default_factory=dict)
+
+
+def _parse_tree(html: str) -> Any:
+    try:
+        return lxml.html.fromstring(html)
+    except (etree.ParserError, ValueError) as exc:
+        raise InputError(f"not parseable as HTML: {exc}", hint="is this really an HTML page?") from exc
+
+
+def _iter_jsonld(tree: Any) -> list[dict[str, Any]]:
+    """Every JSON-LD object of the page, graphs flattened."""
+    found: list[dict[str, Any]] = []
+    for node in tree.xpath('//script[@type="application/ld+json"]/text()'):
+        try:
+            data = json.loads(node)
+        except (json.JSONDecodeError, TypeError):
+            continue
+        stack = data if isinstance(data, list) else [data]
+        while stack:
+            item = stack.pop(0)
+            if isinstance(item, dict):
+                found.append(item)
+                graph = item.get("@graph")
+                if isinstance(graph, list):
+                    stack.extend(graph)
+            elif isinstance(item, list):
+                stack.extend(item)
+    return found
+
+
+def _is_article(item: dict[str, Any]) -> bool:
+    kind = item.get("@type")
+    kinds = kind if isinstance(kind, list) else [kind]
+    return any(isinstance(k, str) and ("Article" in k or k in ("BlogPosting", "Report")) for k in kinds)
+
+
+def _person_name(value: Any) -> str | None:
+    if isinstance(value, list):
+        names = [n for n in (_person_name(v) for v in value) if n]
+        return ", ".join(names) if names else None
+    if isinstance(value, dict):
+        value = value.get("name")
+    if isinstance(value, str) and value.strip() and not value.startswith("http"):
+        return value.strip()
+    return None
+
+
+def _meta(tree: Any, *names: str) -> str | None:
+    for name in names:
+        for attr in ("property", "name", "itemprop"):
+            values = tree.xpath(
+                f'//meta[translate(@{attr}, "ABCDEFGHIJKLMNOPQRSTUVWXYZ", '
+                f'"abcdefghijklmnopqrstuvwxyz")="{name.lower()}"]/@content'
+            )
+            for value in values:
+                if value and value.strip():
+                    return str(value).strip()
+    return None
+
+
+def _day(value: str | None) -> str | None:
+    """The ``YYYY-MM-DD`` of a date string, if it starts with one."""
+    if not value:
+        return None
+    match = re.match(r"\s*(\d{4})-(\d{2})-(\d{2})", value)
+    if match and 1990 <= int(match.group(1)) <= 2100:
+        return "-".join(match.groups())
+    return None
+
+
+def _structured_date(tree: Any, articles: list[dict[str, Any]]) -> tuple[str | None, str]:
+    for item in articles:
+        for key in _DATE_KEYS:
+            day = _day(item.get(key) if isinstance(item.get(key), str) else None)
+            if day:
+                return day, "json-ld"
+    day = _day(_meta(tree, *_META_DATES))
+    if day:
+        return day, "meta"
+    for value in tree.xpath(
+        "//time[@itemprop='datePublished']/@datetime | //*[@itemprop='datePublished']/@content"
+    ):
+        day = _day(value)
+        if day:
+            return day, "microdata"
+    return None, ""
+
+
+def find_publication_date(
+    html: str, tree: Any, articles: list[dict[str, Any]], url: str | None
+) -> tuple[str | None, str]:
+    """Publication day: JSON-LD / meta when declared, else htmldate's original-date search."""
+    day, origin = _structured_date(tree, articles)
+    if day:
+        return day, origin
+    try:
+        found = find_date(tree, url=url, original_date=True, extensive_search=True, outputformat="%Y-%m-%d")
+    except (ValueError, TypeError, etree.LxmlError) as exc:
+        log.debug("htmldate failed url=%s error=%s", url, exc)
+        found = None
+    return (found, "htmldate") if found else (None, "")
+
+
+def _title(articles: list[dict[str, Any]], og_title: str | None, fallback: str | None) -> str | None:
+    for item in articles:
+        headline = item.get("headline")
+        if isinstance(headline, str) and headline.strip():
+            return " ".join(headline.split())
+    if og_title:
+        return " ".join(og_title.split())
+    return fallback
+
+
+def _canonical(tree: Any, url: str | None) -> str | None:
+    values = tree.xpath('//link[translate(@rel, "CANONICAL", "canonical")="canonical"]/@href')
+    value = values[0].strip() if values else _meta(tree, "og:url")
+    if not value:
+        return None
+    absolute = urljoin(url or "", value)
+    return absolute if absolute.startswith(("http://", "https://")) else None
+
+
+def _clean_text(text: str) -> str:
+    lines = (_WS.sub(" ", line).strip() for line in text.splitlines())
+    return "\n".join(line for line in lines if line)
+
+
+def _drop_captions(tree: Any) -> None:
+    """Photo captions and credits are boilerplate the article body must not hold."""
+    for element in tree.xpath(_CAPTIONS):
+        element.drop_tree()
+
+
+def _main_text(tree: Any, url: str | None) -> tuple[str, dict[str, Any]]:
+    """Main text with trafilatura, run on our tree once captions are gone (the tree is consumed)."""
+    _drop_captions(tree)
+    raw = trafilatura.bare_extraction(
+        tree, url=url, include_comments=False, include_tables=True, with_metadata=True, deduplicate=False
+    )
+    if raw is None:
+        return "", {}
+    doc = raw if isinstance(raw, dict) else raw.as_dict()
+    return _clean_text(doc.get("text") or ""), doc
+
+
+def looks_js_rendered(html: str, text: str) -> bool:
+    """A page whose body is built by JavaScript: almost no text and a client-side app marker."""
+    return len(text) < MIN_TEXT_CHARS and bool(_JS_MARKERS.search(html))
+
+
+def extract_html(html: str, url: str | None = None) -> Extracted:
+    """Main text, title, date, author, language and canonical URL of an HTML page."""
+    tree = _parse_tree(html)
+    articles = [item for item in _iter_jsonld(tree) if _is_article(item)]
+    date, date_origin = find_publication_date(html, tree, articles, url)
+    title_fallback = " ".join(tree.xpath("string(//title)").split()) or None
+    canonical = _canonical(tree, url)
+    html_lang = (tree.get("lang") or "").split("-")[0].lower() or None
+    meta_author = _meta(tree, "author", "article:author", "dc.creator")
+    og_title = _meta(tree, "og:title", "twitter:title")
+    text, doc = _main_text(tree, url)
+    author = next((a for a in (_person_name(i.get("author")) for i in articles) if a), None)
+    author = author or doc.get("author") or meta_author
+    if author and author.startswith("http"):
+        author = None
+    result = Extracted(
+        text=text,
+        title=_title(articles, og_title, doc.get("title") or title_fallback),
+        date=date,
+        author=author,
+        lang=detect_language(text) or html_lang,
+        canonical_url=canonical,
+        js_rendered=looks_js_rendered(html, text),
+        sources={"date": date_origin},
+    )
+    if result.js_rendered:
+        result.text = ""
+    return result
+
+
+def extract_pdf(data: bytes, url: str | None = None) -> Extracted:
+    """Text and metadata of a PDF (calls for projects are often PDFs)."""
+    from pypdf import PdfReader
+    from pypdf.errors import PyPdfError
+
+    try:
+        reader = PdfReader(io.BytesIO(data))
+        pages = [page.extract_text() or "" for page in reader.pages[:200]]
+        info = reader.metadata or {}
+    except (PyPdfError, ValueError, KeyError, OSError) as exc:
+        raise InputError(f"unreadable PDF {url}: {exc}", hint="the file is damaged or not a PDF") from exc
+    text = _clean_text("\n".join(pages))
+    title = str(info.get("/Title") or "").strip() or None
+    author = str(info.get("/Author") or "").strip() or None
+    created = str(info.get("/CreationDate") or "")
+    match = re.match(r"D:(\d{4})(\d{2})(\d{2})", created)
+    date = "-".join(match.groups()) if match else None
+    return Extracted(text=text, title=title, date=date, author=author, lang=detect_language(text))
