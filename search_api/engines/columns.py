@@ -1,0 +1,211 @@
+"""Column store of the embedded engine: vectors, filter columns and ids in numpy, on disk in segments.
+
+Each write appends one ``seg-NNNNNN.npz`` (new rows plus ids deleted), so indexing cost follows
+the batch, not the index size. Loading replays segments in order; the last write of an id wins.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from search_api.engines.base import KEYWORD_FIELDS, Filters, IndexDocument, Vector
+
+log = logging.getLogger(__name__)
+
+
+class ColumnStore:
+    """In-memory columns for filtering and exact kNN, persisted as append-only segments."""
+
+    def __init__(self, path: Path, dim: int) -> None:
+        self.path = path
+        self.dim = dim
+        self.ids: list[str] = []
+        self.groups: list[str] = []
+        self.row_of: dict[str, int] = {}
+        self._chunks: list[dict[str, Any]] = []
+        self._dead: set[int] = set()
+        self._cache: dict[str, Any] | None = None
+        path.mkdir(parents=True, exist_ok=True)
+        self._load()
+
+    # --- writing ---------------------------------------------------------------------------
+    def append(self, docs: Sequence[IndexDocument]) -> list[int]:
+        """Add documents (replacing earlier rows of the same ids); return their rows."""
+        chunk = self._make_chunk(docs)
+        self._save_segment(chunk, deleted=[])
+        return self._apply_chunk(chunk)
+
+    def delete(self, ids: Sequence[str]) -> int:
+        """Forget documents by id; return how many existed."""
+        present = [i for i in ids if i in self.row_of]
+        if present:
+            self._save_segment(None, deleted=present)
+            self._apply_deletes(present)
+        return len(present)
+
+    def _make_chunk(self, docs: Sequence[IndexDocument]) -> dict[str, Any]:
+        vectors = np.zeros((len(docs), self.dim), dtype=np.float32)
+        has_vec = np.zeros(len(docs), dtype=bool)
+        for i, doc in enumerate(docs):
+            if doc.vector is not None:
+                vectors[i] = doc.vector
+                has_vec[i] = True
+        chunk: dict[str, Any] = {
+            "ids": np.array([d.id for d in docs], dtype=object),
+            "groups": np.array([d.group_key for d in docs], dtype=object),
+            "dates": np.array([d.date_number for d in docs], dtype=np.int32),
+            "scores": np.array([d.initiative_score for d in docs], dtype=np.float32),
+            "vectors": vectors,
+            "has_vec": has_vec,
+        }
+        for name in KEYWORD_FIELDS:
+            pairs = [(i, v) for i, d in enumerate(docs) for v in d.keywords.get(name, [])]
+            chunk[f"kw_{name}_rows"] = np.array([p[0] for p in pairs], dtype=np.int32)
+            chunk[f"kw_{name}_values"] = np.array([p[1] for p in pairs], dtype=object)
+        return chunk
+
+    def _apply_chunk(self, chunk: dict[str, Any]) -> list[int]:
+        base = len(self.ids)
+        new_ids = [str(x) for x in chunk["ids"]]
+        self._apply_deletes([i for i in new_ids if i in self.row_of])
+        rows = list(range(base, base + len(new_ids)))
+        for row, doc_id in zip(rows, new_ids, strict=True):
+            self.row_of[doc_id] = row
+        self.ids.extend(new_ids)
+        self.groups.extend(str(g) for g in chunk["groups"])
+        self._chunks.append(chunk)
+        self._cache = None
+        return rows
+
+    def _apply_deletes(self, ids: Sequence[str]) -> None:
+        for doc_id in ids:
+            row = self.row_of.pop(doc_id, None)
+            if row is not None:
+                self._dead.add(row)
+        self._cache = None
+
+    # --- persistence -------------------------------------------------------------------------
+    def _segment_paths(self) -> list[Path]:
+        return sorted(self.path.glob("seg-*.npz"))
+
+    def _save_segment(self, chunk: dict[str, Any] | None, deleted: list[str]) -> None:
+        number = len(self._segment_paths())
+        arrays: dict[str, Any] = {"deleted": np.array(deleted, dtype=str)}
+        if chunk is not None:
+            for key, value in chunk.items():
+                arrays[key] = value.astype(str) if value.dtype == object else value
+        tmp = self.path / f"seg-{number:06d}.tmp.npz"
+        np.savez(tmp, **arrays)
+        tmp.replace(self.path / f"seg-{number:06d}.npz")
+
+    def _load(self) -> None:
+        for seg in self._segment_paths():
+            with np.load(seg, allow_pickle=False) as data:
+                arrays = {key: data[key] for key in data.files}
+            deleted = [str(x) for x in arrays.pop("deleted")]
+            self._apply_deletes(deleted)
+            if "ids" in arrays:
+                for key, value in arrays.items():
+                    if value.dtype.kind == "U":
+                        arrays[key] = value.astype(object)
+                self._apply_chunk(arrays)
+        log.debug("column store loaded path=%s rows=%d live=%d", self.path, len(self.ids), len(self.row_of))
+
+    # --- reading ----------------------------------------------------------------------------
+    def _columns(self) -> dict[str, Any]:
+        """Concatenated columns, rebuilt lazily after writes."""
+        if self._cache is not None:
+            return self._cache
+        chunks = self._chunks
+        cols: dict[str, Any] = {"n": len(self.ids)}
+        if not chunks:
+            cols.update(
+                dates=np.zeros(0, np.int32),
+                scores=np.zeros(0, np.float32),
+                vectors=np.zeros((0, self.dim), np.float32),
+                has_vec=np.zeros(0, bool),
+            )
+        else:
+            for key in ("dates", "scores", "vectors", "has_vec"):
+                cols[key] = np.concatenate([c[key] for c in chunks])
+        alive = cols["has_vec"].copy() if chunks else np.zeros(0, bool)
+        alive[:] = True
+        if self._dead:
+            alive[np.fromiter(self._dead, dtype=np.int64)] = False
+        cols["alive"] = alive
+        offsets = np.cumsum([0] + [len(c["ids"]) for c in chunks])
+        for name in KEYWORD_FIELDS:
+            rows = [c[f"kw_{name}_rows"] + off for c, off in zip(chunks, offsets, strict=False)]
+            values = [c[f"kw_{name}_values"] for c in chunks]
+            all_rows = np.concatenate(rows) if rows else np.zeros(0, np.int64)
+            all_values = np.concatenate(values).astype(str) if values else np.zeros(0, str)
+            cols[f"kw_{name}"] = (all_rows.astype(np.int64), all_values)
+        self._cache = cols
+        return cols
+
+    def mask(self, filters: Filters) -> npt.NDArray[np.bool_]:
+        """Rows alive and passing every filter."""
+        cols = self._columns()
+        mask: npt.NDArray[np.bool_] = cols["alive"].copy()
+        for name, wanted in filters.keywords.items():
+            rows, values = cols[f"kw_{name}"]
+            field_mask = np.zeros(cols["n"], dtype=bool)
+            field_mask[rows[np.isin(values, wanted)]] = True
+            mask &= field_mask
+        dates = cols["dates"]
+        if filters.date_from is not None or filters.date_to is not None:
+            mask &= dates > 0
+        if filters.date_from is not None:
+            mask &= dates >= filters.date_from
+        if filters.date_to is not None:
+            mask &= dates <= filters.date_to
+        if filters.min_score is not None:
+            mask &= cols["scores"] >= np.float32(filters.min_score)
+        return mask
+
+    def knn(self, vector: Vector, filters: Filters, k: int) -> list[tuple[int, float]]:
+        """Exact cosine nearest neighbours among filtered rows with a vector: ``(row, cosine)``."""
+        cols = self._columns()
+        mask = self.mask(filters) & cols["has_vec"]
+        candidates = np.flatnonzero(mask)
+        if candidates.size == 0:
+            return []
+        if candidates.size == cols["n"]:
+            sims = cols["vectors"] @ vector
+        else:
+            sims = cols["vectors"][candidates] @ vector
+        k = min(k, sims.size)
+        top = np.argpartition(-sims, k - 1)[:k]
+        top = top[np.lexsort((top, -sims[top]))]
+        rows = top if candidates.size == cols["n"] else candidates[top]
+        return [(int(r), float(s)) for r, s in zip(rows, sims[top], strict=True)]
+
+    def vector(self, doc_id: str) -> Vector | None:
+        """The stored vector of a live document, or None."""
+        row = self.row_of.get(doc_id)
+        cols = self._columns()
+        if row is None or not cols["has_vec"][row]:
+            return None
+        vec: Vector = cols["vectors"][row]
+        return vec
+
+    def date(self, row: int) -> int:
+        """YYYYMMDD of a row (0 when unknown)."""
+        return int(self._columns()["dates"][row])
+
+    def count(self, filters: Filters | None = None) -> int:
+        """Live rows passing the filters."""
+        if filters is None or filters.is_empty():
+            return len(self.row_of)
+        return int(self.mask(filters).sum())
+
+    def describe(self) -> str:
+        """One-line summary for logs."""
+        return json.dumps({"rows": len(self.ids), "live": len(self.row_of), "segments": len(self._chunks)})

@@ -1,0 +1,310 @@
+"""Elasticsearch backend: explicit mapping, an alias switched atomically on rebuild, bulk with reports.
+
+French analysis happens in our code (`french.py`): the index only splits on whitespace, so it
+works on the Maven test distribution (no `analysis-common` module) and on any standard node.
+Fusion, collapsing and highlights are shared with the embedded engine (`ranking.py`).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any, TypeVar
+
+import elasticsearch
+import numpy as np
+from elasticsearch import Elasticsearch
+
+from core.errors import EngineUnavailableError, SearchEngineError
+from core.protocols import Embedder
+from search_api.engines.base import KEYWORD_FIELDS, BulkReport, Filters, IndexDocument, Vector
+from search_api.engines.french import analyze_to_string
+from search_api.engines.ranking import Candidate, RankingConfig, RankingEngine
+from search_api.engines.validation import validate_documents
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+TITLE_BOOST = 2.0
+BATCH = 1000
+CANDIDATE_FIELDS = ["group", "date_num"]
+
+
+def make_mapping(dim: int) -> dict[str, Any]:
+    """The explicit mapping: analysed text split on whitespace, keywords, numbers, one vector."""
+    properties: dict[str, Any] = {
+        "id": {"type": "keyword"},
+        "title": {"type": "text", "index": False},
+        "text": {"type": "text", "index": False},
+        "url": {"type": "keyword", "index": False, "doc_values": False},
+        "date": {"type": "keyword", "index": False, "doc_values": False},
+        "title_an": {"type": "text", "analyzer": "whitespace"},
+        "body_an": {"type": "text", "analyzer": "whitespace"},
+        "date_num": {"type": "integer"},
+        "initiative_score": {"type": "float"},
+        "is_initiative": {"type": "boolean"},
+        "group": {"type": "keyword"},
+        "summary": {"type": "object", "enabled": False},
+        "vector": {
+            "type": "dense_vector",
+            "dims": dim,
+            "index": True,
+            "similarity": "cosine",
+            "index_options": {"type": "hnsw", "m": 16, "ef_construction": 100},
+        },
+    }
+    properties.update({name: {"type": "keyword"} for name in KEYWORD_FIELDS})
+    return {"dynamic": "strict", "properties": properties}
+
+
+INDEX_SETTINGS = {"number_of_shards": 1, "number_of_replicas": 0, "mapping.exclude_source_vectors": False}
+
+
+class ElasticsearchEngine(RankingEngine):
+    """Search on an Elasticsearch 9 node through an alias; errors translated to ours."""
+
+    name = "elasticsearch"
+
+    def __init__(
+        self,
+        url: str,
+        alias: str = "vigie-documents",
+        embedder: Embedder | None = None,
+        ranking: RankingConfig | None = None,
+        dim: int = 384,
+        request_timeout: float = 30.0,
+    ) -> None:
+        super().__init__(embedder, ranking)
+        self.url = url
+        self.alias = alias
+        self.dim = embedder.dim if embedder is not None else dim
+        self.client = Elasticsearch(
+            url, request_timeout=request_timeout, max_retries=1, retry_on_timeout=False
+        )
+        self._ready = False
+
+    # --- plumbing -----------------------------------------------------------------------------
+    def _call(self, what: str, fn: Callable[[], T]) -> T:
+        """Run a client call, translating library errors into Vigie errors."""
+        try:
+            return fn()
+        except (elasticsearch.ConnectionError, elasticsearch.ConnectionTimeout) as exc:
+            raise EngineUnavailableError(
+                f"Elasticsearch at {self.url} is unreachable ({what}): {exc.__class__.__name__}",
+                hint="start the node or check VIGIE_ELASTICSEARCH_URL",
+            ) from exc
+        except elasticsearch.ApiError as exc:
+            raise SearchEngineError(
+                f"Elasticsearch refused {what}: {exc.message}",
+                hint="see the node's log; `vigie index --rebuild`",
+            ) from exc
+
+    def _ensure(self) -> None:
+        """Create the first concrete index behind the alias when missing."""
+        if self._ready:
+            return
+        if not self._call("alias check", lambda: bool(self.client.indices.exists_alias(name=self.alias))):
+            self._create_index(activate=True)
+        self._ready = True
+
+    def _create_index(self, activate: bool) -> str:
+        name = f"{self.alias}-{time.strftime('%Y%m%d%H%M%S')}-{time.monotonic_ns() % 100000:05d}"
+        mappings = make_mapping(self.dim)
+        self._call(
+            "index creation",
+            lambda: self.client.indices.create(index=name, settings=INDEX_SETTINGS, mappings=mappings),
+        )
+        if activate:
+            self._call("alias creation", lambda: self.client.indices.put_alias(index=name, name=self.alias))
+        log.info("elasticsearch created index=%s alias=%s", name, self.alias)
+        return name
+
+    def _to_es(self, doc: IndexDocument) -> dict[str, Any]:
+        body = doc.to_source()
+        body["title_an"] = analyze_to_string(doc.title)
+        body["body_an"] = analyze_to_string(doc.text)
+        body["date_num"] = doc.date_number
+        if doc.vector is not None:
+            body["vector"] = [float(x) for x in doc.vector]
+        return body
+
+    # --- writing -----------------------------------------------------------------------------
+    def ping(self) -> None:
+        """Raise `EngineUnavailableError` when the node does not answer."""
+        self._call("ping", lambda: self.client.info())
+
+    def _bulk(self, index: str, docs: Sequence[IndexDocument]) -> BulkReport:
+        good, errors = validate_documents(docs, self.dim)
+        report = BulkReport(errors=errors)
+        for start in range(0, len(good), BATCH):
+            chunk = good[start : start + BATCH]
+            ops: list[dict[str, Any]] = []
+            for doc in chunk:
+                ops.append({"index": {"_index": index, "_id": doc.id}})
+                ops.append(self._to_es(doc))
+            resp = self._call("bulk indexing", lambda ops=ops: self.client.bulk(operations=ops))  # type: ignore[misc]
+            for item in resp["items"]:
+                result = item.get("index", {})
+                if result.get("error"):
+                    error = result["error"]
+                    report.errors[str(result.get("_id"))] = f"{error.get('type')}: {error.get('reason')}"
+                else:
+                    report.indexed += 1
+        return report
+
+    def index_documents(self, docs: Sequence[IndexDocument]) -> BulkReport:
+        """Bulk-index documents; each rejected document is reported, the others indexed."""
+        self._ensure()
+        report = self._bulk(self.alias, docs)
+        self._call("refresh", lambda: self.client.indices.refresh(index=self.alias))
+        log.info("elasticsearch indexed=%d rejected=%d", report.indexed, len(report.errors))
+        return report
+
+    def rebuild(self, docs: Iterable[IndexDocument]) -> BulkReport:
+        """Fill a new index, then move the alias to it in one atomic alias update."""
+        new = self._create_index(activate=False)
+        report = BulkReport()
+        batch: list[IndexDocument] = []
+        for doc in docs:
+            batch.append(doc)
+            if len(batch) >= BATCH:
+                report.merge(self._bulk(new, batch))
+                batch = []
+        report.merge(self._bulk(new, batch))
+        self._call("refresh", lambda: self.client.indices.refresh(index=new))
+        old = self._call("alias lookup", lambda: self._alias_targets())
+        actions: list[dict[str, Any]] = [{"remove": {"index": name, "alias": self.alias}} for name in old]
+        actions.append({"add": {"index": new, "alias": self.alias}})
+        self._call("alias switch", lambda: self.client.indices.update_aliases(actions=actions))
+        for name in old:
+            self._call("old index removal", lambda name=name: self.client.indices.delete(index=name))  # type: ignore[misc]
+        self._ready = True
+        log.info("elasticsearch rebuilt index=%s indexed=%d", new, report.indexed)
+        return report
+
+    def _alias_targets(self) -> list[str]:
+        if not self.client.indices.exists_alias(name=self.alias):
+            return []
+        return list(self.client.indices.get_alias(name=self.alias).body)
+
+    def delete_documents(self, ids: Sequence[str]) -> int:
+        """Delete documents by id; return how many existed."""
+        self._ensure()
+        ops = [{"delete": {"_index": self.alias, "_id": doc_id}} for doc_id in ids]
+        if not ops:
+            return 0
+        resp = self._call("bulk delete", lambda: self.client.bulk(operations=ops, refresh=True))
+        return sum(1 for item in resp["items"] if item.get("delete", {}).get("result") == "deleted")
+
+    def count(self) -> int:
+        """Documents behind the alias."""
+        self._ensure()
+        return int(self._call("count", lambda: self.client.count(index=self.alias))["count"])
+
+    def close(self) -> None:
+        """Close the HTTP connections."""
+        self.client.close()
+
+    # --- primitives ----------------------------------------------------------------------------
+    @staticmethod
+    def _filter_clauses(filters: Filters) -> list[dict[str, Any]]:
+        out: list[dict[str, Any]] = [{"terms": {name: values}} for name, values in filters.keywords.items()]
+        if filters.date_from is not None or filters.date_to is not None:
+            bounds = {"gte": filters.date_from if filters.date_from is not None else 1}
+            if filters.date_to is not None:
+                bounds["lte"] = filters.date_to
+            out.append({"range": {"date_num": bounds}})
+        if filters.min_score is not None:
+            out.append({"range": {"initiative_score": {"gte": filters.min_score}}})
+        return out
+
+    def _query(self, terms: list[str] | None, filters: Filters) -> dict[str, Any]:
+        must: list[dict[str, Any]] = []
+        if terms:
+            should: list[dict[str, Any]] = []
+            for term in dict.fromkeys(terms):
+                should.append({"term": {"title_an": {"value": term, "boost": TITLE_BOOST}}})
+                should.append({"term": {"body_an": {"value": term}}})
+            must.append({"bool": {"should": should}})
+        return {"bool": {"must": must or [{"match_all": {}}], "filter": self._filter_clauses(filters)}}
+
+    @staticmethod
+    def _candidates(hits: list[dict[str, Any]], cosine: bool = False) -> list[Candidate]:
+        out = []
+        for hit in hits:
+            src = hit.get("_source", {})
+            score = float(hit.get("_score") or 0.0)
+            if cosine:  # ES reports (1 + cos) / 2 for cosine similarity
+                score = 2.0 * score - 1.0
+            out.append(
+                Candidate(hit["_id"], score, src.get("group") or hit["_id"], int(src.get("date_num") or 0))
+            )
+        return out
+
+    def _search(self, what: str, **body: Any) -> dict[str, Any]:
+        self._ensure()
+        resp = self._call(what, lambda: self.client.search(index=self.alias, **body))
+        return dict(resp.body)
+
+    def _keyword(self, terms: list[str], filters: Filters, limit: int) -> tuple[list[Candidate], int]:
+        resp = self._search(
+            "keyword search", query=self._query(terms, filters), size=limit,
+            source=CANDIDATE_FIELDS, track_total_hits=True,
+        )  # fmt: skip
+        return self._candidates(resp["hits"]["hits"]), int(resp["hits"]["total"]["value"])
+
+    def _semantic(self, vector: Vector, filters: Filters, limit: int) -> list[Candidate]:
+        knn = {
+            "field": "vector",
+            "query_vector": [float(x) for x in np.asarray(vector, dtype=np.float32)],
+            "k": limit,
+            "num_candidates": min(max(limit * 2, 200), 10000),
+            "filter": self._filter_clauses(filters),
+        }
+        resp = self._search("semantic search", knn=knn, size=limit, source=CANDIDATE_FIELDS)
+        cands = self._candidates(resp["hits"]["hits"], cosine=True)
+        return sorted(cands, key=lambda c: (-c.score, c.id))
+
+    def _by_date(self, terms: list[str] | None, filters: Filters, limit: int) -> tuple[list[Candidate], int]:
+        resp = self._search(
+            "date-sorted search", query=self._query(terms, filters), size=limit, source=CANDIDATE_FIELDS,
+            sort=[{"date_num": "desc"}, {"id": "asc"}], track_total_hits=True,
+        )  # fmt: skip
+        cands = [Candidate(c.id, 0.0, c.group, c.date) for c in self._candidates(resp["hits"]["hits"])]
+        return cands, int(resp["hits"]["total"]["value"])
+
+    def _count(self, filters: Filters) -> int:
+        self._ensure()
+        query = self._query(None, filters)
+        return int(self._call("count", lambda: self.client.count(index=self.alias, query=query))["count"])
+
+    def _facets(
+        self, terms: list[str] | None, filters: Filters, fields: list[str]
+    ) -> dict[str, dict[str, int]]:
+        aggs = {name: {"terms": {"field": name, "size": 1000}} for name in fields}
+        resp = self._search("facets", query=self._query(terms, filters), size=0, aggs=aggs)
+        return {
+            name: {str(b["key"]): int(b["doc_count"]) for b in resp["aggregations"][name]["buckets"]}
+            for name in fields
+        }
+
+    def _fetch(self, ids: Sequence[str]) -> dict[str, dict[str, Any]]:
+        if not ids:
+            return {}
+        self._ensure()
+        excludes = ["title_an", "body_an", "date_num", "vector"]
+        resp = self._call(
+            "document fetch",
+            lambda: self.client.mget(index=self.alias, ids=list(ids), source_excludes=excludes),
+        )
+        return {d["_id"]: d["_source"] for d in resp["docs"] if d.get("found")}
+
+    def _vector(self, doc_id: str) -> Vector | None:
+        self._ensure()
+        resp = self._call(
+            "vector fetch", lambda: self.client.mget(index=self.alias, ids=[doc_id], source=["vector"])
+        )
+        docs = [d for d in resp["docs"] if d.get("found")]
+        if not docs or "vector" not in docs[0]["_source"]:
+            return None
+        return np.asarray(docs[0]["_source"]["vector"], dtype=np.float32)

@@ -1,0 +1,220 @@
+"""Ranking shared by every backend: fusion, collapsing, pagination and highlights in our code.
+
+Backends implement a few primitives (keyword list, nearest neighbours, date order, counts,
+facets, fetch); `RankingEngine.search` composes them identically, so both backends rank alike.
+"""
+
+from __future__ import annotations
+
+import logging
+from abc import ABC, abstractmethod
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from core.domain import SearchHit, SearchQuery, SearchResult
+from core.errors import InputError, NotFoundError, SearchEngineError
+from core.protocols import Embedder
+from search_api.engines.base import Filters, Vector, check_facets, parse_filters
+from search_api.engines.french import analyze
+from search_api.engines.highlight import make_highlights
+
+log = logging.getLogger(__name__)
+MAX_SIZE = 100
+MAX_WINDOW = 1000
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A ranked document before collapsing: id, score, duplicate group and date (YYYYMMDD)."""
+
+    id: str
+    score: float
+    group: str
+    date: int = 0
+
+
+@dataclass
+class RankingConfig:
+    """Knobs of hybrid ranking: reciprocal rank fusion constant, list weights, candidate window."""
+
+    rrf_k: int = 60
+    keyword_weight: float = 1.0
+    semantic_weight: float = 1.0
+    window: int = 100
+
+
+def fuse_rrf(lists: Sequence[Sequence[Candidate]], weights: Sequence[float], k: int) -> list[Candidate]:
+    """Reciprocal rank fusion: score(d) = sum_i w_i / (k + rank_i(d)), ties broken by id."""
+    scores: dict[str, float] = {}
+    first: dict[str, Candidate] = {}
+    for ranked, weight in zip(lists, weights, strict=True):
+        for rank, cand in enumerate(ranked, start=1):
+            scores[cand.id] = scores.get(cand.id, 0.0) + weight / (k + rank)
+            first.setdefault(cand.id, cand)
+    order = sorted(scores, key=lambda doc_id: (-scores[doc_id], doc_id))
+    return [Candidate(i, scores[i], first[i].group, first[i].date) for i in order]
+
+
+def collapse(cands: Sequence[Candidate]) -> list[tuple[Candidate, int]]:
+    """Keep the best-ranked document of each duplicate group, with how many others it hides."""
+    best: dict[str, int] = {}
+    out: list[list[Any]] = []
+    for cand in cands:
+        if cand.group in best:
+            out[best[cand.group]][1] += 1
+        else:
+            best[cand.group] = len(out)
+            out.append([cand, 0])
+    return [(c, n) for c, n in out]
+
+
+class RankingEngine(ABC):
+    """Search logic on top of backend primitives; subclasses are the real backends."""
+
+    name = "abstract"
+
+    def __init__(self, embedder: Embedder | None = None, ranking: RankingConfig | None = None) -> None:
+        self.embedder = embedder
+        self.ranking = ranking or RankingConfig()
+
+    # --- primitives each backend implements -------------------------------------------------
+    @abstractmethod
+    def _keyword(self, terms: list[str], filters: Filters, limit: int) -> tuple[list[Candidate], int]:
+        """BM25 over title and text: best ``limit`` candidates and the number of matches."""
+
+    @abstractmethod
+    def _semantic(self, vector: Vector, filters: Filters, limit: int) -> list[Candidate]:
+        """Exact or approximate nearest neighbours by cosine, best first (score = cosine)."""
+
+    @abstractmethod
+    def _by_date(self, terms: list[str] | None, filters: Filters, limit: int) -> tuple[list[Candidate], int]:
+        """Newest first among filtered documents (matching ``terms`` when given), with the count."""
+
+    @abstractmethod
+    def _count(self, filters: Filters) -> int:
+        """Number of documents passing the filters."""
+
+    @abstractmethod
+    def _facets(
+        self, terms: list[str] | None, filters: Filters, fields: list[str]
+    ) -> dict[str, dict[str, int]]:
+        """Value counts per field over filtered documents (matching ``terms`` when given)."""
+
+    @abstractmethod
+    def _fetch(self, ids: Sequence[str]) -> dict[str, dict[str, Any]]:
+        """Stored sources of the given ids (missing ids are absent from the answer)."""
+
+    @abstractmethod
+    def _vector(self, doc_id: str) -> Vector | None:
+        """The stored vector of a document, or None."""
+
+    # --- the shared search logic --------------------------------------------------------------
+    def _query_vector(self, text: str) -> Vector:
+        if self.embedder is None:
+            raise SearchEngineError(
+                "semantic search needs an embedding model but none was given to the engine",
+                hint="use mode=keyword, or build the engine with vigie.wiring.make_search_engine",
+            )
+        return self.embedder.embed_query(text)
+
+    def _window(self, query: SearchQuery) -> int:
+        return min(max(query.page * query.size * 2, self.ranking.window), MAX_WINDOW)
+
+    def _rank(
+        self, query: SearchQuery, filters: Filters, terms: list[str]
+    ) -> tuple[list[Candidate], int, bool]:
+        """Ranked candidates, total, and whether facets should be restricted to keyword matches."""
+        window = self._window(query)
+        if not query.text.strip():
+            cands, total = self._by_date(None, filters, window)
+            return cands, total, False
+        mode = query.mode
+        if mode == "hybrid" and self.embedder is None:
+            log.warning("hybrid search without an embedder: falling back to keyword")
+            mode = "keyword"
+        if mode == "keyword":
+            if not terms:
+                return [], 0, True
+            if query.sort == "date":
+                cands, total = self._by_date(terms, filters, window)
+            else:
+                cands, total = self._keyword(terms, filters, window)
+            return cands, total, True
+        semantic = self._semantic(self._query_vector(query.text), filters, window)
+        if mode == "semantic" or not terms:
+            cands = semantic
+        else:
+            keyword, _ = self._keyword(terms, filters, window)
+            cfg = self.ranking
+            cands = fuse_rrf([keyword, semantic], [cfg.keyword_weight, cfg.semantic_weight], cfg.rrf_k)
+        if query.sort == "date":
+            cands = sorted(cands, key=lambda c: (-c.date, c.id))
+        return cands, self._count(filters), False
+
+    def search(self, query: SearchQuery) -> SearchResult:
+        """Ranked, filtered, faceted, paginated hits; near-duplicates collapsed with a count."""
+        if query.page < 1:
+            raise InputError(f"page must be >= 1, got {query.page}", hint="pages start at 1")
+        if not 1 <= query.size <= MAX_SIZE:
+            raise InputError(
+                f"size must be within 1..{MAX_SIZE}, got {query.size}", hint="ask for fewer hits"
+            )
+        if query.mode not in ("keyword", "semantic", "hybrid"):
+            raise InputError(f"unknown mode {query.mode!r}", hint="use keyword, semantic or hybrid")
+        filters = parse_filters(query.filters)
+        facet_fields = check_facets(query.facets)
+        terms = analyze(query.text)
+        cands, total, facets_on_terms = self._rank(query, filters, terms)
+        groups = collapse(cands) if query.collapse_duplicates else [(c, 0) for c in cands]
+        start = (query.page - 1) * query.size
+        page = groups[start : start + query.size]
+        hits = self._make_hits(page, terms if query.highlight else [])
+        facets = {}
+        if facet_fields:
+            facets = self._facets(terms if facets_on_terms and terms else None, filters, facet_fields)
+        return SearchResult(hits=hits, total=total, facets=facets)
+
+    def _make_hits(self, page: Sequence[tuple[Candidate, int]], terms: list[str]) -> list[SearchHit]:
+        sources = self._fetch([c.id for c, _ in page])
+        hits = []
+        for cand, duplicates in page:
+            source = dict(sources.get(cand.id, {}))
+            text = source.pop("text", "") or ""
+            highlights = make_highlights(text, terms) if terms else []
+            hits.append(
+                SearchHit(
+                    id=cand.id,
+                    score=round(cand.score, 6),
+                    title=source.get("title"),
+                    highlights=highlights,
+                    source=source,
+                    duplicates=duplicates,
+                )
+            )
+        return hits
+
+    def more_like_this(
+        self, doc_id: str, size: int = 10, filters: dict[str, Any] | None = None
+    ) -> SearchResult:
+        """Nearest documents to ``doc_id`` by its stored vector, itself and its duplicates excluded."""
+        vector = self._vector(doc_id)
+        source = self._fetch([doc_id]).get(doc_id)
+        if vector is None or source is None:
+            raise NotFoundError(
+                f"document {doc_id!r} is not indexed", hint="check the id or run `vigie index`"
+            )
+        parsed = parse_filters(filters or {})
+        group = source.get("group") or doc_id
+        cands = [c for c in self._semantic(vector, parsed, size * 3 + 10) if c.group != group]
+        page = collapse(cands)[:size]
+        return SearchResult(hits=self._make_hits(page, []), total=len(page))
+
+    def get_document(self, doc_id: str) -> dict[str, Any]:
+        """The stored document; `NotFoundError` when absent."""
+        source = self._fetch([doc_id]).get(doc_id)
+        if source is None:
+            raise NotFoundError(
+                f"document {doc_id!r} is not indexed", hint="check the id or run `vigie index`"
+            )
+        return source
