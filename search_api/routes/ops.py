@@ -1,0 +1,123 @@
+"""Operations API: health (public), watch status and Prometheus metrics (viewer role and above)."""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+from typing import Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import JSONResponse, PlainTextResponse
+from sqlalchemy import select, text
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session, sessionmaker
+
+from core.errors import StorageError
+from core.metrics import MetricsStore, Sample, live_gauges, render_prometheus
+from core.storage.tables.ops import WatchRunRow, WatchStateRow
+from search_api.auth import require_role
+
+log = logging.getLogger(__name__)
+router = APIRouter(tags=["ops"])
+PROMETHEUS_TYPE = "text/plain; version=0.0.4; charset=utf-8"
+STAGE_PREFIX = "stage:"
+
+
+def _factory(request: Request) -> sessionmaker[Session]:
+    factory: sessionmaker[Session] = request.app.state.services.session_factory
+    return factory
+
+
+def _iso(moment: datetime | None) -> str | None:
+    if moment is None:
+        return None
+    return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).isoformat()
+
+
+def _run_view(row: WatchRunRow) -> dict[str, Any]:
+    return {
+        "id": row.id,
+        "stage": row.stage,
+        "source_id": row.source_id,
+        "worker": row.worker,
+        "status": row.status,
+        "started_at": _iso(row.started_at),
+        "finished_at": _iso(row.finished_at),
+        "exit_code": row.exit_code,
+        "error": row.error,
+        "counts": row.counts,
+    }
+
+
+def _state_view(row: WatchStateRow, now: datetime) -> dict[str, Any]:
+    lease_until = (
+        row.lease_until.replace(tzinfo=UTC) if row.lease_until and not row.lease_until.tzinfo else None
+    )
+    lease_until = lease_until or row.lease_until
+    return {
+        "source_id": row.source_id.removeprefix(STAGE_PREFIX),
+        "last_run_at": _iso(row.last_run_at),
+        "next_run_at": _iso(row.next_run_at),
+        "last_status": row.last_status,
+        "consecutive_failures": row.consecutive_failures,
+        "last_error": row.last_error,
+        "running": bool(row.lease_owner and lease_until and lease_until > now),
+        "worker": row.lease_owner,
+    }
+
+
+def get_status(factory: sessionmaker[Session], recent: int = 20) -> dict[str, Any]:
+    """Last run per source, global stages, recent errors and queue sizes, as one JSON-able dict."""
+    now = datetime.now(UTC)
+    with factory() as session:
+        states = session.scalars(select(WatchStateRow).order_by(WatchStateRow.source_id)).all()
+        runs = session.scalars(select(WatchRunRow).order_by(WatchRunRow.id.desc()).limit(recent)).all()
+        errors = session.scalars(
+            select(WatchRunRow)
+            .where(WatchRunRow.status.in_(("failed", "interrupted")))
+            .order_by(WatchRunRow.id.desc())
+            .limit(recent)
+        ).all()
+    gauges = {g.name.removeprefix("vigie_"): int(g.value) for g in live_gauges(factory, now)}
+    return {
+        "generated_at": now.isoformat(),
+        "sources": [_state_view(s, now) for s in states if not s.source_id.startswith(STAGE_PREFIX)],
+        "stages": [_state_view(s, now) for s in states if s.source_id.startswith(STAGE_PREFIX)],
+        "queues": gauges,
+        "recent_runs": [_run_view(r) for r in runs],
+        "errors": [_run_view(r) for r in errors],
+    }
+
+
+@router.get("/api/health")
+def health(request: Request) -> JSONResponse:
+    """Liveness and database reachability (public: used by container health checks)."""
+    try:
+        with _factory(request)() as session:
+            session.execute(text("SELECT 1"))
+    except SQLAlchemyError as exc:
+        log.error("health check failed error=%s", exc.__class__.__name__)
+        return JSONResponse({"status": "error", "database": "unreachable"}, status_code=503)
+    return JSONResponse({"status": "ok", "database": "ok"})
+
+
+@router.get("/api/status", dependencies=[Depends(require_role("viewer"))])
+def status(request: Request) -> dict[str, Any]:
+    """What `vigie watch` did: last run per source, stage runs, recent errors, queue sizes."""
+    try:
+        return get_status(_factory(request))
+    except SQLAlchemyError as exc:
+        raise StorageError(f"cannot read the watch status: {exc}", hint="check the database") from exc
+
+
+@router.get("/api/metrics", dependencies=[Depends(require_role("viewer"))], response_class=PlainTextResponse)
+def metrics(request: Request) -> PlainTextResponse:
+    """Per-stage counters and timings plus live gauges, in the Prometheus text format."""
+    factory = _factory(request)
+    try:
+        live = live_gauges(factory)
+        names = {g.name for g in live}
+        stored: list[Sample] = [s for s in MetricsStore(factory).samples() if s.name not in names]
+    except SQLAlchemyError as exc:
+        raise StorageError(f"cannot read metrics: {exc}", hint="check the database") from exc
+    return PlainTextResponse(render_prometheus(stored + live), media_type=PROMETHEUS_TYPE)
