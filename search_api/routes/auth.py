@@ -1,0 +1,106 @@
+"""Log in and out, who am I, API tokens."""
+
+from __future__ import annotations
+
+import hmac
+import logging
+import secrets
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import HTMLResponse, Response
+
+from core.errors import PermissionDeniedError
+from search_api.auth import (
+    SESSION_COOKIE,
+    CurrentUser,
+    authenticate,
+    create_api_token,
+    require_role,
+    set_session_cookie,
+)
+from search_api.routes.rendering import redirect, render
+
+log = logging.getLogger(__name__)
+router = APIRouter(tags=["auth"])
+Viewer = Annotated[CurrentUser, Depends(require_role("viewer"))]
+LOGIN_CSRF_COOKIE = "vigie_login_csrf"
+
+
+def _safe_next(target: str | None) -> str:
+    """Only same-site paths are followed after login."""
+    return target if target and target.startswith("/") and not target.startswith("//") else "/recherche"
+
+
+@router.get("/connexion", response_class=HTMLResponse)
+def login_page(request: Request, suite: str | None = None) -> Response:
+    """The login form, with a double-submit CSRF token (there is no session yet)."""
+    token = secrets.token_urlsafe(24)
+    response = render(request, "login.html", {"suite": _safe_next(suite), "error": None, "login_csrf": token})
+    response.set_cookie(LOGIN_CSRF_COOKIE, token, max_age=3600, httponly=True, samesite="strict", path="/")
+    return response
+
+
+@router.post("/connexion", response_class=HTMLResponse)
+def login(
+    request: Request,
+    username: Annotated[str, Form()],
+    password: Annotated[str, Form()],
+    csrf_token: Annotated[str, Form()] = "",
+    suite: Annotated[str | None, Form()] = None,
+) -> Response:
+    """Check the login CSRF token and the password, then open a session."""
+    services = request.app.state.services
+    expected = request.cookies.get(LOGIN_CSRF_COOKIE, "")
+    if not expected or not hmac.compare_digest(expected, csrf_token):
+        raise PermissionDeniedError("missing or wrong CSRF token", hint="reload the login page and try again")
+    with services.session_factory() as session:
+        user = authenticate(session, username.strip(), password)
+    if user is None:
+        log.info("login failed username=%s", username)
+        context = {
+            "suite": _safe_next(suite),
+            "error": "Identifiant ou mot de passe incorrect.",
+            "login_csrf": expected,
+        }
+        return render(request, "login.html", context, status_code=401)
+    response = redirect(_safe_next(suite))
+    set_session_cookie(response, services.settings.secret_key, user.username, request.url.scheme == "https")
+    log.info("login username=%s role=%s", user.username, user.role)
+    return response
+
+
+@router.post("/deconnexion")
+def logout(user: Viewer) -> Response:
+    """Close the session."""
+    response = redirect("/connexion")
+    response.delete_cookie(SESSION_COOKIE, path="/")
+    return response
+
+
+@router.get("/api/me")
+def me(user: Viewer) -> dict[str, Any]:
+    """The authenticated caller and its role."""
+    return {"username": user.username, "role": user.role, "via": user.via}
+
+
+@router.post("/api/tokens")
+def new_token(request: Request, user: Viewer, label: str | None = None) -> dict[str, str]:
+    """Create an API token for the caller (shown once: keep it)."""
+    with request.app.state.services.session_factory() as session:
+        token = create_api_token(session, user.username, label)
+    return {"token": token, "username": user.username}
+
+
+@router.get("/compte", response_class=HTMLResponse)
+def account_page(request: Request, user: Viewer) -> Response:
+    """The user's account page: role and API token creation."""
+    return render(request, "account.html", {"token": None})
+
+
+@router.post("/compte/jeton", response_class=HTMLResponse)
+def account_token(request: Request, user: Viewer, label: Annotated[str | None, Form()] = None) -> Response:
+    """Create an API token from the account page."""
+    with request.app.state.services.session_factory() as session:
+        token = create_api_token(session, user.username, label)
+    return render(request, "account.html", {"token": token})

@@ -1,0 +1,122 @@
+"""Search and catalogue pages: query box, facets, highlights, similar documents, validated initiatives."""
+
+from __future__ import annotations
+
+import logging
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse, Response
+from starlette.datastructures import QueryParams
+
+from core.domain import SearchQuery, SearchResult
+from core.errors import EngineUnavailableError
+from search_api import review
+from search_api.auth import CurrentUser, get_current_user, require_role
+from search_api.routes.rendering import redirect, render
+from search_api.routes.review import parse_queue_filters
+
+log = logging.getLogger(__name__)
+router = APIRouter(tags=["pages"])
+Viewer = Annotated[CurrentUser, Depends(require_role("viewer"))]
+FACETS: tuple[str, ...] = (
+    "innovation_type",
+    "in_qpv",
+    "review_status",
+    "doc_kind",
+    "source",
+    "region",
+    "commune",
+)
+RANGE_PARAMS: tuple[str, ...] = ("date_from", "date_to", "min_score")
+FACET_LABELS = {
+    "innovation_type": "Type d'innovation",
+    "in_qpv": "En QPV",
+    "review_status": "Revue",
+    "doc_kind": "Type de document",
+    "source": "Source",
+    "region": "Région",
+    "commune": "Commune",
+    "department": "Département",
+    "qpv": "QPV",
+}
+
+
+def search_filters(params: QueryParams) -> dict[str, Any]:
+    """Engine filters from query parameters (facets are multi-valued)."""
+    filters: dict[str, Any] = {}
+    for name in (*FACET_LABELS, *RANGE_PARAMS):
+        values = [v for v in params.getlist(name) if v]
+        if values:
+            filters[name] = values if name in FACET_LABELS else values[0]
+    return filters
+
+
+def run_search(request: Request, query: SearchQuery) -> SearchResult:
+    """Search with the configured engine, or say clearly that there is none."""
+    engine = request.app.state.services.search_engine
+    if engine is None:
+        raise EngineUnavailableError(
+            "no search engine in this process", hint="start the app with `vigie serve`"
+        )
+    result: SearchResult = engine.search(query)
+    return result
+
+
+@router.get("/")
+def home(request: Request) -> Response:
+    """Logged-in users land on search; others on the login form."""
+    return redirect("/recherche" if get_current_user(request) else "/connexion")
+
+
+@router.get("/recherche", response_class=HTMLResponse)
+def search_page(request: Request, user: Viewer) -> Response:
+    """The search page: query, mode, facets, highlighted hits."""
+    params = request.query_params
+    filters = search_filters(params)
+    mode = params.get("mode") if params.get("mode") in ("hybrid", "keyword", "semantic") else "hybrid"
+    page = max(1, int(params.get("page") or 1)) if (params.get("page") or "1").isdigit() else 1
+    query = SearchQuery(
+        text=params.get("q", ""),
+        mode=mode,  # type: ignore[arg-type]  # checked just above
+        filters=filters,
+        facets=list(FACETS),
+        sort="date" if params.get("sort") == "date" else "relevance",
+        page=page,
+        size=10,
+    )
+    result = run_search(request, query)
+    context = {
+        "query": query,
+        "result": result,
+        "filters": filters,
+        "facet_labels": FACET_LABELS,
+        "params": list(params.multi_items()),
+    }
+    return render(request, "search.html", context)
+
+
+@router.get("/recherche/similaires/{doc_id}", response_class=HTMLResponse)
+def similar_page(request: Request, doc_id: str, user: Viewer) -> Response:
+    """Documents most similar to one document."""
+    engine = request.app.state.services.search_engine
+    if engine is None:
+        raise EngineUnavailableError(
+            "no search engine in this process", hint="start the app with `vigie serve`"
+        )
+    source = engine.get_document(doc_id)
+    result = engine.more_like_this(doc_id, size=10)
+    return render(request, "similar.html", {"source": source, "result": result})
+
+
+@router.get("/catalogue", response_class=HTMLResponse)
+def catalogue_page(request: Request, user: Viewer) -> Response:
+    """The catalogue of validated initiatives, filterable, with export links."""
+    params = dict(request.query_params)
+    filters = parse_queue_filters({**params, "status": "validated"})
+    with request.app.state.services.session_factory() as session:
+        items = review.list_items(session, filters)
+    export_params = {k: v for k, v in params.items() if v}
+    return render(
+        request, "catalogue.html", {"items": items, "filters": params, "export_params": export_params}
+    )

@@ -1,0 +1,57 @@
+"""Template rendering shared by the page routes: one Jinja2 environment, French filters."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.templating import Jinja2Templates
+from markupsafe import Markup, escape
+
+from core.domain import INNOVATION_TYPES
+from search_api.auth import ROLE_LABELS, get_current_user
+
+TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
+templates = Jinja2Templates(directory=str(TEMPLATES_DIR))
+STATUS_LABELS = {"pending": "en attente", "validated": "validée", "rejected": "rejetée"}
+TYPE_LABELS = {t: t for t in INNOVATION_TYPES}
+
+
+def highlight(text: str, sentences: list[str]) -> Markup:
+    """Escape a text and wrap each evidence sentence in <mark>."""
+    out = str(escape(text))
+    for sentence in sorted({s for s in sentences if s}, key=len, reverse=True):
+        safe = str(escape(sentence))
+        out = out.replace(safe, f"<mark>{safe}</mark>")
+    return Markup(out)
+
+
+def french_datetime(value: datetime | None) -> str:
+    """A timestamp as dd/mm/yyyy hh:mm (UTC)."""
+    return value.strftime("%d/%m/%Y %H:%M") if value else ""
+
+
+templates.env.filters["highlight"] = highlight
+templates.env.filters["datetime_fr"] = french_datetime
+templates.env.filters["status_fr"] = lambda s: STATUS_LABELS.get(s, s)
+templates.env.filters["urlencode_dict"] = lambda d: urlencode(
+    {k: v for k, v in d.items() if v not in (None, "")}
+)
+templates.env.globals["ROLE_LABELS"] = ROLE_LABELS
+templates.env.globals["INNOVATION_TYPES"] = INNOVATION_TYPES
+
+
+def render(request: Request, name: str, context: dict[str, Any], status_code: int = 200) -> HTMLResponse:
+    """Render a page with the current user and its CSRF token in the context."""
+    user = get_current_user(request)
+    base = {"user": user, "csrf_token": user.csrf_token if user else "", "path": request.url.path}
+    return templates.TemplateResponse(request, name, {**base, **context}, status_code=status_code)
+
+
+def redirect(url: str) -> RedirectResponse:
+    """A POST-redirect-GET answer."""
+    return RedirectResponse(url, status_code=303)

@@ -1,0 +1,137 @@
+"""Saved searches and their Atom feeds of newest matches."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import UTC, datetime
+from typing import Annotated, Any
+from xml.sax.saxutils import escape
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import HTMLResponse, Response
+from pydantic import BaseModel, Field
+from sqlalchemy import select
+
+from core.domain import SearchQuery
+from core.errors import InputError, NotFoundError
+from core.storage.tables import SavedSearchRow
+from search_api.auth import CurrentUser, require_role
+from search_api.routes.pages import run_search, search_filters
+from search_api.routes.rendering import redirect, render
+
+router = APIRouter(tags=["saved searches"])
+Viewer = Annotated[CurrentUser, Depends(require_role("viewer"))]
+FEED_SIZE = 50
+
+
+class SavedSearchIn(BaseModel):
+    """A search to follow."""
+
+    name: str
+    text: str = ""
+    filters: dict[str, Any] = Field(default_factory=dict)
+
+
+def save_search(
+    request: Request, owner: str, name: str, text: str, filters: dict[str, Any]
+) -> SavedSearchRow:
+    """Store a saved search with a fresh secret feed key."""
+    if not name.strip():
+        raise InputError("a saved search needs a name", hint="type a short name")
+    row = SavedSearchRow(
+        owner=owner,
+        name=name.strip()[:200],
+        query={"text": text, "filters": filters},
+        feed_key=secrets.token_urlsafe(24),
+    )
+    with request.app.state.services.session_factory() as session:
+        session.add(row)
+        session.commit()
+    return row
+
+
+def atom_feed(request: Request, row: SavedSearchRow) -> str:
+    """The Atom document of the newest matches of a saved search."""
+    query = SearchQuery(
+        text=row.query.get("text", ""), filters=row.query.get("filters", {}), sort="date", size=FEED_SIZE
+    )
+    result = run_search(request, query)
+    base = str(request.base_url).rstrip("/")
+    now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    entries = []
+    for hit in result.hits:
+        date = hit.source.get("date") or now
+        updated = date if "T" in date else f"{date[:10]}T00:00:00Z"
+        link = hit.source.get("url") or f"{base}/recherche?q={hit.id}"
+        summary = " … ".join(hit.highlights) or (hit.source.get("text") or "")[:300]
+        entries.append(
+            f"<entry><id>urn:vigie:doc:{escape(hit.id)}</id><title>{escape(hit.title or hit.id)}</title>"
+            f'<link href="{escape(link)}"/><updated>{escape(updated)}</updated>'
+            f'<summary type="html">{escape(summary)}</summary></entry>'
+        )
+    return (
+        '<?xml version="1.0" encoding="utf-8"?>\n<feed xmlns="http://www.w3.org/2005/Atom">'
+        f"<id>urn:vigie:saved:{row.id}</id><title>Vigie — {escape(row.name)}</title>"
+        f"<updated>{now}</updated><author><name>Vigie</name></author>{''.join(entries)}</feed>"
+    )
+
+
+@router.get("/recherches", response_class=HTMLResponse)
+def saved_page(request: Request, user: Viewer) -> Response:
+    """The user's saved searches and their feed links."""
+    with request.app.state.services.session_factory() as session:
+        rows = list(session.scalars(select(SavedSearchRow).where(SavedSearchRow.owner == user.username)))
+    return render(request, "saved.html", {"rows": rows})
+
+
+@router.post("/recherches")
+async def saved_add(
+    request: Request, user: Viewer, name: Annotated[str, Form()], q: Annotated[str, Form()] = ""
+) -> Response:
+    """Save the current search (its filters come as hidden fields)."""
+    form = await request.form()
+    filters = search_filters(form)  # type: ignore[arg-type]  # FormData has getlist like QueryParams
+    save_search(request, user.username, name, q, filters)
+    return redirect("/recherches")
+
+
+@router.post("/recherches/{search_id}/supprimer")
+def saved_remove(request: Request, search_id: int, user: Viewer) -> Response:
+    """Delete one of the user's saved searches."""
+    with request.app.state.services.session_factory() as session:
+        row = session.get(SavedSearchRow, search_id)
+        if row is None or row.owner != user.username:
+            raise NotFoundError(f"no saved search {search_id} of yours", hint="see /recherches")
+        session.delete(row)
+        session.commit()
+    return redirect("/recherches")
+
+
+@router.get("/flux/{feed_key}.atom")
+def feed(request: Request, feed_key: str) -> Response:
+    """Atom feed of a saved search; the secret key in the URL stands for the login (feed readers)."""
+    with request.app.state.services.session_factory() as session:
+        row = session.scalars(select(SavedSearchRow).where(SavedSearchRow.feed_key == feed_key)).first()
+    if row is None:
+        raise NotFoundError("unknown feed", hint="copy the feed link again from /recherches")
+    return Response(atom_feed(request, row), media_type="application/atom+xml; charset=utf-8")
+
+
+@router.get("/api/saved-searches")
+def api_saved(request: Request, user: Viewer) -> dict[str, Any]:
+    """The caller's saved searches with their feed paths."""
+    with request.app.state.services.session_factory() as session:
+        rows = session.scalars(select(SavedSearchRow).where(SavedSearchRow.owner == user.username))
+        return {
+            "items": [
+                {"id": r.id, "name": r.name, "query": r.query, "feed": f"/flux/{r.feed_key}.atom"}
+                for r in rows
+            ]
+        }
+
+
+@router.post("/api/saved-searches")
+def api_saved_add(request: Request, body: SavedSearchIn, user: Viewer) -> dict[str, Any]:
+    """Save a search and get its feed path."""
+    row = save_search(request, user.username, body.name, body.text, body.filters)
+    return {"id": row.id, "feed": f"/flux/{row.feed_key}.atom"}
