@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -85,8 +86,24 @@ def iter_records(paths: Iterable[Path]) -> Iterator[dict[str, Any]]:
                     logger.warning("annotation line without text file=%s line=%d", path, number)
 
 
-def _commune_keys(names: Iterable[str]) -> set[str]:
-    return {name_key(n) for n in names if n}
+def _gold_codes(linker: GeoLinker, name: str) -> set[str]:
+    """INSEE codes a gold commune name may denote ("Saint-Denis (La Réunion)" -> its homonyms)."""
+    key = name_key(re.sub(r"\(.*?\)", " ", name))
+    codes = {e.code for e in linker.gazetteer.lookup(key) if e.kind in ("commune", "former")}
+    return codes or {f"unknown:{key}"}
+
+
+def _match_communes(linker: GeoLinker, gold_names: list[str], predicted: set[str]) -> tuple[int, int, int]:
+    """True positives, false positives, false negatives of predicted INSEE codes against gold names."""
+    gold = [_gold_codes(linker, n) for n in dict.fromkeys(gold_names) if n]
+    matched: set[str] = set()
+    tp = 0
+    for codes in gold:
+        hit = codes & (predicted - matched)
+        if hit:
+            tp += 1
+            matched.add(sorted(hit)[0])
+    return tp, len(predicted - matched), len(gold) - tp
 
 
 def evaluate_geo(
@@ -100,21 +117,22 @@ def evaluate_geo(
             continue
         scores.initiatives += 1
         result = linker.link(record["text"])
-        predicted = _commune_keys(c.name for c in result.communes if c.confidence >= COMMUNE_THRESHOLD)
-        gold = _commune_keys(record.get("communes") or [])
-        scores.commune_tp += len(predicted & gold)
-        scores.commune_fp += len(predicted - gold)
-        scores.commune_fn += len(gold - predicted)
+        predicted = {c.insee for c in result.communes if c.confidence >= COMMUNE_THRESHOLD}
+        gold = list(record.get("communes") or [])
+        tp, fp, fn = _match_communes(linker, gold, predicted)
+        scores.commune_tp += tp
+        scores.commune_fp += fp
+        scores.commune_fn += fn
         gold_qpv = record.get("in_qpv")
         if gold_qpv is not None:
             scores.qpv_total += 1
             scores.qpv_correct += int(result.in_qpv is gold_qpv)
             scores.qpv_undecided += int(result.in_qpv is None)
-        if keep_errors and (predicted != gold or (gold_qpv is not None and result.in_qpv is not gold_qpv)):
+        if keep_errors and (fp or fn or (gold_qpv is not None and result.in_qpv is not gold_qpv)):
             scores.errors.append(
                 {
                     "id": record.get("id"),
-                    "gold_communes": sorted(gold),
+                    "gold_communes": gold,
                     "predicted": [(c.name, c.confidence) for c in result.communes],
                     "gold_in_qpv": gold_qpv,
                     "in_qpv": result.in_qpv,

@@ -6,11 +6,12 @@ import logging
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import yaml
 
 from core.errors import ReferenceDataError
-from nlp.geo.normalise import ARTICLES, name_key, name_tokens, strip_decorations
+from nlp.geo.normalise import ARTICLES, QUARTIER_WORDS, name_key, name_tokens, strip_decorations
 from nlp.geo.reference import ReferenceData
 
 logger = logging.getLogger(__name__)
@@ -47,6 +48,14 @@ GENERIC_WORDS = frozenset(
         "l",
         "et",
         "zone",
+        "politique",
+        "renovation",
+        "ensemble",
+        "grand",
+        "grande",
+        "mission",
+        "residence",
+        "village",
     }
 )
 _PART_SPLIT = re.compile(r"\s+[-–—/]\s*|\s*[-–—/]\s+|[,;()/]|\s+et\s+")
@@ -85,12 +94,27 @@ def qpv_name_variants(name: str) -> list[tuple[list[str], float]]:
     return [(t, w) for t, w in out if t and not (len(t) == 1 and (len(t[0]) < 3 or t[0] in ARTICLES))]
 
 
+def _inflections(word: str) -> set[str]:
+    """Masculine/feminine, singular/plural forms of a demonym: nantais -> nantaise(s)."""
+    forms = {word}
+    if word.endswith("ien"):
+        forms |= {word + "s", word + "ne", word + "nes"}
+    elif word.endswith("s"):
+        forms |= {word + "e", word + "es"}
+    elif word.endswith("eau"):
+        forms |= {word + "x", word[:-3] + "elle", word[:-3] + "elles"}
+    else:
+        forms |= {word + "s", word + "e", word + "es"}
+    return forms
+
+
 class Gazetteer:
     """A dictionary from folded name keys to the places they may denote."""
 
     def __init__(self, ref: ReferenceData, aliases_file: Path = ALIASES_FILE) -> None:
         self.ref = ref
         self.index: dict[str, list[Entry]] = {}
+        self.demonyms: dict[str, str] = {}  # "nantaises" -> 44109
         self._add_communes()
         self._add_qpvs()
         self._add_admin()
@@ -113,6 +137,8 @@ class Gazetteer:
             if commune.parent:  # arrondissements are read by a pattern, not by name
                 continue
             tokens = name_tokens(commune.name)
+            if all(t in GENERIC_WORDS or t in QUARTIER_WORDS for t in tokens):
+                continue  # "Le Quartier", "La Ville": never meant as a town in our texts
             self._add(tokens, Entry("commune", commune.insee, 1.0))
             if len(tokens) > 1 and tokens[0] in ARTICLES and len(tokens[1]) > 3:
                 self._add(tokens[1:], Entry("commune", commune.insee, 0.8))  # "au Havre", "du Mans"
@@ -121,11 +147,8 @@ class Gazetteer:
                 self._add(name_tokens(name), Entry("former", insee, 0.9))
 
     def _add_qpvs(self) -> None:
-        commune_keys = {name_key(c.name) for c in self.ref.communes.values()}
         for qpv in self.ref.qpvs.values():
             for tokens, weight in qpv_name_variants(qpv.name):
-                if weight < 1.0 and " ".join(tokens) in commune_keys:
-                    continue  # a part named like a town ("Neuville") would fire on every mention of it
                 self._add(tokens, Entry("qpv", qpv.code, weight, is_generic(strip_decorations(tokens))))
 
     def _add_admin(self) -> None:
@@ -144,6 +167,7 @@ class Gazetteer:
             raise ReferenceDataError(
                 f"cannot read alias table {path}: {exc}", hint="fix the YAML syntax"
             ) from exc
+        self._add_commune_aliases(path, data)
         for item in data.get("qpv_aliases", []):
             code = item.get("code")
             if code not in self.ref.qpvs:
@@ -154,6 +178,25 @@ class Gazetteer:
             for alias in item.get("names", []):
                 tokens = strip_decorations(name_tokens(alias))
                 self._add(tokens, Entry("qpv", code, float(item.get("weight", 0.85))))
+
+    def _add_commune_aliases(self, path: Path, data: dict[str, Any]) -> None:
+        by_name: dict[str, str] = {}
+        for commune in sorted(self.ref.communes.values(), key=lambda c: c.population):
+            if not commune.parent:
+                by_name[name_key(commune.name)] = commune.insee  # the most populous homonym wins
+        for section, kind in (("commune_aliases", "alias"), ("demonyms", "demonym")):
+            for alias, town in (data.get(section) or {}).items():
+                insee = by_name.get(name_key(str(town)))
+                if insee is None:
+                    raise ReferenceDataError(
+                        f"alias table {path}: {section} {alias!r} names unknown commune {town!r}",
+                        hint="write the official commune name as in communes.csv",
+                    )
+                if kind == "alias":
+                    self._add(name_tokens(str(alias)), Entry("commune", insee, 0.95))
+                else:
+                    for form in _inflections(name_key(str(alias))):
+                        self.demonyms[form] = insee
 
     def lookup(self, key: str) -> list[Entry]:
         """Entries of an exact key (empty list when unknown)."""

@@ -10,8 +10,9 @@ from pathlib import Path
 from typing import Any
 
 from nlp.geo import decision
-from nlp.geo.gazetteer import Gazetteer
+from nlp.geo.gazetteer import Entry, Gazetteer
 from nlp.geo.matcher import (
+    DEFINITE_ARTICLES,
     ArrondissementMention,
     Mention,
     find_arrondissements,
@@ -19,7 +20,7 @@ from nlp.geo.matcher import (
     find_postal_codes,
     make_arrondissement_index,
 )
-from nlp.geo.normalise import fold_text, tokenize
+from nlp.geo.normalise import Token, fold_text, name_tokens, tokenize
 from nlp.geo.reference import Commune, ReferenceData, load_reference
 from nlp.geo.results import CommuneLink, GeoResult, QpvLink
 
@@ -28,12 +29,15 @@ logger = logging.getLogger(__name__)
 QPV_DECISION_THRESHOLD = 0.6  # a QPV link at least this sure makes the text "in QPV"
 MIN_COMMUNE_CONFIDENCE = 0.25
 MIN_QPV_CONFIDENCE = 0.3
+LEAD_CHARS = 300  # a commune named in the title or lead is usually where things happen
+SALIENCE_PENALTY = 0.3  # communes far below the best one are probably only mentioned in passing
 
 
 @dataclass
 class _Context:
     """What the whole text says, used to choose between homonyms."""
 
+    tokens: list[Token]
     mentions: list[Mention]
     postal: dict[str, tuple[str, ...]]
     arrondissements: list[ArrondissementMention]
@@ -41,6 +45,7 @@ class _Context:
     regions: set[str] = field(default_factory=set)
     qpv_hosts: set[str] = field(default_factory=set)  # communes hosting a named non-generic QPV
     entity_spans: list[tuple[int, int, str]] = field(default_factory=list)
+    named_insees: dict[int, set[str]] = field(default_factory=dict)  # mention start -> towns named elsewhere
 
 
 class GeoLinker:
@@ -61,13 +66,16 @@ class GeoLinker:
         norms = [t.norm for t in tokens]
         mentions = find_mentions(text, tokens, self.gazetteer)
         postal = find_postal_codes(tokens, self.ref)
-        ctx = _Context(mentions, postal, find_arrondissements(text, self.ref, self._arr_index, postal))
+        ctx = _Context(
+            tokens, mentions, postal, find_arrondissements(text, self.ref, self._arr_index, postal)
+        )
         if doc is not None:
             ctx.entity_spans = [(e.start_char, e.end_char, e.label_) for e in doc.ents]
         self._collect_context(ctx)
         communes = self._link_communes(ctx)
         qpvs = self._link_qpvs(ctx, {c.insee for c in communes})
         self._boost_qpv_hosts(communes, qpvs)
+        self._apply_salience(communes)
         result = GeoResult(qpvs=qpvs, communes=communes)
         if self._is_foreign(norms, result):
             return GeoResult(foreign=True, in_qpv=False, in_qpv_reason="foreign")
@@ -101,6 +109,13 @@ class GeoLinker:
             if 0 < len(qpv_entries) <= 3 and not mention.after_street_word:
                 for entry in qpv_entries:
                     ctx.qpv_hosts.update(self.ref.qpvs[entry.code].insees)
+        all_towns = [
+            (m.start, {e.code for e in m.entries if e.kind in ("commune", "former")}) for m in ctx.mentions
+        ]
+        for mention in ctx.mentions:
+            ctx.named_insees[mention.start] = {
+                i for start, codes in all_towns if start != mention.start for i in codes
+            }
         for insees in ctx.postal.values():
             ctx.departments.update(self.ref.communes[i].dep_code for i in insees)
 
@@ -113,8 +128,8 @@ class GeoLinker:
         best: dict[str, CommuneLink] = {}
         counts: dict[str, int] = {}
         for mention in ctx.mentions:
-            candidates = [e for e in mention.entries if e.kind in ("commune", "former")]
-            if not candidates or mention.after_street_word:
+            candidates = self._commune_candidates(ctx, mention)
+            if not candidates:
                 continue
             scored = [(self._candidate_score(ctx, e.code), e) for e in candidates]
             score, entry = max(scored, key=lambda pair: pair[0])
@@ -126,6 +141,11 @@ class GeoLinker:
             link = best.get(commune.insee)
             if link is None or confidence > link.confidence:
                 best[commune.insee] = self._commune_link(commune, confidence, mention)
+        for insee, (start, end, count) in self._find_demonyms(ctx.tokens).items():
+            link = best.get(insee)
+            if link is None:
+                best[insee] = self._commune_link(self.ref.communes[insee], 0.5, None, start, end)
+            counts[insee] = counts.get(insee, 0) + count
         for arr in ctx.arrondissements:
             parent = self.ref.communes[arr.parent]
             link = best.get(parent.insee) or self._commune_link(parent, 0.8, None, arr.start, arr.end)
@@ -135,6 +155,51 @@ class GeoLinker:
         for insee, link in best.items():
             link.confidence = min(0.99, link.confidence + 0.08 * min(counts.get(insee, 1) - 1, 3))
         return sorted(best.values(), key=lambda c: -c.confidence)
+
+    def _apply_salience(self, communes: list[CommuneLink]) -> None:
+        """Lower communes much less salient than the best one (named in passing, enumerations)."""
+        if not communes:
+            return
+        top = max(c.confidence for c in communes)
+        for link in communes:
+            link.confidence = round(
+                max(0.0, link.confidence - SALIENCE_PENALTY * max(0.0, top - link.confidence)), 3
+            )
+        communes.sort(key=lambda c: -c.confidence)
+
+    def _is_qpv_of_named_town(self, ctx: _Context, mention: Mention) -> bool:
+        hosts = {i for e in mention.entries if e.kind == "qpv" for i in self.ref.qpvs[e.code].insees}
+        own = {e.code for e in mention.entries if e.kind in ("commune", "former")}
+        return bool((hosts - own) & ctx.named_insees.get(mention.start, set()))
+
+    def _commune_candidates(self, ctx: _Context, mention: Mention) -> list[Entry]:
+        """Commune readings of a mention, minus those the context rules out."""
+        if mention.after_street_word or mention.glued:
+            return []
+        candidates = [e for e in mention.entries if e.kind in ("commune", "former")]
+        if candidates and self._is_qpv_of_named_town(ctx, mention):
+            return []  # "Orgeval" next to "Reims" is the neighbourhood, not the town in Yvelines
+        admin = {e.code for e in mention.entries if e.kind == "department"}
+        if any(e.kind in ("department", "region") for e in mention.entries) and mention.locative < 2:
+            # "Vaucluse", "La Réunion" name the department or region, except Paris (75 and 75056)
+            candidates = [e for e in candidates if self.ref.communes[e.code].dep_code in admin]
+        if mention.article_before:
+            # "la Villeneuve", "le Mirail": a neighbourhood; towns with an article are matched with it
+            candidates = [
+                e for e in candidates if name_tokens(self.ref.communes[e.code].name)[0] in DEFINITE_ARTICLES
+            ]
+        return candidates
+
+    def _find_demonyms(self, tokens: list[Token]) -> dict[str, tuple[int, int, int]]:
+        """ "les quartiers nantais" -> Nantes: INSEE -> (first start, first end, count)."""
+        found: dict[str, tuple[int, int, int]] = {}
+        demonyms = self.gazetteer.demonyms
+        for tok in tokens:
+            insee = demonyms.get(tok.norm)
+            if insee is not None:
+                start, end, count = found.get(insee, (tok.start, tok.end, 0))
+                found[insee] = (start, end, count + 1)
+        return found
 
     def _candidate_score(self, ctx: _Context, insee: str) -> float:
         commune = self.ref.communes[insee]
@@ -152,18 +217,29 @@ class GeoLinker:
     def _mention_confidence(
         self, ctx: _Context, mention: Mention, commune: Commune, weight: float, n_candidates: int
     ) -> float:
-        confidence = 0.45 * weight + 0.1 * min(math.log10(commune.population + 1) - 2, 4) / 2
         single_word = mention.first == mention.last
-        if mention.locative:
-            confidence += 0.15
+        confidence = 0.4 * weight + 0.05 * min(3.0, max(0.0, math.log10(commune.population + 1) - 3))
+        confidence += (0.0, 0.1, 0.2)[mention.locative] + (0.0 if single_word else 0.1)
         if commune.insee in ctx.qpv_hosts:
             confidence += 0.2
         if commune.dep_code in ctx.departments or any(c in ctx.postal for c in commune.postal_codes):
             confidence += 0.1
-        if single_word and mention.sentence_start and not mention.locative:
-            confidence -= 0.25
-        if single_word and commune.population < 2000:
+        if mention.relation:
             confidence -= 0.2
+        if mention.listed:
+            confidence -= 0.1
+        if mention.start < LEAD_CHARS:
+            confidence += 0.1
+        if single_word and mention.sentence_start and not mention.locative:
+            confidence -= 0.2
+        if mention.name_follows:
+            confidence -= 0.25 if single_word else 0.1
+        if single_word and not _same_spelling(mention.surface, commune.name):
+            confidence -= 0.2  # "Place" is not "Placé"
+        if n_candidates > 1 and commune.dep_code not in ctx.departments:
+            confidence -= 0.05
+        if single_word and commune.population < 2000:
+            confidence -= 0.15
         if n_candidates > 1 and commune.population < 20000 and commune.dep_code not in ctx.departments:
             confidence -= 0.1
         confidence += self._entity_adjustment(ctx, mention)
@@ -199,16 +275,18 @@ class GeoLinker:
             if not entries:
                 continue
             quartier_word = mention.quartier_word
-            if any(e.kind == "commune" for e in mention.entries) and not quartier_word:
+            if any(e.kind == "commune" for e in mention.entries) and not (
+                quartier_word or mention.article_before
+            ):
                 continue  # "Mamoudzou" is first the town
             in_context = [e for e in entries if set(self.ref.qpvs[e.code].insees) & linked_insees]
             if in_context:
                 chosen = in_context
                 base = [(0.55 if e.generic else 0.9) * e.weight for e in chosen]
-            elif len(entries) == 1 and not entries[0].generic:
+            elif len(entries) == 1 and not entries[0].generic and not mention.sentence_start:
                 chosen = entries
                 multi = mention.last > mention.first
-                base = [(0.55 + (0.1 if multi else 0.0)) * entries[0].weight]
+                base = [(0.5 + (0.1 if multi else 0.0)) * entries[0].weight]
             else:
                 continue
             for entry, confidence in zip(chosen, base, strict=True):
@@ -236,14 +314,14 @@ class GeoLinker:
     def _boost_qpv_hosts(self, communes: list[CommuneLink], qpvs: list[QpvLink]) -> None:
         by_insee = {c.insee: c for c in communes}
         for qpv in qpvs:
-            if qpv.confidence < QPV_DECISION_THRESHOLD:
+            if qpv.confidence < 0.5:
                 continue
             link = by_insee.get(qpv.insee)
             if link is not None:
                 link.confidence = round(min(0.99, link.confidence + 0.1), 3)
             elif qpv.insee in self.ref.communes:
                 commune = self.ref.communes[qpv.insee]
-                link = self._commune_link(commune, qpv.confidence * 0.8, None, qpv.start, qpv.end)
+                link = self._commune_link(commune, qpv.confidence, None, qpv.start, qpv.end)
                 by_insee[qpv.insee] = link
                 communes.append(link)
         communes.sort(key=lambda c: -c.confidence)
@@ -277,9 +355,15 @@ class GeoLinker:
         elsewhere = decision.find_elsewhere_cue(folded)
         if elsewhere:
             return False, f"wording '{elsewhere}'"
-        if qpvs:
+        if qpvs and qpvs[0].confidence >= 0.5:
             return True, f"weak qpv {qpvs[0].code}"
         return None, "no neighbourhood named"
+
+
+def _same_spelling(surface: str, name: str) -> bool:
+    """Equal up to case and the accent of a capital initial ("Evry" = "Évry", "Place" != "Placé")."""
+    a, b = surface.lower(), name.lower()
+    return a == b or (a[1:] == b[1:] and fold_text(a[:1]) == fold_text(b[:1]))
 
 
 _CACHE: dict[Path, GeoLinker] = {}

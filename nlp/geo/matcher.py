@@ -51,7 +51,28 @@ STREET_WORDS = frozenset(
         "parvis",
     }
 )
-LOCATIVE_WORDS = frozenset({"a", "au", "aux", "en", "sur", "de", "d", "du", "commune", "ville", "habitants"})
+DEFINITE_ARTICLES = frozenset({"le", "la", "les", "l"})
+RELATION_WORDS = frozenset(
+    {
+        "pres",
+        "nord",
+        "sud",
+        "est",
+        "ouest",
+        "proche",
+        "banlieue",
+        "environs",
+        "region",
+        "portes",
+        "periphérie",
+    }
+)
+STRONG_LOCATIVES = frozenset({"a", "au", "aux"})
+WEAK_LOCATIVES = frozenset({"de", "d", "du", "sur", "en", "vers", "pres", "dans"})
+LINK_WORDS = frozenset({"de", "d", "du"})
+PLACE_NOUNS = frozenset(
+    {"ville", "commune", "mairie", "habitants", "metropole", "agglomeration", "communes", "maire", "centre"}
+)
 _ARR_CITIES = {"paris": "75056", "lyon": "69123", "marseille": "13055"}
 _ORDINAL = r"(\d{1,2})\s*(?:e|er|ème|eme|è|ᵉ|ème)"
 _ARR_RE = [
@@ -70,9 +91,15 @@ class Mention:
     end: int
     entries: list[Entry]
     after_street_word: bool = False
-    locative: bool = False
+    locative: int = 0  # 2: "à X", "ville de X"; 1: "de X", "sur X"; 0: none
     sentence_start: bool = False
     quartier_word: bool = False
+    glued: bool = False  # "Croix" in "Croix-du-Sud": part of a longer hyphenated name
+    surface: str = ""
+    relation: bool = False  # "près de Lille", "Philharmonie de Paris": named for another thing
+    listed: bool = False  # part of a comma-separated enumeration
+    article_before: bool = False  # "la Villeneuve": a neighbourhood, not the town Villeneuve
+    name_follows: bool = False  # "Marie Curie", "Albert Camus": a person, not the town
 
 
 @dataclass(slots=True)
@@ -108,26 +135,69 @@ def find_mentions(text: str, tokens: list[Token], gazetteer: Gazetteer) -> list[
             if entries:
                 found = (size, entries)
                 break
-        if found is None:
+        if found is None or not _content_capitalised(tokens, i, found[0]):
             i += 1
             continue
         size, entries = found
-        prev = [t.norm for t in tokens[max(0, i - 3) : i]]
-        mentions.append(
-            Mention(
-                first=i,
-                last=i + size - 1,
-                start=tok.start,
-                end=tokens[i + size - 1].end,
-                entries=entries,
-                after_street_word=any(w in STREET_WORDS for w in prev),
-                locative=bool(prev) and prev[-1] in LOCATIVE_WORDS,
-                sentence_start=_is_sentence_start(text, tok.start),
-                quartier_word=any(w in QUARTIER_WORDS for w in prev),
-            )
-        )
+        mentions.append(_make_mention(text, tokens, i, size, entries))
         i += size
     return mentions
+
+
+def _content_capitalised(tokens: list[Token], i: int, size: int) -> bool:
+    """ "L'Union" yes, "L'union" no: the first word after an elided article must be capitalised too."""
+    if size > 1 and tokens[i].norm in DEFINITE_ARTICLES:
+        return tokens[i + 1].capital
+    return True
+
+
+def _make_mention(text: str, tokens: list[Token], i: int, size: int, entries: list[Entry]) -> Mention:
+    """Describe a match with the words around it (street, locative preposition, article, next name)."""
+    prev = [t.norm for t in tokens[max(0, i - 3) : i]]
+    last = tokens[i + size - 1]
+    nxt = tokens[i + size] if i + size < len(tokens) else None
+    locative = 0
+    if (
+        prev
+        and prev[-1] in STRONG_LOCATIVES
+        or len(prev) > 1
+        and prev[-1] in LINK_WORDS
+        and prev[-2] in PLACE_NOUNS
+    ):
+        locative = 2
+    elif prev and prev[-1] in WEAK_LOCATIVES:
+        locative = 1
+    relation = (
+        len(prev) > 1 and prev[-1] in LINK_WORDS and (prev[-2] in RELATION_WORDS or tokens[i - 2].capital)
+    )
+    listed = (
+        text[max(0, tokens[i].start - 2) : tokens[i].start].strip() == ","
+        or text[last.end : last.end + 1] == ","
+    )
+    street = bool(prev) and (
+        prev[-1] in STREET_WORDS or (len(prev) > 1 and prev[-1] in LINK_WORDS and prev[-2] in STREET_WORDS)
+    )
+    return Mention(
+        first=i,
+        last=i + size - 1,
+        start=tokens[i].start,
+        end=last.end,
+        entries=entries,
+        after_street_word=street,
+        locative=locative,
+        sentence_start=_is_sentence_start(text, tokens[i].start),
+        quartier_word=any(w in QUARTIER_WORDS for w in prev),
+        relation=relation,
+        glued=text[last.end : last.end + 1] == "-"
+        or text[max(0, tokens[i].start - 1) : tokens[i].start] == "-",
+        surface=text[tokens[i].start : last.end],
+        listed=listed,
+        article_before=bool(prev) and prev[-1] in DEFINITE_ARTICLES and not tokens[i - 1].capital,
+        name_follows=nxt is not None
+        and nxt.capital
+        and not nxt.norm.isdigit()
+        and text[last.end : nxt.start] == " ",
+    )
 
 
 def find_postal_codes(tokens: list[Token], ref: ReferenceData) -> dict[str, tuple[str, ...]]:
