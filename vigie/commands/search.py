@@ -2,8 +2,284 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
+import logging
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
 import typer
+from rich.console import Console
+from rich.progress import Progress
+from rich.table import Table
+from sqlalchemy.orm import Session, sessionmaker
+
+from core.domain import Analysis, SearchQuery
+from core.errors import InputError, StorageError
+from core.settings import get_settings
+from core.storage.tables import AnalysisRow, PageRow
+from search_api.engines.base import BulkReport
+
+log = logging.getLogger(__name__)
+err = Console(stderr=True)
+
+
+def _read_lines(path: Path) -> tuple[list[dict[str, Any]], dict[int, str]]:
+    """Parse JSONL lines; bad ones are returned as ``{line_number: reason}``."""
+    handle = sys.stdin if str(path) == "-" else path.open(encoding="utf-8")
+    items: list[dict[str, Any]] = []
+    bad: dict[int, str] = {}
+    with handle:
+        for number, line in enumerate(handle, start=1):
+            if not line.strip():
+                continue
+            try:
+                data = json.loads(line)
+            except ValueError as exc:
+                bad[number] = f"not JSON ({exc.msg})"
+                continue
+            if not isinstance(data, dict) or not isinstance(data.get("id"), str) or not data["id"]:
+                bad[number] = 'needs a non-empty string "id"'
+            elif not isinstance(data.get("text"), str) and "is_initiative" not in data:
+                bad[number] = 'needs a string "text"'
+            else:
+                items.append(data | {"_line": number})
+    return items, bad
+
+
+def _analyse(
+    items: list[dict[str, Any]], settings: Any, bad: dict[int, str]
+) -> list[tuple[dict[str, Any], Analysis]]:
+    """Pair each line with its analysis: taken as is when already analysed, else from the pipeline."""
+    done: list[tuple[dict[str, Any], Analysis]] = []
+    raw = []
+    for item in items:
+        if "is_initiative" in item:
+            try:
+                done.append((item, Analysis.from_contract(item)))
+            except (KeyError, TypeError, ValueError) as exc:
+                bad[item["_line"]] = f"not a valid analysis line ({exc})"
+        else:
+            raw.append(item)
+    if raw:
+        done.extend(_run_analyzer(raw, settings, bad))
+    return done
+
+
+def _run_analyzer(
+    raw: list[dict[str, Any]], settings: Any, bad: dict[int, str]
+) -> list[tuple[dict[str, Any], Any]]:
+    from vigie.wiring import make_analyzer
+
+    try:
+        analyzer = make_analyzer(settings)
+    except NotImplementedError:
+        for item in raw:
+            bad[item["_line"]] = "raw line but no analysis pipeline is installed; run `vigie analyze` first"
+        return []
+    by_id = {item["id"]: item for item in raw}
+    inputs = [{k: item.get(k) for k in ("id", "text", "url", "title")} for item in raw]
+    out = []
+    for result in analyzer.analyze_many(inputs):
+        item = by_id.get(str(getattr(result, "id", "")))
+        if item is None:
+            continue
+        if isinstance(result, Analysis):
+            out.append((item, result))
+        else:
+            bad[item["_line"]] = f"analysis failed: {getattr(result, 'reason', result)}"
+    return out
+
+
+def _store(
+    factory: sessionmaker[Session], pairs: list[tuple[dict[str, Any], Analysis]], bad: dict[int, str]
+) -> list[str]:
+    """Write pages (source "import") and analyses to the system of record; return stored ids."""
+    stored = []
+    for item, analysis in pairs:
+        text = item.get("text") or ""
+        try:
+            with factory() as session, session.begin():
+                page = session.get(PageRow, item["id"])
+                if page is None and not text:
+                    bad[item["_line"]] = "analysed line without text and no page with this id in the database"
+                    continue
+                page = page or PageRow(id=item["id"], source="import")
+                page.text = text or page.text or ""
+                page.title = item.get("title") or page.title
+                page.url = item.get("url") or page.url
+                page.date = item.get("date") or page.date
+                page.content_hash = hashlib.sha256(page.text.encode()).hexdigest()
+                session.add(page)
+                contract = analysis.to_contract()
+                session.merge(
+                    AnalysisRow(
+                        doc_id=item["id"], result=contract, is_initiative=analysis.is_initiative,
+                        initiative_score=analysis.initiative_score, in_qpv=analysis.in_qpv,
+                        doc_kind=analysis.doc_kind, model_version=analysis.model_version,
+                        text_hash=page.content_hash,
+                    )
+                )  # fmt: skip
+            stored.append(item["id"])
+        except Exception as exc:  # one bad row never aborts the batch; reported with its line
+            bad[item["_line"]] = f"not stored: {StorageError(str(exc)).message[:200]}"
+    return stored
+
+
+def _index_all(
+    factory: sessionmaker[Session], engine: Any, ids: list[str] | None, rebuild: bool
+) -> BulkReport:
+    """Index (or rebuild) from the system of record with a progress bar."""
+    from search_api.engines.documents import iter_documents
+
+    embedder = getattr(engine, "embedder", None)
+    report = BulkReport()
+    with Progress(console=err, transient=True) as progress:
+        task = progress.add_task("indexation", total=len(ids) if ids is not None else None)
+
+        def docs():  # type: ignore[no-untyped-def]
+            for batch in iter_documents(factory, embedder, ids):
+                progress.advance(task, len(batch))
+                yield batch
+
+        if rebuild:
+            report = engine.rebuild(doc for batch in docs() for doc in batch)
+        else:
+            for batch in docs():
+                report.merge(engine.index_documents(batch))
+    return report
+
+
+def index(
+    input_file: Path | None = typer.Argument(
+        None, metavar="[INPUT.jsonl]", help="Lines to analyse and index ('-' = stdin)."
+    ),
+    rebuild: bool = typer.Option(
+        False, "--rebuild", help="Build a new index from the database and switch to it."
+    ),
+) -> None:
+    """Index documents: a JSONL file (raw or already analysed lines), or every analysed page."""
+    from vigie.wiring import make_search_engine, open_db
+
+    settings = get_settings()
+    _, factory = open_db(settings)
+    engine = make_search_engine(settings)
+    bad: dict[int, str] = {}
+    ids = None
+    if input_file is not None:
+        items, bad = _read_lines(input_file)
+        ids = _store(factory, _analyse(items, settings, bad), bad)
+    report = _index_all(factory, engine, None if rebuild else ids, rebuild)
+    for number in sorted(bad):
+        err.print(f"line {number}: {bad[number]}", highlight=False)
+    for doc_id, reason in report.errors.items():
+        err.print(f"document {doc_id}: rejected by the engine: {reason}", highlight=False)
+    typer.echo(f"indexed {report.indexed} document(s) in {engine.name} ({engine.count()} in the index)")
+    engine.close()
+    if bad or report.errors:
+        raise typer.Exit(2)
+
+
+def _parse_filter_options(values: list[str]) -> dict[str, list[str]]:
+    filters: dict[str, list[str]] = {}
+    for value in values:
+        name, sep, item = value.partition("=")
+        if not sep or not item:
+            raise InputError(f"--filter {value!r} is not field=value", hint="e.g. --filter region=93")
+        filters.setdefault(name.strip(), []).append(item.strip())
+    return filters
+
+
+def search(
+    query: str = typer.Argument(..., help="Words to look for, in French."),
+    limit: int = typer.Option(10, "--limit", "-n", min=1, max=100, help="Number of hits."),
+    mode: str = typer.Option("hybrid", "--mode", help="hybrid, keyword or semantic."),
+    filters: list[str] = typer.Option(
+        [], "--filter", help="field=value, repeatable (region=93, in_qpv=true...)."
+    ),
+    as_json: bool = typer.Option(False, "--json", help='Print [{"id","score","title","highlights"}].'),
+) -> None:
+    """Search the index; the same ranking as GET /api/search."""
+    from vigie.wiring import make_search_engine
+
+    settings = get_settings()
+    engine = make_search_engine(settings)
+    parsed: dict[str, Any] = {k: (v if k not in ("date_from", "date_to", "min_score") else v[0])
+                              for k, v in _parse_filter_options(filters).items()}  # fmt: skip
+    result = engine.search(SearchQuery(text=query, mode=mode, filters=parsed, size=limit))  # type: ignore[arg-type]
+    engine.close()
+    if as_json:
+        out = []
+        for hit in result.hits:
+            line: dict[str, Any] = {"id": hit.id, "score": hit.score}
+            if hit.title:
+                line["title"] = hit.title
+            if hit.highlights:
+                line["highlights"] = hit.highlights
+            out.append(line)
+        typer.echo(json.dumps(out, ensure_ascii=False))
+        return
+    table = Table(title=f"{result.total} document(s) — {query!r} ({mode})")
+    for column in ("#", "id", "score", "title"):
+        table.add_column(column)
+    for rank, hit in enumerate(result.hits, start=1):
+        table.add_row(str(rank), hit.id, f"{hit.score:.4f}", hit.title or "")
+    Console().print(table)
+
+
+def evaluate_search(
+    queries: Path = typer.Option(..., "--queries", exists=True, dir_okay=False, help="Judged queries JSONL."),
+    corpus: Path | None = typer.Option(
+        None, "--corpus", help="Corpus JSONL (default: VIGIE_SEED_ANNOTATIONS)."
+    ),
+    k: int = typer.Option(10, "--k", min=1, help="Cut-off of nDCG and recall."),
+    rrf_k: int = typer.Option(60, "--rrf-k", help="Reciprocal rank fusion constant."),
+    keyword_weight: float = typer.Option(1.0, "--keyword-weight"),
+    semantic_weight: float = typer.Option(1.0, "--semantic-weight"),
+    output: Path | None = typer.Option(None, "--output", help="Also write the scores as JSON here."),
+) -> None:
+    """Index the corpus in a throwaway embedded engine; print nDCG@k and recall@k per mode."""
+    from search_api.engines.embedded import EmbeddedEngine
+    from search_api.engines.embedding_cache import CachedEmbedder
+    from search_api.engines.evaluation import MODES, evaluate, index_corpus, load_queries
+    from search_api.engines.ranking import RankingConfig
+    from vigie.wiring import make_embedder
+
+    settings = get_settings()
+    corpus = corpus or settings.seed_annotations
+    if corpus is None or not corpus.is_file():
+        raise InputError(
+            f"corpus file not found: {corpus}", hint="pass --corpus or set VIGIE_SEED_ANNOTATIONS"
+        )
+    judged = load_queries(queries)
+    embedder = CachedEmbedder(make_embedder(), settings.data_dir / "search" / "embeddings.sqlite")
+    ranking = RankingConfig(rrf_k=rrf_k, keyword_weight=keyword_weight, semantic_weight=semantic_weight)
+    with tempfile.TemporaryDirectory(prefix="vigie-eval-") as tmp:
+        engine = EmbeddedEngine(Path(tmp) / "index", embedder=embedder, ranking=ranking)
+        with err.status("indexing the corpus (embeddings are cached by content hash)"):
+            count = index_corpus(engine, embedder, corpus)
+        scores = evaluate(engine, judged, k=k)
+    table = Table(title=f"search quality: {len(judged)} queries, {count} documents")
+    for column in ("mode", f"nDCG@{k}", f"recall@{k}"):
+        table.add_column(column)
+    for mode in MODES:
+        table.add_row(mode, f"{scores[mode].ndcg:.4f}", f"{scores[mode].recall:.4f}")
+    Console().print(table)
+    gain = scores["hybrid"].ndcg / scores["keyword"].ndcg if scores["keyword"].ndcg else 0.0
+    typer.echo(f"hybrid / keyword nDCG@{k}: {gain:.3f}")
+    if output:
+        payload = {
+            m: {"ndcg": s.ndcg, "recall": s.recall, "per_query": s.per_query} for m, s in scores.items()
+        }
+        output.write_text(
+            json.dumps({"k": k, "queries": len(judged), "documents": count, **payload}, indent=2)
+        )
 
 
 def register(app: typer.Typer, groups: dict[str, typer.Typer]) -> None:
     """Add this module's commands to the CLI."""
+    app.command("index")(index)
+    app.command("search")(search)
+    groups["evaluate"].command("search")(evaluate_search)
