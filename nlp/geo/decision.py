@@ -77,8 +77,8 @@ _QPV_CUES = re.compile(
     r"|quartiers? de la politique|cite educative|contrat de ville|quartiers? en renouvellement"
 )
 _ELSEWHERE_CUES = re.compile(
-    r"centre[ -]ville|coeur de ville|centre[ -]bourg|\bruraux\b|\brurale?s?\b|ruralite|\bvillages?\b"
-    r"|\bcampagnes?\b|eco[ -]?quartier|petites villes de demain|\bbourg\b|communes? rurales?"
+    r"centre[ -]ville|coeur de ville|centre[ -]bourg|\bruraux\b|\brurale?s?\b|ruralite"
+    r"|eco[ -]?quartier|petites villes de demain|communes? rurales?"
 )
 
 

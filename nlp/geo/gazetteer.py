@@ -59,6 +59,7 @@ GENERIC_WORDS = frozenset(
     }
 )
 _PART_SPLIT = re.compile(r"\s+[-–—/]\s*|\s*[-–—/]\s+|[,;()/]|\s+et\s+")
+_ARTICLE_SPLIT = re.compile(r"(?<=\w)\s+(?=(?:La|Le|Les)\s)")
 _ORIENTATION_TAIL = frozenset({"nord", "sud", "est", "ouest", "centre", "haut", "bas"})
 
 
@@ -81,6 +82,7 @@ def qpv_name_variants(name: str) -> list[tuple[list[str], float]]:
     """Keys of a QPV name: the whole name, its parts ("Ariane - Le Manoir"), without articles/tails."""
     variants: list[tuple[list[str], float]] = [(name_tokens(name), 1.0)]
     parts = [p for p in _PART_SPLIT.split(name) if p and p.strip()]
+    parts = [q for p in parts for q in _ARTICLE_SPLIT.split(p) if q.strip()]  # "La Castellane La Bricarde"
     if len(parts) > 1:
         variants += [(name_tokens(p), 0.85) for p in parts]
     out: list[tuple[list[str], float]] = []

@@ -29,6 +29,7 @@ logger = logging.getLogger(__name__)
 QPV_DECISION_THRESHOLD = 0.6  # a QPV link at least this sure makes the text "in QPV"
 MIN_COMMUNE_CONFIDENCE = 0.25
 MIN_QPV_CONFIDENCE = 0.3
+WEAK_QPV_THRESHOLD = 0.45  # below the decision threshold, still enough when nothing says otherwise
 LEAD_CHARS = 300  # a commune named in the title or lead is usually where things happen
 SALIENCE_PENALTY = 0.3  # communes far below the best one are probably only mentioned in passing
 
@@ -80,7 +81,7 @@ class GeoLinker:
         if self._is_foreign(norms, result):
             return GeoResult(foreign=True, in_qpv=False, in_qpv_reason="foreign")
         result.departments, result.regions = self._admin_codes(ctx, communes, qpvs)
-        result.in_qpv, result.in_qpv_reason = self._decide(fold_text(text), qpvs)
+        result.in_qpv, result.in_qpv_reason = self._decide(fold_text(text), qpvs, communes, ctx)
         return result
 
     def locate_point(self, lat: float, lon: float) -> tuple[str | None, float]:
@@ -290,7 +291,7 @@ class GeoLinker:
             else:
                 continue
             for entry, confidence in zip(chosen, base, strict=True):
-                confidence += 0.1 if quartier_word else 0.0
+                confidence += 0.1 if quartier_word else 0.05 if mention.article_before else 0.0
                 if mention.after_street_word:
                     confidence *= 0.5
                 confidence += min(0.0, self._entity_adjustment(ctx, mention))
@@ -345,18 +346,34 @@ class GeoLinker:
         regs += sorted(ctx.regions)
         return list(dict.fromkeys(deps)), list(dict.fromkeys(regs))
 
-    def _decide(self, folded: str, qpvs: list[QpvLink]) -> tuple[bool | None, str]:
+    def _named_ambiguous_qpv(self, ctx: _Context) -> str | None:
+        """ "la cité Gagarine": a QPV name after "quartier"/"cité", even when we cannot tell which one."""
+        for mention in ctx.mentions:
+            if mention.quartier_word and any(e.kind == "qpv" and not e.generic for e in mention.entries):
+                return mention.surface
+        return None
+
+    def _decide(
+        self, folded: str, qpvs: list[QpvLink], communes: list[CommuneLink], ctx: _Context
+    ) -> tuple[bool | None, str]:
+        """true: a known QPV or QPV wording; false: clearly elsewhere; None: unclear."""
         strong = [q for q in qpvs if q.confidence >= QPV_DECISION_THRESHOLD]
         if strong:
             return True, f"qpv {strong[0].code}"
         cue = decision.find_qpv_cue(folded)
         if cue:
             return True, f"wording '{cue}'"
+        if qpvs and qpvs[0].confidence >= WEAK_QPV_THRESHOLD:
+            return True, f"weak qpv {qpvs[0].code}"
+        named = self._named_ambiguous_qpv(ctx)
+        if named:
+            return True, f"neighbourhood named like QPVs: {named}"
         elsewhere = decision.find_elsewhere_cue(folded)
         if elsewhere:
             return False, f"wording '{elsewhere}'"
-        if qpvs and qpvs[0].confidence >= 0.5:
-            return True, f"weak qpv {qpvs[0].code}"
+        main = [c for c in communes if c.confidence >= 0.5]
+        if main and not any(self.ref.qpvs_of_commune(c.insee) for c in main):
+            return False, f"{main[0].name} has no QPV"
         return None, "no neighbourhood named"
 
 
