@@ -4,72 +4,88 @@ from __future__ import annotations
 
 import re
 
-# places and words that say the text is about Belgium, Switzerland, Québec, Africa...
-FOREIGN_MARKERS = (
-    "belgique",
-    "belge",
-    "belges",
-    "bruxelles",
-    "bruxellois",
-    "bruxelloise",
-    "molenbeek",
-    "schaerbeek",
-    "anderlecht",
-    "wallonie",
-    "wallon",
-    "wallonne",
-    "flandre",
-    "liege",
-    "charleroi",
-    "anvers",
-    "cpas",
-    "suisse",
-    "geneve",
-    "genevois",
-    "lausanne",
-    "zurich",
-    "vaud",
-    "quebec",
-    "quebecois",
-    "quebecoise",
-    "montreal",
-    "montrealais",
-    "canada",
-    "canadien",
-    "canadienne",
-    "ontario",
-    "obnl",
-    "senegal",
-    "dakar",
-    "maroc",
-    "casablanca",
-    "rabat",
-    "tunisie",
-    "tunis",
-    "algerie",
-    "alger",
-    "abidjan",
-    "ivoire",
-    "cameroun",
-    "douala",
-    "yaounde",
-    "bamako",
-    "burkina",
-    "ouagadougou",
-    "niamey",
-    "kinshasa",
-    "madagascar",
-    "antananarivo",
-    "haiti",
-    "fcfa",
-    "cotonou",
-    "lome",
-    "conakry",
-    "luxembourg",
-    "libreville",
-    "afrique",
+# places and words that can only mean Belgium, Switzerland, Québec...: one is enough with no French place
+STRONG_FOREIGN_MARKERS = frozenset(
+    {
+        "belgique",
+        "bruxelles",
+        "bruxellois",
+        "bruxelloise",
+        "molenbeek",
+        "schaerbeek",
+        "anderlecht",
+        "ixelles",
+        "etterbeek",
+        "wallonie",
+        "wallon",
+        "wallonne",
+        "flandre",
+        "liege",
+        "charleroi",
+        "namur",
+        "tournai",
+        "verviers",
+        "ciney",
+        "dinant",
+        "arlon",
+        "nivelles",
+        "cpas",
+        "geneve",
+        "genevois",
+        "lausanne",
+        "zurich",
+        "neuchatel",
+        "quebec",
+        "quebecois",
+        "quebecoise",
+        "montreal",
+        "montrealais",
+        "gatineau",
+        "sherbrooke",
+        "ontario",
+        "obnl",
+        "dakar",
+        "casablanca",
+        "rabat",
+        "tunis",
+        "alger",
+        "abidjan",
+        "douala",
+        "yaounde",
+        "bamako",
+        "ouagadougou",
+        "niamey",
+        "kinshasa",
+        "antananarivo",
+        "fcfa",
+        "cotonou",
+        "conakry",
+        "libreville",
+    }
 )
-_FOREIGN_SET = frozenset(FOREIGN_MARKERS)
+# countries often named in French texts as a place of origin: they count only together with others
+WEAK_FOREIGN_MARKERS = frozenset(
+    {
+        "belge",
+        "belges",
+        "suisse",
+        "canada",
+        "canadien",
+        "canadienne",
+        "senegal",
+        "maroc",
+        "tunisie",
+        "algerie",
+        "ivoire",
+        "cameroun",
+        "mali",
+        "burkina",
+        "madagascar",
+        "haiti",
+        "afrique",
+        "luxembourg",
+    }
+)
 _QPV_CUES = re.compile(
     r"quartiers? (?:dits? )?prioritaires?|\bqpv\b|politique de la ville|\bzus\b|\bzfu\b|\bcucs\b|\bnpnru\b"
     r"|\banru\b|renouvellement urbain|renovation urbaine|zones? urbaines? sensibles?"
@@ -78,13 +94,15 @@ _QPV_CUES = re.compile(
 )
 _ELSEWHERE_CUES = re.compile(
     r"centre[ -]ville|coeur de ville|centre[ -]bourg|\bruraux\b|\brurale?s?\b|ruralite"
-    r"|eco[ -]?quartier|petites villes de demain|communes? rurales?"
+    r"|eco[ -]?quartier|petites villes de demain|communes? rurales?|\bvillages\b"
+    r"|\b(?:un|du|au|petit|notre|ce) village\b(?! (?:olympique|associatif|des|de la))"
 )
 
 
-def count_foreign_markers(tokens: list[str]) -> int:
-    """Number of distinct foreign place words among folded tokens."""
-    return len(_FOREIGN_SET.intersection(tokens))
+def count_foreign_markers(tokens: list[str]) -> tuple[int, int]:
+    """Numbers of distinct strong and weak foreign place words among folded tokens."""
+    unique = set(tokens)
+    return len(STRONG_FOREIGN_MARKERS & unique), len(WEAK_FOREIGN_MARKERS & unique)
 
 
 def find_qpv_cue(folded: str) -> str | None:

@@ -329,12 +329,13 @@ class GeoLinker:
 
     # ---------------------------------------------------------------- document level
     def _is_foreign(self, norms: list[str], result: GeoResult) -> bool:
-        markers = decision.count_foreign_markers(norms)
-        if markers < 2:
+        """Belgian, Swiss, Québec or African texts: foreign places outweigh French ones."""
+        strong, weak = decision.count_foreign_markers(norms)
+        if strong == 0:
             return False
-        french = sum(1 for q in result.qpvs if q.confidence >= QPV_DECISION_THRESHOLD)
-        french += sum(1 for c in result.communes if c.confidence >= 0.6)
-        return markers > french
+        french = sum(2 for q in result.qpvs if q.confidence >= QPV_DECISION_THRESHOLD)
+        french += sum(1 for c in result.communes if c.confidence >= 0.7)
+        return 2 * strong + weak > french
 
     def _admin_codes(
         self, ctx: _Context, communes: list[CommuneLink], qpvs: list[QpvLink]
