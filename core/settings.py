@@ -55,6 +55,16 @@ class Settings(BaseSettings):
         default="VigieBot/0.1 (+https://vigie.anct.example/bot; veille-qpv@anct.example)",
         description="User agent sent by the crawler, with contact.",
     )
+    crawl_delay: float = Field(
+        default=0.5, ge=0, description="Crawler: minimum seconds between requests to one site."
+    )
+    crawl_concurrency: int = Field(default=4, ge=1, description="Crawler: parallel requests per site.")
+    crawl_timeout: float = Field(
+        default=30.0, gt=0, description="Crawler: download timeout per page, seconds."
+    )
+    crawl_max_page_mb: float = Field(
+        default=10.0, gt=0, description="Crawler: pages larger than this are skipped."
+    )
     log_level: str = Field(default="INFO", description="Logging level of entry points.")
 
     @field_validator("log_level")

@@ -75,7 +75,6 @@ def crawl(
 ) -> None:
     """Fetch what is new on the configured sources (or one ad hoc URL) and store the pages."""
     from crawler.run import run_crawl
-
     from crawler.sources import load_sources, make_adhoc_source
 
     settings = get_settings()
@@ -93,11 +92,13 @@ def crawl(
                     hint="list the ids with `vigie sources check` or fix --source",
                 )
             selected = [s for s in selected if s.id in source]
-    stats = run_crawl(settings, selected, max_pages=max_pages or None)
+    stats = run_crawl(settings, selected, max_pages=max_pages or None, store_start_pages=bool(url))
     if json_out:
         typer.echo(json.dumps(stats.as_dict(), ensure_ascii=False, sort_keys=True))
     else:
         typer.echo(stats.summary())
+    if stats.status == "failed":
+        raise typer.Exit(1)
 
 
 def evaluate_extraction(

@@ -1,0 +1,73 @@
+"""Deduplication: URL canonicalisation (w3lib), exact content hashes and SimHash near-duplicates."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections import defaultdict
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+from w3lib.url import canonicalize_url as w3lib_canonicalize
+
+_TRACKING = re.compile(r"^(utm_\w+|fbclid|gclid|xtor|at_\w+|mc_cid|mc_eid|ref|amp)$", re.IGNORECASE)
+_TOKEN = re.compile(r"\w+", re.UNICODE)
+SIMHASH_BITS = 64
+NEAR_DUPLICATE_DISTANCE = 3  # bits out of 64: syndicated copies with small edits fall within it
+
+
+def canonicalize_url(url: str) -> str:
+    """A stable form of ``url``: sorted query, no fragment, no tracking parameters, lower-case host."""
+    parts = urlsplit(url.strip())
+    query = urlencode(
+        [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not _TRACKING.match(k)]
+    )
+    cleaned = urlunsplit((parts.scheme.lower(), parts.netloc.lower(), parts.path or "/", query, ""))
+    return w3lib_canonicalize(cleaned, keep_fragments=False)
+
+
+def content_hash(text: str) -> str:
+    """SHA-256 of the whitespace-normalised text: equal for byte-different but textually equal pages."""
+    return hashlib.sha256(" ".join(text.split()).encode("utf-8")).hexdigest()
+
+
+def _shingles(text: str, size: int = 3) -> list[str]:
+    words = _TOKEN.findall(text.lower())
+    if len(words) < size:
+        return words
+    return [" ".join(words[i : i + size]) for i in range(len(words) - size + 1)]
+
+
+def simhash(text: str) -> int:
+    """64-bit SimHash of word 3-gram shingles."""
+    weights = [0] * SIMHASH_BITS
+    for shingle in _shingles(text):
+        value = int.from_bytes(hashlib.blake2b(shingle.encode("utf-8"), digest_size=8).digest(), "big")
+        for bit in range(SIMHASH_BITS):
+            weights[bit] += 1 if value >> bit & 1 else -1
+    return sum(1 << bit for bit, weight in enumerate(weights) if weight > 0)
+
+
+def hamming(a: int, b: int) -> int:
+    """Number of differing bits."""
+    return (a ^ b).bit_count()
+
+
+class NearDuplicateIndex:
+    """SimHash index: 4 bands of 16 bits, so any pair within 3 bits shares a band (pigeonhole)."""
+
+    def __init__(self, max_distance: int = NEAR_DUPLICATE_DISTANCE) -> None:
+        self.max_distance = max_distance
+        self._bands: list[dict[int, list[tuple[int, str]]]] = [defaultdict(list) for _ in range(4)]
+
+    def add(self, value: int, page_id: str) -> None:
+        """Index one original page."""
+        for band, table in enumerate(self._bands):
+            table[value >> (16 * band) & 0xFFFF].append((value, page_id))
+
+    def find(self, value: int, exclude: str | None = None) -> str | None:
+        """The id of an indexed page within ``max_distance`` bits, if any."""
+        for band, table in enumerate(self._bands):
+            for other, page_id in table.get(value >> (16 * band) & 0xFFFF, []):
+                if page_id != exclude and hamming(value, other) <= self.max_distance:
+                    return page_id
+        return None

@@ -1,0 +1,1 @@
+"""Generic spiders driven by `SourceConfig`: feeds, sitemaps and listings with pagination."""

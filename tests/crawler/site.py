@@ -1,0 +1,206 @@
+"""A real local web site on 127.0.0.1 (port 0) for crawler tests and the crawl benchmark."""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import random
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import httpx
+
+WORDS = [
+    "quartier",
+    "habitants",
+    "association",
+    "projet",
+    "jardin",
+    "partagé",
+    "solidarité",
+    "jeunes",
+    "emploi",
+    "insertion",
+    "numérique",
+    "atelier",
+    "mairie",
+    "ville",
+    "école",
+    "culture",
+    "sport",
+    "santé",
+    "logement",
+    "mobilité",
+    "formation",
+    "entreprise",
+    "innovation",
+    "collectif",
+    "bénévoles",
+    "centre",
+    "social",
+    "médiathèque",
+    "rénovation",
+    "énergie",
+    "transport",
+    "marché",
+    "commerce",
+]
+
+
+def french_text(seed: int, sentences: int = 12) -> str:
+    """Deterministic French-looking paragraphs, distinct for each seed."""
+    rng = random.Random(seed)
+    out = []
+    for _ in range(sentences):
+        words = " ".join(rng.choice(WORDS) for _ in range(rng.randint(10, 18)))
+        out.append(
+            f"Le {words} de la ville est présenté aux habitants du quartier, qui sont {seed} à y croire."
+        )
+    return " ".join(out)
+
+
+def article_html(title: str, body: str, date: str = "2024-03-05", extra_head: str = "") -> str:
+    """An article page with boilerplate around the main text."""
+    paragraphs = "".join(f"<p>{s.strip()}.</p>" for s in body.split(".") if s.strip())
+    return (
+        f'<!DOCTYPE html><html lang="fr"><head><meta charset="utf-8"><title>{title}</title>'
+        f'<meta property="article:published_time" content="{date}T08:00:00+01:00">{extra_head}</head>'
+        f'<body><nav><a href="/">Accueil</a> <a href="/actualites?page=1">Actualités</a></nav>'
+        f"<article><h1>{title}</h1>{paragraphs}</article>"
+        f"<footer>Mentions légales - Contact - Plan du site</footer></body></html>"
+    )
+
+
+@dataclass
+class Route:
+    """One served URL."""
+
+    body: bytes
+    content_type: str = "text/html; charset=utf-8"
+    status: int = 200
+    headers: dict[str, str] = field(default_factory=dict)
+    etag: bool = True
+    gate: threading.Event | None = None
+
+
+class LocalSite:
+    """Routes served by a threaded HTTP server; records every request for assertions."""
+
+    def __init__(self) -> None:
+        self.routes: dict[str, Route] = {}
+        self.hits: list[tuple[str, dict[str, str]]] = []
+        self.lock = threading.Lock()
+        self.server: ThreadingHTTPServer | None = None
+        self.base = ""
+
+    def add(self, path: str, body: str | bytes, **kwargs: object) -> None:
+        """Serve ``body`` at ``path``."""
+        data = body.encode("utf-8") if isinstance(body, str) else body
+        self.routes[path] = Route(data, **kwargs)  # type: ignore[arg-type]
+
+    def url(self, path: str) -> str:
+        """Absolute URL of a path on this site."""
+        return self.base + path
+
+    def requests_for(self, path: str) -> list[dict[str, str]]:
+        """Headers of every request made for ``path``."""
+        with self.lock:
+            return [headers for hit, headers in self.hits if hit == path]
+
+    def _handler(self) -> type[BaseHTTPRequestHandler]:
+        site = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+            def do_GET(self) -> None:
+                with site.lock:
+                    site.hits.append((self.path, dict(self.headers.items())))
+                route = site.routes.get(self.path)
+                if route is None:
+                    return self._send(404, b"<html><body>Page introuvable</body></html>", "text/html")
+                if route.gate is not None:
+                    route.gate.wait(60)
+                etag = '"' + hashlib.sha1(route.body).hexdigest()[:12] + '"'
+                if route.etag and route.status == 200 and self.headers.get("If-None-Match") == etag:
+                    return self._send(304, b"", None, {"ETag": etag})
+                headers = dict(route.headers)
+                if route.etag and route.status == 200:
+                    headers["ETag"] = etag
+                self._send(route.status, route.body, route.content_type, headers)
+
+            def _send(
+                self, status: int, body: bytes, ctype: str | None, headers: dict[str, str] | None = None
+            ) -> None:
+                try:
+                    self.send_response(status)
+                    if ctype:
+                        self.send_header("Content-Type", ctype)
+                    for key, value in (headers or {}).items():
+                        self.send_header(key, value)
+                    if "Content-Length" not in (headers or {}):
+                        self.send_header("Content-Length", str(len(body)))
+                    self.end_headers()
+                    self.wfile.write(body)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass
+
+        return Handler
+
+    @contextmanager
+    def serving(self) -> Iterator[LocalSite]:
+        """Start on a free port, wait until it answers, stop on exit."""
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self.server.daemon_threads = True
+        self.base = f"http://127.0.0.1:{self.server.server_address[1]}"
+        thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        thread.start()
+        try:
+            for _ in range(200):  # readiness poll: the server answers before the test goes on
+                try:
+                    httpx.get(self.url("/__ready__"), timeout=1.0)
+                    break
+                except httpx.HTTPError:
+                    continue
+            with self.lock:
+                self.hits.clear()
+            yield self
+        finally:
+            for route in self.routes.values():
+                if route.gate is not None:
+                    route.gate.set()
+            self.server.shutdown()
+            self.server.server_close()
+
+
+XML_HEAD = '<?xml version="1.0" encoding="UTF-8"?>'
+SITEMAP_NS = "http://www.sitemaps.org/schemas/sitemap/0.9"
+
+
+def sitemap_xml(urls: list[str]) -> str:
+    """A urlset sitemap."""
+    locs = "".join(f"<url><loc>{u}</loc><lastmod>2024-03-05</lastmod></url>" for u in urls)
+    return f'{XML_HEAD}<urlset xmlns="{SITEMAP_NS}">{locs}</urlset>'
+
+
+def sitemap_index_xml(urls: list[str]) -> str:
+    """A sitemap index."""
+    locs = "".join(f"<sitemap><loc>{u}</loc></sitemap>" for u in urls)
+    return f'{XML_HEAD}<sitemapindex xmlns="{SITEMAP_NS}">{locs}</sitemapindex>'
+
+
+def rss_xml(urls: list[str]) -> str:
+    """An RSS 2.0 feed."""
+    items = "".join(f"<item><title>Article {i}</title><link>{u}</link></item>" for i, u in enumerate(urls))
+    return f'{XML_HEAD}<rss version="2.0"><channel><title>Flux</title>{items}</channel></rss>'
+
+
+def gzipped(text: str) -> bytes:
+    """Gzip-compressed UTF-8 bytes (for .xml.gz sitemaps)."""
+    return gzip.compress(text.encode("utf-8"))
