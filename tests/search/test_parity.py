@@ -1,0 +1,28 @@
+"""Both backends rank alike: French analysis, fusion and collapsing are ours, shared by both."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from core.domain import SearchQuery
+from search_api.engines.base import IndexDocument
+from search_api.engines.embedding_cache import CachedEmbedder
+from tests.search.conftest import make_engine
+
+QUERIES = ["fablab jeunes", "quartier", "économie sociale", "mobilité emploi", "santé prévention gratuite"]
+
+
+@pytest.mark.elasticsearch
+def test_embedded_and_elasticsearch_give_the_same_ranking(
+    request: pytest.FixtureRequest, tmp_path: Path, embedder: CachedEmbedder, corpus: list[IndexDocument]
+) -> None:
+    engines = [make_engine(b, tmp_path, embedder, request) for b in ("embedded", "elasticsearch")]
+    for engine in engines:
+        engine.index_documents(corpus)
+    for text in QUERIES:
+        for mode in ("keyword", "semantic", "hybrid"):
+            query = SearchQuery(text=text, mode=mode, size=10, collapse_duplicates=False)  # type: ignore[arg-type]
+            rankings = [[h.id for h in e.search(query).hits] for e in engines]
+            assert rankings[0] == rankings[1], (text, mode)
