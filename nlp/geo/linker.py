@@ -11,6 +11,8 @@ from typing import Any
 
 from nlp.geo import decision
 from nlp.geo.gazetteer import Entry, Gazetteer
+from nlp.geo.geocoder import CentroidGeocoder, Geocoder
+from nlp.geo.locating import link_points
 from nlp.geo.matcher import (
     DEFINITE_ARTICLES,
     ArrondissementMention,
@@ -52,10 +54,10 @@ class _Context:
 class GeoLinker:
     """Links French texts to places; build it once with ``load_linker`` and call ``link`` per text."""
 
-    def __init__(self, ref: ReferenceData, gazetteer: Gazetteer, geocoder: Any = None) -> None:
+    def __init__(self, ref: ReferenceData, gazetteer: Gazetteer, geocoder: Geocoder | None = None) -> None:
         self.ref = ref
         self.gazetteer = gazetteer
-        self.geocoder = geocoder
+        self.geocoder: Geocoder = geocoder or CentroidGeocoder(ref)
         self._arr_index = make_arrondissement_index(ref)
         self._spatial: Any = None
         self._lock = threading.Lock()
@@ -80,8 +82,14 @@ class GeoLinker:
         result = GeoResult(qpvs=qpvs, communes=communes)
         if self._is_foreign(norms, result):
             return GeoResult(foreign=True, in_qpv=False, in_qpv_reason="foreign")
+        result.points = link_points(
+            text, self.geocoder, self.locate_point, communes[0].insee if communes else None
+        )
+        self._add_point_qpvs(result)
         result.departments, result.regions = self._admin_codes(ctx, communes, qpvs)
-        result.in_qpv, result.in_qpv_reason = self._decide(fold_text(text), qpvs, communes, ctx)
+        result.in_qpv, result.in_qpv_reason = self._decide(fold_text(text), result.qpvs, communes, ctx)
+        for link in [*result.qpvs, *result.communes]:
+            link.evidence = link.evidence or text[link.start : link.end]
         return result
 
     def locate_point(self, lat: float, lon: float) -> tuple[str | None, float]:
@@ -97,6 +105,20 @@ class GeoLinker:
 
                 self._spatial = QpvPolygonIndex.from_reference_dir(self.ref.directory)
             return self._spatial
+
+    def _add_point_qpvs(self, result: GeoResult) -> None:
+        """A point inside a QPV polygon names that QPV with high confidence."""
+        known = {q.code for q in result.qpvs}
+        for point in result.points:
+            if point.qpv_code and point.qpv_code not in known and point.qpv_code in self.ref.qpvs:
+                qpv = self.ref.qpvs[point.qpv_code]
+                insee = qpv.insees[0]
+                commune = self.ref.communes[insee].name if insee in self.ref.communes else ""
+                link = QpvLink(
+                    qpv.code, qpv.name, commune, insee, 0.9, point.evidence, point.start, point.end
+                )
+                result.qpvs.insert(0, link)
+                known.add(qpv.code)
 
     # ---------------------------------------------------------------- context
     def _collect_context(self, ctx: _Context) -> None:
@@ -388,7 +410,7 @@ _CACHE: dict[Path, GeoLinker] = {}
 _CACHE_LOCK = threading.Lock()
 
 
-def load_linker(reference_dir: Path, geocoder: Any = None) -> GeoLinker:
+def load_linker(reference_dir: Path, geocoder: Geocoder | None = None) -> GeoLinker:
     """The linker over ``reference_dir`` (loaded once per folder and cached); ``geocoder`` for addresses."""
     key = Path(reference_dir).resolve()
     with _CACHE_LOCK:

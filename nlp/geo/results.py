@@ -35,6 +35,20 @@ class CommuneLink:
 
 
 @dataclass
+class PointLink:
+    """A point given by the text (coordinates, or a geocoded address) tested against the QPV polygons."""
+
+    lat: float
+    lon: float
+    qpv_code: str | None  # the QPV containing the point
+    distance_m: float | None  # to the nearest QPV (0 inside); None when the point is only a town centroid
+    precision: str  # coordinates, housenumber, street, locality or municipality
+    evidence: str
+    start: int
+    end: int
+
+
+@dataclass
 class GeoResult:
     """Places of one text, each list ordered by decreasing confidence."""
 
@@ -42,6 +56,7 @@ class GeoResult:
     communes: list[CommuneLink] = field(default_factory=list)
     departments: list[str] = field(default_factory=list)
     regions: list[str] = field(default_factory=list)
+    points: list[PointLink] = field(default_factory=list)
     foreign: bool = False
     in_qpv: bool | None = None
     in_qpv_reason: str = ""
