@@ -1,0 +1,81 @@
+"""Sessions, CSRF and passwords through a real server."""
+
+from __future__ import annotations
+
+import re
+
+import httpx
+
+from search_api.auth import SESSION_COOKIE, hash_password, verify_password
+from tests.api.live import PASSWORD, LiveApp
+
+
+def login(app_live: LiveApp, username: str) -> httpx.Client:
+    client = httpx.Client(base_url=app_live.url, timeout=30)
+    form = client.get("/connexion").text
+    token = re.search(r'name="csrf_token" value="([^"]+)"', form).group(1)
+    data = {"username": username, "password": PASSWORD, "csrf_token": token}
+    response = client.post("/connexion", data=data)
+    assert response.status_code == 303
+    return client
+
+
+def page_csrf(client: httpx.Client, path: str) -> str:
+    return re.search(r'name="csrf_token" value="([^"]+)"', client.get(path).text).group(1)
+
+
+def test_session_cookie_is_httponly_and_samesite(app_live: LiveApp) -> None:
+    client = httpx.Client(base_url=app_live.url)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/connexion").text).group(1)
+    response = client.post("/connexion", data={"username": "rita", "password": PASSWORD, "csrf_token": token})
+    cookie = next(h for h in response.headers.get_list("set-cookie") if h.startswith(SESSION_COOKIE))
+    assert "HttpOnly" in cookie and "SameSite=lax" in cookie
+
+
+def test_wrong_password_is_refused(app_live: LiveApp) -> None:
+    client = httpx.Client(base_url=app_live.url)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/connexion").text).group(1)
+    data = {"username": "rita", "password": "wrong-one", "csrf_token": token}
+    response = client.post("/connexion", data=data)
+    assert response.status_code == 401
+    assert "incorrect" in response.text
+
+
+def test_login_without_csrf_is_refused(app_live: LiveApp) -> None:
+    client = httpx.Client(base_url=app_live.url)
+    response = client.post("/connexion", data={"username": "rita", "password": PASSWORD})
+    assert response.status_code == 403
+
+
+def test_form_post_needs_the_session_csrf_token(app_live: LiveApp) -> None:
+    client = login(app_live, "rita")
+    refused = client.post("/revue/d4/action", data={"action": "validate"})
+    assert refused.status_code == 403
+    assert client.get("/api/review/d4").json()["status"] == "pending"
+    token = page_csrf(client, "/revue/d4")
+    ok = client.post("/revue/d4/action", data={"action": "validate", "csrf_token": token})
+    assert ok.status_code == 303
+    assert client.get("/api/review/d4").json()["status"] == "validated"
+    client.post("/revue/d4/action", data={"action": "reset", "csrf_token": token})
+    client.close()
+
+
+def test_pages_redirect_anonymous_browsers_to_login(app_live: LiveApp) -> None:
+    client = httpx.Client(base_url=app_live.url, headers={"accept": "text/html"})
+    response = client.get("/revue")
+    assert response.status_code == 303
+    assert response.headers["location"].startswith("/connexion")
+
+
+def test_forbidden_page_is_french_and_clean(app_live: LiveApp) -> None:
+    client = login(app_live, "victor")
+    response = client.get("/revue", headers={"accept": "text/html"})
+    client.close()
+    assert response.status_code == 403
+    assert "Action non autorisée" in response.text and "Traceback" not in response.text
+
+
+def test_passwords_are_argon2() -> None:
+    digest = hash_password("un mot de passe")
+    assert digest.startswith("$argon2id$")
+    assert verify_password(digest, "un mot de passe") and not verify_password(digest, "autre")

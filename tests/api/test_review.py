@@ -1,0 +1,98 @@
+"""Review actions over HTTP: the audit trail records who, when, before and after, and undo restores."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.api.live import LiveApp
+
+
+def test_correct_then_undo_leaves_both_entries_and_restores(app_live: LiveApp) -> None:
+    with app_live.client("reviewer") as client:
+        before = client.get("/api/review/d3").json()["values"]["carrier"]
+        body = {"action": "correct", "corrections": {"carrier": "Mairie Est"}}
+        corrected = client.post("/api/review/d3", json=body)
+        assert corrected.status_code == 200
+        assert corrected.json()["item"]["values"]["carrier"] == "Mairie Est"
+        audit_id = corrected.json()["audit"]["id"]
+        undone = client.post(f"/api/audit/{audit_id}/undo")
+        assert undone.status_code == 200
+        assert client.get("/api/review/d3").json()["values"]["carrier"] == before
+        entries = client.get("/api/audit", params={"doc_id": "d3"}).json()["entries"]
+    actions = [e["action"] for e in entries]
+    assert actions[:2] == ["undo", "correct"]
+    undo, correct = entries[0], entries[1]
+    assert correct["actor"] == "rita" and correct["created_at"]
+    assert correct["before"]["corrections"] == {}
+    assert correct["after"]["corrections"] == {"carrier": "Mairie Est"}
+    assert undo["undo_of"] == correct["id"]
+    assert undo["before"]["corrections"] == {"carrier": "Mairie Est"} and undo["after"]["corrections"] == {}
+
+
+def test_reject_needs_a_reason(app_live: LiveApp) -> None:
+    with app_live.client("reviewer") as client:
+        response = client.post("/api/review/d6", json={"action": "reject"})
+        assert response.status_code == 422
+        assert "reason" in response.json()["error"]["message"]
+        ok = client.post("/api/review/d6", json={"action": "reject", "reason": "pas en QPV"})
+        assert ok.json()["item"]["status"] == "rejected"
+        client.post("/api/review/d6", json={"action": "reset"})
+
+
+def test_unknown_field_correction_is_a_clear_error(app_live: LiveApp) -> None:
+    with app_live.client("reviewer") as client:
+        response = client.post("/api/review/d3", json={"action": "correct", "corrections": {"colour": "red"}})
+    assert response.status_code == 422
+    assert response.json()["error"]["hint"].startswith("editable fields")
+
+
+def test_bulk_on_a_filter_reports_each_item(app_live: LiveApp) -> None:
+    with app_live.client("reviewer") as client:
+        body = {"action": "validate", "doc_ids": ["nope"], "filters": {"source": "asso-web"}}
+        outcome = client.post("/api/review-bulk", json=body).json()
+        assert sorted(outcome["done"]) == ["d3", "d5"]
+        assert "nope" in outcome["failed"]
+        items = client.get("/api/review", params={"status": "validated"}).json()["items"]
+        statuses = {i["doc_id"]: i["status"] for i in items}
+        assert statuses.get("d3") == "validated" and statuses.get("d5") == "validated"
+        client.post("/api/review-bulk", json={"action": "reset", "doc_ids": ["d3", "d5"]})
+
+
+def test_validation_reaches_the_search_index(app_live: LiveApp) -> None:
+    if app_live.services.search_engine is None:
+        pytest.skip("no search engine in this build")
+    with app_live.client("reviewer") as client:
+        client.post("/api/review/d1", json={"action": "validate"})
+        hits = client.get("/api/search", params={"review_status": "validated"}).json()["hits"]
+        client.post("/api/review/d1", json={"action": "reset"})
+    assert "d1" in [h["id"] for h in hits]
+
+
+def test_exports_follow_the_filters(app_live: LiveApp) -> None:
+    with app_live.client("reviewer") as client:
+        client.post("/api/review/d1", json={"action": "validate"})
+        csv_text = client.get("/api/exports/csv").text
+        lines = client.get("/api/exports/jsonl", params={"status": "all", "min_score": 0.6}).text.splitlines()
+        geo = client.get("/api/exports/geojson").json()
+        client.post("/api/review/d1", json={"action": "reset"})
+    assert csv_text.splitlines()[0].startswith("doc_id,title")
+    assert [row.split(",")[0] for row in csv_text.splitlines()[1:]] == ["d1"]
+    assert len(lines) == 3  # d1 0.91, d2 0.74, d5 0.62
+    (feature,) = geo["features"]
+    lon, lat = feature["geometry"]["coordinates"]
+    assert 5.1 < lon < 5.3 and 46.1 < lat < 46.3  # inside Bourg-en-Bresse's QPV
+    assert feature["properties"]["qpv_code"] == "QN00101M"
+
+
+def test_saved_search_feeds_atom(app_live: LiveApp) -> None:
+    with app_live.client("viewer") as client:
+        saved = client.post("/api/saved-searches", json={"name": "recycleries", "text": "recyclerie"}).json()
+        feed = client.get(saved["feed"])
+    assert feed.status_code == 200
+    assert feed.headers["content-type"].startswith("application/atom+xml")
+    assert "<feed" in feed.text and "urn:vigie:doc:d2" in feed.text and "urn:vigie:doc:d1" not in feed.text
+
+
+def test_unknown_feed_is_404(app_live: LiveApp) -> None:
+    with app_live.client() as client:
+        assert client.get("/flux/nope.atom").status_code == 404
