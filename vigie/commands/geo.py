@@ -2,8 +2,84 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import typer
+
+from core.errors import ConfigError
+from core.settings import get_settings
 
 
 def register(app: typer.Typer, groups: dict[str, typer.Typer]) -> None:
     """Add this module's commands to the CLI."""
+    groups["reference"].command("fetch")(reference_fetch)
+    groups["evaluate"].command("geo")(evaluate_geo)
+
+
+def reference_fetch(
+    base_url: str = typer.Option(
+        ...,
+        "--base-url",
+        envvar="VIGIE_REFERENCE_URL",
+        help="URL serving the reference files by name (a mirror of the official data.gouv.fr files).",
+    ),
+    dest: Path | None = typer.Option(None, "--dest", help="Target folder; default: VIGIE_REFERENCE_DIR."),
+) -> None:
+    """Download the QPV, commune and postal-code reference files, check them, then install them."""
+    from nlp.geo.fetch import fetch_reference
+
+    target = dest or get_settings().reference_dir
+    if target is None:
+        raise ConfigError(
+            "no target folder for the reference files", hint="pass --dest or set VIGIE_REFERENCE_DIR"
+        )
+
+    def show(name: str, size: int) -> None:
+        typer.echo(f"  {name}: {size:,} bytes")
+
+    typer.echo(f"fetching reference files from {base_url} into {target}")
+    manifest = fetch_reference(base_url, target, progress=show)
+    typer.echo(f"ok: {len(manifest)} files checked and installed in {target}")
+
+
+def evaluate_geo(
+    seed: Path | None = typer.Option(None, "--seed", help="Seed JSONL; default: VIGIE_SEED_ANNOTATIONS."),
+    annotations: Path | None = typer.Option(
+        None, "--annotations", help="Folder of team JSONL annotations; default: VIGIE_ANNOTATIONS_DIR."
+    ),
+    reference: Path | None = typer.Option(
+        None, "--reference", help="Reference folder; default: VIGIE_REFERENCE_DIR."
+    ),
+    as_json: bool = typer.Option(False, "--json", help="Print the figures as one JSON object."),
+    errors: int = typer.Option(0, "--errors", help="Also print up to N misclassified records."),
+) -> None:
+    """Commune precision/recall/F1 and in-QPV accuracy of the geography linker on annotated texts."""
+    from nlp.geo import load_linker
+    from nlp.geo.evaluation import evaluate_geo as run_evaluation
+    from nlp.geo.evaluation import iter_records
+
+    settings = get_settings()
+    files = _annotation_files(seed or settings.seed_annotations, annotations or settings.annotations_dir)
+    linker = load_linker(reference or settings.require_reference_dir())
+    scores = run_evaluation(linker, iter_records(files), keep_errors=errors > 0)
+    figures = {"files": [str(f) for f in files], **scores.as_dict()}
+    if as_json:
+        typer.echo(json.dumps(figures, ensure_ascii=False))
+    else:
+        for key, value in figures.items():
+            typer.echo(f"{key:>20}: {value}")
+    for item in scores.errors[:errors]:
+        typer.echo(json.dumps(item, ensure_ascii=False))
+
+
+def _annotation_files(seed: Path | None, folder: Path | None) -> list[Path]:
+    files = [seed] if seed is not None else []
+    if folder is not None and folder.is_dir():
+        files += sorted(folder.glob("*.jsonl"))
+    if not files:
+        raise ConfigError(
+            "no annotation file to evaluate on",
+            hint="pass --seed PATH or --annotations DIR, or set VIGIE_SEED_ANNOTATIONS",
+        )
+    return files
