@@ -64,7 +64,7 @@ class SourceSpider(scrapy.Spider):
             yield scrapy.Request(url, callback, errback=self.on_error, dont_filter=True)
         for url in self.source.start_urls:
             meta = {"role": "listing", "depth": 0, "canonical": canonicalize_url(url)}
-            yield scrapy.Request(url, self.parse_page, errback=self.on_error, dont_filter=True, meta=meta)
+            yield scrapy.Request(url, self.parse_page, errback=self.on_error, meta=meta)
 
     # --- discovery ------------------------------------------------------------------------------
     def is_article(self, url: str) -> bool:
