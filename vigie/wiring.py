@@ -108,9 +108,16 @@ def make_app_services(settings: Settings) -> Any:
 
         promote_files(settings.model_dir, {task: version})
 
-    def reanalyze() -> Any:
-        analyzer = make_analyzer(settings)
-        return analyzer.reanalyze(session_factory) if hasattr(analyzer, "reanalyze") else None
+    def reanalyze() -> dict[str, Any]:
+        from vigie.commands.analyze import analyze_stored
+
+        done, failed = analyze_stored(settings, make_analyzer(settings), True)
+        indexed = 0
+        if engine is not None:
+            from search_api.engines.documents import reindex
+
+            indexed = reindex(session_factory, engine).indexed
+        return {"analysed": done, "failed": failed, "indexed": indexed}
 
     try:
         sync_models()
