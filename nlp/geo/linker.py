@@ -12,12 +12,14 @@ from typing import Any
 from nlp.geo import decision
 from nlp.geo.gazetteer import Entry, Gazetteer
 from nlp.geo.geocoder import CentroidGeocoder, Geocoder
+from nlp.geo.guessing import guess_quartiers
 from nlp.geo.locating import link_points
 from nlp.geo.matcher import (
     DEFINITE_ARTICLES,
     ArrondissementMention,
     Mention,
     find_arrondissements,
+    find_department_numbers,
     find_mentions,
     find_postal_codes,
     make_arrondissement_index,
@@ -40,6 +42,7 @@ SALIENCE_PENALTY = 0.3  # communes far below the best one are probably only ment
 class _Context:
     """What the whole text says, used to choose between homonyms."""
 
+    text: str
     tokens: list[Token]
     mentions: list[Mention]
     postal: dict[str, tuple[str, ...]]
@@ -69,15 +72,15 @@ class GeoLinker:
         norms = [t.norm for t in tokens]
         mentions = find_mentions(text, tokens, self.gazetteer)
         postal = find_postal_codes(tokens, self.ref)
-        ctx = _Context(
-            tokens, mentions, postal, find_arrondissements(text, self.ref, self._arr_index, postal)
-        )
+        arrondissements = find_arrondissements(text, self.ref, self._arr_index, postal)
+        ctx = _Context(text, tokens, mentions, postal, arrondissements)
         if doc is not None:
             ctx.entity_spans = [(e.start_char, e.end_char, e.label_) for e in doc.ents]
         self._collect_context(ctx)
         communes = self._link_communes(ctx)
         qpvs = self._link_qpvs(ctx, {c.insee for c in communes})
         self._boost_qpv_hosts(communes, qpvs)
+        qpvs += guess_quartiers(text, self.ref, communes, qpvs)
         self._apply_salience(communes)
         result = GeoResult(qpvs=qpvs, communes=communes)
         if self._is_foreign(norms, result):
@@ -139,6 +142,7 @@ class GeoLinker:
             ctx.named_insees[mention.start] = {
                 i for start, codes in all_towns if start != mention.start for i in codes
             }
+        ctx.departments.update(find_department_numbers(ctx.text, self.ref))
         for insees in ctx.postal.values():
             ctx.departments.update(self.ref.communes[i].dep_code for i in insees)
 

@@ -1,0 +1,50 @@
+"""Unknown neighbourhood names ("quartier des Peupliers") linked to the closest QPV of the town."""
+
+from __future__ import annotations
+
+import re
+from difflib import SequenceMatcher
+
+from nlp.geo.gazetteer import qpv_name_variants
+from nlp.geo.normalise import name_key
+from nlp.geo.reference import ReferenceData
+from nlp.geo.results import CommuneLink, QpvLink
+
+_QUARTIER_NAME = re.compile(
+    r"\b(?:quartiers?|cités?|résidences?)\s+(?:de\s+la\s+|de\s+l['’]|du\s+|des\s+|de\s+|d['’]|la\s+|le\s+|les\s+|l['’])?"
+    r"([A-ZÉÈÎÔ][\w'’-]+(?:[ -](?:de |du |des |la |le )?[A-ZÉÈÎÔ][\w'’-]+){0,2})"
+)
+BASE_CONFIDENCE = 0.3
+SIMILARITY_WEIGHT = 0.25  # a name as close as "Francs-Moisins" / "Franc Moisin" reaches about 0.55
+
+
+def guess_quartiers(
+    text: str, ref: ReferenceData, communes: list[CommuneLink], known: list[QpvLink]
+) -> list[QpvLink]:
+    """Link each "quartier X" not already linked to the most similar QPV of the main town that has QPVs."""
+    town = next((c for c in communes if c.confidence >= 0.5 and ref.qpvs_of_commune(c.insee)), None)
+    if town is None:
+        return []
+    candidates = ref.qpvs_of_commune(town.insee)
+    covered = [(q.start, q.end) for q in known]
+    guesses: dict[str, QpvLink] = {}
+    for match in _QUARTIER_NAME.finditer(text):
+        start, end = match.span(1)
+        if any(s < end and start < e for s, e in covered):
+            continue
+        key = name_key(match.group(1))
+        score, qpv = max(((_similarity(key, q.name), q) for q in candidates), key=lambda pair: pair[0])
+        confidence = round(BASE_CONFIDENCE + SIMILARITY_WEIGHT * score, 3)
+        old = guesses.get(qpv.code)
+        if old is None or confidence > old.confidence:
+            guesses[qpv.code] = QpvLink(
+                qpv.code, qpv.name, town.name, town.insee, confidence, match.group(0), match.start(), end
+            )
+    return sorted(guesses.values(), key=lambda q: -q.confidence)
+
+
+def _similarity(key: str, qpv_name: str) -> float:
+    """Best string similarity between ``key`` and any variant of the QPV name (0-1)."""
+    return max(
+        SequenceMatcher(None, key, " ".join(tokens)).ratio() for tokens, _ in qpv_name_variants(qpv_name)
+    )

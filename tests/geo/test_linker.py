@@ -1,0 +1,113 @@
+"""The linker on hand-written French texts: homonyms, multi-commune QPVs, arrondissements, abroad."""
+
+from __future__ import annotations
+
+from nlp.geo import GeoLinker
+
+
+def test_centre_ville_homonyms_are_resolved_by_the_town(linker: GeoLinker) -> None:
+    anduze = linker.link(
+        "Dans le quartier Centre Ville d'Anduze, une recyclerie solidaire a ouvert ses portes."
+    )
+    beziers = linker.link("À Béziers, le quartier Centre Ville accueille un nouveau tiers-lieu numérique.")
+    assert [q.code for q in anduze.qpvs][:1] == ["QN03002M"]
+    assert [q.code for q in beziers.qpvs][:1] == ["QN03401M"]
+    assert anduze.qpvs[0].insee == "30010"
+
+
+def test_centre_ville_without_a_town_is_not_linked(linker: GeoLinker) -> None:
+    result = linker.link("Le quartier Centre Ville se transforme avec une nouvelle épicerie solidaire.")
+    assert result.qpvs == []
+
+
+def test_homonymous_communes_follow_department_and_postal_code(linker: GeoLinker) -> None:
+    metro = linker.link("Une ressourcerie ouvre à Saint-Denis (93) près du Stade de France.")
+    reunion = linker.link("Une ressourcerie ouvre à Saint-Denis, 97400, à La Réunion.")
+    assert metro.communes[0].insee == "93066"
+    assert reunion.communes[0].insee == "97411"
+    assert "974" in reunion.departments and "04" in reunion.regions
+
+
+def test_multi_commune_qpv_takes_the_town_named_in_the_text(linker: GeoLinker) -> None:
+    fons = linker.link("Aux Minguettes, côté Saint-Fons, une épicerie sociale a ouvert.")
+    venissieux = linker.link("Aux Minguettes, à Vénissieux, une épicerie sociale a ouvert.")
+    assert fons.qpvs[0].code == venissieux.qpvs[0].code == "QN06913M"
+    assert fons.qpvs[0].insee == "69199"
+    assert venissieux.qpvs[0].insee == "69259"
+    assert fons.in_qpv is True
+
+
+def test_paris_lyon_marseille_arrondissements(linker: GeoLinker) -> None:
+    paris = linker.link("Dans le 18e arrondissement de Paris, à la Goutte d'Or, une cantine solidaire.")
+    marseille = linker.link("Le projet est né à Marseille 13e, dans les quartiers nord.")
+    lyon = linker.link("Adresse : 12 avenue des Frères Lumière, 69008 Lyon.")
+    assert (paris.communes[0].insee, paris.communes[0].arrondissement) == ("75056", "75118")
+    assert paris.qpvs[0].code == "QN07511M"
+    assert marseille.communes[0].arrondissement == "13213"
+    assert lyon.communes[0].insee == "69123" and lyon.communes[0].arrondissement == "69388"
+
+
+def test_overseas_qpv(linker: GeoLinker) -> None:
+    result = linker.link(
+        "À Saint-Denis de La Réunion, l'association s'installe dans le quartier du Chaudron."
+    )
+    assert result.qpvs[0].code == "QN97458M"
+    assert result.qpvs[0].insee == "97411"
+    assert result.in_qpv is True
+
+
+def test_foreign_look_alike_is_not_linked(linker: GeoLinker) -> None:
+    text = (
+        "À Molenbeek, commune de la Région de Bruxelles-Capitale en Belgique, un comité de quartier "
+        "ouvre un compost collectif dans le quartier Maritime avec le soutien du CPAS."
+    )
+    result = linker.link(text)
+    assert result.foreign is True
+    assert result.qpvs == [] and result.communes == []
+    assert result.in_qpv is False
+
+
+def test_old_name_from_alias_table(linker: GeoLinker) -> None:
+    result = linker.link("À Toulouse, dans le quartier de la Reynerie, un fablab ouvre ses portes.")
+    assert result.qpvs[0].code == "QN03107M"
+    assert result.qpvs[0].confidence < 0.99
+
+
+def test_unknown_quartier_gets_the_closest_qpv_with_low_confidence(linker: GeoLinker) -> None:
+    result = linker.link("À Grigny, dans le quartier de la Grand Borne, une ludothèque mobile circule.")
+    guessed = [q for q in result.qpvs if q.code == "QN09125M"]
+    assert guessed and guessed[0].confidence < 0.6
+
+
+def test_in_qpv_decision(linker: GeoLinker) -> None:
+    wording = linker.link(
+        "À Rennes, l'association agit dans les quartiers prioritaires de la politique de la ville."
+    )
+    centre = linker.link("À Rodez, la boutique éphémère s'installe en plein centre-ville, rue Béteille.")
+    vague = linker.link("Une association agit dans les quartiers populaires pour l'accès au numérique.")
+    assert wording.in_qpv is True
+    assert centre.in_qpv is False
+    assert vague.in_qpv is None
+
+
+def test_results_are_ordered_and_carry_evidence(linker: GeoLinker) -> None:
+    text = "À Vénissieux, aux Minguettes, et à Lyon, des jardins partagés se développent."
+    result = linker.link(text)
+    confidences = [c.confidence for c in result.communes]
+    assert confidences == sorted(confidences, reverse=True)
+    for link in [*result.qpvs, *result.communes]:
+        assert 0 <= link.confidence <= 1
+        assert text[link.start : link.end] == link.evidence
+
+
+def test_spacy_entities_are_used_when_given(linker: GeoLinker) -> None:
+    class Ent:
+        def __init__(self, start: int, end: int, label: str) -> None:
+            self.start_char, self.end_char, self.label_ = start, end, label
+
+    class Doc:
+        ents = [Ent(0, 11, "PER")]
+
+    text = "Albert Camus aimait Tours."
+    with_doc = linker.link(text, doc=Doc())
+    assert [c.insee for c in with_doc.communes] == ["37261"]  # Tours; "Albert Camus" is a person
