@@ -2,16 +2,29 @@
 
 from __future__ import annotations
 
+from scrapy import exceptions as scrapy_errors
 from scrapy.exceptions import IgnoreRequest
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.internet import defer, error
 from twisted.python.failure import Failure
 from twisted.web._newclient import ResponseFailed, ResponseNeverReceived
 
-try:  # Scrapy >= 2.14 raises its own cancellation error for oversized pages
-    from scrapy.exceptions import DownloadCancelledError
-except ImportError:  # pragma: no cover - older Scrapy
-    DownloadCancelledError = defer.CancelledError  # type: ignore[misc,assignment]  # same meaning
+_TIMEOUTS = tuple(
+    getattr(scrapy_errors, name) for name in ("DownloadTimeoutError",) if hasattr(scrapy_errors, name)
+)
+_CANCELLED = tuple(
+    getattr(scrapy_errors, name) for name in ("DownloadCancelledError",) if hasattr(scrapy_errors, name)
+)
+_CONNECTION = tuple(
+    getattr(scrapy_errors, name)
+    for name in ("DownloadConnectionRefusedError", "CannotResolveHostError")
+    if hasattr(scrapy_errors, name)
+)
+_DATA_LOSS = tuple(
+    getattr(scrapy_errors, name)
+    for name in ("ResponseDataLossError", "DownloadFailedError")
+    if hasattr(scrapy_errors, name)
+)
 
 
 def classify_failure(failure: Failure) -> str:
@@ -25,12 +38,12 @@ def classify_failure(failure: Failure) -> str:
         if "redirect" in message:
             return "redirect_loop"
         return "ignored"
-    if failure.check(error.TimeoutError, error.TCPTimedOutError, defer.TimeoutError):
+    if failure.check(error.TimeoutError, error.TCPTimedOutError, defer.TimeoutError, *_TIMEOUTS):
         return "timeout"
-    if failure.check(DownloadCancelledError, defer.CancelledError):
+    if failure.check(defer.CancelledError, *_CANCELLED):
         return "too_large"
-    if failure.check(error.DNSLookupError, error.ConnectionRefusedError, error.ConnectError):
+    if failure.check(error.DNSLookupError, error.ConnectionRefusedError, error.ConnectError, *_CONNECTION):
         return "connection"
-    if failure.check(ResponseFailed, ResponseNeverReceived, error.ConnectionLost):
+    if failure.check(ResponseFailed, ResponseNeverReceived, error.ConnectionLost, *_DATA_LOSS):
         return "truncated_response"
     return type(failure.value).__name__.lower()

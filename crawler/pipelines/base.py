@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from scrapy.crawler import Crawler
@@ -9,6 +10,8 @@ from scrapy.exceptions import DropItem
 
 from crawler.context import CrawlContext
 from crawler.stats import PREFIX
+
+log = logging.getLogger(__name__)
 
 
 class CountingPipeline:
@@ -35,4 +38,6 @@ class CountingPipeline:
     def drop(self, counter: str, message: str) -> DropItem:
         """Count and build the DropItem to raise."""
         self.count(counter)
+        if counter.startswith("error/"):
+            log.warning("page dropped kind=%s %s", counter.removeprefix("error/"), message)
         return DropItem(message)

@@ -1,0 +1,130 @@
+"""Bad inputs on a real local site: each is counted by kind and logged with its URL; good pages survive."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+from tests.crawler.conftest import query, run_crawl_cli
+from tests.crawler.site import LocalSite, article_html, french_text, minimal_pdf, rss_xml, sitemap_xml
+
+LATIN1_TEXT = "Les élèves du collège Émile-Zola ont créé une fresque à côté de la médiathèque. " * 6
+JS_PAGE = (
+    '<html><head><title>Chargement</title></head><body><div id="root"></div>'
+    "<noscript>Veuillez activer JavaScript pour lire cet article.</noscript>"
+    '<script src="/app.js"></script></body></html>'
+)
+
+
+def build_bad_site(site: LocalSite) -> list[str]:
+    """Two good pages and one of each bad input; returns the sitemap paths."""
+    base_text = french_text(1)
+    site.add("/robots.txt", "User-agent: *\nAllow: /\n", content_type="text/plain")
+    site.add("/2024/ok-1", article_html("Un jardin partagé", base_text))
+    site.add("/2024/ok-2", article_html("Un atelier numérique", french_text(2)))
+    site.add("/2024/copy-of-ok-1", article_html("Un jardin partagé", base_text))  # syndicated verbatim
+    syndicated = french_text(2).replace("est présenté aux habitants", "est montré aux habitants", 1)
+    site.add("/2024/syndicated", article_html("Atelier numérique : la reprise", syndicated))
+    site.add("/2024/error", "<html>Erreur interne</html>", status=500, etag=False)
+    site.add("/2024/slow", article_html("Lent", french_text(3)), gate=threading.Event())
+    for n in range(12):  # a redirect chain that never ends
+        site.add(
+            f"/2024/loop?n={n}", b"", status=302, etag=False, headers={"Location": f"/2024/loop?n={n + 1}"}
+        )
+    site.add("/2024/huge", b"<html><body>" + b"<p>bla bla</p>" * (20 * 1024 * 1024 // 14) + b"</body></html>")
+    latin1 = article_html("Fresque au collège", LATIN1_TEXT).encode("cp1252")
+    site.add("/2024/latin1", latin1, content_type="text/html; charset=utf-8")
+    site.add("/2024/nocharset", article_html("Sans jeu de caractères", LATIN1_TEXT), content_type="text/html")
+    whole = article_html("Page tronquée", french_text(4))
+    site.add("/2024/truncated", whole[: int(len(whole) * 0.7)])
+    site.add("/2024/binary", bytes(range(256)) * 64, content_type="text/html")
+    site.add("/2024/app", JS_PAGE)
+    site.add("/2024/data.json", b'{"a": 1}', content_type="application/json")
+    pdf_text = (
+        "Appel a projets 2024 pour les quartiers prioritaires de la politique de la ville, date limite juin"
+    )
+    site.add("/2024/appel.pdf", minimal_pdf(pdf_text), content_type="application/pdf")
+    site.add(
+        "/bad-feed.xml", "<rss><channel><item><link>http://x/unclosed", content_type="application/rss+xml"
+    )
+    site.add("/bad-sitemap.xml", "<urlset><url><loc>oops</url>", content_type="application/xml")
+    return [
+        "/2024/ok-1",
+        "/2024/ok-2",
+        "/2024/copy-of-ok-1",
+        "/2024/syndicated",
+        "/2024/missing",
+        "/2024/error",
+        "/2024/slow",
+        "/2024/loop?n=0",
+        "/2024/huge",
+        "/2024/latin1",
+        "/2024/nocharset",
+        "/2024/truncated",
+        "/2024/binary",
+        "/2024/app",
+        "/2024/data.json",
+        "/2024/appel.pdf",
+    ]
+
+
+@pytest.fixture
+def bad_site():
+    site = LocalSite()
+    paths = build_bad_site(site)
+    with site.serving():
+        site.add("/sitemap.xml", sitemap_xml([site.url(p) for p in paths]))
+        site.add("/rss.xml", rss_xml([site.url("/2024/ok-1")]), content_type="application/rss+xml")
+        yield site
+
+
+def test_bad_inputs_are_counted_and_the_crawl_goes_on(settings, tmp_path, bad_site: LocalSite) -> None:
+    sources = tmp_path / "sources.yaml"
+    sources.write_text(
+        "sources:\n  - id: bad\n    kind: association\n"
+        f"    feeds: ['{bad_site.url('/bad-feed.xml')}', '{bad_site.url('/rss.xml')}']\n"
+        f"    sitemaps: ['{bad_site.url('/sitemap.xml')}', '{bad_site.url('/bad-sitemap.xml')}']\n"
+        "    max_depth: 1\n",
+        encoding="utf-8",
+    )
+    run = run_crawl_cli(settings, "--sources", str(sources), VIGIE_CRAWL_TIMEOUT="1")
+    assert run.returncode == 0, run.stderr[-3000:]
+    assert run.errors == {
+        "http_404": 1,
+        "http_500": 1,
+        "timeout": 1,
+        "redirect_loop": 1,
+        "too_large": 1,
+        "binary_content": 1,
+        "content_type": 1,
+        "bad_feed": 1,
+        "bad_sitemap": 1,
+    }, run.stats
+    counts = run.counts
+    assert counts["new"] == 9, run.stats  # ok x2, copy, syndicated, latin1, nocharset, truncated, app, pdf
+    assert (counts["duplicates"], counts["near_duplicates"], counts["js_rendered"]) == (1, 1, 1)
+    assert len(bad_site.requests_for("/2024/error")) == 3  # two retries with backoff, then counted
+    logged = {
+        "http_404": "/2024/missing",
+        "timeout": "/2024/slow",
+        "too_large": "/2024/huge",
+        "binary_content": "/2024/binary",
+        "redirect_loop": "/2024/loop",
+    }
+    for kind, path in logged.items():
+        assert any(f"kind={kind}" in line and path in line for line in run.stderr.splitlines()), kind
+
+    rows = {
+        r[0].rsplit("/", 1)[-1]: r[1:]
+        for r in query(settings, "SELECT url, text, duplicate_of, js_rendered, id FROM pages")
+    }
+    assert "médiathèque" in rows["latin1"][0] and "\ufffd" not in rows["latin1"][0]
+    assert "Émile-Zola" in rows["nocharset"][0]
+    assert "habitants du quartier" in rows["truncated"][0]
+    assert "quartiers prioritaires" in rows["appel.pdf"][0]
+    assert rows["app"][0] == "" and rows["app"][2] == 1
+    pair = {rows["copy-of-ok-1"][1], rows["ok-1"][1]}
+    assert pair == {None, rows["ok-1"][3]} or pair == {None, rows["copy-of-ok-1"][3]}
+    near = {rows["syndicated"][1], rows["ok-2"][1]}
+    assert near == {None, rows["ok-2"][3]} or near == {None, rows["syndicated"][3]}
