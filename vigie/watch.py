@@ -126,6 +126,19 @@ class StageRunner:
                 return
 
 
+def crawl_outcome(outcome: StageOutcome) -> StageOutcome:
+    """A crawl that exits 0 but fetched nothing and only met errors (a dead site) is a failure."""
+    if not outcome.ok:
+        return outcome
+    counts = outcome.output.get("counts") or {}
+    reached = sum(int(counts.get(k, 0) or 0) for k in ("fetched", "not_modified", "unchanged"))
+    errors = outcome.output.get("errors") or {}
+    if outcome.output and reached == 0 and errors:
+        summary = ", ".join(f"{k}={v}" for k, v in sorted(errors.items()))
+        outcome.ok, outcome.error = False, f"no page reached; errors: {summary}"
+    return outcome
+
+
 def _last_json(stdout: str) -> dict[str, Any]:
     for line in reversed(stdout.strip().splitlines()):
         try:
@@ -219,7 +232,7 @@ class Watcher:
         before = self.store.count_pages(source.id)
         run_id = self.store.start_run("crawl", source.id)
         args = ["crawl", "--source", source.id, "--sources", str(self.config.sources_file), "--json"]
-        outcome = self.runner.run(args)
+        outcome = crawl_outcome(self.runner.run(args))
         new_pages = self.store.count_pages(source.id) - before
         counts = {"new_pages": new_pages, "crawl": outcome.output}
         self._finish("crawl", run_id, outcome, counts)
@@ -242,7 +255,7 @@ class Watcher:
         last = self.store.last_ok_run("analyze")
         if queue == 0 or (last is not None and last.counts.get("queue_after") == queue):
             return False
-        return self._global_stage("analyze", ["analyze"], ok_codes=(0, 2))
+        return self._global_stage("analyze", ["analyze"])
 
     def _index(self) -> bool:
         """Run `vigie index` when an analysis is newer than the last successful indexing."""
@@ -261,11 +274,15 @@ class Watcher:
             return False
         analyses_before = self.store.count_analyses()
         run_id = self.store.start_run(stage, None)
+        queue_before = self.store.analysis_queue()
         outcome = self.runner.run(args, ok_codes=ok_codes)
         counts: dict[str, Any] = {"output": outcome.output}
         if stage == "analyze":
             counts["analysed"] = self.store.count_analyses() - analyses_before
             counts["queue_after"] = self.store.analysis_queue()
+            # Exit code 2 means "some items were bad, the others were done": a success if work was done.
+            if outcome.exit_code == 2 and counts["queue_after"] < queue_before:
+                outcome.ok, outcome.error = True, None
             self.metrics.inc("vigie_pages_analysed_total", max(counts["analysed"], 0))
         else:
             # The index command may report its own count; else the analyses newer than the last indexing.

@@ -1,0 +1,176 @@
+"""`vigie watch` against a real local site: SIGKILL mid-crawl and restart lose and repeat nothing; backoff."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, func, select, update
+from sqlalchemy.exc import OperationalError
+
+from core.metrics import MetricsStore
+from core.storage import open_database
+from core.storage.tables.analysis import AnalysisRow
+from core.storage.tables.crawl import PageRow
+from core.storage.tables.ops import WatchRunRow, WatchStateRow
+from tests.ops.site import LocalNewsSite
+
+REPO = Path(__file__).resolve().parents[2]
+SOURCE = "journal-de-quartier"
+
+
+def _catalogue(path: Path, url: str, key: str) -> Path:
+    entry = f'{{id: {SOURCE}, name: "Journal de quartier", kind: press, {key}: ["{url}"], schedule: daily}}'
+    path.write_text(f"sources:\n  - {entry}\n", encoding="utf-8")
+    return path
+
+
+def _watch(env: dict[str, str], catalogue: Path, *extra: str) -> subprocess.Popen[str]:
+    argv = [sys.executable, "-m", "vigie", "watch", "--sources", str(catalogue), "--worker", "w1", *extra]
+    return subprocess.Popen(
+        argv,
+        cwd=REPO,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+
+
+def _count_pages(url: str) -> int:
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            return int(conn.scalar(select(func.count()).select_from(PageRow)) or 0)
+    except OperationalError:
+        return 0  # not migrated yet
+    finally:
+        engine.dispose()
+
+
+def _wait_for_pages(url: str, proc: subprocess.Popen[str], timeout_s: float = 120) -> int:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            pytest.fail(f"watch exited early ({proc.returncode}): {proc.stderr.read()[-2000:]}")  # type: ignore[union-attr]
+        count = _count_pages(url)
+        if count:
+            return count
+        time.sleep(0.05)  # polling a condition, not waiting for a fixed time
+    pytest.fail("the watch stored no page in time")
+
+
+def page_ids(factory) -> list[str]:
+    with factory() as session:
+        return list(session.scalars(select(PageRow.id)).all())
+
+
+@pytest.fixture
+def env(settings, tmp_path: Path) -> dict[str, str]:
+    return {**os.environ, "VIGIE_DATA_DIR": str(settings.data_dir), "HF_HUB_OFFLINE": "1"}
+
+
+def test_watch_killed_mid_crawl_then_restarted_processes_every_page_once(
+    settings, env, tmp_path: Path
+) -> None:
+    url = settings.resolved_database_url
+    with LocalNewsSite(pages=12, delay_s=0.5) as site:
+        catalogue = _catalogue(tmp_path / "sources.yaml", f"{site.base_url}/sitemap.xml", "sitemaps")
+        first = _watch(env, catalogue, "--poll", "1")
+        _wait_for_pages(url, first)
+        os.killpg(first.pid, signal.SIGKILL)  # the whole process group: watch and its crawl, as a crash would
+        first.wait(timeout=30)
+        at_kill = _count_pages(url)
+        assert 0 < at_kill < 12, "the kill must land mid-crawl"
+
+        second = _watch(env, catalogue, "--once")
+        out, err = second.communicate(timeout=400)
+        assert second.returncode == 0, err[-3000:]
+
+        engine, factory = open_database(url)
+        with factory() as session:
+            urls = session.scalars(select(PageRow.url)).all()
+            runs = session.scalars(select(WatchRunRow).order_by(WatchRunRow.id)).all()
+            state = session.get(WatchStateRow, SOURCE)
+        assert sorted(urls) == sorted(site.article_urls()), "every page stored exactly once"
+        crawl_runs = [(r.source_id, r.status) for r in runs if r.stage == "crawl"]
+        assert crawl_runs == [(SOURCE, "interrupted"), (SOURCE, "ok")]
+        assert state is not None and state.last_status == "ok" and state.consecutive_failures == 0
+        assert state.lease_owner is None
+        next_run = state.next_run_at if state.next_run_at.tzinfo else state.next_run_at.replace(tzinfo=UTC)
+        assert timedelta(hours=23) < next_run - datetime.now(UTC) <= timedelta(days=1)
+        # The killed run's pages are not counted again: the counter is exactly what the second run added.
+        assert MetricsStore(factory).get("vigie_pages_fetched_total", source=SOURCE) == 12 - at_kill
+
+        with factory() as session:
+            analysed = session.scalars(select(AnalysisRow.doc_id)).all()
+            first_pass = dict(session.execute(select(AnalysisRow.doc_id, AnalysisRow.analysed_at)).all())
+        assert sorted(analysed) == sorted(page_ids(factory)), "every page analysed exactly once"
+        stages = {
+            stage: [(r.status, r.counts.get(key)) for r in runs if r.stage == stage]
+            for stage, key in (("analyze", "analysed"), ("index", "indexed"))
+        }
+        assert stages == {"analyze": [("ok", 12)], "index": [("ok", 12)]}
+
+        # A restart with nothing due does nothing again: no crawl, no re-analysis, no re-index.
+        third = _watch(env, catalogue, "--once")
+        _, err = third.communicate(timeout=200)
+        assert third.returncode == 0, err[-3000:]
+        with factory() as session:
+            runs_after = session.scalar(select(func.count()).select_from(WatchRunRow))
+            again = dict(session.execute(select(AnalysisRow.doc_id, AnalysisRow.analysed_at)).all())
+        assert runs_after == len(runs)
+        assert again == first_pass
+        engine.dispose()
+
+
+def test_a_dead_source_is_backed_off_exponentially_and_capped(settings, env, tmp_path: Path) -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]  # closed when the block ends: connections are refused
+    catalogue = _catalogue(tmp_path / "sources.yaml", f"http://127.0.0.1:{port}/sitemap.xml", "sitemaps")
+    args = ("--once", "--backoff", "60", "--backoff-cap", "100")
+    engine, factory = open_database(settings.resolved_database_url)
+
+    def run_once() -> WatchStateRow:
+        done = subprocess.run(
+            [sys.executable, "-m", "vigie", "watch", "--sources", str(catalogue), *args],
+            cwd=REPO,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        assert done.returncode == 0, done.stderr[-3000:]
+        with factory() as session:
+            row = session.get(WatchStateRow, SOURCE)
+        assert row is not None
+        return row
+
+    def delay(row: WatchStateRow) -> float:
+        next_run = row.next_run_at.replace(tzinfo=UTC) if row.next_run_at.tzinfo is None else row.next_run_at
+        last_run = row.last_run_at.replace(tzinfo=UTC) if row.last_run_at.tzinfo is None else row.last_run_at
+        return (next_run - last_run).total_seconds()
+
+    first = run_once()
+    assert (first.last_status, first.consecutive_failures) == ("failed", 1)
+    assert first.last_error and "no page reached" in first.last_error
+    assert 59 <= delay(first) <= 61
+    assert run_once().consecutive_failures == 1  # not due yet: not retried
+    with factory() as session, session.begin():
+        session.execute(update(WatchStateRow).values(next_run_at=datetime.now(UTC) - timedelta(seconds=1)))
+    second = run_once()
+    assert second.consecutive_failures == 2
+    assert 99 <= delay(second) <= 101  # 120 s capped at 100 s
+    with factory() as session:
+        statuses = session.scalars(select(WatchRunRow.status).where(WatchRunRow.stage == "crawl")).all()
+    assert statuses == ["failed", "failed"]
+    engine.dispose()
