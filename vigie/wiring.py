@@ -46,9 +46,29 @@ def make_search_engine(settings: Settings, embedder: Embedder | None = None) -> 
     return EmbeddedEngine(search_dir / "embedded", embedder=cached)
 
 
-def make_analyzer(settings: Settings) -> Any:
-    """The analysis pipeline (spaCy, geography linker, classifiers) with the promoted models."""
-    raise NotImplementedError("the analysis pipeline lands with issue 5")
+def make_analyzer(settings: Settings, *, batch_size: int = 32, n_process: int = 1) -> Any:
+    """The analysis pipeline (spaCy, geography linker, classifiers) with the promoted models.
+
+    Heavy parts are cached per process: spaCy, the models of a CURRENT pointer, the linker, the embedder.
+    """
+    import logging
+
+    from nlp.classifiers.models import load_models
+    from nlp.pipeline import Analyzer
+
+    models = load_models(settings.model_dir)
+    linker = None
+    if settings.reference_dir is not None and settings.reference_dir.is_dir():
+        from nlp.geo import load_linker
+
+        linker = load_linker(settings.reference_dir)
+    else:
+        logging.getLogger(__name__).warning(
+            "no reference data (VIGIE_REFERENCE_DIR=%s): analyses will name no QPV or commune",
+            settings.reference_dir,
+        )
+    embedder = make_embedder() if models.needs_embeddings else None
+    return Analyzer(models, linker=linker, embedder=embedder, batch_size=batch_size, n_process=n_process)
 
 
 def make_app_services(settings: Settings) -> Any:

@@ -1,0 +1,178 @@
+"""scikit-learn estimators of Vigie: binary detectors, multi-label innovation types, document kind."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.calibration import CalibratedClassifierCV
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import StratifiedKFold
+
+from nlp.classifiers.features import TextFeaturizer, as_batch
+
+FloatArray = npt.NDArray[np.float64]
+
+
+def best_f1_threshold(y_true: npt.ArrayLike, scores: npt.ArrayLike, default: float = 0.5) -> float:
+    """The score threshold that maximises F1 on out-of-fold predictions."""
+    y = np.asarray(y_true).astype(bool)
+    s = np.asarray(scores, dtype=float)
+    if y.sum() == 0 or y.sum() == len(y):
+        return default
+    best, best_f1 = default, -1.0
+    for thr in np.arange(0.1, 0.91, 0.025):
+        pred = s >= thr
+        tp = float(np.sum(pred & y))
+        f1 = 2 * tp / (pred.sum() + y.sum()) if pred.sum() + y.sum() else 0.0
+        # Ties go to the threshold closest to 0.5 so small samples do not push it to an edge.
+        if f1 > best_f1 + 1e-9 or (abs(f1 - best_f1) <= 1e-9 and abs(thr - 0.5) < abs(best - 0.5)):
+            best, best_f1 = float(thr), f1
+    return round(best, 3)
+
+
+def _calibrated_lr(C: float, n_pos: int, n_neg: int) -> Any:
+    """A balanced logistic regression, sigmoid-calibrated when each class has enough examples."""
+    lr = LogisticRegression(C=C, class_weight="balanced", max_iter=3000)
+    folds = min(3, n_pos, n_neg)
+    if folds < 2:
+        return lr
+    return CalibratedClassifierCV(lr, cv=folds, method="sigmoid")
+
+
+def _oof_scores(make: Any, F: Any, y: npt.NDArray[Any], folds: int, seed: int) -> FloatArray:
+    """Out-of-fold positive-class probabilities on an already featurized matrix."""
+    oof = np.zeros(len(y), dtype=float)
+    n_splits = min(folds, int(y.sum()), int((~y.astype(bool)).sum()))
+    if n_splits < 2:
+        return oof + 0.5
+    for train, test in StratifiedKFold(n_splits, shuffle=True, random_state=seed).split(F, y):
+        model = make(int(y[train].sum()), int(len(train) - y[train].sum())).fit(F[train], y[train])
+        oof[test] = model.predict_proba(F[test])[:, 1]
+    return oof
+
+
+class BinaryTextClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]  # sklearn is untyped
+    """Calibrated logistic regression on text features, with an F1-tuned decision threshold."""
+
+    def __init__(
+        self,
+        C: float = 8.0,
+        char_ngrams: bool = True,
+        use_embeddings: bool = False,
+        tune_threshold: bool = True,
+        random_state: int = 0,
+    ) -> None:
+        self.C = C
+        self.char_ngrams = char_ngrams
+        self.use_embeddings = use_embeddings
+        self.tune_threshold = tune_threshold
+        self.random_state = random_state
+
+    def fit(self, X: Any, y: Any) -> BinaryTextClassifier:
+        """Fit features, model and threshold."""
+        batch = as_batch(X)
+        y_arr = np.asarray(y).astype(int)
+        self.featurizer_ = TextFeaturizer(self.char_ngrams, self.use_embeddings).fit(batch)
+        F = self.featurizer_.transform(batch)
+        pos, neg = int(y_arr.sum()), int(len(y_arr) - y_arr.sum())
+        self.model_ = _calibrated_lr(self.C, pos, neg).fit(F, y_arr)
+        self.classes_ = np.array([0, 1])
+        self.threshold_ = 0.5
+        if self.tune_threshold:
+            oof = _oof_scores(lambda p, n: _calibrated_lr(self.C, p, n), F, y_arr, 3, self.random_state)
+            self.threshold_ = best_f1_threshold(y_arr, oof)
+        return self
+
+    def predict_proba(self, X: Any) -> FloatArray:
+        """Calibrated probabilities, columns [negative, positive]."""
+        proba: FloatArray = self.model_.predict_proba(self.featurizer_.transform(as_batch(X)))
+        return proba
+
+    def decision_scores(self, X: Any) -> FloatArray:
+        """Positive-class probability per text."""
+        return self.predict_proba(X)[:, 1]
+
+    def predict(self, X: Any) -> npt.NDArray[np.int_]:
+        """1 when the positive probability reaches the tuned threshold."""
+        return (self.decision_scores(X) >= self.threshold_).astype(int)
+
+
+class MultiLabelTypeClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]  # sklearn is untyped
+    """One calibrated logistic regression per innovation type, each with its own tuned threshold."""
+
+    def __init__(
+        self,
+        labels: tuple[str, ...] = (),
+        C: float = 8.0,
+        char_ngrams: bool = True,
+        use_embeddings: bool = False,
+        random_state: int = 0,
+    ) -> None:
+        self.labels = labels
+        self.C = C
+        self.char_ngrams = char_ngrams
+        self.use_embeddings = use_embeddings
+        self.random_state = random_state
+
+    def fit(self, X: Any, Y: Any) -> MultiLabelTypeClassifier:
+        """Fit one model and one threshold per label; Y is a 0/1 matrix (texts x labels)."""
+        batch = as_batch(X)
+        Y_arr = np.asarray(Y).astype(int)
+        self.featurizer_ = TextFeaturizer(self.char_ngrams, self.use_embeddings).fit(batch)
+        F = self.featurizer_.transform(batch)
+        self.models_: list[Any] = []
+        self.thresholds_: list[float] = []
+        for j in range(Y_arr.shape[1]):
+            y = Y_arr[:, j]
+            pos, neg = int(y.sum()), int(len(y) - y.sum())
+            if pos == 0 or neg == 0:
+                self.models_.append(float(pos > 0))
+                self.thresholds_.append(0.5)
+                continue
+            self.models_.append(_calibrated_lr(self.C, pos, neg).fit(F, y))
+            oof = _oof_scores(lambda p, n: _calibrated_lr(self.C, p, n), F, y, 3, self.random_state)
+            self.thresholds_.append(best_f1_threshold(y, oof))
+        self.classes_ = np.array(self.labels or range(Y_arr.shape[1]))
+        return self
+
+    def predict_proba(self, X: Any) -> FloatArray:
+        """Calibrated probability per label (texts x labels)."""
+        F = self.featurizer_.transform(as_batch(X))
+        cols = [
+            np.full(F.shape[0], m) if isinstance(m, float) else m.predict_proba(F)[:, 1] for m in self.models_
+        ]
+        return np.column_stack(cols) if cols else np.zeros((F.shape[0], 0))
+
+    def predict(self, X: Any) -> npt.NDArray[np.int_]:
+        """0/1 matrix after the per-label thresholds."""
+        return (self.predict_proba(X) >= np.asarray(self.thresholds_)).astype(int)
+
+
+class DocKindClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]  # sklearn is untyped
+    """Multinomial logistic regression over document kinds (press, association, call...)."""
+
+    def __init__(self, C: float = 8.0, char_ngrams: bool = True, use_embeddings: bool = False) -> None:
+        self.C = C
+        self.char_ngrams = char_ngrams
+        self.use_embeddings = use_embeddings
+
+    def fit(self, X: Any, y: Any) -> DocKindClassifier:
+        """Fit features and model."""
+        batch = as_batch(X)
+        self.featurizer_ = TextFeaturizer(self.char_ngrams, self.use_embeddings).fit(batch)
+        self.model_ = LogisticRegression(C=self.C, class_weight="balanced", max_iter=3000)
+        self.model_.fit(self.featurizer_.transform(batch), np.asarray(y))
+        self.classes_ = self.model_.classes_
+        return self
+
+    def predict_proba(self, X: Any) -> FloatArray:
+        """Probability per kind, columns in `classes_` order."""
+        proba: FloatArray = self.model_.predict_proba(self.featurizer_.transform(as_batch(X)))
+        return proba
+
+    def predict(self, X: Any) -> npt.NDArray[Any]:
+        """The most probable kind per text."""
+        return np.asarray(self.classes_[np.argmax(self.predict_proba(X), axis=1)])

@@ -1,0 +1,118 @@
+"""Grouped cross-validation of every task: per-class precision/recall/F1, micro/macro F1, confusion."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+from sklearn.metrics import confusion_matrix, f1_score, precision_recall_fscore_support
+from sklearn.model_selection import StratifiedGroupKFold
+
+from core.domain import INNOVATION_TYPES
+from nlp.classifiers.examples import TrainingExample
+from nlp.classifiers.features import TextBatch
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class TaskData:
+    """The arrays every task is trained and scored on."""
+
+    batch: TextBatch
+    is_init: npt.NDArray[np.int_]
+    in_qpv: npt.NDArray[np.int_]
+    types: npt.NDArray[np.int_]
+    kinds: npt.NDArray[Any]
+    groups: npt.NDArray[Any]
+
+
+def make_task_data(examples: list[TrainingExample], vectors: npt.NDArray[np.float32] | None) -> TaskData:
+    """Arrays of labels aligned with the texts."""
+    return TaskData(
+        batch=TextBatch([e.text for e in examples], vectors),
+        is_init=np.array([int(e.is_initiative) for e in examples]),
+        in_qpv=np.array([int(e.is_initiative and e.in_qpv is True) for e in examples]),
+        types=np.array([[int(t in e.innovation_types) for t in INNOVATION_TYPES] for e in examples]),
+        kinds=np.array([e.doc_kind or "" for e in examples], dtype=object),
+        groups=np.array([e.group or e.id for e in examples], dtype=object),
+    )
+
+
+def binary_report(y_true: npt.ArrayLike, y_pred: npt.ArrayLike) -> dict[str, Any]:
+    """Precision, recall, F1, support and the 2x2 confusion [[tn, fp], [fn, tp]]."""
+    p, r, f, _ = precision_recall_fscore_support(y_true, y_pred, average="binary", zero_division=0)
+    cm = confusion_matrix(y_true, y_pred, labels=[0, 1]).tolist()
+    return {"precision": round(p, 3), "recall": round(r, 3), "f1": round(f, 3), "confusion": cm}
+
+
+def multilabel_report(Y_true: npt.NDArray[Any], Y_pred: npt.NDArray[Any]) -> dict[str, Any]:
+    """Per-type precision/recall/F1/support plus micro and macro F1."""
+    p, r, f, s = precision_recall_fscore_support(Y_true, Y_pred, average=None, zero_division=0)
+    per = {
+        t: {"precision": round(p[i], 3), "recall": round(r[i], 3), "f1": round(f[i], 3), "support": int(s[i])}
+        for i, t in enumerate(INNOVATION_TYPES)
+    }
+    return {
+        "per_class": per,
+        "micro_f1": round(f1_score(Y_true, Y_pred, average="micro", zero_division=0), 3),
+        "macro_f1": round(f1_score(Y_true, Y_pred, average="macro", zero_division=0), 3),
+    }
+
+
+def multiclass_report(y_true: npt.NDArray[Any], y_pred: npt.NDArray[Any]) -> dict[str, Any]:
+    """Per-kind scores, accuracy, macro F1 and confusion (rows = truth, labels listed)."""
+    labels = sorted(set(y_true) | set(y_pred))
+    p, r, f, s = precision_recall_fscore_support(y_true, y_pred, labels=labels, zero_division=0)
+    per = {
+        k: {"precision": round(p[i], 3), "recall": round(r[i], 3), "f1": round(f[i], 3), "support": int(s[i])}
+        for i, k in enumerate(labels)
+    }
+    return {
+        "per_class": per,
+        "accuracy": round(float(np.mean(y_true == y_pred)), 3),
+        "macro_f1": round(f1_score(y_true, y_pred, labels=labels, average="macro", zero_division=0), 3),
+        "labels": labels,
+        "confusion": confusion_matrix(y_true, y_pred, labels=labels).tolist(),
+    }
+
+
+Factories = dict[str, Callable[[], Any]]
+
+
+def cross_validate(data: TaskData, factories: Factories, folds: int = 5, seed: int = 0) -> dict[str, Any]:
+    """Out-of-fold predictions of each task over grouped folds, then the reports."""
+    n = len(data.batch)
+    oof_init = np.zeros(n, dtype=int)
+    oof_qpv = np.zeros(n, dtype=int)
+    oof_types = np.zeros_like(data.types)
+    oof_kind = np.array([""] * n, dtype=object)
+    splitter = StratifiedGroupKFold(n_splits=folds, shuffle=True, random_state=seed)
+    for fold, (train, test) in enumerate(splitter.split(np.zeros(n), data.is_init, data.groups)):
+        log.info("cv fold=%d train=%d test=%d", fold, len(train), len(test))
+        test_batch = data.batch.take(test)
+        oof_init[test] = (
+            factories["initiative"]().fit(data.batch.take(train), data.is_init[train]).predict(test_batch)
+        )
+        pos = train[data.is_init[train] == 1]
+        oof_qpv[test] = factories["qpv"]().fit(data.batch.take(pos), data.in_qpv[pos]).predict(test_batch)
+        oof_types[test] = factories["types"]().fit(data.batch.take(pos), data.types[pos]).predict(test_batch)
+        kinded = train[data.kinds[train] != ""]
+        oof_kind[test] = (
+            factories["doc_kind"]().fit(data.batch.take(kinded), data.kinds[kinded]).predict(test_batch)
+        )
+    init_mask = data.is_init == 1
+    kind_mask = data.kinds != ""
+    return {
+        "initiative": binary_report(data.is_init, oof_init),
+        "initiative_in_qpv": binary_report(data.in_qpv, oof_init * oof_qpv),
+        "qpv_given_initiative": binary_report(data.in_qpv[init_mask], oof_qpv[init_mask]),
+        "types": multilabel_report(data.types[init_mask], oof_types[init_mask]),
+        "doc_kind": multiclass_report(data.kinds[kind_mask], oof_kind[kind_mask]),
+        "n_examples": int(n),
+        "folds": folds,
+    }

