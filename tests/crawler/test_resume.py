@@ -1,0 +1,72 @@
+"""A crawl killed with SIGKILL and started again finishes the job: no page lost, none stored twice."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sqlite3
+import subprocess
+import threading
+import time
+
+from tests.crawler.conftest import REPO_ROOT, crawl_command, crawl_env, query, run_crawl_cli
+from tests.crawler.site import LocalSite, article_html, french_text, sitemap_xml
+
+TOTAL, BEFORE_KILL = 30, 10
+
+
+def _stored_pages(settings) -> int:
+    path = settings.data_dir / "vigie.db"
+    if not path.exists():
+        return 0
+    try:
+        return query(settings, "SELECT COUNT(*) FROM pages")[0][0]
+    except sqlite3.OperationalError:  # the schema is being created
+        return 0
+
+
+def test_sigkill_then_resume_counts_exactly(settings) -> None:
+    gate = threading.Event()
+    site = LocalSite()
+    paths = [f"/2024/05/article-{i:02d}" for i in range(TOTAL)]
+    for i, path in enumerate(paths):
+        site.add(
+            path, article_html(f"Article {i}", french_text(100 + i)), gate=gate if i >= BEFORE_KILL else None
+        )
+    site.add("/robots.txt", "User-agent: *\n", content_type="text/plain")
+    with site.serving():
+        site.add("/sitemap.xml", sitemap_xml([site.url(p) for p in paths]))
+        env = crawl_env(settings, VIGIE_CRAWL_CONCURRENCY="2")
+        proc = subprocess.Popen(
+            crawl_command("--sitemap", site.url("/sitemap.xml")),
+            cwd=REPO_ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        try:
+            deadline = time.monotonic() + 60
+            while _stored_pages(settings) < BEFORE_KILL and time.monotonic() < deadline:
+                assert proc.poll() is None, "the crawl ended before it could be killed"
+                time.sleep(0.05)  # polling the database, not waiting for a fixed time
+            assert _stored_pages(settings) == BEFORE_KILL
+        finally:
+            os.kill(proc.pid, signal.SIGKILL)
+            proc.wait()
+        gate.set()
+        assert (settings.data_dir / "crawl-jobs").is_dir(), "the killed job left its state for the resume"
+
+        resumed = run_crawl_cli(settings, "--sitemap", site.url("/sitemap.xml"))
+        assert resumed.returncode == 0, resumed.stderr[-2000:]
+        assert resumed.counts["resumed_skipped"] == BEFORE_KILL
+        assert resumed.counts["new"] == TOTAL - BEFORE_KILL
+        assert (resumed.counts["updated"], resumed.counts["duplicates"]) == (0, 0)
+        assert resumed.errors == {}
+        # the pages stored before the kill were not downloaded again
+        assert all(len(site.requests_for(p)) == 1 for p in paths[:BEFORE_KILL])
+
+    rows = query(settings, "SELECT canonical_url, COUNT(*) FROM pages GROUP BY canonical_url")
+    assert len(rows) == TOTAL and all(count == 1 for _, count in rows)
+    runs = query(settings, "SELECT status, stats FROM crawl_runs ORDER BY id")
+    assert [status for status, _ in runs] == ["killed", "finished"]
+    assert not (settings.data_dir / "crawl-jobs" / "adhoc-127.0.0.1").exists(), "finished jobs are cleaned up"
