@@ -1,0 +1,113 @@
+"""Extraction of HTML and PDF, and the evaluation that scores it against ground truth."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from crawler.evaluation import Scores, evaluate, expected_days, load_ground_truth, score_page, token_f1
+from crawler.extraction import Extracted, extract_html, extract_pdf
+from tests.crawler.site import article_html, french_text, minimal_pdf
+from vigie.cli import make_app
+
+JSONLD = (
+    '<script type="application/ld+json">{"@context": "https://schema.org", '
+    '"@graph": [{"@type": "NewsArticle", '
+    '"headline": "Un tiers-lieu ouvre aux Izards", "datePublished": "2023-11-02T07:30:00+01:00", '
+    '"author": [{"@type": "Person", "name": "Camille Martin"}]}]}</script>'
+    '<link rel="canonical" href="/2023/11/tiers-lieu">'
+)
+
+
+def test_html_metadata_prefers_structured_data() -> None:
+    html = article_html("Titre de la balise", french_text(3), date="2020-01-01", extra_head=JSONLD)
+    result = extract_html(html, "https://presse.example.fr/2023/11/tiers-lieu?utm_source=x")
+    assert result.title == "Un tiers-lieu ouvre aux Izards"
+    assert (result.date, result.author, result.lang) == ("2023-11-02", "Camille Martin", "fr")
+    assert result.canonical_url == "https://presse.example.fr/2023/11/tiers-lieu"
+    assert "habitants du quartier" in result.text
+    assert "Mentions légales" not in result.text and not result.js_rendered
+
+
+def test_captions_are_not_main_text() -> None:
+    body = french_text(5)
+    html = article_html("Photo", body).replace(
+        "</article>",
+        "<figure><img src=a.jpg><figcaption>Crédit photo : Agence Exemple</figcaption></figure></article>",
+    )
+    assert "Agence Exemple" not in extract_html(html).text
+
+
+def test_javascript_pages_are_recorded_without_text() -> None:
+    html = '<html><body><div id="root"></div><noscript>Activer JavaScript</noscript></body></html>'
+    result = extract_html(html, "https://x.fr/app")
+    assert result.js_rendered and result.text == ""
+
+
+def test_pdf_text() -> None:
+    result = extract_pdf(minimal_pdf("Appel a projets pour les quartiers prioritaires"), "https://x.fr/a.pdf")
+    assert "quartiers prioritaires" in result.text
+
+
+def test_scoring_rules() -> None:
+    assert token_f1("a b c", "a b c") == 1.0 and token_f1("x", "y") == 0.0
+    assert expected_days("2022-07-18T22:00:00.000Z", "de") == {"2022-07-18", "2022-07-19"}
+    assert expected_days("2022-07-18", "fr") == {"2022-07-18"}
+    scores = Scores("x")
+    page_truth = {"text_must_contain": ["Bonjour le monde"], "text_must_not_contain": ["menu"], "title": "T"}
+    from crawler.evaluation import GroundTruthPage
+
+    page = GroundTruthPage("p", None, "fr", "", page_truth)
+    score_page(scores, page, Extracted(text="Bonjour  le monde\nmenu", title="T"))
+    figures = scores.as_dict()
+    assert (figures["snippet_precision"], figures["snippet_recall"], figures["title_accuracy"]) == (
+        0.5,
+        1.0,
+        1.0,
+    )
+
+
+def _write_eval_folder(root: Path) -> Path:
+    (root / "pages").mkdir(parents=True)
+    (root / "ground_truth").mkdir()
+    body = french_text(11)
+    first_sentence = body.split(".")[0].strip()
+    (root / "pages" / "fr-a-01.html").write_text(
+        article_html("Jardin", body, date="2024-02-03"), encoding="utf-8"
+    )
+    truth = {
+        "ground_truth": {
+            "text_must_contain": [first_sentence],
+            "text_must_not_contain": ["Mentions légales"],
+            "date_published": "2024-02-03",
+            "title": "Jardin",
+        }
+    }
+    (root / "ground_truth" / "fr-a-01.json").write_text(json.dumps(truth), encoding="utf-8")
+    with (root / "manifest.csv").open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(
+            ["file", "ground_truth_file", "url", "language", "has_ground_truth", "declared_charset"]
+        )
+        writer.writerow(["pages/fr-a-01.html", "ground_truth/fr-a-01.json", "", "fr", "yes", "utf-8"])
+    return root
+
+
+def test_evaluate_extraction_command_prints_both_extractors(tmp_path: Path) -> None:
+    folder = _write_eval_folder(tmp_path / "web")
+    pages = load_ground_truth(folder)
+    (ours,) = evaluate(pages, {"vigie": extract_html})
+    assert ours.as_dict()["snippet_f1"] == 1.0 and ours.as_dict()["date_accuracy"] == 1.0
+    result = CliRunner().invoke(make_app(), ["evaluate", "extraction", "--pages", str(folder), "--json"])
+    assert result.exit_code == 0, result.output
+    figures = json.loads(result.output[result.output.index("{") :])
+    assert set(figures) == {"vigie", "trafilatura"}
+    assert figures["vigie"]["snippet_f1"] == 1.0
+
+
+def test_evaluate_extraction_rejects_a_folder_without_manifest(tmp_path: Path) -> None:
+    result = CliRunner().invoke(make_app(), ["evaluate", "extraction", "--pages", str(tmp_path)])
+    assert result.exit_code != 0
