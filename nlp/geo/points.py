@@ -14,7 +14,7 @@ _ADDRESS_RE = re.compile(
     r"(?:\s*,?\s*(\d{5})\s+([A-ZÉÈÎ][\w'’ -]{1,40}?))?(?=[,.;)\n]|\s[-–]\s|$)",
     re.IGNORECASE,
 )
-_COORD_RE = re.compile(r"(?<![\d.])(-?\d{1,2}\.\d{3,8})\s*[,;/]\s*(-?\d{1,3}\.\d{3,8})(?![\d.])")
+_COORD_RE = re.compile(r"(?<![\d.])(-?\d{1,2}\.\d{3,8})\s*[,;/]\s*(-?\d{1,3}\.\d{3,8})(?!\d)(?!\.\d)")
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,62 @@
+"""`vigie evaluate geo` and `vigie reference fetch` through the real CLI."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from core.settings import Settings
+from vigie.cli import make_app
+
+RECORDS = [
+    {
+        "id": "t1",
+        "text": "Aux Minguettes, à Vénissieux, une épicerie solidaire ouvre ses portes aux habitants.",
+        "is_initiative": True,
+        "in_qpv": True,
+        "communes": ["Vénissieux"],
+    },
+    {
+        "id": "t2",
+        "text": "À Rodez, une boutique éphémère de créateurs s'installe en plein centre-ville.",
+        "is_initiative": True,
+        "in_qpv": False,
+        "communes": ["Rodez", "Millau"],
+    },
+    {
+        "id": "t3",
+        "text": "Statistiques nationales du chômage.",
+        "is_initiative": False,
+        "in_qpv": None,
+        "communes": [],
+    },
+]
+
+
+def _write(path: Path, records: list[dict[str, object]]) -> Path:
+    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records) + "not json\n")
+    return path
+
+
+def test_evaluate_geo_prints_figures(settings: Settings, tmp_path: Path, reference_dir: Path) -> None:
+    seed = _write(tmp_path / "seed.jsonl", RECORDS[:1])
+    annotations = tmp_path / "annotations"
+    annotations.mkdir()
+    _write(annotations / "team.jsonl", RECORDS[1:])
+    args = ["evaluate", "geo", "--seed", str(seed), "--annotations", str(annotations)]
+    result = CliRunner().invoke(make_app(), [*args, "--reference", str(reference_dir), "--json"])
+    assert result.exit_code == 0, result.output
+    figures = json.loads(result.output.strip().splitlines()[-1])
+    assert figures["documents"] == 3 and figures["initiatives"] == 2
+    assert figures["commune_precision"] == 1.0
+    assert figures["commune_recall"] == pytest.approx(2 / 3, abs=1e-3)
+    assert figures["in_qpv_accuracy"] == 1.0
+
+
+def test_evaluate_geo_without_annotations_says_how_to_fix(settings: Settings, tmp_path: Path) -> None:
+    result = CliRunner().invoke(make_app(), ["evaluate", "geo", "--seed", str(tmp_path / "missing.jsonl")])
+    assert result.exit_code != 0
+    assert "annotation file not found" in str(result.exception)
