@@ -50,6 +50,19 @@ class WatchConfig:
     stage_timeout_s: float = 3 * 3600.0
     only: tuple[str, ...] = ()
     python: str = sys.executable
+    # Touched while the watch is alive (between cycles and during stages): container health checks.
+    heartbeat: Path | None = None
+
+
+def touch(path: Path | None) -> None:
+    """Update the heartbeat file's modification time (never fails the watch)."""
+    if path is None:
+        return
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.touch()
+    except OSError as exc:
+        log.warning("heartbeat not written path=%s error=%s", path, exc)
 
 
 @dataclass
@@ -88,10 +101,13 @@ def _error_tail(stderr: str) -> str:
 class StageRunner:
     """Runs one `python -m vigie ...` stage command, stoppable from another thread."""
 
-    def __init__(self, python: str, timeout_s: float, stop: threading.Event) -> None:
+    def __init__(
+        self, python: str, timeout_s: float, stop: threading.Event, heartbeat: Path | None = None
+    ) -> None:
         self.python = python
         self.timeout_s = timeout_s
         self.stop = stop
+        self.heartbeat = heartbeat
 
     def run(self, args: list[str], ok_codes: tuple[int, ...] = (0,)) -> StageOutcome:
         """Run ``python -m vigie ARGS``; parse a JSON object on the last stdout line if there is one."""
@@ -120,10 +136,14 @@ class StageRunner:
         )
 
     def _stop_on_request(self, proc: subprocess.Popen[str]) -> None:
+        beat = time.monotonic()
         while proc.poll() is None:
             if self.stop.wait(0.5):
                 proc.terminate()
                 return
+            if time.monotonic() - beat > 10:
+                touch(self.heartbeat)
+                beat = time.monotonic()
 
 
 def crawl_outcome(outcome: StageOutcome) -> StageOutcome:
@@ -162,7 +182,7 @@ class Watcher:
         self.store = WatchStore(session_factory, config.worker)
         self.metrics = MetricsStore(session_factory)
         self.stop = threading.Event()
-        self.runner = StageRunner(config.python, config.stage_timeout_s, self.stop)
+        self.runner = StageRunner(config.python, config.stage_timeout_s, self.stop, config.heartbeat)
         self._load_sources = load_sources
         self._sources: dict[str, Any] = {}
 
@@ -209,6 +229,7 @@ class Watcher:
     def run_forever(self, once: bool = False) -> None:
         """Recover, then cycle until stopped (SIGTERM/SIGINT) or after one cycle with ``once``."""
         self.store.recover()
+        touch(self.config.heartbeat)
         while not self.stop.is_set():
             report = self.run_cycle()
             log.info(
@@ -218,9 +239,13 @@ class Watcher:
                 report.analysed,
                 report.indexed,
             )
+            touch(self.config.heartbeat)
             if once:
                 return
-            self.stop.wait(self.config.poll_s)
+            deadline = time.monotonic() + self.config.poll_s
+            while not self.stop.is_set() and time.monotonic() < deadline:
+                self.stop.wait(min(10.0, max(deadline - time.monotonic(), 0.0)))
+                touch(self.config.heartbeat)
 
     def _lease(self) -> timedelta:
         return timedelta(seconds=self.config.stage_timeout_s + 600)

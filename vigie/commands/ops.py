@@ -40,9 +40,11 @@ def watch(
         stage_timeout_s=stage_timeout,
         only=tuple(source),
     )
+    settings = get_settings()
     if worker:
         config.worker = worker
-    engine, factory = open_db(get_settings())
+    config.heartbeat = settings.data_dir / f"watch-{config.worker}.heartbeat"
+    engine, factory = open_db(settings)
     watcher = Watcher(factory, config, load_sources)
     watcher.install_signal_handlers()
     try:
