@@ -1,4 +1,4 @@
-"""Deployment files: the Compose file parses and is complete; the image entry point runs as a plain process."""
+"""Deployment files: the Compose file parses and is complete; the entry point runs as a plain process."""
 
 from __future__ import annotations
 
