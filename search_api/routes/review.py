@@ -136,8 +136,12 @@ async def item_action(request: Request, doc_id: str, user: Reviewer) -> Response
         review.apply_action(
             session, doc_id, user.username, action, str(form.get("reason") or "") or None, corrections
         )
+        item = review.get_item(session, doc_id)
     reindex_documents(request, [doc_id])
-    return redirect(str(form.get("next") or f"/revue/{doc_id}"))
+    if request.headers.get("hx-request"):  # htmx: answer with the updated queue row only
+        return render(request, "_queue_row.html", {"item": item, "index": doc_id})
+    target = str(form.get("next") or "")
+    return redirect(target if target.startswith("/") and not target.startswith("//") else f"/revue/{doc_id}")
 
 
 @router.post("/revue-lot")

@@ -79,3 +79,12 @@ def test_passwords_are_argon2() -> None:
     digest = hash_password("un mot de passe")
     assert digest.startswith("$argon2id$")
     assert verify_password(digest, "un mot de passe") and not verify_password(digest, "autre")
+
+
+def test_after_action_redirects_stay_on_site(app_live: LiveApp) -> None:
+    client = login(app_live, "rita")
+    token = page_csrf(client, "/revue/d4")
+    data = {"action": "reset", "csrf_token": token, "next": "//evil.example/x"}
+    response = client.post("/revue/d4/action", data=data)
+    client.close()
+    assert response.headers["location"] == "/revue/d4"

@@ -111,3 +111,16 @@ def test_a_lower_role_is_refused(page, app_live: LiveApp) -> None:
     assert refused.status == 403
     with app_live.client("reviewer") as client:
         assert client.get("/api/review/d5").json()["status"] == "pending"
+
+
+def test_quick_validate_updates_the_row_in_place(page, app_live: LiveApp) -> None:
+    login(page, "rita")
+    page.goto("/revue?status=all")
+    url = page.url
+    row = page.locator("tr#row-d6")
+    row.get_by_role("button", name="Valider").click()
+    page.wait_for_selector("tr#row-d6 .status-validated")  # swapped by htmx, no page load
+    assert page.url == url
+    with app_live.client("reviewer") as client:
+        assert client.get("/api/review/d6").json()["status"] == "validated"
+        client.post("/api/review/d6", json={"action": "reset"})
