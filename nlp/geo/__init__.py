@@ -2,7 +2,7 @@
 
 from nlp.geo.geocoder import BanGeocoder, CentroidGeocoder, GeocodedPoint, Geocoder, GeocodingError
 from nlp.geo.linker import GeoLinker, load_linker
-from nlp.geo.results import CommuneLink, GeoResult, PointLink, QpvLink
+from nlp.geo.results import REPORT_THRESHOLD, CommuneLink, GeoResult, PointLink, QpvLink
 
 __all__ = [
     "BanGeocoder",
@@ -15,5 +15,6 @@ __all__ = [
     "GeocodingError",
     "PointLink",
     "QpvLink",
+    "REPORT_THRESHOLD",
     "load_linker",
 ]

@@ -13,10 +13,11 @@ from typing import Any
 from core.errors import InputError
 from nlp.geo.linker import GeoLinker
 from nlp.geo.normalise import name_key
+from nlp.geo.results import REPORT_THRESHOLD
 
 logger = logging.getLogger(__name__)
 
-COMMUNE_THRESHOLD = 0.5  # communes at least this sure count as "where the initiative is"
+COMMUNE_THRESHOLD = REPORT_THRESHOLD  # communes at least this sure count as "where the initiative is"
 
 
 @dataclass

@@ -117,11 +117,16 @@ class Gazetteer:
         self.ref = ref
         self.index: dict[str, list[Entry]] = {}
         self.demonyms: dict[str, str] = {}  # "nantaises" -> 44109
+        self.town_by_key: dict[str, str] = {}  # "saint denis" -> 93066 (most populous homonym)
+        self.first_tokens: dict[str, int] = {}  # first word of a key -> longest key length in words
         self._add_communes()
         self._add_qpvs()
         self._add_admin()
         self._add_aliases(aliases_file)
-        self.max_tokens = max(key.count(" ") + 1 for key in self.index)
+        for key in self.index:
+            words = key.split(" ")
+            self.first_tokens[words[0]] = max(self.first_tokens.get(words[0], 0), len(words))
+        self.max_tokens = max(self.first_tokens.values())
         logger.debug("gazetteer keys=%d max_tokens=%d", len(self.index), self.max_tokens)
 
     def _add(self, tokens: list[str], entry: Entry) -> None:
@@ -135,17 +140,19 @@ class Gazetteer:
         bucket.append(entry)
 
     def _add_communes(self) -> None:
-        for commune in self.ref.communes.values():
+        for commune in sorted(self.ref.communes.values(), key=lambda c: c.population):
             if commune.parent:  # arrondissements are read by a pattern, not by name
                 continue
             tokens = name_tokens(commune.name)
+            self.town_by_key[" ".join(tokens)] = commune.insee  # the most populous homonym wins
             if all(t in GENERIC_WORDS or t in QUARTIER_WORDS for t in tokens):
                 continue  # "Le Quartier", "La Ville": never meant as a town in our texts
             self._add(tokens, Entry("commune", commune.insee, 1.0))
             if len(tokens) > 1 and tokens[0] in ARTICLES and len(tokens[1]) > 3:
                 self._add(tokens[1:], Entry("commune", commune.insee, 0.8))  # "au Havre", "du Mans"
+        current = {insee: key for key, insee in self.town_by_key.items()}
         for name, insee in self.ref.former_communes.items():
-            if name_key(name) != name_key(self.ref.communes[insee].name):
+            if name_key(name) != current.get(insee):
                 self._add(name_tokens(name), Entry("former", insee, 0.9))
 
     def _add_qpvs(self) -> None:
@@ -182,10 +189,7 @@ class Gazetteer:
                 self._add(tokens, Entry("qpv", code, float(item.get("weight", 0.85))))
 
     def _add_commune_aliases(self, path: Path, data: dict[str, Any]) -> None:
-        by_name: dict[str, str] = {}
-        for commune in sorted(self.ref.communes.values(), key=lambda c: c.population):
-            if not commune.parent:
-                by_name[name_key(commune.name)] = commune.insee  # the most populous homonym wins
+        by_name = self.town_by_key
         for section, kind in (("commune_aliases", "alias"), ("demonyms", "demonym")):
             for alias, town in (data.get(section) or {}).items():
                 insee = by_name.get(name_key(str(town)))

@@ -54,13 +54,14 @@ class CentroidGeocoder:
 
     def __init__(self, ref: ReferenceData) -> None:
         self.ref = ref
-        self._by_name = {
-            name_key(c.name): c.insee for c in sorted(ref.communes.values(), key=lambda c: c.population)
-        }
+        self._by_name: dict[str, str] = {}  # built on first use: most communes never need it
 
     def geocode(self, query: str, citycode: str | None = None) -> GeocodedPoint | None:
         """The commune centroid; precision "municipality", so never used for in-QPV tests."""
         insee = citycode if citycode in self.ref.communes else None
+        if insee is None and not self._by_name:
+            ordered = sorted(self.ref.communes.values(), key=lambda c: c.population)
+            self._by_name = {name_key(c.name): c.insee for c in ordered}
         if insee is None:
             words = name_key(query).split()
             for size in range(min(6, len(words)), 0, -1):

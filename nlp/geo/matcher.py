@@ -121,6 +121,7 @@ def find_mentions(text: str, tokens: list[Token], gazetteer: Gazetteer) -> list[
     """Longest gazetteer matches starting at capitalised tokens, left to right, without overlap."""
     mentions: list[Mention] = []
     index = gazetteer.index
+    first_tokens = gazetteer.first_tokens
     n_tokens = len(tokens)
     i = 0
     while i < n_tokens:
@@ -128,9 +129,10 @@ def find_mentions(text: str, tokens: list[Token], gazetteer: Gazetteer) -> list[
         if not tok.capital or tok.norm.isdigit():
             i += 1
             continue
+        longest = first_tokens.get(tok.norm, 0)
         found = None
-        for size in range(min(gazetteer.max_tokens, n_tokens - i), 0, -1):
-            key = " ".join(t.norm for t in tokens[i : i + size])
+        for size in range(min(longest, n_tokens - i), 0, -1):
+            key = " ".join([t.norm for t in tokens[i : i + size]]) if size > 1 else tok.norm
             entries = index.get(key)
             if entries:
                 found = (size, entries)

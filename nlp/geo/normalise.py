@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
 from functools import lru_cache
+from typing import NamedTuple
 
 # words that open or decorate a neighbourhood name without identifying it
 ARTICLES = frozenset({"le", "la", "les", "l", "du", "des", "de", "d"})
@@ -32,9 +32,9 @@ _LIGATURES = str.maketrans({"œ": "oe", "Œ": "Oe", "æ": "ae", "Æ": "Ae", "ß"
 
 
 def fold_text(text: str) -> str:
-    """Lower-case and strip accents and ligatures of a whole text (offsets may shift)."""
+    """Lower-case ASCII form of a text without accents and ligatures (offsets may shift)."""
     decomposed = unicodedata.normalize("NFKD", text.translate(_LIGATURES))
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).lower()
+    return decomposed.encode("ascii", "ignore").decode("ascii").lower()
 
 
 @lru_cache(maxsize=200_000)
@@ -46,7 +46,7 @@ def fold(word: str) -> str:
 
 def name_tokens(name: str) -> list[str]:
     """Folded tokens of a name: ``Saint-Étienne`` -> ``['saint', 'etienne']``."""
-    return [fold(m.group()) for m in _TOKEN_RE.finditer(name)]
+    return [fold(word) for word in _TOKEN_RE.findall(name)]
 
 
 def name_key(name: str) -> str:
@@ -62,8 +62,7 @@ def strip_decorations(tokens: list[str]) -> list[str]:
     return tokens[start:]
 
 
-@dataclass(frozen=True, slots=True)
-class Token:
+class Token(NamedTuple):
     """One word of a text: folded form, character span, and whether it was capitalised or a number."""
 
     norm: str
@@ -74,9 +73,8 @@ class Token:
 
 def tokenize(text: str) -> list[Token]:
     """Split ``text`` into folded word tokens with their character offsets."""
-    tokens = []
-    for match in _TOKEN_RE.finditer(text):
-        word = match.group()
-        first = word[0]
-        tokens.append(Token(fold(word), match.start(), match.end(), first.isupper() or first.isdigit()))
-    return tokens
+    return [
+        Token(fold(word), start, start + len(word), word[0].isupper() or word[0].isdigit())
+        for match in _TOKEN_RE.finditer(text)
+        for word, start in ((match.group(), match.start()),)
+    ]

@@ -35,7 +35,7 @@ CONTOURS_FILE = "qpv_2024_contours.geojson"
 FIX_HINT = "run `vigie reference fetch` or point VIGIE_REFERENCE_DIR at a folder with the official files"
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Commune:
     """A current commune or a municipal arrondissement of Paris, Lyon or Marseille."""
 
@@ -50,7 +50,7 @@ class Commune:
     parent: str | None = None  # for arrondissements: 75056, 69123 or 13055
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Qpv:
     """A QPV of the 2024 generation with its host communes (COG 2026)."""
 
@@ -72,10 +72,15 @@ class ReferenceData:
     regions: dict[str, str]  # region code -> name
     directory: Path
     postal_codes: dict[str, tuple[str, ...]] = field(default_factory=dict)  # postal code -> INSEE codes
+    _qpvs_by_commune: dict[str, list[Qpv]] = field(default_factory=dict, repr=False)
 
     def qpvs_of_commune(self, insee: str) -> list[Qpv]:
         """QPVs hosted (in whole or part) by a commune."""
-        return [q for q in self.qpvs.values() if insee in q.insees]
+        if not self._qpvs_by_commune:
+            for qpv in self.qpvs.values():
+                for code in qpv.insees:
+                    self._qpvs_by_commune.setdefault(code, []).append(qpv)
+        return self._qpvs_by_commune.get(insee, [])
 
 
 def iter_rows(directory: Path, name: str) -> Iterator[dict[str, str]]:
@@ -83,23 +88,25 @@ def iter_rows(directory: Path, name: str) -> Iterator[dict[str, str]]:
     path = directory / name
     if not path.is_file():
         raise ReferenceDataError(f"reference file missing: {path}", hint=FIX_HINT)
+    required = REQUIRED_COLUMNS[name]
     try:
         with path.open(encoding="utf-8", newline="") as handle:
-            reader = csv.DictReader(handle)
-            header = reader.fieldnames or []
-            missing = [col for col in REQUIRED_COLUMNS[name] if col not in header]
+            reader = csv.reader(handle)
+            header = next(reader, [])
+            missing = [col for col in required if col not in header]
             if missing:
                 raise ReferenceDataError(
                     f"{path}: columns {missing} missing (found {header[:8]})",
                     hint=f"the file is not the expected official export; {FIX_HINT}",
                 )
+            width = len(header)
             for line, row in enumerate(reader, start=2):
-                if None in row or any(row.get(col) is None for col in REQUIRED_COLUMNS[name]):
+                if len(row) != width:
                     raise ReferenceDataError(
-                        f"{path}:{line}: wrong number of cells",
+                        f"{path}:{line}: wrong number of cells ({len(row)} instead of {width})",
                         hint=f"repair or re-download the file; {FIX_HINT}",
                     )
-                yield row
+                yield dict(zip(header, row, strict=True))
     except UnicodeDecodeError as exc:
         raise ReferenceDataError(f"{path} is not UTF-8: {exc}", hint=FIX_HINT) from exc
     except csv.Error as exc:

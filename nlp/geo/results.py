@@ -4,6 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from core.domain import CommuneRef, QpvRef
+
+# links at least this sure are what the analysis reports (lower ones stay available for search facets)
+REPORT_THRESHOLD = 0.5
+
 
 @dataclass
 class QpvLink:
@@ -60,3 +65,13 @@ class GeoResult:
     foreign: bool = False
     in_qpv: bool | None = None
     in_qpv_reason: str = ""
+
+    def qpv_refs(self, min_confidence: float = REPORT_THRESHOLD) -> list[QpvRef]:
+        """The QPVs for ``Analysis.qpv`` (domain objects), most confident first."""
+        return [
+            QpvRef(q.code, q.name, q.commune, q.insee) for q in self.qpvs if q.confidence >= min_confidence
+        ]
+
+    def commune_refs(self, min_confidence: float = REPORT_THRESHOLD) -> list[CommuneRef]:
+        """The communes for ``Analysis.communes`` (domain objects), most confident first."""
+        return [CommuneRef(c.insee, c.name) for c in self.communes if c.confidence >= min_confidence]
