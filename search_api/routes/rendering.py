@@ -18,7 +18,23 @@ from search_api.auth import ROLE_LABELS, get_current_user
 TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
 templates = Jinja2Templates(directory=str(TEMPLATES_DIR))
 STATUS_LABELS = {"pending": "en attente", "validated": "validée", "rejected": "rejetée"}
-TYPE_LABELS = {t: t for t in INNOVATION_TYPES}
+FACET_VALUE_LABELS: dict[str, dict[str, str]] = {
+    "in_qpv": {"true": "oui", "false": "non", "unknown": "inconnu"},
+    "review_status": STATUS_LABELS,
+    "doc_kind": {
+        "press": "presse",
+        "association": "association",
+        "call_for_projects": "appel à projets",
+        "laureates_list": "liste de lauréats",
+        "institutional": "institutionnel",
+        "other": "autre",
+    },
+}
+
+
+def facet_value(value: str, facet: str) -> str:
+    """The French label of a facet value (the value itself when it has none)."""
+    return FACET_VALUE_LABELS.get(facet, {}).get(value, value)
 
 
 def highlight(text: str, sentences: list[str]) -> Markup:
@@ -36,6 +52,7 @@ def french_datetime(value: datetime | None) -> str:
 
 
 templates.env.filters["highlight"] = highlight
+templates.env.filters["facet_value"] = facet_value
 templates.env.filters["datetime_fr"] = french_datetime
 templates.env.filters["status_fr"] = lambda s: STATUS_LABELS.get(s, s)
 templates.env.filters["urlencode_dict"] = lambda d: urlencode(
