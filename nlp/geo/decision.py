@@ -91,11 +91,17 @@ _QPV_CUES = re.compile(
     r"|\banru\b|renouvellement urbain|renovation urbaine|zones? urbaines? sensibles?"
     r"|zones? franches? urbaines?"
     r"|quartiers? de la politique|cite educative|contrat de ville|quartiers? en renouvellement"
+    r"|conseils? citoyens?|adultes?[ -]relais|\bzup\b|delegue du prefet|\bgpv\b"
 )
 _ELSEWHERE_CUES = re.compile(
-    r"centre[ -]ville|coeur de ville|centre[ -]bourg|\bruraux\b|\brurale?s?\b|ruralite"
-    r"|eco[ -]?quartier|petites villes de demain|communes? rurales?|\bvillages\b"
+    r"centre[ -]ville|coeur de ville|centre[ -]bourg|hyper-?centre|centre historique|coeur historique"
+    r"|vieille ville|\bruraux\b|\brurale?s?\b|ruralite|\bhameaux?\b|eco[ -]?quartier"
+    r"|petites villes de demain|communes? rurales?|\bvillages\b"
     r"|\b(?:un|du|au|petit|notre|ce) village\b(?! (?:olympique|associatif|des|de la))"
+    r"|zones? (?:industrielles?|artisanales?|d'activites?|commerciales?)|parcs? d'activites?"
+    r"|(?:dans|sur) toute la (?:ville|commune|metropole|agglomeration)"
+    r"|l'ensemble (?:de la ville|du territoire)"
+    r"|a l'echelle (?:de la ville|de la commune|de l'agglomeration|de la metropole|du territoire)"
 )
 
 

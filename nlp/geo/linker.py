@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from nlp.geo import decision
-from nlp.geo.gazetteer import Entry, Gazetteer
+from nlp.geo.gazetteer import FIRST_NAMES, Entry, Gazetteer
 from nlp.geo.geocoder import CentroidGeocoder, Geocoder
 from nlp.geo.guessing import guess_quartiers
 from nlp.geo.locating import link_points
@@ -298,26 +298,9 @@ class GeoLinker:
     def _link_qpvs(self, ctx: _Context, linked_insees: set[str]) -> list[QpvLink]:
         best: dict[str, QpvLink] = {}
         for mention in ctx.mentions:
-            entries = [e for e in mention.entries if e.kind == "qpv"]
-            if not entries:
-                continue
-            quartier_word = mention.quartier_word
-            if any(e.kind == "commune" for e in mention.entries) and not (
-                quartier_word or mention.article_before
-            ):
-                continue  # "Mamoudzou" is first the town
-            in_context = [e for e in entries if set(self.ref.qpvs[e.code].insees) & linked_insees]
-            if in_context:
-                chosen = in_context
-                base = [(0.55 if e.generic else 0.9) * e.weight for e in chosen]
-            elif len(entries) == 1 and not entries[0].generic and not mention.sentence_start:
-                chosen = entries
-                multi = mention.last > mention.first
-                base = [(0.5 + (0.1 if multi else 0.0)) * entries[0].weight]
-            else:
-                continue
-            for entry, confidence in zip(chosen, base, strict=True):
-                confidence += 0.1 if quartier_word else 0.05 if mention.article_before else 0.0
+            chosen = self._qpv_readings(mention, linked_insees)
+            for entry, confidence in chosen:
+                confidence += 0.1 if mention.quartier_word else 0.05 if mention.article_before else 0.0
                 if mention.after_street_word:
                     confidence *= 0.5
                 confidence += min(0.0, self._entity_adjustment(ctx, mention))
@@ -328,6 +311,22 @@ class GeoLinker:
                 if link is None or confidence > link.confidence:
                     best[entry.code] = self._qpv_link(entry.code, confidence, mention, linked_insees)
         return sorted(best.values(), key=lambda q: -q.confidence)
+
+    def _qpv_readings(self, mention: Mention, linked_insees: set[str]) -> list[tuple[Entry, float]]:
+        """QPV readings of a mention with their base confidence (empty when the context rules them out)."""
+        entries = [e for e in mention.entries if e.kind == "qpv"]
+        town_reading = any(e.kind == "commune" for e in mention.entries)
+        if not entries or (town_reading and not (mention.quartier_word or mention.article_before)):
+            return []  # "Mamoudzou", "Saint-André" are first towns
+        # "Jean Moulin", "Léo Lagrange": QPVs named after people are also schools, streets, federations
+        person = 0.7 if mention.first_word in FIRST_NAMES and not mention.quartier_word else 1.0
+        in_context = [e for e in entries if set(self.ref.qpvs[e.code].insees) & linked_insees]
+        if in_context:
+            return [(e, (0.55 if e.generic else 0.9) * e.weight * person) for e in in_context]
+        if len(entries) == 1 and not entries[0].generic and not mention.sentence_start:
+            multi = mention.last > mention.first
+            return [(entries[0], (0.5 + (0.1 if multi else 0.0)) * entries[0].weight * person)]
+        return []
 
     def _qpv_link(self, code: str, confidence: float, mention: Mention, linked: set[str]) -> QpvLink:
         qpv = self.ref.qpvs[code]
@@ -373,11 +372,16 @@ class GeoLinker:
         regs += sorted(ctx.regions)
         return list(dict.fromkeys(deps)), list(dict.fromkeys(regs))
 
-    def _named_ambiguous_qpv(self, ctx: _Context) -> str | None:
+    def _named_ambiguous_qpv(self, ctx: _Context, communes: list[CommuneLink]) -> str | None:
         """ "la cité Gagarine": a QPV name after "quartier"/"cité", even when we cannot tell which one."""
+        towns = {c.insee for c in communes if c.confidence >= 0.5}
         for mention in ctx.mentions:
-            if mention.quartier_word and any(e.kind == "qpv" and not e.generic for e in mention.entries):
-                return mention.surface
+            qpvs = [self.ref.qpvs[e.code] for e in mention.entries if e.kind == "qpv" and not e.generic]
+            if not mention.quartier_word or not qpvs:
+                continue
+            if towns and not any(set(q.insees) & towns for q in qpvs):
+                continue  # "quartier Pasteur" in Brest: no QPV of that name there
+            return mention.surface
         return None
 
     def _decide(
@@ -392,15 +396,14 @@ class GeoLinker:
             return True, f"wording '{cue}'"
         if qpvs and qpvs[0].confidence >= WEAK_QPV_THRESHOLD:
             return True, f"weak qpv {qpvs[0].code}"
-        named = self._named_ambiguous_qpv(ctx)
+        named = self._named_ambiguous_qpv(ctx, communes)
         if named:
             return True, f"neighbourhood named like QPVs: {named}"
         elsewhere = decision.find_elsewhere_cue(folded)
         if elsewhere:
             return False, f"wording '{elsewhere}'"
-        main = [c for c in communes if c.confidence >= 0.5]
-        if main and not any(self.ref.qpvs_of_commune(c.insee) for c in main):
-            return False, f"{main[0].name} has no QPV"
+        if communes and communes[0].confidence >= 0.5 and not self.ref.qpvs_of_commune(communes[0].insee):
+            return False, f"{communes[0].name} has no QPV"
         return None, "no neighbourhood named"
 
 

@@ -96,6 +96,7 @@ class Mention:
     quartier_word: bool = False
     glued: bool = False  # "Croix" in "Croix-du-Sud": part of a longer hyphenated name
     surface: str = ""
+    first_word: str = ""
     relation: bool = False  # "près de Lille", "Philharmonie de Paris": named for another thing
     listed: bool = False  # part of a comma-separated enumeration
     article_before: bool = False  # "la Villeneuve": a neighbourhood, not the town Villeneuve
@@ -126,7 +127,7 @@ def find_mentions(text: str, tokens: list[Token], gazetteer: Gazetteer) -> list[
     i = 0
     while i < n_tokens:
         tok = tokens[i]
-        if not tok.capital or tok.norm.isdigit():
+        if not tok.capital:
             i += 1
             continue
         longest = first_tokens.get(tok.norm, 0)
@@ -193,6 +194,7 @@ def _make_mention(text: str, tokens: list[Token], i: int, size: int, entries: li
         glued=text[last.end : last.end + 1] == "-"
         or text[max(0, tokens[i].start - 1) : tokens[i].start] == "-",
         surface=text[tokens[i].start : last.end],
+        first_word=tokens[i].norm,
         listed=listed,
         article_before=bool(prev) and prev[-1] in DEFINITE_ARTICLES and not tokens[i - 1].capital,
         name_follows=nxt is not None
