@@ -1,0 +1,53 @@
+"""Model version files mirrored into the table; promote and roll back move CURRENT.json."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from sklearn.dummy import DummyClassifier
+from sqlalchemy import select
+
+from core.errors import InputError
+from core.settings import load_settings
+from core.storage.tables import AuditRow, ModelVersionRow
+from nlp.classifiers.store import promote as promote_files
+from nlp.classifiers.store import read_current, save_model
+from search_api.routes.models import models_by_task, promote, rollback
+from vigie.wiring import make_app_services
+
+
+def _save(model_dir, version: str, f1: float) -> None:
+    estimator = DummyClassifier(strategy="most_frequent").fit([[0], [1]], [0, 1])
+    meta = {"task": "initiative", "version": version, "n_examples": 10, "cv_metrics": {"f1": f1}}
+    save_model(model_dir, "initiative", version, estimator, meta)
+
+
+def _status(session) -> dict[str, str]:
+    return {r.version: r.status for r in session.scalars(select(ModelVersionRow))}
+
+
+def test_promote_then_roll_back_moves_the_analyser_pointer(tmp_path, settings) -> None:
+    model_dir = tmp_path / "models"
+    _save(model_dir, "v1", 0.70)
+    _save(model_dir, "v2", 0.75)
+    promote_files(model_dir, {"initiative": "v1"})
+    services = make_app_services(load_settings(data_dir=settings.data_dir, model_dir=model_dir))
+    with services.session_factory() as session:
+        assert _status(session) == {"v1": "promoted", "v2": "candidate"}  # mirrored from the files
+        v2 = session.scalars(select(ModelVersionRow).where(ModelVersionRow.version == "v2")).one()
+        assert v2.metrics == {"f1": 0.75, "n_examples": 10}
+        promote(session, v2.id, "ada", services.hooks)
+        assert read_current(model_dir) == {"initiative": "v2"}
+        assert _status(session) == {"v1": "retired", "v2": "promoted"}
+        assert models_by_task(session)["initiative"]["promoted"].version == "v2"
+        rollback(session, "initiative", "ada", services.hooks)
+        assert read_current(model_dir) == {"initiative": "v1"}
+        assert _status(session) == {"v1": "promoted", "v2": "rolled_back"}
+        with pytest.raises(InputError, match="nothing to roll back"):
+            rollback(session, "initiative", "ada", services.hooks)
+        audit = [
+            (a.action, json.dumps(a.after)) for a in session.scalars(select(AuditRow).order_by(AuditRow.id))
+        ]
+    assert [a for a, _ in audit] == ["promote", "rollback"]
+    assert '"v1"' in audit[-1][1]
