@@ -228,7 +228,7 @@ class Watcher:
 
     def run_forever(self, once: bool = False) -> None:
         """Recover, then cycle until stopped (SIGTERM/SIGINT) or after one cycle with ``once``."""
-        self.store.recover()
+        self.store.recover(abandoned_after=self._lease())
         touch(self.config.heartbeat)
         while not self.stop.is_set():
             report = self.run_cycle()

@@ -43,13 +43,20 @@ class WatchStore:
         self.factory = factory
         self.worker = worker
 
-    def recover(self) -> int:
-        """After a restart: close this worker's runs left `running` and free its leases."""
+    def recover(self, abandoned_after: timedelta | None = None) -> int:
+        """After a restart: close this worker's runs left `running` and free its leases.
+
+        With ``abandoned_after``, runs of any worker started longer ago than that (their worker died
+        and never came back; their lease has expired) are closed too.
+        """
         now = now_utc()
+        mine = WatchRunRow.worker == self.worker
+        if abandoned_after is not None:
+            mine = or_(mine, WatchRunRow.started_at < now - abandoned_after)
         with self.factory() as session, session.begin():
             closed = session.execute(
                 update(WatchRunRow)
-                .where(WatchRunRow.worker == self.worker, WatchRunRow.status == "running")
+                .where(mine, WatchRunRow.status == "running")
                 .values(status="interrupted", finished_at=now, error="worker stopped before the end")
             ).rowcount  # type: ignore[attr-defined]  # CursorResult
             session.execute(
