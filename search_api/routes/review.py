@@ -7,6 +7,7 @@ import logging
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, Response
@@ -163,7 +164,7 @@ async def bulk_action(request: Request, user: Reviewer) -> Response:
             session, ids, user.username, str(form.get("action")), str(form.get("reason") or "") or None
         )
     reindex_documents(request, outcome["done"])
-    return redirect("/revue?" + "&".join(f"{k}={v}" for k, v in params.items() if v))
+    return redirect("/revue?" + urlencode({k: str(v) for k, v in params.items() if v}))
 
 
 @router.post("/audit/{audit_id}/annuler")
