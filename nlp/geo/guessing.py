@@ -14,14 +14,14 @@ _QUARTIER_NAME = re.compile(
     r"\b(?:quartiers?|cités?|résidences?)\s+(?:de\s+la\s+|de\s+l['’]|du\s+|des\s+|de\s+|d['’]|la\s+|le\s+|les\s+|l['’])?"
     r"([A-ZÉÈÎÔ][\w'’-]+(?:[ -](?:de |du |des |la |le )?[A-ZÉÈÎÔ][\w'’-]+){0,2})"
 )
-BASE_CONFIDENCE = 0.3
-SIMILARITY_WEIGHT = 0.25  # a name as close as "Francs-Moisins" / "Franc Moisin" reaches about 0.55
+BASE_CONFIDENCE = 0.2
+SIMILARITY_WEIGHT = 0.35  # times similarity squared: only a near-identical spelling passes 0.45
 
 
 def guess_quartiers(
     text: str, ref: ReferenceData, communes: list[CommuneLink], known: list[QpvLink]
 ) -> list[QpvLink]:
-    """Link each "quartier X" not already linked to the most similar QPV of the main town that has QPVs."""
+    """Link each "quartier X" not yet linked to the most similar QPV of the main town (0.2-0.55)."""
     town = next((c for c in communes if c.confidence >= 0.5 and ref.qpvs_of_commune(c.insee)), None)
     if town is None:
         return []
@@ -34,7 +34,7 @@ def guess_quartiers(
             continue
         key = name_key(match.group(1))
         score, qpv = max(((_similarity(key, q.name), q) for q in candidates), key=lambda pair: pair[0])
-        confidence = round(BASE_CONFIDENCE + SIMILARITY_WEIGHT * score, 3)
+        confidence = round(BASE_CONFIDENCE + SIMILARITY_WEIGHT * score * score, 3)
         old = guesses.get(qpv.code)
         if old is None or confidence > old.confidence:
             guesses[qpv.code] = QpvLink(

@@ -33,6 +33,7 @@ logger = logging.getLogger(__name__)
 QPV_DECISION_THRESHOLD = 0.6  # a QPV link at least this sure makes the text "in QPV"
 MIN_COMMUNE_CONFIDENCE = 0.25
 MIN_QPV_CONFIDENCE = 0.3
+UNLIKE_GUESS = 0.35  # a "quartier X" this far from every QPV name of its town is another neighbourhood
 WEAK_QPV_THRESHOLD = 0.45  # below the decision threshold, still enough when nothing says otherwise
 LEAD_CHARS = 300  # a commune named in the title or lead is usually where things happen
 SALIENCE_PENALTY = 0.3  # communes far below the best one are probably only mentioned in passing
@@ -51,6 +52,8 @@ class _Context:
     regions: set[str] = field(default_factory=set)
     qpv_hosts: set[str] = field(default_factory=set)  # communes hosting a named non-generic QPV
     entity_spans: list[tuple[int, int, str]] = field(default_factory=list)
+    guesses: list[QpvLink] = field(default_factory=list)  # "quartier X" names not in the gazetteer
+    lower_words: set[str] = field(default_factory=set)  # words also written in lower case in the text
     named_insees: dict[int, set[str]] = field(default_factory=dict)  # mention start -> towns named elsewhere
 
 
@@ -80,7 +83,8 @@ class GeoLinker:
         communes = self._link_communes(ctx)
         qpvs = self._link_qpvs(ctx, {c.insee for c in communes})
         self._boost_qpv_hosts(communes, qpvs)
-        qpvs += guess_quartiers(text, self.ref, communes, qpvs)
+        ctx.guesses = guess_quartiers(text, self.ref, communes, qpvs)
+        qpvs += ctx.guesses
         self._apply_salience(communes)
         result = GeoResult(qpvs=qpvs, communes=communes)
         if self._is_foreign(norms, result):
@@ -143,6 +147,7 @@ class GeoLinker:
                 i for start, codes in all_towns if start != mention.start for i in codes
             }
         ctx.departments.update(find_department_numbers(ctx.text, self.ref))
+        ctx.lower_words = {t.norm for t in ctx.tokens if not t.capital}
         for insees in ctx.postal.values():
             ctx.departments.update(self.ref.communes[i].dep_code for i in insees)
 
@@ -267,6 +272,8 @@ class GeoLinker:
             confidence -= 0.05
         if single_word and commune.population < 2000:
             confidence -= 0.15
+        if single_word and mention.locative < 2 and mention.first_word in ctx.lower_words:
+            confidence -= 0.25  # "Jardin partagé ... un jardin": a common noun here, not the town
         if n_candidates > 1 and commune.population < 20000 and commune.dep_code not in ctx.departments:
             confidence -= 0.1
         confidence += self._entity_adjustment(ctx, mention)
@@ -319,10 +326,12 @@ class GeoLinker:
         if not entries or (town_reading and not (mention.quartier_word or mention.article_before)):
             return []  # "Mamoudzou", "Saint-André" are first towns
         # "Jean Moulin", "Léo Lagrange": QPVs named after people are also schools, streets, federations
-        person = 0.7 if mention.first_word in FIRST_NAMES and not mention.quartier_word else 1.0
+        person = 0.5 if mention.first_word in FIRST_NAMES and not mention.quartier_word else 1.0
         in_context = [e for e in entries if set(self.ref.qpvs[e.code].insees) & linked_insees]
         if in_context:
             return [(e, (0.55 if e.generic else 0.9) * e.weight * person) for e in in_context]
+        if town_reading and not mention.article_before:
+            return []  # "quartier de Saint-André": the town, unless its QPV's host town is named too
         if len(entries) == 1 and not entries[0].generic and not mention.sentence_start:
             multi = mention.last > mention.first
             return [(entries[0], (0.5 + (0.1 if multi else 0.0)) * entries[0].weight * person)]
@@ -402,6 +411,9 @@ class GeoLinker:
         elsewhere = decision.find_elsewhere_cue(folded)
         if elsewhere:
             return False, f"wording '{elsewhere}'"
+        unlike = [g for g in ctx.guesses if g.confidence < UNLIKE_GUESS]
+        if unlike and len(unlike) == len(ctx.guesses):
+            return False, f"named neighbourhood '{unlike[0].evidence}' is not a QPV of {unlike[0].commune}"
         if communes and communes[0].confidence >= 0.5 and not self.ref.qpvs_of_commune(communes[0].insee):
             return False, f"{communes[0].name} has no QPV"
         return None, "no neighbourhood named"

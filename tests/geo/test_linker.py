@@ -85,9 +85,13 @@ def test_in_qpv_decision(linker: GeoLinker) -> None:
     )
     centre = linker.link("À Rodez, la boutique éphémère s'installe en plein centre-ville, rue Béteille.")
     vague = linker.link("Une association agit dans les quartiers populaires pour l'accès au numérique.")
+    other = linker.link("À Bordeaux, dans le quartier des Chartrons, une librairie coopérative ouvre.")
+    small_town = linker.link("À Espalion, une épicerie coopérative ouvre ses portes.")
     assert wording.in_qpv is True
     assert centre.in_qpv is False
     assert vague.in_qpv is None
+    assert other.in_qpv is False and "Chartrons" in other.in_qpv_reason
+    assert small_town.in_qpv is False
 
 
 def test_results_are_ordered_and_carry_evidence(linker: GeoLinker) -> None:
