@@ -17,5 +17,5 @@ def setup_logging(level: str = "INFO") -> None:
     root.addHandler(handler)
     root.setLevel(level)
     root._vigie_configured = True  # type: ignore[attr-defined]  # marker attribute on the stdlib logger
-    for noisy in ("scrapy", "elastic_transport", "httpx", "urllib3", "twisted", "filelock"):
+    for noisy in ("scrapy", "elastic_transport", "httpx", "urllib3", "twisted", "filelock", "alembic"):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.getLevelName(level)))

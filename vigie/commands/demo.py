@@ -73,7 +73,7 @@ def run_demo(host: str, port: int, site_port: int, serve: bool) -> None:
         _run_stage("index", ["index"])
         _run_stage(
             "demo user",
-            ["users", "add", DEMO_USER, "--role", "admin", "--password", DEMO_PASSWORD, "--exist-ok"],
+            ["users", "add", DEMO_USER, "--role", "admin", "--password", DEMO_PASSWORD],
         )
         typer.secho(
             f"\nVigie is ready: http://{host}:{port}/  (login: {DEMO_USER} / {DEMO_PASSWORD})\n"
