@@ -30,7 +30,7 @@ _NAME_RE = re.compile(
     rf"(?:{QUOTED}|({CAP_NAME}))"
 )
 _CARRIER_RE = re.compile(
-    rf"\b(?:l’|l'|la|le|les|une|un|de|par|avec)?\s*(?:{_CARRIER_NOUNS})\s+(?:{QUOTED}|({CAP_NAME}))", re.I
+    rf"\b(?i:(?:l’|l'|la|le|les|une|un|de|par|avec)?\s*(?:{_CARRIER_NOUNS}))\s+(?:{QUOTED}|({CAP_NAME}))"
 )
 _PORTED_RE = re.compile(
     rf"\b(?:porté|portée|portés|lancé|lancée|créé|créée|fondé|fondée)\s+par\s+({CAP_NAME})"
