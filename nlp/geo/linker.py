@@ -3,20 +3,18 @@
 from __future__ import annotations
 
 import logging
-import math
 import threading
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from nlp.geo import decision
+from nlp.geo.communes import CommuneResolver
+from nlp.geo.context import LinkContext, entity_adjustment
 from nlp.geo.gazetteer import FIRST_NAMES, Entry, Gazetteer
 from nlp.geo.geocoder import CentroidGeocoder, Geocoder
 from nlp.geo.guessing import guess_quartiers
 from nlp.geo.locating import link_points
 from nlp.geo.matcher import (
-    DEFINITE_ARTICLES,
-    ArrondissementMention,
     Mention,
     find_arrondissements,
     find_department_numbers,
@@ -24,37 +22,16 @@ from nlp.geo.matcher import (
     find_postal_codes,
     make_arrondissement_index,
 )
-from nlp.geo.normalise import Token, fold_text, name_tokens, tokenize
-from nlp.geo.reference import Commune, ReferenceData, load_reference
+from nlp.geo.normalise import fold_text, tokenize
+from nlp.geo.reference import ReferenceData, load_reference
 from nlp.geo.results import CommuneLink, GeoResult, QpvLink
 
 logger = logging.getLogger(__name__)
 
 QPV_DECISION_THRESHOLD = 0.6  # a QPV link at least this sure makes the text "in QPV"
-MIN_COMMUNE_CONFIDENCE = 0.25
 MIN_QPV_CONFIDENCE = 0.3
 UNLIKE_GUESS = 0.35  # a "quartier X" this far from every QPV name of its town is another neighbourhood
 WEAK_QPV_THRESHOLD = 0.45  # below the decision threshold, still enough when nothing says otherwise
-LEAD_CHARS = 300  # a commune named in the title or lead is usually where things happen
-SALIENCE_PENALTY = 0.3  # communes far below the best one are probably only mentioned in passing
-
-
-@dataclass
-class _Context:
-    """What the whole text says, used to choose between homonyms."""
-
-    text: str
-    tokens: list[Token]
-    mentions: list[Mention]
-    postal: dict[str, tuple[str, ...]]
-    arrondissements: list[ArrondissementMention]
-    departments: set[str] = field(default_factory=set)
-    regions: set[str] = field(default_factory=set)
-    qpv_hosts: set[str] = field(default_factory=set)  # communes hosting a named non-generic QPV
-    entity_spans: list[tuple[int, int, str]] = field(default_factory=list)
-    guesses: list[QpvLink] = field(default_factory=list)  # "quartier X" names not in the gazetteer
-    lower_words: set[str] = field(default_factory=set)  # words also written in lower case in the text
-    named_insees: dict[int, set[str]] = field(default_factory=dict)  # mention start -> towns named elsewhere
 
 
 class GeoLinker:
@@ -65,6 +42,7 @@ class GeoLinker:
         self.gazetteer = gazetteer
         self.geocoder: Geocoder = geocoder or CentroidGeocoder(ref)
         self._arr_index = make_arrondissement_index(ref)
+        self._communes = CommuneResolver(ref, gazetteer)
         self._spatial: Any = None
         self._lock = threading.Lock()
 
@@ -76,16 +54,16 @@ class GeoLinker:
         mentions = find_mentions(text, tokens, self.gazetteer)
         postal = find_postal_codes(tokens, self.ref)
         arrondissements = find_arrondissements(text, self.ref, self._arr_index, postal)
-        ctx = _Context(text, tokens, mentions, postal, arrondissements)
+        ctx = LinkContext(text, tokens, mentions, postal, arrondissements)
         if doc is not None:
             ctx.entity_spans = [(e.start_char, e.end_char, e.label_) for e in doc.ents]
         self._collect_context(ctx)
-        communes = self._link_communes(ctx)
+        communes = self._communes.link(ctx)
         qpvs = self._link_qpvs(ctx, {c.insee for c in communes})
         self._boost_qpv_hosts(communes, qpvs)
         ctx.guesses = guess_quartiers(text, self.ref, communes, qpvs)
         qpvs += ctx.guesses
-        self._apply_salience(communes)
+        self._communes.apply_salience(communes)
         result = GeoResult(qpvs=qpvs, communes=communes)
         if self._is_foreign(norms, result):
             return GeoResult(foreign=True, in_qpv=False, in_qpv_reason="foreign")
@@ -128,7 +106,7 @@ class GeoLinker:
                 known.add(qpv.code)
 
     # ---------------------------------------------------------------- context
-    def _collect_context(self, ctx: _Context) -> None:
+    def _collect_context(self, ctx: LinkContext) -> None:
         for mention in ctx.mentions:
             for entry in mention.entries:
                 if entry.kind == "department" and self._department_is_meant(mention):
@@ -156,153 +134,8 @@ class GeoLinker:
         return mention.last > mention.first or mention.locative or not mention.sentence_start
 
     # ---------------------------------------------------------------- communes
-    def _link_communes(self, ctx: _Context) -> list[CommuneLink]:
-        best: dict[str, CommuneLink] = {}
-        counts: dict[str, int] = {}
-        for mention in ctx.mentions:
-            candidates = self._commune_candidates(ctx, mention)
-            if not candidates:
-                continue
-            scored = [(self._candidate_score(ctx, e.code), e) for e in candidates]
-            score, entry = max(scored, key=lambda pair: pair[0])
-            commune = self.ref.communes[entry.code]
-            confidence = self._mention_confidence(ctx, mention, commune, entry.weight, len(candidates))
-            if confidence < MIN_COMMUNE_CONFIDENCE:
-                continue
-            counts[commune.insee] = counts.get(commune.insee, 0) + 1
-            link = best.get(commune.insee)
-            if link is None or confidence > link.confidence:
-                best[commune.insee] = self._commune_link(commune, confidence, mention)
-        for insee, (start, end, count) in self._find_demonyms(ctx.tokens).items():
-            link = best.get(insee)
-            if link is None:
-                best[insee] = self._commune_link(self.ref.communes[insee], 0.5, None, start, end)
-            counts[insee] = counts.get(insee, 0) + count
-        for arr in ctx.arrondissements:
-            parent = self.ref.communes[arr.parent]
-            link = best.get(parent.insee) or self._commune_link(parent, 0.8, None, arr.start, arr.end)
-            link.arrondissement = link.arrondissement or arr.insee
-            link.confidence = max(link.confidence, 0.8)
-            best[parent.insee] = link
-        for insee, link in best.items():
-            link.confidence = min(0.99, link.confidence + 0.08 * min(counts.get(insee, 1) - 1, 3))
-        return sorted(best.values(), key=lambda c: -c.confidence)
-
-    def _apply_salience(self, communes: list[CommuneLink]) -> None:
-        """Lower communes much less salient than the best one (named in passing, enumerations)."""
-        if not communes:
-            return
-        top = max(c.confidence for c in communes)
-        for link in communes:
-            link.confidence = round(
-                max(0.0, link.confidence - SALIENCE_PENALTY * max(0.0, top - link.confidence)), 3
-            )
-        communes.sort(key=lambda c: -c.confidence)
-
-    def _is_qpv_of_named_town(self, ctx: _Context, mention: Mention) -> bool:
-        hosts = {i for e in mention.entries if e.kind == "qpv" for i in self.ref.qpvs[e.code].insees}
-        own = {e.code for e in mention.entries if e.kind in ("commune", "former")}
-        return bool((hosts - own) & ctx.named_insees.get(mention.start, set()))
-
-    def _commune_candidates(self, ctx: _Context, mention: Mention) -> list[Entry]:
-        """Commune readings of a mention, minus those the context rules out."""
-        if mention.after_street_word or mention.glued:
-            return []
-        candidates = [e for e in mention.entries if e.kind in ("commune", "former")]
-        if candidates and self._is_qpv_of_named_town(ctx, mention):
-            return []  # "Orgeval" next to "Reims" is the neighbourhood, not the town in Yvelines
-        admin = {e.code for e in mention.entries if e.kind == "department"}
-        if any(e.kind in ("department", "region") for e in mention.entries) and mention.locative < 2:
-            # "Vaucluse", "La Réunion" name the department or region, except Paris (75 and 75056)
-            candidates = [e for e in candidates if self.ref.communes[e.code].dep_code in admin]
-        if mention.article_before:
-            # "la Villeneuve", "le Mirail": a neighbourhood; towns with an article are matched with it
-            candidates = [
-                e for e in candidates if name_tokens(self.ref.communes[e.code].name)[0] in DEFINITE_ARTICLES
-            ]
-        return candidates
-
-    def _find_demonyms(self, tokens: list[Token]) -> dict[str, tuple[int, int, int]]:
-        """ "les quartiers nantais" -> Nantes: INSEE -> (first start, first end, count)."""
-        found: dict[str, tuple[int, int, int]] = {}
-        demonyms = self.gazetteer.demonyms
-        for tok in tokens:
-            insee = demonyms.get(tok.norm)
-            if insee is not None:
-                start, end, count = found.get(insee, (tok.start, tok.end, 0))
-                found[insee] = (start, end, count + 1)
-        return found
-
-    def _candidate_score(self, ctx: _Context, insee: str) -> float:
-        commune = self.ref.communes[insee]
-        score = math.log10(commune.population + 10) / 2
-        if insee in ctx.qpv_hosts:
-            score += 3
-        if commune.dep_code in ctx.departments:
-            score += 2
-        if commune.reg_code in ctx.regions:
-            score += 1
-        if any(code in ctx.postal for code in commune.postal_codes):
-            score += 2
-        return score
-
-    def _mention_confidence(
-        self, ctx: _Context, mention: Mention, commune: Commune, weight: float, n_candidates: int
-    ) -> float:
-        single_word = mention.first == mention.last
-        confidence = 0.4 * weight + 0.05 * min(3.0, max(0.0, math.log10(commune.population + 1) - 3))
-        confidence += (0.0, 0.1, 0.2)[mention.locative] + (0.0 if single_word else 0.1)
-        if commune.insee in ctx.qpv_hosts:
-            confidence += 0.2
-        if commune.dep_code in ctx.departments or any(c in ctx.postal for c in commune.postal_codes):
-            confidence += 0.1
-        if mention.relation:
-            confidence -= 0.2
-        if mention.listed:
-            confidence -= 0.1
-        if mention.start < LEAD_CHARS:
-            confidence += 0.1
-        if single_word and mention.sentence_start and not mention.locative:
-            confidence -= 0.2
-        if mention.name_follows:
-            confidence -= 0.25 if single_word else 0.1
-        if single_word and not _same_spelling(mention.surface, commune.name):
-            confidence -= 0.2  # "Place" is not "Placé"
-        if n_candidates > 1 and commune.dep_code not in ctx.departments:
-            confidence -= 0.05
-        if single_word and commune.population < 2000:
-            confidence -= 0.15
-        if single_word and mention.locative < 2 and mention.first_word in ctx.lower_words:
-            confidence -= 0.25  # "Jardin partagé ... un jardin": a common noun here, not the town
-        if n_candidates > 1 and commune.population < 20000 and commune.dep_code not in ctx.departments:
-            confidence -= 0.1
-        confidence += self._entity_adjustment(ctx, mention)
-        return max(0.0, min(0.95, confidence))
-
-    def _entity_adjustment(self, ctx: _Context, mention: Mention) -> float:
-        for start, end, label in ctx.entity_spans:
-            if start <= mention.start < end or mention.start <= start < mention.end:
-                return 0.1 if label in ("LOC", "GPE") else -0.25
-        return -0.05 if ctx.entity_spans else 0.0
-
-    def _commune_link(
-        self, commune: Commune, confidence: float, mention: Mention | None, start: int = 0, end: int = 0
-    ) -> CommuneLink:
-        if mention is not None:
-            start, end = mention.start, mention.end
-        return CommuneLink(
-            insee=commune.insee,
-            name=commune.name,
-            dep_code=commune.dep_code,
-            reg_code=commune.reg_code,
-            confidence=round(confidence, 3),
-            evidence="",
-            start=start,
-            end=end,
-        )
-
     # ---------------------------------------------------------------- QPVs
-    def _link_qpvs(self, ctx: _Context, linked_insees: set[str]) -> list[QpvLink]:
+    def _link_qpvs(self, ctx: LinkContext, linked_insees: set[str]) -> list[QpvLink]:
         best: dict[str, QpvLink] = {}
         for mention in ctx.mentions:
             chosen = self._qpv_readings(mention, linked_insees)
@@ -310,7 +143,7 @@ class GeoLinker:
                 confidence += 0.1 if mention.quartier_word else 0.05 if mention.article_before else 0.0
                 if mention.after_street_word:
                     confidence *= 0.5
-                confidence += min(0.0, self._entity_adjustment(ctx, mention))
+                confidence += min(0.0, entity_adjustment(ctx, mention))
                 confidence = round(max(0.0, min(0.98, confidence / max(1, len(chosen) ** 0.5))), 3)
                 if confidence < MIN_QPV_CONFIDENCE:
                     continue
@@ -356,7 +189,7 @@ class GeoLinker:
                 link.confidence = round(min(0.99, link.confidence + 0.1), 3)
             elif qpv.insee in self.ref.communes:
                 commune = self.ref.communes[qpv.insee]
-                link = self._commune_link(commune, qpv.confidence, None, qpv.start, qpv.end)
+                link = self._communes.make_link(commune, qpv.confidence, None, qpv.start, qpv.end)
                 by_insee[qpv.insee] = link
                 communes.append(link)
         communes.sort(key=lambda c: -c.confidence)
@@ -372,7 +205,7 @@ class GeoLinker:
         return 2 * strong + weak > french
 
     def _admin_codes(
-        self, ctx: _Context, communes: list[CommuneLink], qpvs: list[QpvLink]
+        self, ctx: LinkContext, communes: list[CommuneLink], qpvs: list[QpvLink]
     ) -> tuple[list[str], list[str]]:
         deps = [c.dep_code for c in communes] + [self.ref.qpvs[q.code].dep_code for q in qpvs]
         deps += sorted(ctx.departments)
@@ -381,7 +214,7 @@ class GeoLinker:
         regs += sorted(ctx.regions)
         return list(dict.fromkeys(deps)), list(dict.fromkeys(regs))
 
-    def _named_ambiguous_qpv(self, ctx: _Context, communes: list[CommuneLink]) -> str | None:
+    def _named_ambiguous_qpv(self, ctx: LinkContext, communes: list[CommuneLink]) -> str | None:
         """ "la cité Gagarine": a QPV name after "quartier"/"cité", even when we cannot tell which one."""
         towns = {c.insee for c in communes if c.confidence >= 0.5}
         for mention in ctx.mentions:
@@ -394,7 +227,7 @@ class GeoLinker:
         return None
 
     def _decide(
-        self, folded: str, qpvs: list[QpvLink], communes: list[CommuneLink], ctx: _Context
+        self, folded: str, qpvs: list[QpvLink], communes: list[CommuneLink], ctx: LinkContext
     ) -> tuple[bool | None, str]:
         """true: a known QPV or QPV wording; false: clearly elsewhere; None: unclear."""
         strong = [q for q in qpvs if q.confidence >= QPV_DECISION_THRESHOLD]
@@ -417,12 +250,6 @@ class GeoLinker:
         if communes and communes[0].confidence >= 0.5 and not self.ref.qpvs_of_commune(communes[0].insee):
             return False, f"{communes[0].name} has no QPV"
         return None, "no neighbourhood named"
-
-
-def _same_spelling(surface: str, name: str) -> bool:
-    """Equal up to case and the accent of a capital initial ("Evry" = "Évry", "Place" != "Placé")."""
-    a, b = surface.lower(), name.lower()
-    return a == b or (a[1:] == b[1:] and fold_text(a[:1]) == fold_text(b[:1]))
 
 
 _CACHE: dict[Path, GeoLinker] = {}

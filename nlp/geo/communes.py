@@ -1,0 +1,169 @@
+"""Commune resolution: choose between homonyms and say how sure each commune link is."""
+
+from __future__ import annotations
+
+import math
+
+from nlp.geo.context import LinkContext, entity_adjustment
+from nlp.geo.gazetteer import Entry, Gazetteer
+from nlp.geo.matcher import DEFINITE_ARTICLES, Mention
+from nlp.geo.normalise import Token, fold_text, name_tokens
+from nlp.geo.reference import Commune, ReferenceData
+from nlp.geo.results import CommuneLink
+
+MIN_COMMUNE_CONFIDENCE = 0.25
+LEAD_CHARS = 300  # a commune named in the title or lead is usually where things happen
+SALIENCE_PENALTY = 0.3  # communes far below the best one are probably only mentioned in passing
+
+
+class CommuneResolver:
+    """Turns the commune mentions of a text into scored ``CommuneLink``s."""
+
+    def __init__(self, ref: ReferenceData, gazetteer: Gazetteer) -> None:
+        self.ref = ref
+        self.gazetteer = gazetteer
+
+    def link(self, ctx: LinkContext) -> list[CommuneLink]:
+        best: dict[str, CommuneLink] = {}
+        counts: dict[str, int] = {}
+        for mention in ctx.mentions:
+            candidates = self._commune_candidates(ctx, mention)
+            if not candidates:
+                continue
+            scored = [(self._candidate_score(ctx, e.code), e) for e in candidates]
+            score, entry = max(scored, key=lambda pair: pair[0])
+            commune = self.ref.communes[entry.code]
+            confidence = self._mention_confidence(ctx, mention, commune, entry.weight, len(candidates))
+            if confidence < MIN_COMMUNE_CONFIDENCE:
+                continue
+            counts[commune.insee] = counts.get(commune.insee, 0) + 1
+            link = best.get(commune.insee)
+            if link is None or confidence > link.confidence:
+                best[commune.insee] = self.make_link(commune, confidence, mention)
+        for insee, (start, end, count) in self._find_demonyms(ctx.tokens).items():
+            link = best.get(insee)
+            if link is None:
+                best[insee] = self.make_link(self.ref.communes[insee], 0.5, None, start, end)
+            counts[insee] = counts.get(insee, 0) + count
+        for arr in ctx.arrondissements:
+            parent = self.ref.communes[arr.parent]
+            link = best.get(parent.insee) or self.make_link(parent, 0.8, None, arr.start, arr.end)
+            link.arrondissement = link.arrondissement or arr.insee
+            link.confidence = max(link.confidence, 0.8)
+            best[parent.insee] = link
+        for insee, link in best.items():
+            link.confidence = min(0.99, link.confidence + 0.08 * min(counts.get(insee, 1) - 1, 3))
+        return sorted(best.values(), key=lambda c: -c.confidence)
+
+    def apply_salience(self, communes: list[CommuneLink]) -> None:
+        """Lower communes much less salient than the best one (named in passing, enumerations)."""
+        if not communes:
+            return
+        top = max(c.confidence for c in communes)
+        for link in communes:
+            link.confidence = round(
+                max(0.0, link.confidence - SALIENCE_PENALTY * max(0.0, top - link.confidence)), 3
+            )
+        communes.sort(key=lambda c: -c.confidence)
+
+    def _is_qpv_of_named_town(self, ctx: LinkContext, mention: Mention) -> bool:
+        hosts = {i for e in mention.entries if e.kind == "qpv" for i in self.ref.qpvs[e.code].insees}
+        own = {e.code for e in mention.entries if e.kind in ("commune", "former")}
+        return bool((hosts - own) & ctx.named_insees.get(mention.start, set()))
+
+    def _commune_candidates(self, ctx: LinkContext, mention: Mention) -> list[Entry]:
+        """Commune readings of a mention, minus those the context rules out."""
+        if mention.after_street_word or mention.glued:
+            return []
+        candidates = [e for e in mention.entries if e.kind in ("commune", "former")]
+        if candidates and self._is_qpv_of_named_town(ctx, mention):
+            return []  # "Orgeval" next to "Reims" is the neighbourhood, not the town in Yvelines
+        admin = {e.code for e in mention.entries if e.kind == "department"}
+        if any(e.kind in ("department", "region") for e in mention.entries) and mention.locative < 2:
+            # "Vaucluse", "La Réunion" name the department or region, except Paris (75 and 75056)
+            candidates = [e for e in candidates if self.ref.communes[e.code].dep_code in admin]
+        if mention.article_before:
+            # "la Villeneuve", "le Mirail": a neighbourhood; towns with an article are matched with it
+            candidates = [
+                e for e in candidates if name_tokens(self.ref.communes[e.code].name)[0] in DEFINITE_ARTICLES
+            ]
+        return candidates
+
+    def _find_demonyms(self, tokens: list[Token]) -> dict[str, tuple[int, int, int]]:
+        """ "les quartiers nantais" -> Nantes: INSEE -> (first start, first end, count)."""
+        found: dict[str, tuple[int, int, int]] = {}
+        demonyms = self.gazetteer.demonyms
+        for tok in tokens:
+            insee = demonyms.get(tok.norm)
+            if insee is not None:
+                start, end, count = found.get(insee, (tok.start, tok.end, 0))
+                found[insee] = (start, end, count + 1)
+        return found
+
+    def _candidate_score(self, ctx: LinkContext, insee: str) -> float:
+        commune = self.ref.communes[insee]
+        score = math.log10(commune.population + 10) / 2
+        if insee in ctx.qpv_hosts:
+            score += 3
+        if commune.dep_code in ctx.departments:
+            score += 2
+        if commune.reg_code in ctx.regions:
+            score += 1
+        if any(code in ctx.postal for code in commune.postal_codes):
+            score += 2
+        return score
+
+    def _mention_confidence(
+        self, ctx: LinkContext, mention: Mention, commune: Commune, weight: float, n_candidates: int
+    ) -> float:
+        single_word = mention.first == mention.last
+        confidence = 0.4 * weight + 0.05 * min(3.0, max(0.0, math.log10(commune.population + 1) - 3))
+        confidence += (0.0, 0.1, 0.2)[mention.locative] + (0.0 if single_word else 0.1)
+        if commune.insee in ctx.qpv_hosts:
+            confidence += 0.2
+        if commune.dep_code in ctx.departments or any(c in ctx.postal for c in commune.postal_codes):
+            confidence += 0.1
+        if mention.relation:
+            confidence -= 0.2
+        if mention.listed:
+            confidence -= 0.1
+        if mention.start < LEAD_CHARS:
+            confidence += 0.1
+        if single_word and mention.sentence_start and not mention.locative:
+            confidence -= 0.2
+        if mention.name_follows:
+            confidence -= 0.25 if single_word else 0.1
+        if single_word and not _same_spelling(mention.surface, commune.name):
+            confidence -= 0.2  # "Place" is not "Placé"
+        if n_candidates > 1 and commune.dep_code not in ctx.departments:
+            confidence -= 0.05
+        if single_word and commune.population < 2000:
+            confidence -= 0.15
+        if single_word and mention.locative < 2 and mention.first_word in ctx.lower_words:
+            confidence -= 0.25  # "Jardin partagé ... un jardin": a common noun here, not the town
+        if n_candidates > 1 and commune.population < 20000 and commune.dep_code not in ctx.departments:
+            confidence -= 0.1
+        confidence += entity_adjustment(ctx, mention)
+        return max(0.0, min(0.95, confidence))
+
+    def make_link(
+        self, commune: Commune, confidence: float, mention: Mention | None, start: int = 0, end: int = 0
+    ) -> CommuneLink:
+        if mention is not None:
+            start, end = mention.start, mention.end
+        return CommuneLink(
+            insee=commune.insee,
+            name=commune.name,
+            dep_code=commune.dep_code,
+            reg_code=commune.reg_code,
+            confidence=round(confidence, 3),
+            evidence="",
+            start=start,
+            end=end,
+        )
+
+
+def _same_spelling(surface: str, name: str) -> bool:
+    """Equal up to case and the accent of a capital initial ("Evry" = "Évry", "Place" != "Placé")."""
+    a, b = surface.lower(), name.lower()
+    return a == b or (a[1:] == b[1:] and fold_text(a[:1]) == fold_text(b[:1]))

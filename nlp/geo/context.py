@@ -1,0 +1,35 @@
+"""What a whole text says about places, shared by the commune and QPV resolution steps."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from nlp.geo.matcher import ArrondissementMention, Mention
+from nlp.geo.normalise import Token
+from nlp.geo.results import QpvLink
+
+
+@dataclass
+class LinkContext:
+    """What the whole text says, used to choose between homonyms."""
+
+    text: str
+    tokens: list[Token]
+    mentions: list[Mention]
+    postal: dict[str, tuple[str, ...]]
+    arrondissements: list[ArrondissementMention]
+    departments: set[str] = field(default_factory=set)
+    regions: set[str] = field(default_factory=set)
+    qpv_hosts: set[str] = field(default_factory=set)  # communes hosting a named non-generic QPV
+    entity_spans: list[tuple[int, int, str]] = field(default_factory=list)
+    guesses: list[QpvLink] = field(default_factory=list)  # "quartier X" names not in the gazetteer
+    lower_words: set[str] = field(default_factory=set)  # words also written in lower case in the text
+    named_insees: dict[int, set[str]] = field(default_factory=dict)  # mention start -> towns named elsewhere
+
+
+def entity_adjustment(ctx: LinkContext, mention: Mention) -> float:
+    """spaCy entities, when given, confirm (LOC/GPE) or veto (PER, ORG...) a mention."""
+    for start, end, label in ctx.entity_spans:
+        if start <= mention.start < end or mention.start <= start < mention.end:
+            return 0.1 if label in ("LOC", "GPE") else -0.25
+    return -0.05 if ctx.entity_spans else 0.0
