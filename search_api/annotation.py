@@ -89,7 +89,8 @@ def select_queue(session: Session, annotator: str, size: int = 20, pool: int = 2
         .join(PageRow, PageRow.id == AnalysisRow.doc_id)
         .limit(pool)
     ).all()
-    second, fresh = [], []
+    second: list[Candidate] = []
+    fresh: list[Candidate] = []
     for doc_id, result, title, source, text in rows:
         who = counts.get(doc_id, set())
         if annotator in who or ADJUDICATION in who or len(who) >= ANNOTATORS_PER_ITEM:
@@ -152,9 +153,9 @@ def cohen_kappa(a: Sequence[Any], b: Sequence[Any]) -> float | None:
     if len(a) != len(b) or not a:
         return None
     n = len(a)
-    observed = sum(x == y for x, y in zip(a, b, strict=True)) / n
+    observed = float(sum(x == y for x, y in zip(a, b, strict=True))) / n
     ca, cb = Counter(a), Counter(b)
-    expected = sum(ca[k] * cb[k] for k in set(ca) | set(cb)) / (n * n)
+    expected = float(sum(ca[k] * cb[k] for k in set(ca) | set(cb))) / (n * n)
     if expected >= 1.0:
         return 1.0 if observed == 1.0 else None
     return round((observed - expected) / (1.0 - expected), 4)

@@ -85,7 +85,8 @@ class Item:
         return {"status": self.status, "reason": self.reason, "corrections": dict(self.corrections)}
 
 
-def _base_query() -> Select[tuple[AnalysisRow, PageRow, ReviewRow | None]]:
+def _base_query() -> Select[tuple[AnalysisRow, PageRow, ReviewRow]]:
+    """Analyses with their page and (outer-joined, so possibly None) review."""
     return (
         select(AnalysisRow, PageRow, ReviewRow)
         .join(PageRow, PageRow.id == AnalysisRow.doc_id)
