@@ -62,6 +62,9 @@ class Settings(BaseSettings):
     crawl_timeout: float = Field(
         default=30.0, gt=0, description="Crawler: download timeout per page, seconds."
     )
+    crawl_workers: int = Field(
+        default=2, ge=0, description="Crawler: extraction processes (0 = in the crawler)."
+    )
     crawl_max_page_mb: float = Field(
         default=10.0, gt=0, description="Crawler: pages larger than this are skipped."
     )

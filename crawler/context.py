@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from concurrent.futures import Executor
 from dataclasses import dataclass, field
 
 from core.storage.pages import CrawlRunRepository, KnownPage, PageRepository
@@ -21,6 +22,7 @@ class CrawlContext:
     resumed_run_ids: set[int] = field(default_factory=set)
     store_start_pages: bool = False
     max_listing_pages: int = 200
+    extract_pool: Executor | None = None
 
     def __post_init__(self) -> None:
         # a page is looked up by its canonical URL and by the canonical form of the URL it was fetched at

@@ -106,17 +106,22 @@ def _person_name(value: Any) -> str | None:
     return None
 
 
-def _meta(tree: Any, *names: str) -> str | None:
-    for name in names:
+def _meta_index(tree: Any) -> dict[str, str]:
+    """``<meta>`` contents by lower-cased property/name/itemprop, first non-empty value kept."""
+    index: dict[str, str] = {}
+    for element in tree.iter("meta"):
+        content = (element.get("content") or "").strip()
+        if not content:
+            continue
         for attr in ("property", "name", "itemprop"):
-            values = tree.xpath(
-                f'//meta[translate(@{attr}, "ABCDEFGHIJKLMNOPQRSTUVWXYZ", '
-                f'"abcdefghijklmnopqrstuvwxyz")="{name.lower()}"]/@content'
-            )
-            for value in values:
-                if value and value.strip():
-                    return str(value).strip()
-    return None
+            key = (element.get(attr) or "").strip().lower()
+            if key:
+                index.setdefault(key, content)
+    return index
+
+
+def _meta(index: dict[str, str], *names: str) -> str | None:
+    return next((index[name] for name in names if name in index), None)
 
 
 def _day(value: str | None) -> str | None:
@@ -129,13 +134,15 @@ def _day(value: str | None) -> str | None:
     return None
 
 
-def _structured_date(tree: Any, articles: list[dict[str, Any]]) -> tuple[str | None, str]:
+def _structured_date(
+    tree: Any, metas: dict[str, str], articles: list[dict[str, Any]]
+) -> tuple[str | None, str]:
     for item in articles:
         for key in _DATE_KEYS:
             day = _day(item.get(key) if isinstance(item.get(key), str) else None)
             if day:
                 return day, "json-ld"
-    day = _day(_meta(tree, *_META_DATES))
+    day = _day(_meta(metas, *_META_DATES))
     if day:
         return day, "meta"
     for value in tree.xpath(
@@ -148,10 +155,10 @@ def _structured_date(tree: Any, articles: list[dict[str, Any]]) -> tuple[str | N
 
 
 def find_publication_date(
-    html: str, tree: Any, articles: list[dict[str, Any]], url: str | None
+    tree: Any, metas: dict[str, str], articles: list[dict[str, Any]], url: str | None
 ) -> tuple[str | None, str]:
     """Publication day: JSON-LD / meta when declared, else htmldate's original-date search."""
-    day, origin = _structured_date(tree, articles)
+    day, origin = _structured_date(tree, metas, articles)
     if day:
         return day, origin
     try:
@@ -172,9 +179,27 @@ def _title(articles: list[dict[str, Any]], og_title: str | None, fallback: str |
     return fallback
 
 
-def _canonical(tree: Any, url: str | None) -> str | None:
+_TITLE_SEPARATORS = re.compile(r"\s+[|\-–—:»]\s+|\s*::\s*")
+
+
+def _page_title(tree: Any) -> str | None:
+    """The headline: the page's only ``<h1>``, or an ``<h1>`` that the ``<title>`` holds (not as its
+    site-name suffix), else the title's longest part."""
+    title = " ".join(tree.findtext(".//title", default="").split())
+    parts = [p.strip() for p in _TITLE_SEPARATORS.split(title) if p.strip()]
+    site_name = parts[-1] if len(parts) > 1 else None
+    headings = [h for h in (" ".join(h1.text_content().split()) for h1 in tree.iter("h1")) if h]
+    if len(headings) == 1 and len(headings[0]) >= 10 and headings[0] != site_name:
+        return headings[0]
+    for heading in headings:
+        if heading != site_name and (not title or heading in title):
+            return heading
+    return max(parts, key=len) if parts else None
+
+
+def _canonical(tree: Any, metas: dict[str, str], url: str | None) -> str | None:
     values = tree.xpath('//link[translate(@rel, "CANONICAL", "canonical")="canonical"]/@href')
-    value = values[0].strip() if values else _meta(tree, "og:url")
+    value = values[0].strip() if values else _meta(metas, "og:url")
     if not value:
         return None
     absolute = urljoin(url or "", value)
@@ -196,7 +221,7 @@ def _main_text(tree: Any, url: str | None) -> tuple[str, dict[str, Any]]:
     """Main text with trafilatura, run on our tree once captions are gone (the tree is consumed)."""
     _drop_captions(tree)
     raw = trafilatura.bare_extraction(
-        tree, url=url, include_comments=False, include_tables=True, with_metadata=True, deduplicate=False
+        tree, url=url, include_comments=False, include_tables=True, with_metadata=False, deduplicate=False
     )
     if raw is None:
         return "", {}
@@ -212,16 +237,16 @@ def looks_js_rendered(html: str, text: str) -> bool:
 def extract_html(html: str, url: str | None = None) -> Extracted:
     """Main text, title, date, author, language and canonical URL of an HTML page."""
     tree = _parse_tree(html)
+    metas = _meta_index(tree)
     articles = [item for item in _iter_jsonld(tree) if _is_article(item)]
-    date, date_origin = find_publication_date(html, tree, articles, url)
-    title_fallback = " ".join(tree.xpath("string(//title)").split()) or None
-    canonical = _canonical(tree, url)
+    date, date_origin = find_publication_date(tree, metas, articles, url)
+    title_fallback = _page_title(tree)
+    canonical = _canonical(tree, metas, url)
     html_lang = (tree.get("lang") or "").split("-")[0].lower() or None
-    meta_author = _meta(tree, "author", "article:author", "dc.creator")
-    og_title = _meta(tree, "og:title", "twitter:title")
-    text, doc = _main_text(tree, url)
+    og_title = _meta(metas, "og:title", "twitter:title")
     author = next((a for a in (_person_name(i.get("author")) for i in articles) if a), None)
-    author = author or doc.get("author") or meta_author
+    author = author or _meta(metas, "author", "article:author", "dc.creator", "sailthru.author", "byl")
+    text, doc = _main_text(tree, url)
     if author and author.startswith("http"):
         author = None
     result = Extracted(

@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import json
 import logging
+import multiprocessing
+import os
 import shutil
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -64,7 +67,18 @@ def make_scrapy_settings(settings: Settings) -> dict[str, Any]:
         "DEPTH_LIMIT": 0,
         "SCHEDULER_DISK_QUEUE": "scrapy.squeues.PickleFifoDiskQueue",
         "SCHEDULER_MEMORY_QUEUE": "scrapy.squeues.FifoMemoryQueue",
+        "TWISTED_REACTOR": "twisted.internet.asyncioreactor.AsyncioSelectorReactor",
     }
+
+
+def make_extract_pool(workers: int) -> ProcessPoolExecutor | None:
+    """Worker processes for extraction, forked now (before the reactor starts any thread)."""
+    if workers <= 0:
+        return None
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork"))
+    for future in [pool.submit(os.getpid) for _ in range(workers)]:
+        future.result()
+    return pool
 
 
 @dataclass
@@ -159,6 +173,7 @@ def run_crawl(
     if max_pages:
         base["CLOSESPIDER_ITEMCOUNT"] = max_pages
     base["LOG_INSTALL_ROOT_HANDLER"] = False  # logging is configured by the entry point
+    pool = make_extract_pool(settings.crawl_workers)
     process = CrawlerProcess(base)
     _quiet_scrapy_loggers()
     jobs = []
@@ -174,6 +189,7 @@ def run_crawl(
             known=known,
             resumed_run_ids=set(job.run_ids[:-1]),
             store_start_pages=store_start_pages,
+            extract_pool=pool,
         )
         process.crawl(job.crawler, context=context)
         jobs.append(job)
@@ -181,6 +197,9 @@ def run_crawl(
         process.start()
     except Exception as exc:
         raise CrawlError(f"the crawl stopped unexpectedly: {exc}", hint="see the log above") from exc
+    finally:
+        if pool is not None:
+            pool.shutdown(cancel_futures=True)
     total = CrawlStats(source_id=None, run_id=None)
     for job in jobs:
         total.add(_finish_job(job, runs))

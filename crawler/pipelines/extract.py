@@ -1,17 +1,32 @@
-"""Pipeline 1: raw response body -> clean text and metadata (HTML or PDF), with bad-input checks."""
+"""Pipeline 1: raw response body -> clean text and metadata (HTML or PDF), with bad-input checks.
+
+Extraction is CPU-bound: it runs in a pool of worker processes when the crawl provides one.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from dataclasses import dataclass
 from typing import Any
 
 from core.errors import InputError
-from crawler.extraction import extract_html, extract_pdf
+from crawler.extraction import Extracted, extract_html, extract_pdf
 from crawler.pipelines.base import CountingPipeline
 
 log = logging.getLogger(__name__)
 MIN_TEXT_CHARS = 80
 _REPLACEMENT = "\ufffd"
+
+
+@dataclass
+class Outcome:
+    """What extracting one document gave: a result, or the kind of failure."""
+
+    extracted: Extracted | None
+    error: str | None = None
+    detail: str = ""
+    charset_repaired: bool = False
 
 
 def looks_binary(body: bytes) -> bool:
@@ -37,27 +52,38 @@ def decode_html(body: bytes, declared: str | None) -> tuple[str, bool]:
     return text, False
 
 
+def extract_document(body: bytes, url: str, is_pdf: bool, encoding: str | None) -> Outcome:
+    """Extract one fetched document (runs in a worker process: plain arguments, picklable result)."""
+    try:
+        if is_pdf:
+            return Outcome(extract_pdf(body, url))
+        if looks_binary(body):
+            return Outcome(None, "binary_content", "binary content served as HTML")
+        html, repaired = decode_html(body, encoding)
+        return Outcome(extract_html(html, url), charset_repaired=repaired)
+    except InputError as exc:
+        return Outcome(None, "extraction", exc.message[:200])
+
+
 class ExtractPipeline(CountingPipeline):
     """Extracts every article; counts and drops binary, unreadable and empty pages."""
 
-    def process_item(self, item: dict[str, Any]) -> dict[str, Any]:
+    async def process_item(self, item: dict[str, Any]) -> dict[str, Any]:
         """Replace the raw body by an ``Extracted`` result."""
         body: bytes = item.pop("body")
         url = item["url"]
-        try:
-            if item["is_pdf"]:
-                extracted = extract_pdf(body, url)
-            else:
-                if looks_binary(body):
-                    raise self.drop("error/binary_content", f"binary content served as HTML: {url}")
-                html, repaired = decode_html(body, item.get("encoding"))
-                if repaired:
-                    self.count("charset_repaired")
-                    log.info("wrong charset repaired url=%s declared=%s", url, item.get("encoding"))
-                extracted = extract_html(html, url)
-        except InputError as exc:
-            log.warning("extraction failed url=%s error=%s", url, exc.message[:200])
-            raise self.drop("error/extraction", f"cannot extract {url}") from exc
+        args = (body, url, item["is_pdf"], item.get("encoding"))
+        pool = self.context.extract_pool
+        if pool is not None:
+            outcome = await asyncio.wrap_future(pool.submit(extract_document, *args))
+        else:
+            outcome = extract_document(*args)
+        if outcome.extracted is None:
+            raise self.drop(f"error/{outcome.error}", f"{outcome.detail}: {url}")
+        if outcome.charset_repaired:
+            self.count("charset_repaired")
+            log.info("wrong charset repaired url=%s declared=%s", url, item.get("encoding"))
+        extracted = outcome.extracted
         if extracted.js_rendered:
             self.count("js_rendered")
             log.info("page built by JavaScript, recorded without text url=%s", url)

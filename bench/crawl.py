@@ -1,0 +1,108 @@
+"""Crawl benchmark: a local mirror of the shared web pages (repeated under distinct URLs) on 127.0.0.1.
+
+Prints pages/s and the crawl process's peak RSS. Usage:
+    .venv/bin/python bench/crawl.py [--pages-dir ../shared/data/web] [--copies 19] [--concurrency 16]
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def load_mirror(pages_dir: Path, copies: int) -> dict[str, tuple[bytes, str]]:
+    """Path -> (body, content type): every shared page, ``copies`` times under distinct URLs."""
+    pages = []
+    with (pages_dir / "manifest.csv").open(encoding="utf-8") as handle:
+        for row in csv.DictReader(handle):
+            charset = row.get("declared_charset") or "utf-8"
+            pages.append((Path(row["file"]).stem, (pages_dir / row["file"]).read_bytes(), charset))
+    mirror = {}
+    for copy in range(copies):
+        for name, body, charset in pages:
+            mirror[f"/c{copy}/{name}.html"] = (body, f"text/html; charset={charset}")
+    return mirror
+
+
+def serve(mirror: dict[str, tuple[bytes, str]]) -> ThreadingHTTPServer:
+    """Serve the mirror plus a sitemap on a free port of 127.0.0.1."""
+
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+        def do_GET(self) -> None:
+            body, ctype = mirror.get(self.path, (b"not found", "text/plain"))
+            self.send_response(200 if self.path in mirror else 404)
+            self.send_header("Content-Type", ctype)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.daemon_threads = True
+    base = f"http://127.0.0.1:{server.server_address[1]}"
+    locs = "".join(f"<url><loc>{base}{path}</loc></url>" for path in mirror if path.endswith(".html"))
+    sitemap = f'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">{locs}</urlset>'.encode()
+    mirror["/sitemap.xml"] = (sitemap, "application/xml")
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    for _ in range(100):  # readiness poll
+        try:
+            httpx.get(base + "/sitemap.xml", timeout=2).raise_for_status()
+            break
+        except httpx.HTTPError:
+            continue
+    return server
+
+
+def main() -> None:
+    """Run the benchmark and print its figures."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--pages-dir", type=Path, default=ROOT.parent / "shared" / "data" / "web")
+    parser.add_argument("--copies", type=int, default=19)
+    parser.add_argument("--concurrency", type=int, default=16)
+    args = parser.parse_args()
+    mirror = load_mirror(args.pages_dir, args.copies)
+    n_pages = len(mirror)
+    server = serve(mirror)
+    base = f"http://127.0.0.1:{server.server_address[1]}"
+    with tempfile.TemporaryDirectory(prefix="vigie-bench-crawl-") as tmp:
+        env = dict(os.environ, VIGIE_DATA_DIR=tmp, VIGIE_CRAWL_DELAY="0", VIGIE_LOG_LEVEL="WARNING")
+        env["VIGIE_CRAWL_CONCURRENCY"] = str(args.concurrency)
+        command = [sys.executable, "-m", "vigie", "crawl", "--sitemap", base + "/sitemap.xml", "--json"]
+        start = time.perf_counter()
+        proc = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True)
+        elapsed = time.perf_counter() - start
+    server.shutdown()
+    if proc.returncode != 0:
+        sys.exit(f"crawl failed ({proc.returncode}):\n{proc.stderr[-3000:]}")
+    stats = json.loads(proc.stdout.strip().splitlines()[-1])
+    peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    counts = stats["counts"]
+    print(f"mirror pages served   {n_pages}")
+    print(f"pages fetched         {counts['fetched']}")
+    print(f"pages stored          {counts['new']} (exact duplicates marked: {counts['duplicates']})")
+    print(f"errors                {stats['errors']}")
+    print(f"wall time (s)         {elapsed:.1f} (process start, imports and migrations included)")
+    print(f"pages/s               {counts['fetched'] / elapsed:.1f}")
+    print(f"peak RSS (MB)         {peak_mb:.0f}")
+
+
+if __name__ == "__main__":
+    main()
