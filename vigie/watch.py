@@ -117,7 +117,8 @@ class StageRunner:
         proc = subprocess.Popen(
             argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, preexec_fn=_die_with_parent
         )
-        watcher = threading.Thread(target=self._stop_on_request, args=(proc,), daemon=True)
+        terminated = threading.Event()
+        watcher = threading.Thread(target=self._stop_on_request, args=(proc, terminated), daemon=True)
         watcher.start()
         try:
             stdout, stderr = proc.communicate(timeout=self.timeout_s)
@@ -128,18 +129,22 @@ class StageRunner:
                 False, None, f"timed out after {self.timeout_s:.0f} s", time.perf_counter() - start
             )
         seconds = time.perf_counter() - start
-        if self.stop.is_set() and proc.returncode not in ok_codes:
-            return StageOutcome(False, proc.returncode, "stopped by the watch", seconds)
+        watcher.join(timeout=5)
+        if terminated.is_set():
+            # Even a graceful exit 0 after our SIGTERM left work undone: the run is interrupted.
+            return StageOutcome(False, proc.returncode, "stopped by the watch", seconds, _last_json(stdout))
         ok = proc.returncode in ok_codes
         return StageOutcome(
             ok, proc.returncode, None if ok else _error_tail(stderr), seconds, _last_json(stdout)
         )
 
-    def _stop_on_request(self, proc: subprocess.Popen[str]) -> None:
+    def _stop_on_request(self, proc: subprocess.Popen[str], terminated: threading.Event) -> None:
         beat = time.monotonic()
         while proc.poll() is None:
             if self.stop.wait(0.5):
-                proc.terminate()
+                if proc.poll() is None:
+                    terminated.set()
+                    proc.terminate()
                 return
             if time.monotonic() - beat > 10:
                 touch(self.heartbeat)
@@ -263,7 +268,7 @@ class Watcher:
         self._finish("crawl", run_id, outcome, counts)
         self.metrics.inc("vigie_pages_fetched_total", max(new_pages, 0), source=source.id)
         if self.stop.is_set() and not outcome.ok:
-            self.store.release(source.id, ok=False, next_run_at=None, error="stopped before the end")
+            self.store.free_lease(source.id)  # an interruption is not a failure: due again at restart
             return None
         now = now_utc()
         if outcome.ok:
@@ -315,7 +320,10 @@ class Watcher:
             counts["indexed"] = indexed
             self.metrics.inc("vigie_pages_indexed_total", float(indexed or 0))
         self._finish(stage, run_id, outcome, counts)
-        self.store.release(key, ok=outcome.ok, next_run_at=None, error=outcome.error)
+        if self.stop.is_set() and not outcome.ok:
+            self.store.free_lease(key)
+        else:
+            self.store.release(key, ok=outcome.ok, next_run_at=None, error=outcome.error)
         return outcome.ok
 
     def _finish(self, stage: str, run_id: int, outcome: StageOutcome, counts: dict[str, Any]) -> None:
@@ -323,6 +331,9 @@ class Watcher:
         self.store.finish_run(
             run_id, status=status, exit_code=outcome.exit_code, error=outcome.error, counts=counts
         )
+        if status == "interrupted":
+            log.info("stage interrupted stage=%s run=%d", stage, run_id)
+            return  # like a killed run: its work is counted by the run that completes it
         self.metrics.observe_stage(stage, outcome.seconds, outcome.ok)
         if not outcome.ok:
             log.warning("stage failed stage=%s run=%d error=%s", stage, run_id, outcome.error)

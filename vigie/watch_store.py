@@ -127,6 +127,15 @@ class WatchStore:
             row.lease_owner = None
             row.lease_until = None
 
+    def free_lease(self, key: str) -> None:
+        """Give the lease on ``key`` back without recording an outcome (the run was interrupted)."""
+        with self.factory() as session, session.begin():
+            session.execute(
+                update(WatchStateRow)
+                .where(WatchStateRow.source_id == key, WatchStateRow.lease_owner == self.worker)
+                .values(lease_owner=None, lease_until=None)
+            )
+
     def failures(self, key: str) -> int:
         """Consecutive failures recorded for ``key``."""
         with self.factory() as session:

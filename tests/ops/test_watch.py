@@ -174,3 +174,37 @@ def test_a_dead_source_is_backed_off_exponentially_and_capped(settings, env, tmp
         statuses = session.scalars(select(WatchRunRow.status).where(WatchRunRow.stage == "crawl")).all()
     assert statuses == ["failed", "failed"]
     engine.dispose()
+
+
+def _processes_mentioning(text: str) -> list[int]:
+    found = []
+    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+        try:
+            if text in cmdline.read_bytes().replace(b"\0", b" ").decode("utf-8", "replace"):
+                found.append(int(cmdline.parent.name))
+        except OSError:
+            continue  # the process ended while we looked
+    return found
+
+
+def test_sigterm_stops_the_running_crawl_cleanly_without_counting_a_failure(
+    settings, env, tmp_path: Path
+) -> None:
+    url = settings.resolved_database_url
+    with LocalNewsSite(pages=12, delay_s=0.5) as site:
+        catalogue = _catalogue(tmp_path / "sources.yaml", f"{site.base_url}/sitemap.xml", "sitemaps")
+        watch = _watch(env, catalogue, "--poll", "1")
+        _wait_for_pages(url, watch)
+        watch.send_signal(signal.SIGTERM)
+        _, err = watch.communicate(timeout=60)
+    assert watch.returncode == 0, err[-3000:]
+    assert _processes_mentioning(str(catalogue)) == [], "no stage left running"
+    engine, factory = open_database(url)
+    with factory() as session:
+        runs = [(r.stage, r.status) for r in session.scalars(select(WatchRunRow))]
+        state = session.get(WatchStateRow, SOURCE)
+    assert runs == [("crawl", "interrupted")]
+    assert state is not None and state.lease_owner is None
+    assert (state.consecutive_failures, state.next_run_at) == (0, None)  # due again, not backed off
+    assert MetricsStore(factory).get("vigie_stage_errors_total", stage="crawl") == 0
+    engine.dispose()
