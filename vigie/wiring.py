@@ -102,7 +102,8 @@ def make_app_services(settings: Settings) -> Any:
                 row = known.get((task, version))
                 if row is None:
                     meta = json.loads(meta_path.read_text(encoding="utf-8"))
-                    metrics = {**(meta.get("cv_metrics") or {}), "n_examples": meta.get("n_examples")}
+                    metrics = meta.get("cv_metrics") or {}
+                    metrics |= {"n_examples": meta.get("n_examples"), "data_hash": meta.get("data_hash")}
                     row = ModelVersionRow(
                         task=task, version=version, path=str(meta_path.parent), metrics=metrics
                     )

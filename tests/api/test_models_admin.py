@@ -20,6 +20,7 @@ from vigie.wiring import make_app_services
 def _save(model_dir, version: str, f1: float) -> None:
     estimator = DummyClassifier(strategy="most_frequent").fit([[0], [1]], [0, 1])
     meta = {"task": "initiative", "version": version, "n_examples": 10, "cv_metrics": {"f1": f1}}
+    meta["data_hash"] = f"hash-{version}"
     save_model(model_dir, "initiative", version, estimator, meta)
 
 
@@ -36,7 +37,7 @@ def test_promote_then_roll_back_moves_the_analyser_pointer(tmp_path, settings) -
     with services.session_factory() as session:
         assert _status(session) == {"v1": "promoted", "v2": "candidate"}  # mirrored from the files
         v2 = session.scalars(select(ModelVersionRow).where(ModelVersionRow.version == "v2")).one()
-        assert v2.metrics == {"f1": 0.75, "n_examples": 10}
+        assert v2.metrics == {"f1": 0.75, "n_examples": 10, "data_hash": "hash-v2"}
         promote(session, v2.id, "ada", services.hooks)
         assert read_current(model_dir) == {"initiative": "v2"}
         assert _status(session) == {"v1": "retired", "v2": "promoted"}
