@@ -29,6 +29,11 @@ from search_api.services import AppServices
 
 log = logging.getLogger(__name__)
 STATIC_DIR = Path(__file__).resolve().parent / "static"
+# Everything is served from here: no CDN, no tile server; Leaflet and htmx need inline styles only.
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+    "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+)
 # Most specific first: the first class an error is an instance of gives the status.
 STATUS_OF_ERROR: tuple[tuple[type[VigieError], int], ...] = (
     (NotAuthenticatedError, 401),
@@ -110,6 +115,7 @@ def create_app(services: AppServices) -> FastAPI:
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("X-Frame-Options", "DENY")
         response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault("Content-Security-Policy", CSP)
         return response
 
     return app

@@ -88,3 +88,10 @@ def test_after_action_redirects_stay_on_site(app_live: LiveApp) -> None:
     response = client.post("/revue/d4/action", data=data)
     client.close()
     assert response.headers["location"] == "/revue/d4"
+
+
+def test_pages_send_security_headers(app_live: LiveApp) -> None:
+    with app_live.client() as client:
+        headers = client.get("/connexion").headers
+    assert "script-src 'self'" in headers["content-security-policy"]
+    assert headers["x-frame-options"] == "DENY" and headers["x-content-type-options"] == "nosniff"
