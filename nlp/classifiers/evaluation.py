@@ -29,9 +29,14 @@ class TaskData:
     types: npt.NDArray[np.int_]
     kinds: npt.NDArray[Any]
     groups: npt.NDArray[Any]
+    geo: npt.NDArray[np.int_] | None = None
 
 
-def make_task_data(examples: list[TrainingExample], vectors: npt.NDArray[np.float32] | None) -> TaskData:
+def make_task_data(
+    examples: list[TrainingExample],
+    vectors: npt.NDArray[np.float32] | None,
+    geo: npt.NDArray[np.int_] | None = None,
+) -> TaskData:
     """Arrays of labels aligned with the texts."""
     return TaskData(
         batch=TextBatch([e.text for e in examples], vectors),
@@ -40,6 +45,7 @@ def make_task_data(examples: list[TrainingExample], vectors: npt.NDArray[np.floa
         types=np.array([[int(t in e.innovation_types) for t in INNOVATION_TYPES] for e in examples]),
         kinds=np.array([e.doc_kind or "" for e in examples], dtype=object),
         groups=np.array([e.group or e.id for e in examples], dtype=object),
+        geo=geo,
     )
 
 
@@ -84,35 +90,75 @@ def multiclass_report(y_true: npt.NDArray[Any], y_pred: npt.NDArray[Any]) -> dic
 Factories = dict[str, Callable[[], Any]]
 
 
-def cross_validate(data: TaskData, factories: Factories, folds: int = 5, seed: int = 0) -> dict[str, Any]:
-    """Out-of-fold predictions of each task over grouped folds, then the reports."""
+@dataclass
+class OutOfFold:
+    """Out-of-fold scores and decisions of every task (one row per example)."""
+
+    init_score: npt.NDArray[np.float64]
+    init: npt.NDArray[np.int_]
+    qpv_score: npt.NDArray[np.float64]
+    qpv: npt.NDArray[np.int_]
+    types_score: npt.NDArray[np.float64]
+    types: npt.NDArray[np.int_]
+    kind: npt.NDArray[Any]
+
+
+def out_of_fold(data: TaskData, factories: Factories, folds: int = 5, seed: int = 0) -> OutOfFold:
+    """Fit each task on the training folds (grouped by site/initiative), predict the held-out fold."""
     n = len(data.batch)
-    oof_init = np.zeros(n, dtype=int)
-    oof_qpv = np.zeros(n, dtype=int)
-    oof_types = np.zeros_like(data.types)
-    oof_kind = np.array([""] * n, dtype=object)
+    k = data.types.shape[1]
+    oof = OutOfFold(
+        np.zeros(n), np.zeros(n, dtype=int), np.zeros(n), np.zeros(n, dtype=int),
+        np.zeros((n, k)), np.zeros((n, k), dtype=int), np.array([""] * n, dtype=object),
+    )  # fmt: skip
     splitter = StratifiedGroupKFold(n_splits=folds, shuffle=True, random_state=seed)
     for fold, (train, test) in enumerate(splitter.split(np.zeros(n), data.is_init, data.groups)):
         log.info("cv fold=%d train=%d test=%d", fold, len(train), len(test))
         test_batch = data.batch.take(test)
-        oof_init[test] = (
-            factories["initiative"]().fit(data.batch.take(train), data.is_init[train]).predict(test_batch)
-        )
+        model = factories["initiative"]().fit(data.batch.take(train), data.is_init[train])
+        oof.init_score[test] = model.decision_scores(test_batch)
+        oof.init[test] = (oof.init_score[test] >= model.threshold_).astype(int)
         pos = train[data.is_init[train] == 1]
-        oof_qpv[test] = factories["qpv"]().fit(data.batch.take(pos), data.in_qpv[pos]).predict(test_batch)
-        oof_types[test] = factories["types"]().fit(data.batch.take(pos), data.types[pos]).predict(test_batch)
+        model = factories["qpv"]().fit(data.batch.take(pos), data.in_qpv[pos])
+        oof.qpv_score[test] = model.decision_scores(test_batch)
+        oof.qpv[test] = (oof.qpv_score[test] >= model.threshold_).astype(int)
+        model = factories["types"]().fit(data.batch.take(pos), data.types[pos])
+        oof.types_score[test] = model.predict_proba(test_batch)
+        oof.types[test] = (oof.types_score[test] >= np.asarray(model.thresholds_)).astype(int)
         kinded = train[data.kinds[train] != ""]
-        oof_kind[test] = (
-            factories["doc_kind"]().fit(data.batch.take(kinded), data.kinds[kinded]).predict(test_batch)
-        )
+        model = factories["doc_kind"]().fit(data.batch.take(kinded), data.kinds[kinded])
+        oof.kind[test] = model.predict(test_batch)
+    return oof
+
+
+def combine_in_qpv(init: npt.NDArray[Any], qpv: npt.NDArray[Any], geo: npt.NDArray[Any] | None) -> Any:
+    """In-QPV initiative: detected, not abroad, and placed in a QPV by the linker or the classifier.
+
+    ``geo`` codes the linker's decision: 1 in a QPV, 0 elsewhere, -1 unknown, -2 abroad
+    (the same rule as `nlp.decisions.decide_in_qpv`).
+    """
+    if geo is None:
+        return init * qpv
+    return (init == 1) & (geo != -2) & ((geo == 1) | (qpv == 1))
+
+
+def build_report(data: TaskData, oof: OutOfFold, folds: int) -> dict[str, Any]:
+    """Per-task reports from out-of-fold predictions."""
     init_mask = data.is_init == 1
     kind_mask = data.kinds != ""
+    qpv_given = combine_in_qpv(np.ones_like(oof.qpv), oof.qpv, data.geo)
     return {
-        "initiative": binary_report(data.is_init, oof_init),
-        "initiative_in_qpv": binary_report(data.in_qpv, oof_init * oof_qpv),
-        "qpv_given_initiative": binary_report(data.in_qpv[init_mask], oof_qpv[init_mask]),
-        "types": multilabel_report(data.types[init_mask], oof_types[init_mask]),
-        "doc_kind": multiclass_report(data.kinds[kind_mask], oof_kind[kind_mask]),
-        "n_examples": int(n),
+        "initiative": binary_report(data.is_init, oof.init),
+        "initiative_in_qpv": binary_report(data.in_qpv, combine_in_qpv(oof.init, oof.qpv, data.geo)),
+        "qpv_given_initiative": binary_report(data.in_qpv[init_mask], np.asarray(qpv_given)[init_mask]),
+        "types": multilabel_report(data.types[init_mask], oof.types[init_mask]),
+        "doc_kind": multiclass_report(data.kinds[kind_mask], oof.kind[kind_mask]),
+        "n_examples": len(data.batch),
         "folds": folds,
+        "geo_linker": data.geo is not None,
     }
+
+
+def cross_validate(data: TaskData, factories: Factories, folds: int = 5, seed: int = 0) -> dict[str, Any]:
+    """Grouped k-fold cross-validation of every task: the report of `vigie evaluate models`."""
+    return build_report(data, out_of_fold(data, factories, folds, seed), folds)

@@ -1,0 +1,133 @@
+"""Benchmark of `vigie analyze`: documents per second and peak RSS over synthetic ~500-word French texts.
+
+Usage: .venv/bin/python bench/analyze.py [--docs 1000] [--words 500] [--n-process 1] [--batch-size 32]
+Prints the end-to-end figures of the real CLI (a subprocess), then where the time goes, stage by stage,
+measured in-process on a sample.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+PLACES = [
+    ("Les Minguettes", "Vénissieux"), ("Le Mirail", "Toulouse"), ("La Paillade", "Montpellier"),
+    ("Bellevue", "Nantes"), ("Hautepierre", "Strasbourg"), ("Planoise", "Besançon"), ("Le Blosne", "Rennes"),
+    ("La Grande Borne", "Grigny"), ("Val Fourré", "Mantes-la-Jolie"), ("Les Izards", "Toulouse"),
+]  # fmt: skip
+SENTENCES = [
+    "L'association {org} a lancé le projet « {name} » dans le quartier {qpv} à {city}.",
+    "Depuis le printemps, une vingtaine d'habitants participent chaque semaine aux ateliers proposés.",
+    "Le dispositif est soutenu par la ville de {city}, le bailleur social et la caisse d'allocations familiales.",
+    "Les responsables espèrent étendre l'expérience à d'autres quartiers de l'agglomération l'an prochain.",
+    "Le conseil municipal a voté une subvention de fonctionnement lors de sa dernière séance.",
+    "Des jeunes en service civique accompagnent les familles dans leurs démarches administratives.",
+    "Une permanence est assurée le mardi et le jeudi au centre social, sans rendez-vous.",
+    "La fréquentation a doublé en six mois, selon les chiffres communiqués par la structure.",
+    "Le projet associe des entreprises locales qui proposent des stages et des offres d'emploi.",
+    "Un premier bilan sera présenté aux habitants lors d'une réunion publique en fin d'année.",
+    "La météo clémente a permis d'organiser la fête de quartier en plein air samedi dernier.",
+    "Les travaux de rénovation de la médiathèque se poursuivent et devraient s'achever à l'automne.",
+    "Les élus de l'opposition ont demandé davantage de transparence sur les financements accordés.",
+    "Plusieurs commerçants du marché ont rejoint l'initiative en proposant des produits à prix réduit.",
+    "Une application permet désormais de réserver un créneau et de suivre l'avancement des demandes.",
+    "Le préfet a salué une démarche exemplaire lors de sa visite du site la semaine dernière.",
+]
+ORGS = ["Quartiers Solidaires", "Les Jardins du Coin", "Mobilité Pour Tous", "Cités Numériques", "Femmes en Action"]
+NAMES = ["Paniers Voisins", "Atelier Vélo", "Code en Bas de Chez Moi", "Cuisine Mobile", "Radio Cité"]
+
+
+def make_texts(n: int, words: int, seed: int = 0) -> list[dict[str, str]]:
+    """Synthetic French articles of about `words` words."""
+    rng = random.Random(seed)
+    out = []
+    for i in range(n):
+        qpv, city = rng.choice(PLACES)
+        slots = {"org": rng.choice(ORGS), "name": rng.choice(NAMES), "qpv": qpv, "city": city}
+        parts: list[str] = []
+        while sum(len(p.split()) for p in parts) < words:
+            parts.append(rng.choice(SENTENCES).format(**slots))
+        out.append({"id": f"bench-{i:05d}", "title": f"{slots['name']} à {city}", "text": " ".join(parts)})
+    return out
+
+
+def run_cli(items: list[dict[str, str]], n_process: int, batch_size: int) -> tuple[float, float]:
+    """Wall seconds and peak RSS (MiB) of `vigie analyze` over the items."""
+    with tempfile.TemporaryDirectory() as tmp:
+        src = Path(tmp) / "in.jsonl"
+        src.write_text("".join(json.dumps(x, ensure_ascii=False) + "\n" for x in items), encoding="utf-8")
+        env = os.environ.copy() | {"VIGIE_DATA_DIR": str(Path(tmp) / "var"), "HF_HUB_OFFLINE": "1"}
+        cmd = [sys.executable, "-m", "vigie", "analyze", str(src), "--output", str(Path(tmp) / "out.jsonl")]
+        cmd += ["--n-process", str(n_process), "--batch-size", str(batch_size)]
+        start = time.perf_counter()
+        subprocess.run(cmd, check=True, env=env, cwd=ROOT)
+        wall = time.perf_counter() - start
+        lines = (Path(tmp) / "out.jsonl").read_text(encoding="utf-8").count("\n")
+        assert lines == len(items), f"expected {len(items)} output lines, got {lines}"
+    peak_kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return wall, peak_kib / 1024
+
+
+def profile_stages(items: list[dict[str, str]]) -> dict[str, float]:
+    """Seconds per stage over the sample, in-process (models loaded beforehand, not counted)."""
+    from core.settings import load_settings
+    from nlp.decisions import link_places
+    from nlp.pipeline import load_spacy, prepare, validate_item
+    from vigie.wiring import make_analyzer
+
+    analyzer = make_analyzer(load_settings())
+    load_spacy()
+    timings: dict[str, float] = {}
+    t = time.perf_counter()
+    prepared = [prepare(validate_item(x, i)) for i, x in enumerate(items)]  # type: ignore[arg-type]
+    timings["clean + language"] = time.perf_counter() - t
+    t = time.perf_counter()
+    analyzer._parse(prepared)
+    timings["spaCy (sentences + NER)"] = time.perf_counter() - t
+    t = time.perf_counter()
+    analyzer.models.score([p.passages for p in prepared], [p.title for p in prepared], analyzer.embedder)
+    timings["classifiers (TF-IDF + LR)"] = time.perf_counter() - t
+    t = time.perf_counter()
+    for p in prepared:
+        link_places(analyzer.linker, p.passages, p.docs)
+    timings["geography linker"] = time.perf_counter() - t
+    t = time.perf_counter()
+    list(analyzer.analyze_many(items))
+    timings["whole pipeline in-process"] = time.perf_counter() - t
+    return timings
+
+
+def main() -> None:
+    """Run the benchmark and print its figures."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--docs", type=int, default=1000)
+    parser.add_argument("--words", type=int, default=500)
+    parser.add_argument("--n-process", type=int, default=1)
+    parser.add_argument("--batch-size", type=int, default=32)
+    parser.add_argument("--profile-sample", type=int, default=100)
+    args = parser.parse_args()
+    items = make_texts(args.docs, args.words)
+    print(f"{len(items)} texts of ~{args.words} words, {os.cpu_count()} CPUs, load {os.getloadavg()[0]:.1f}")
+    wall, rss = run_cli(items, args.n_process, args.batch_size)
+    print(f"vigie analyze: {wall:.1f} s, {len(items) / wall:.1f} docs/s, peak RSS {rss:.0f} MiB")
+    if args.profile_sample:
+        sample = items[: args.profile_sample]
+        timings = profile_stages(sample)
+        print(f"where the time goes ({len(sample)} texts, in-process):")
+        for stage, seconds in timings.items():
+            print(f"  {stage:<28} {seconds:6.2f} s  ({len(sample) / seconds:7.1f} docs/s)")
+
+
+if __name__ == "__main__":
+    main()
