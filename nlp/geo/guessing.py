@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from difflib import SequenceMatcher
+from functools import lru_cache
 
 from nlp.geo.gazetteer import qpv_name_variants
 from nlp.geo.normalise import name_key
@@ -32,8 +33,9 @@ def guess_quartiers(
         start, end = match.span(1)
         if any(s < end and start < e for s, e in covered):
             continue
-        key = name_key(match.group(1))
-        score, qpv = max(((_similarity(key, q.name), q) for q in candidates), key=lambda pair: pair[0])
+        matcher: SequenceMatcher[str] = SequenceMatcher(None)
+        matcher.set_seq2(name_key(match.group(1)))  # difflib caches what it learns about seq2
+        score, qpv = max(((_similarity(matcher, q.name), q) for q in candidates), key=lambda pair: pair[0])
         confidence = round(BASE_CONFIDENCE + SIMILARITY_WEIGHT * score * score, 3)
         old = guesses.get(qpv.code)
         if old is None or confidence > old.confidence:
@@ -43,8 +45,16 @@ def guess_quartiers(
     return sorted(guesses.values(), key=lambda q: -q.confidence)
 
 
-def _similarity(key: str, qpv_name: str) -> float:
-    """Best string similarity between ``key`` and any variant of the QPV name (0-1)."""
-    return max(
-        SequenceMatcher(None, key, " ".join(tokens)).ratio() for tokens, _ in qpv_name_variants(qpv_name)
-    )
+@lru_cache(maxsize=4096)
+def _variant_keys(qpv_name: str) -> tuple[str, ...]:
+    return tuple(" ".join(tokens) for tokens, _ in qpv_name_variants(qpv_name))
+
+
+def _similarity(matcher: SequenceMatcher[str], qpv_name: str) -> float:
+    """Best string similarity between the matcher's name and any variant of the QPV name (0-1)."""
+    best = 0.0
+    for variant in _variant_keys(qpv_name):
+        matcher.set_seq1(variant)
+        if matcher.real_quick_ratio() > best and matcher.quick_ratio() > best:
+            best = max(best, matcher.ratio())
+    return best

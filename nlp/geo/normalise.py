@@ -85,10 +85,13 @@ class Token(NamedTuple):
     capital: bool
 
 
+_new_token = tuple.__new__  # skips NamedTuple's Python-level __new__: tokenizing is the hot loop
+
+
 def tokenize(text: str) -> list[Token]:
     """Split ``text`` into folded word tokens with their character offsets."""
     return [
-        Token(fold(word), start, start + len(word), word[0].isupper() or word[0].isdigit())
+        _new_token(Token, (fold(word), start, start + len(word), word[0].isupper() or word[0].isdigit()))
         for match in _TOKEN_RE.finditer(text)
         for word, start in ((match.group(), match.start()),)
     ]
