@@ -5,6 +5,7 @@ from __future__ import annotations
 import hmac
 import logging
 import secrets
+import time
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Request
@@ -25,6 +26,25 @@ log = logging.getLogger(__name__)
 router = APIRouter(tags=["auth"])
 Viewer = Annotated[CurrentUser, Depends(require_role("viewer"))]
 LOGIN_CSRF_COOKIE = "vigie_login_csrf"
+MAX_FAILED_LOGINS = 10
+FAILED_LOGIN_WINDOW = 15 * 60.0
+
+
+def _check_throttle(request: Request, username: str) -> None:
+    """Refuse a login after too many recent failures for the same name (per process)."""
+    failures: dict[str, list[float]] = request.app.state.__dict__.setdefault("login_failures", {})
+    now = time.monotonic()
+    recent = [t for t in failures.get(username, []) if now - t < FAILED_LOGIN_WINDOW]
+    failures[username] = recent
+    if len(recent) >= MAX_FAILED_LOGINS:
+        raise PermissionDeniedError(
+            f"too many failed logins for {username!r}", hint="wait 15 minutes or ask an administrator"
+        )
+
+
+def _record_failure(request: Request, username: str) -> None:
+    failures: dict[str, list[float]] = request.app.state.__dict__.setdefault("login_failures", {})
+    failures.setdefault(username, []).append(time.monotonic())
 
 
 def _safe_next(target: str | None) -> str:
@@ -54,9 +74,12 @@ def login(
     expected = request.cookies.get(LOGIN_CSRF_COOKIE, "")
     if not expected or not hmac.compare_digest(expected, csrf_token):
         raise PermissionDeniedError("missing or wrong CSRF token", hint="reload the login page and try again")
+    username = username.strip()
+    _check_throttle(request, username)
     with services.session_factory() as session:
-        user = authenticate(session, username.strip(), password)
+        user = authenticate(session, username, password)
     if user is None:
+        _record_failure(request, username)
         log.info("login failed username=%s", username)
         context = {
             "suite": _safe_next(suite),

@@ -95,3 +95,12 @@ def test_pages_send_security_headers(app_live: LiveApp) -> None:
         headers = client.get("/connexion").headers
     assert "script-src 'self'" in headers["content-security-policy"]
     assert headers["x-frame-options"] == "DENY" and headers["x-content-type-options"] == "nosniff"
+
+
+def test_repeated_failures_lock_the_name(app_live: LiveApp) -> None:
+    client = httpx.Client(base_url=app_live.url)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/connexion").text).group(1)
+    data = {"username": "intrus", "password": "mauvais-mot", "csrf_token": token}
+    codes = [client.post("/connexion", data=data).status_code for _ in range(11)]
+    client.close()
+    assert codes[:10] == [401] * 10 and codes[10] == 403
