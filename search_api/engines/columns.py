@@ -146,7 +146,9 @@ class ColumnStore:
             values = [c[f"kw_{name}_values"] for c in chunks]
             all_rows = np.concatenate(rows) if rows else np.zeros(0, np.int64)
             all_values = np.concatenate(values).astype(str) if values else np.zeros(0, str)
-            cols[f"kw_{name}"] = (all_rows.astype(np.int64), all_values)
+            # Integer codes make filter masks cheap: isin on ints, not on strings.
+            vocab, codes = np.unique(all_values, return_inverse=True)
+            cols[f"kw_{name}"] = (all_rows.astype(np.int64), codes.astype(np.int32).ravel(), vocab)
         self._cache = cols
         return cols
 
@@ -155,9 +157,16 @@ class ColumnStore:
         cols = self._columns()
         mask: npt.NDArray[np.bool_] = cols["alive"].copy()
         for name, wanted in filters.keywords.items():
-            rows, values = cols[f"kw_{name}"]
+            rows, codes, vocab = cols[f"kw_{name}"]
+            positions = np.searchsorted(vocab, wanted)
+            wanted_codes = [
+                int(i) for i, v in zip(positions, wanted, strict=True) if i < len(vocab) and vocab[i] == v
+            ]
             field_mask = np.zeros(cols["n"], dtype=bool)
-            field_mask[rows[np.isin(values, wanted)]] = True
+            if len(wanted_codes) == 1:
+                field_mask[rows[codes == wanted_codes[0]]] = True
+            elif wanted_codes:
+                field_mask[rows[np.isin(codes, wanted_codes)]] = True
             mask &= field_mask
         dates = cols["dates"]
         if filters.date_from is not None or filters.date_to is not None:
@@ -199,6 +208,11 @@ class ColumnStore:
     def date(self, row: int) -> int:
         """YYYYMMDD of a row (0 when unknown)."""
         return int(self._columns()["dates"][row])
+
+    def dates(self) -> npt.NDArray[np.int32]:
+        """YYYYMMDD of every row (0 when unknown)."""
+        dates: npt.NDArray[np.int32] = self._columns()["dates"]
+        return dates
 
     def count(self, filters: Filters | None = None) -> int:
         """Live rows passing the filters."""

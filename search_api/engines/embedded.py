@@ -257,8 +257,9 @@ class EmbeddedEngine(RankingEngine):
         searcher = gen.index.searcher()
         rows = searcher.fast_field_values("row", [addr for _, addr in hits])
         cols = gen.columns
+        dates = cols.dates()
         return [
-            Candidate(cols.ids[int(row)], float(score), cols.groups[int(row)], cols.date(int(row)))
+            Candidate(cols.ids[int(row)], float(score), cols.groups[int(row)], int(dates[int(row)]))
             for (score, _), row in zip(hits, rows, strict=True)
             if row is not None and int(row) < len(cols.ids)
         ]
@@ -271,8 +272,9 @@ class EmbeddedEngine(RankingEngine):
     def _semantic(self, vector: Vector, filters: Filters, limit: int) -> list[Candidate]:
         gen = self._refresh()
         cols = gen.columns
+        dates = cols.dates()
         return [
-            Candidate(cols.ids[r], s, cols.groups[r], cols.date(r))
+            Candidate(cols.ids[r], s, cols.groups[r], int(dates[r]))
             for r, s in cols.knn(vector, filters, limit)
         ]
 

