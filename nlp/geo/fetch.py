@@ -71,10 +71,15 @@ def fetch_reference(
     previous data intact.
     """
     dest = Path(dest)
-    dest.mkdir(parents=True, exist_ok=True)
+    try:
+        dest.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=".fetch-", dir=dest))
+    except OSError as exc:
+        raise ReferenceDataError(
+            f"cannot write reference files into {dest}: {exc}", hint="pass --dest with a writable folder"
+        ) from exc
     owned = client is None
     http = client or httpx.Client(timeout=60.0, follow_redirects=True)
-    staging = Path(tempfile.mkdtemp(prefix=".fetch-", dir=dest))
     try:
         manifest = {f.name: _download(http, base_url, f, staging, progress) for f in REFERENCE_FILES}
         load_reference(staging)

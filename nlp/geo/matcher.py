@@ -154,6 +154,16 @@ def _content_capitalised(tokens: list[Token], i: int, size: int) -> bool:
     return True
 
 
+def _glued(text: str, tokens: list[Token], first: int, last: int) -> bool:
+    """ "Croix" in "Croix-du-Sud", "Bras" in "Bras-canot": a hyphen joins it to a lower-case word.
+
+    Two capitalised names joined by a hyphen ("Bordeaux-Cenon") stay two places.
+    """
+    after = text[tokens[last].end : tokens[last].end + 1] == "-" and last + 1 < len(tokens)
+    before = first > 0 and text[tokens[first].start - 1 : tokens[first].start] == "-"
+    return (after and not tokens[last + 1].capital) or (before and not tokens[first - 1].capital)
+
+
 def _make_mention(text: str, tokens: list[Token], i: int, size: int, entries: list[Entry]) -> Mention:
     """Describe a match with the words around it (street, locative preposition, article, next name)."""
     prev = [t.norm for t in tokens[max(0, i - 3) : i]]
@@ -191,8 +201,7 @@ def _make_mention(text: str, tokens: list[Token], i: int, size: int, entries: li
         sentence_start=_is_sentence_start(text, tokens[i].start),
         quartier_word=any(w in QUARTIER_WORDS for w in prev),
         relation=relation,
-        glued=text[last.end : last.end + 1] == "-"
-        or text[max(0, tokens[i].start - 1) : tokens[i].start] == "-",
+        glued=_glued(text, tokens, i, i + size - 1),
         surface=text[tokens[i].start : last.end],
         first_word=tokens[i].norm,
         listed=listed,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from nlp.geo import GeoLinker
+from nlp.geo import GeoLinker, load_linker
 
 
 def test_centre_ville_homonyms_are_resolved_by_the_town(linker: GeoLinker) -> None:
@@ -115,3 +115,16 @@ def test_spacy_entities_are_used_when_given(linker: GeoLinker) -> None:
     text = "Albert Camus aimait Tours."
     with_doc = linker.link(text, doc=Doc())
     assert [c.insee for c in with_doc.communes] == ["37261"]  # Tours; "Albert Camus" is a person
+
+
+def test_empty_text_and_cached_linker(linker: GeoLinker) -> None:
+    result = linker.link("")
+    assert (result.qpvs, result.communes, result.in_qpv, result.foreign) == ([], [], None, False)
+    assert load_linker(linker.ref.directory) is linker
+
+
+def test_domain_refs_keep_confident_links(linker: GeoLinker) -> None:
+    result = linker.link("Aux Minguettes, à Vénissieux, une épicerie solidaire a ouvert.")
+    assert [q.code for q in result.qpv_refs()] == ["QN06913M"]
+    assert [c.insee for c in result.commune_refs()] == ["69259"]
+    assert result.commune_refs(min_confidence=1.01) == []

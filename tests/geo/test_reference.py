@@ -5,16 +5,20 @@ from __future__ import annotations
 import functools
 import hashlib
 import http.server
+import json
 import shutil
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
 
 from core.errors import ReferenceDataError
+from core.settings import Settings
 from nlp.geo.fetch import MANIFEST_FILE, REFERENCE_FILES, fetch_reference
 from nlp.geo.reference import load_reference
 from nlp.geo.spatial import QpvPolygonIndex
+from vigie.cli import make_app
 
 Server = Callable[[type[http.server.BaseHTTPRequestHandler]], str]
 
@@ -74,14 +78,18 @@ def _sha(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def test_fetch_downloads_checks_and_installs(reference_dir: Path, tmp_path: Path, serve: Server) -> None:
+def test_reference_fetch_command_downloads_checks_and_installs(
+    settings: Settings, reference_dir: Path, tmp_path: Path, serve: Server
+) -> None:
     url = serve(_static(reference_dir))
     dest = tmp_path / "installed"
-    manifest = fetch_reference(url, dest)
+    result = CliRunner().invoke(make_app(), ["reference", "fetch", "--base-url", url, "--dest", str(dest)])
+    assert result.exit_code == 0, result.output
+    assert f"{len(REFERENCE_FILES)} files checked and installed" in result.output
+    manifest = json.loads((dest / MANIFEST_FILE).read_text(encoding="utf-8"))
     assert set(manifest) == {item.name for item in REFERENCE_FILES}
     for item in REFERENCE_FILES:
-        assert _sha(dest / item.name) == _sha(reference_dir / item.name)
-    assert (dest / MANIFEST_FILE).is_file()
+        assert _sha(dest / item.name) == _sha(reference_dir / item.name) == manifest[item.name]["sha256"]
     assert load_reference(dest).qpvs["QN06913M"].name == "Minguettes - Clochettes"
 
 
@@ -99,3 +107,7 @@ def test_fetch_of_a_bad_file_leaves_the_folder_untouched(
     assert sorted(p.name for p in dest.iterdir()) == before
     with pytest.raises(ReferenceDataError, match="cannot download"):
         fetch_reference(url + "/missing", dest)
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder", encoding="utf-8")
+    with pytest.raises(ReferenceDataError, match="cannot write reference files"):
+        fetch_reference(url, blocker)
