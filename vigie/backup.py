@@ -34,6 +34,7 @@ log = logging.getLogger(__name__)
 FORMAT = "vigie-backup"
 FORMAT_VERSION = 1
 BATCH = 1000
+GZIP_LEVEL = 6  # zlib dominated backup time at level 9 for a size gain of a few percent
 
 
 @dataclass
@@ -100,7 +101,7 @@ def backup_database(engine: Engine, out: Path) -> BackupReport:
         with (
             engine.connect() as conn,
             tempfile.TemporaryDirectory() as tmp,
-            tarfile.open(part, "w:gz") as tar,
+            tarfile.open(part, "w:gz", compresslevel=GZIP_LEVEL) as tar,
         ):
             manifest["alembic_revision"] = current_revision(conn)
             manifest["dialect"] = engine.dialect.name
