@@ -30,6 +30,7 @@ logger = logging.getLogger(__name__)
 
 QPV_DECISION_THRESHOLD = 0.6  # a QPV link at least this sure makes the text "in QPV"
 MIN_QPV_CONFIDENCE = 0.3
+POINT_CONFIDENCE = 0.9  # a point (coordinates, geocoded address) inside the polygon
 UNLIKE_GUESS = 0.35  # a "quartier X" this far from every QPV name of its town is another neighbourhood
 WEAK_QPV_THRESHOLD = 0.45  # below the decision threshold, still enough when nothing says otherwise
 
@@ -62,7 +63,8 @@ class GeoLinker:
         qpvs = self._link_qpvs(ctx, {c.insee for c in communes})
         self._boost_qpv_hosts(communes, qpvs)
         ctx.guesses = guess_quartiers(text, self.ref, communes, qpvs)
-        qpvs += ctx.guesses
+        known = {q.code for q in qpvs}
+        qpvs += [g for g in ctx.guesses if g.code not in known]
         self._communes.apply_salience(communes)
         result = GeoResult(qpvs=qpvs, communes=communes)
         if self._is_foreign(norms, result):
@@ -93,17 +95,23 @@ class GeoLinker:
 
     def _add_point_qpvs(self, result: GeoResult) -> None:
         """A point inside a QPV polygon names that QPV with high confidence."""
-        known = {q.code for q in result.qpvs}
+        known = {q.code: q for q in result.qpvs}
         for point in result.points:
-            if point.qpv_code and point.qpv_code not in known and point.qpv_code in self.ref.qpvs:
-                qpv = self.ref.qpvs[point.qpv_code]
-                insee = qpv.insees[0]
-                commune = self.ref.communes[insee].name if insee in self.ref.communes else ""
-                link = QpvLink(
-                    qpv.code, qpv.name, commune, insee, 0.9, point.evidence, point.start, point.end
-                )
-                result.qpvs.insert(0, link)
-                known.add(qpv.code)
+            if not point.qpv_code or point.qpv_code not in self.ref.qpvs:
+                continue
+            link = known.get(point.qpv_code)
+            if link is not None:
+                link.confidence = max(link.confidence, POINT_CONFIDENCE)
+                continue
+            qpv = self.ref.qpvs[point.qpv_code]
+            insee = qpv.insees[0]
+            commune = self.ref.communes[insee].name if insee in self.ref.communes else ""
+            link = QpvLink(
+                qpv.code, qpv.name, commune, insee, POINT_CONFIDENCE, point.evidence, point.start, point.end
+            )
+            result.qpvs.append(link)
+            known[qpv.code] = link
+        result.qpvs.sort(key=lambda q: -q.confidence)
 
     # ---------------------------------------------------------------- context
     def _collect_context(self, ctx: LinkContext) -> None:

@@ -97,8 +97,9 @@ def test_in_qpv_decision(linker: GeoLinker) -> None:
 def test_results_are_ordered_and_carry_evidence(linker: GeoLinker) -> None:
     text = "À Vénissieux, aux Minguettes, et à Lyon, des jardins partagés se développent."
     result = linker.link(text)
-    confidences = [c.confidence for c in result.communes]
-    assert confidences == sorted(confidences, reverse=True)
+    for links in (result.communes, result.qpvs):
+        confidences = [link.confidence for link in links]
+        assert confidences == sorted(confidences, reverse=True)
     for link in [*result.qpvs, *result.communes]:
         assert 0 <= link.confidence <= 1
         assert text[link.start : link.end] == link.evidence
