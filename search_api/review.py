@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import Select, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, defer
 
 from core.domain import INNOVATION_TYPES
 from core.errors import InputError, NotFoundError
@@ -113,14 +113,14 @@ def _apply_filters(query: Select[Any], f: QueueFilters) -> Select[Any]:
     return query.order_by(order, AnalysisRow.doc_id)
 
 
-def _to_item(analysis: AnalysisRow, page: PageRow, review: ReviewRow | None) -> Item:
+def _to_item(analysis: AnalysisRow, page: PageRow, review: ReviewRow | None, with_text: bool = True) -> Item:
     return Item(
         doc_id=analysis.doc_id,
         title=page.title,
         url=page.url,
         source=page.source,
         date=page.date,
-        text=page.text or "",
+        text=(page.text or "") if with_text else "",
         score=float(analysis.initiative_score),
         status=review.status if review else "pending",
         reason=review.reason if review else None,
@@ -141,11 +141,24 @@ def _matches_python_filters(item: Item, f: QueueFilters) -> bool:
 
 
 def list_items(session: Session, filters: QueueFilters) -> list[Item]:
-    """Detections matching the filters, best score (or newest) first."""
-    rows = session.execute(_apply_filters(_base_query(), filters)).all()
-    items = [_to_item(a, p, r) for a, p, r in rows]
-    items = [i for i in items if _matches_python_filters(i, filters)]
-    return items[filters.offset : filters.offset + filters.limit]
+    """Detections matching the filters, best score (or newest) first; page texts are not loaded."""
+    query = _apply_filters(_base_query(), filters).options(defer(PageRow.text, raiseload=True))
+    if not (filters.commune or filters.innovation_type):  # everything is in SQL: paginate there
+        rows = session.execute(query.limit(filters.limit).offset(filters.offset)).all()
+        return [_to_item(a, p, r, with_text=False) for a, p, r in rows]
+    items: list[Item] = []
+    skipped = 0
+    for a, p, r in session.execute(query.execution_options(yield_per=500)):
+        item = _to_item(a, p, r, with_text=False)
+        if not _matches_python_filters(item, filters):
+            continue
+        if skipped < filters.offset:
+            skipped += 1
+            continue
+        items.append(item)
+        if len(items) >= filters.limit:
+            break
+    return items
 
 
 def get_item(session: Session, doc_id: str) -> Item:

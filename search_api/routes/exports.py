@@ -48,13 +48,22 @@ def export_record(item: review.Item) -> dict[str, Any]:
     }
 
 
+def _csv_cell(value: Any) -> Any:
+    """Lists joined by '|'; text that a spreadsheet would run as a formula is quoted with a '."""
+    if isinstance(value, list):
+        value = "|".join(str(v) for v in value)
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
+
+
 def to_csv(records: list[dict[str, Any]]) -> str:
-    """CSV with a header; lists joined by '|'."""
+    """CSV with a header, safe to open in a spreadsheet."""
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=CSV_COLUMNS, extrasaction="ignore")
     writer.writeheader()
     for rec in records:
-        writer.writerow({k: "|".join(v) if isinstance(v, list) else v for k, v in rec.items()})
+        writer.writerow({k: _csv_cell(v) for k, v in rec.items()})
     return buffer.getvalue()
 
 

@@ -54,9 +54,11 @@ def parse_queue_filters(
 
     try:
         min_score = float(params["min_score"]) if _opt("min_score") else None
-        limit = min(int(params.get("limit") or 50), 1000)
+        limit = min(int(params.get("limit") or 50), 10000)
+        offset = max(int(params.get("offset") or 0), 0)
     except ValueError as exc:
-        raise InputError(f"bad number in filters: {exc}", hint="min_score is 0..1, limit an integer") from exc
+        hint = "min_score is 0..1, limit and offset integers"
+        raise InputError(f"bad number in filters: {exc}", hint=hint) from exc
     in_qpv = {"true": True, "false": False}.get(str(params.get("in_qpv") or "").lower())
     status = params.get("status", default_status)
     if status not in (None, "", "pending", "validated", "rejected", "all"):
@@ -71,6 +73,7 @@ def parse_queue_filters(
         in_qpv=in_qpv,
         sort="date" if params.get("sort") == "date" else "score",
         limit=limit,
+        offset=offset,
     )
 
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import csv
+import io
+
 import pytest
 
 from tests.api.live import LiveApp
@@ -96,3 +99,25 @@ def test_saved_search_feeds_atom(app_live: LiveApp) -> None:
 def test_unknown_feed_is_404(app_live: LiveApp) -> None:
     with app_live.client() as client:
         assert client.get("/flux/nope.atom").status_code == 404
+
+
+def test_csv_export_defuses_formulas(app_live: LiveApp) -> None:
+    with app_live.client("reviewer") as client:
+        body = {"action": "correct", "corrections": {"carrier": "=1+2"}}
+        audit_id = client.post("/api/review/d5", json=body).json()["audit"]["id"]
+        client.post("/api/review/d5", json={"action": "validate"})
+        text = client.get("/api/exports/csv").text
+        client.post(f"/api/audit/{audit_id}/undo")  # back to pending, no corrections
+    rows = {row["doc_id"]: row for row in csv.DictReader(io.StringIO(text))}
+    assert rows["d5"]["carrier"] == "'=1+2"
+
+
+def test_queue_filters_page_through_json_fields(app_live: LiveApp) -> None:
+    with app_live.client("reviewer") as client:
+        tech = {"innovation_type": "technologique", "limit": 1}
+        first = client.get("/api/review", params=tech).json()["items"]
+        second = client.get("/api/review", params={**tech, "offset": 1}).json()["items"]
+        dated = {"sort": "date", "commune": "bourg-en-bresse"}
+        by_date = client.get("/api/review", params=dated).json()["items"]
+    assert [i["doc_id"] for i in first + second] == ["d3", "d6"]
+    assert [i["doc_id"] for i in by_date][:2] == ["d6", "d5"]
