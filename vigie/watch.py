@@ -280,12 +280,18 @@ class Watcher:
         return outcome.ok
 
     def _analyze(self) -> bool:
-        """Run `vigie analyze` when pages wait for an analysis that a previous run did not leave."""
+        """Run `vigie analyze` when pages changed since the last analysis, or wait for a first one.
+
+        Pages a previous run could not analyse (the same queue as it left) do not trigger a run alone.
+        """
         queue = self.store.analysis_queue()
         last = self.store.last_ok_run("analyze")
-        if queue == 0 or (last is not None and last.counts.get("queue_after") == queue):
-            return False
-        return self._global_stage("analyze", ["analyze"])
+        if last is None:
+            needed = queue > 0
+        else:
+            changed = self.store.count_pages(changed_since=as_utc(last.started_at))
+            needed = changed > 0 or (queue > 0 and last.counts.get("queue_after") != queue)
+        return self._global_stage("analyze", ["analyze"]) if needed else False
 
     def _index(self) -> bool:
         """Run `vigie index` when an analysis is newer than the last successful indexing."""

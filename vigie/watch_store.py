@@ -175,11 +175,13 @@ class WatchStore:
                 .limit(1)
             ).first()
 
-    def count_pages(self, source_id: str | None = None) -> int:
-        """Stored pages (of one source, or all)."""
+    def count_pages(self, source_id: str | None = None, changed_since: datetime | None = None) -> int:
+        """Stored pages (of one source, or all; written at or after ``changed_since`` if given)."""
         query = select(func.count()).select_from(PageRow)
         if source_id is not None:
             query = query.where(PageRow.source == source_id)
+        if changed_since is not None:
+            query = query.where(PageRow.updated_at >= changed_since)
         with self.factory() as session:
             return int(session.scalar(query) or 0)
 
