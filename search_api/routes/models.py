@@ -150,6 +150,12 @@ def models_page(request: Request, user: Admin) -> Response:
     return render(request, "models.html", {"tasks": tasks, "jobs": _jobs(request)})
 
 
+@router.get("/admin/modeles/taches", response_class=HTMLResponse)
+def jobs_fragment(request: Request, user: Admin) -> Response:
+    """The background jobs' status (polled by the admin page while one runs)."""
+    return render(request, "_jobs.html", {"jobs": _jobs(request)})
+
+
 @router.post("/admin/modeles/entrainer")
 def train_page(request: Request, user: Admin) -> Response:
     """Start training from the admin page."""

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import time
 
+import httpx
 import pytest
 from sklearn.dummy import DummyClassifier
 from sqlalchemy import select
@@ -13,7 +15,9 @@ from core.settings import load_settings
 from core.storage.tables import AuditRow, ModelVersionRow
 from nlp.classifiers.store import promote as promote_files
 from nlp.classifiers.store import read_current, save_model
+from search_api.auth import add_user, create_api_token
 from search_api.routes.models import models_by_task, promote, rollback
+from tests.api.live import run_server
 from vigie.wiring import make_app_services
 
 
@@ -52,3 +56,26 @@ def test_promote_then_roll_back_moves_the_analyser_pointer(tmp_path, settings) -
         ]
     assert [a for a, _ in audit] == ["promote", "rollback"]
     assert '"v1"' in audit[-1][1]
+
+
+def test_train_job_runs_in_the_background_and_reports_its_failure(tmp_path, settings) -> None:
+    empty = tmp_path / "annotations"
+    empty.mkdir()
+    config = {"data_dir": settings.data_dir, "model_dir": tmp_path / "models", "annotations_dir": empty}
+    services = make_app_services(load_settings(**config, seed_annotations=None))
+    with services.session_factory() as session:
+        add_user(session, "ada", "motdepasse-admin", "admin")
+        token = create_api_token(session, "ada")
+    with (
+        run_server(services) as url,
+        httpx.Client(base_url=url, headers={"Authorization": f"Bearer {token}"}) as client,
+    ):
+        assert client.post("/api/models/train").status_code == 202
+        deadline = time.monotonic() + 60
+        while (job := client.get("/api/models").json()["jobs"]["train"])["status"] == "running":
+            assert time.monotonic() < deadline, "training job never finished"
+            time.sleep(0.05)
+        fragment = client.get("/admin/modeles/taches").text
+    assert job["status"] == "failed"
+    assert "no training examples found" in job["error"]
+    assert "échec" in fragment and "hx-trigger" not in fragment  # no more polling once finished
