@@ -53,3 +53,11 @@ def test_vigie_sources_check_accepts_the_catalogue() -> None:
     )
     assert done.returncode == 0, done.stderr
     assert "all valid" in done.stdout
+
+
+def test_entry_urls_stay_inside_each_source_allowed_domains() -> None:
+    for source in load_sources(CATALOGUE):
+        domains = source.domains
+        for url in source.all_urls():
+            host = urlsplit(url).hostname or ""
+            assert any(host == d or host.endswith("." + d) for d in domains), (source.id, url, domains)
