@@ -93,7 +93,9 @@ def main() -> None:
     if proc.returncode != 0:
         sys.exit(f"crawl failed ({proc.returncode}):\n{proc.stderr[-3000:]}")
     stats = json.loads(proc.stdout.strip().splitlines()[-1])
-    peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    peak_mb = usage.ru_maxrss / 1024
+    cpu = usage.ru_utime + usage.ru_stime
     counts = stats["counts"]
     print(f"mirror pages served   {n_pages}")
     print(f"pages fetched         {counts['fetched']}")
@@ -101,7 +103,10 @@ def main() -> None:
     print(f"errors                {stats['errors']}")
     print(f"wall time (s)         {elapsed:.1f} (process start, imports and migrations included)")
     print(f"pages/s               {counts['fetched'] / elapsed:.1f}")
-    print(f"peak RSS (MB)         {peak_mb:.0f}")
+    print(f"CPU seconds           {cpu:.1f} (crawler + extraction workers; the site runs in this process)")
+    print(f"pages per CPU-second  {counts['fetched'] / cpu:.1f} (independent of machine load)")
+    print(f"load average (1 min)  {os.getloadavg()[0]:.1f} (other work on the machine slows the wall time)")
+    print(f"peak RSS (MB)         {peak_mb:.0f} (largest process: the crawler; each worker is smaller)")
 
 
 if __name__ == "__main__":

@@ -211,6 +211,44 @@ def _clean_text(text: str) -> str:
     return "\n".join(line for line in lines if line)
 
 
+# Boilerplate lines trafilatura lets through: credits, "see also" teasers, last-modified stamps,
+# newsletter calls, file-size links. Short lines only, so an article sentence is never dropped.
+_BOILERPLATE_LINE = re.compile(
+    r"^(?:(?:image illustrative|illustration|cr[ée]dits? photos?|photos?|copyright|©|fotos?|bild(?:quelle)?|"
+    r"image|picture|credit)\s*:"
+    r"|(?:[àa] lire aussi|lire aussi|voir aussi|sur le m[êe]me sujet|read more|related|lesen sie auch|mehr zum thema)\b"
+    r"|(?:letzte [äa]nderung|derni[èe]re (?:mise [àa] jour|modification)|mis [àa] jour le|last (?:updated|modified)"
+    r"|stand:)\s*[\d:. /-]*\S{0,12}$)",
+    re.IGNORECASE,
+)
+_FILE_LINK = re.compile(r"\b(?:PDF|DOCX?|XLSX?|ODT|ZIP)\s*\|\s*\d+(?:[.,]\d+)?\s*[KMG]i?B\b", re.IGNORECASE)
+_CALL_TO_ACTION = re.compile(
+    r"newsletter|sign up|subscribe|abonnez-vous|inscrivez-vous|suscr[ií]b|escr[ií]benos|escribirnos|"
+    r"melden sie sich|abonnieren",
+    re.IGNORECASE,
+)
+
+
+def strip_boilerplate(text: str, title: str | None) -> str:
+    """Drop boilerplate lines from extracted text: the repeated title, credits, teasers, stamps, CTAs."""
+    lines = text.split("\n")
+    if lines and title:
+        first, head = " ".join(lines[0].split()).lower(), " ".join(title.split()).lower()
+        if first == head or (head in first and len(first) < len(head) + 40):
+            lines = lines[1:]
+    kept = []
+    for index, line in enumerate(lines):
+        short = len(line) < 160
+        if short and _BOILERPLATE_LINE.search(line):
+            continue
+        if _FILE_LINK.search(line) and len(line) < 200:
+            continue
+        if index >= len(lines) - 2 and len(line) < 200 and _CALL_TO_ACTION.search(line):
+            continue
+        kept.append(line)
+    return "\n".join(kept)
+
+
 def _drop_captions(tree: Any) -> None:
     """Photo captions and credits are boilerplate the article body must not hold."""
     for element in tree.xpath(_CAPTIONS):
@@ -247,11 +285,13 @@ def extract_html(html: str, url: str | None = None) -> Extracted:
     author = next((a for a in (_person_name(i.get("author")) for i in articles) if a), None)
     author = author or _meta(metas, "author", "article:author", "dc.creator", "sailthru.author", "byl")
     text, doc = _main_text(tree, url)
+    title = _title(articles, og_title, doc.get("title") or title_fallback)
+    text = strip_boilerplate(text, title)
     if author and author.startswith("http"):
         author = None
     result = Extracted(
         text=text,
-        title=_title(articles, og_title, doc.get("title") or title_fallback),
+        title=title,
         date=date,
         author=author,
         lang=detect_language(text) or html_lang,

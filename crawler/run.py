@@ -6,11 +6,13 @@ or run ``python -m vigie crawl`` in a subprocess.
 
 from __future__ import annotations
 
+import ctypes
 import json
 import logging
 import multiprocessing
 import os
 import shutil
+import signal
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -71,11 +73,27 @@ def make_scrapy_settings(settings: Settings) -> dict[str, Any]:
     }
 
 
+def _die_with_parent(parent: int) -> None:
+    """Worker initializer: ask Linux to kill this worker when the crawler dies, even by SIGKILL."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGKILL)  # PR_SET_DEATHSIG
+    except (OSError, AttributeError):  # not Linux: workers still end when their queue closes
+        return
+    if os.getppid() != parent:  # the parent died before the call above
+        os._exit(0)
+
+
 def make_extract_pool(workers: int) -> ProcessPoolExecutor | None:
     """Worker processes for extraction, forked now (before the reactor starts any thread)."""
     if workers <= 0:
         return None
-    pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork"))
+    pool = ProcessPoolExecutor(
+        max_workers=workers,
+        mp_context=multiprocessing.get_context("fork"),
+        initializer=_die_with_parent,
+        initargs=(os.getpid(),),
+    )
     for future in [pool.submit(os.getpid) for _ in range(workers)]:
         future.result()
     return pool

@@ -8,6 +8,7 @@ import sqlite3
 import subprocess
 import threading
 import time
+from pathlib import Path
 
 from tests.crawler.conftest import REPO_ROOT, crawl_command, crawl_env, query, run_crawl_cli
 from tests.crawler.site import LocalSite, article_html, french_text, sitemap_xml
@@ -23,6 +24,19 @@ def _stored_pages(settings) -> int:
         return query(settings, "SELECT COUNT(*) FROM pages")[0][0]
     except sqlite3.OperationalError:  # the schema is being created
         return 0
+
+
+def _children(pid: int) -> list[int]:
+    text = Path(f"/proc/{pid}/task/{pid}/children").read_text(encoding="ascii")
+    return [int(p) for p in text.split()]
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text(encoding="ascii").rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
 
 
 def test_sigkill_then_resume_counts_exactly(settings) -> None:
@@ -50,9 +64,15 @@ def test_sigkill_then_resume_counts_exactly(settings) -> None:
                 assert proc.poll() is None, "the crawl ended before it could be killed"
                 time.sleep(0.05)  # polling the database, not waiting for a fixed time
             assert _stored_pages(settings) == BEFORE_KILL
+            workers = _children(proc.pid)
+            assert workers, "extraction runs in worker processes"
         finally:
             os.kill(proc.pid, signal.SIGKILL)
             proc.wait()
+        deadline = time.monotonic() + 30
+        while any(_alive(pid) for pid in workers) and time.monotonic() < deadline:
+            time.sleep(0.05)  # polling the process table
+        assert not any(_alive(pid) for pid in workers), "extraction workers outlived the killed crawler"
         gate.set()
         assert (settings.data_dir / "crawl-jobs").is_dir(), "the killed job left its state for the resume"
 
