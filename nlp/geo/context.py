@@ -22,14 +22,27 @@ class LinkContext:
     regions: set[str] = field(default_factory=set)
     qpv_hosts: set[str] = field(default_factory=set)  # communes hosting a named non-generic QPV
     entity_spans: list[tuple[int, int, str]] = field(default_factory=list)
+    has_doc: bool = False
     guesses: list[QpvLink] = field(default_factory=list)  # "quartier X" names not in the gazetteer
     lower_words: set[str] = field(default_factory=set)  # words also written in lower case in the text
     named_insees: dict[int, set[str]] = field(default_factory=dict)  # mention start -> towns named elsewhere
 
 
-def entity_adjustment(ctx: LinkContext, mention: Mention) -> float:
-    """spaCy entities, when given, confirm (LOC/GPE) or veto (PER, ORG...) a mention."""
+def entity_label(ctx: LinkContext, mention: Mention) -> str | None:
+    """The spaCy label over a mention, "" when spaCy saw no entity there, None without a spaCy doc."""
+    if not ctx.has_doc:
+        return None
     for start, end, label in ctx.entity_spans:
         if start <= mention.start < end or mention.start <= start < mention.end:
-            return 0.1 if label in ("LOC", "GPE") else -0.25
-    return -0.05 if ctx.entity_spans else 0.0
+            return str(label)
+    return ""
+
+
+# how a spaCy label over a town mention changes its confidence
+TOWN_ENTITY_ADJUSTMENT = {"LOC": 0.1, "GPE": 0.1, "PER": -0.25, "ORG": -0.1, "MISC": -0.1, "": -0.05}
+
+
+def entity_adjustment(ctx: LinkContext, mention: Mention) -> float:
+    """spaCy entities, when given, confirm (LOC/GPE) or weaken (PER, ORG, MISC, nothing) a town mention."""
+    label = entity_label(ctx, mention)
+    return 0.0 if label is None else TOWN_ENTITY_ADJUSTMENT.get(label, 0.0)

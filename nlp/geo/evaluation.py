@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -108,16 +108,23 @@ def _match_communes(linker: GeoLinker, gold_names: list[str], predicted: set[str
 
 
 def evaluate_geo(
-    linker: GeoLinker, records: Iterable[dict[str, Any]], keep_errors: bool = False
+    linker: GeoLinker,
+    records: Iterable[dict[str, Any]],
+    keep_errors: bool = False,
+    parse: Callable[[str], Any] | None = None,
 ) -> GeoScores:
-    """Score ``linker`` on annotation records (same format as the seed set)."""
+    """Score ``linker`` on annotation records (same format as the seed set).
+
+    ``parse`` (e.g. a loaded spaCy pipeline) gives the Doc passed to ``link``, as the analysis does.
+    """
     scores = GeoScores()
     for record in records:
         scores.documents += 1
         if not record.get("is_initiative"):
             continue
         scores.initiatives += 1
-        result = linker.link(record["text"])
+        text = record["text"]
+        result = linker.link(text, doc=parse(text) if parse is not None else None)
         predicted = {c.insee for c in result.communes if c.confidence >= COMMUNE_THRESHOLD}
         gold = list(record.get("communes") or [])
         tp, fp, fn = _match_communes(linker, gold, predicted)

