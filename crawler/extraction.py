@@ -216,8 +216,10 @@ def _clean_text(text: str) -> str:
 _BOILERPLATE_LINE = re.compile(
     r"^(?:(?:image illustrative|illustration|cr[ée]dits? photos?|photos?|copyright|©|fotos?|bild(?:quelle)?|"
     r"image|picture|credit)\s*:"
-    r"|(?:[àa] lire aussi|lire aussi|voir aussi|sur le m[êe]me sujet|read more|related|lesen sie auch|mehr zum thema)\b"
-    r"|(?:letzte [äa]nderung|derni[èe]re (?:mise [àa] jour|modification)|mis [àa] jour le|last (?:updated|modified)"
+    r"|(?:[àa] lire aussi|lire aussi|voir aussi|sur le m[êe]me sujet|read more|related"
+    r"|lesen sie auch|mehr zum thema)\b"
+    r"|(?:letzte [äa]nderung|derni[èe]re (?:mise [àa] jour|modification)|mis [àa] jour le"
+    r"|last (?:updated|modified)"
     r"|stand:)\s*[\d:. /-]*\S{0,12}$)",
     re.IGNORECASE,
 )
