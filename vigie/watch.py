@@ -8,14 +8,10 @@ command is idempotent, so a watch restarted after a crash or SIGKILL neither los
 
 from __future__ import annotations
 
-import contextlib
-import ctypes
-import json
 import logging
 import os
 import signal
 import socket
-import subprocess
 import sys
 import threading
 import time
@@ -25,17 +21,18 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
-from core.errors import ConfigError
+from core.errors import ConfigError, VigieError
 from core.metrics import MetricsStore
 from core.settings import PROJECT_ROOT
 from vigie.schedule import backoff_delay, next_run_after
+from vigie.stage_runner import StageOutcome, StageRunner, crawl_outcome, touch
 from vigie.watch_store import STAGE_KEYS, WatchStore, as_utc, now_utc
 
 log = logging.getLogger(__name__)
 DEFAULT_CATALOGUE = PROJECT_ROOT / "sources" / "catalogue.yaml"
-_PR_SET_PDEATHSIG = 1
 
 
 @dataclass
@@ -52,28 +49,8 @@ class WatchConfig:
     python: str = sys.executable
     # Touched while the watch is alive (between cycles and during stages): container health checks.
     heartbeat: Path | None = None
-
-
-def touch(path: Path | None) -> None:
-    """Update the heartbeat file's modification time (never fails the watch)."""
-    if path is None:
-        return
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.touch()
-    except OSError as exc:
-        log.warning("heartbeat not written path=%s error=%s", path, exc)
-
-
-@dataclass
-class StageOutcome:
-    """What one stage subprocess did."""
-
-    ok: bool
-    exit_code: int | None
-    error: str | None
-    seconds: float
-    output: dict[str, Any] = field(default_factory=dict)
+    # During a long crawl phase, analyse and index what is new at least this often (seconds).
+    pipeline_every_s: float = 1800.0
 
 
 @dataclass
@@ -85,93 +62,6 @@ class CycleReport:
     analysed: bool = False
     indexed: bool = False
     stopped: bool = False
-
-
-def _die_with_parent() -> None:  # pragma: no cover - runs in the child between fork and exec
-    """Linux: the stage gets SIGKILL when the watch dies, so no orphan keeps writing."""
-    with contextlib.suppress(OSError, AttributeError):
-        ctypes.CDLL(None).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
-
-
-def _error_tail(stderr: str) -> str:
-    lines = [line for line in stderr.strip().splitlines() if line.strip()]
-    return "\n".join(lines[-5:])[-1500:] or "no message on stderr"
-
-
-class StageRunner:
-    """Runs one `python -m vigie ...` stage command, stoppable from another thread."""
-
-    def __init__(
-        self, python: str, timeout_s: float, stop: threading.Event, heartbeat: Path | None = None
-    ) -> None:
-        self.python = python
-        self.timeout_s = timeout_s
-        self.stop = stop
-        self.heartbeat = heartbeat
-
-    def run(self, args: list[str], ok_codes: tuple[int, ...] = (0,)) -> StageOutcome:
-        """Run ``python -m vigie ARGS``; parse a JSON object on the last stdout line if there is one."""
-        argv = [self.python, "-m", "vigie", *args]
-        start = time.perf_counter()
-        log.info("stage start argv=%s", " ".join(args))
-        proc = subprocess.Popen(
-            argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, preexec_fn=_die_with_parent
-        )
-        terminated = threading.Event()
-        watcher = threading.Thread(target=self._stop_on_request, args=(proc, terminated), daemon=True)
-        watcher.start()
-        try:
-            stdout, stderr = proc.communicate(timeout=self.timeout_s)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            stdout, stderr = proc.communicate()
-            return StageOutcome(
-                False, None, f"timed out after {self.timeout_s:.0f} s", time.perf_counter() - start
-            )
-        seconds = time.perf_counter() - start
-        watcher.join(timeout=5)
-        if terminated.is_set():
-            # Even a graceful exit 0 after our SIGTERM left work undone: the run is interrupted.
-            return StageOutcome(False, proc.returncode, "stopped by the watch", seconds, _last_json(stdout))
-        ok = proc.returncode in ok_codes
-        return StageOutcome(
-            ok, proc.returncode, None if ok else _error_tail(stderr), seconds, _last_json(stdout)
-        )
-
-    def _stop_on_request(self, proc: subprocess.Popen[str], terminated: threading.Event) -> None:
-        beat = time.monotonic()
-        while proc.poll() is None:
-            if self.stop.wait(0.5):
-                if proc.poll() is None:
-                    terminated.set()
-                    proc.terminate()
-                return
-            if time.monotonic() - beat > 10:
-                touch(self.heartbeat)
-                beat = time.monotonic()
-
-
-def crawl_outcome(outcome: StageOutcome) -> StageOutcome:
-    """A crawl that exits 0 but fetched nothing and only met errors (a dead site) is a failure."""
-    if not outcome.ok:
-        return outcome
-    counts = outcome.output.get("counts") or {}
-    reached = sum(int(counts.get(k, 0) or 0) for k in ("fetched", "not_modified", "unchanged"))
-    errors = outcome.output.get("errors") or {}
-    if outcome.output and reached == 0 and errors:
-        summary = ", ".join(f"{k}={v}" for k, v in sorted(errors.items()))
-        outcome.ok, outcome.error = False, f"no page reached; errors: {summary}"
-    return outcome
-
-
-def _last_json(stdout: str) -> dict[str, Any]:
-    for line in reversed(stdout.strip().splitlines()):
-        try:
-            value = json.loads(line)
-        except ValueError:
-            continue
-        return value if isinstance(value, dict) else {}
-    return {}
 
 
 class Watcher:
@@ -216,6 +106,7 @@ class Watcher:
         """One pass: crawl every due source, then analyse and index if there is new work."""
         report = CycleReport()
         sources = self.load_catalogue()
+        last_pipeline = time.monotonic()
         for source_id in self.store.due_sources(sorted(sources), now_utc()):
             if self.stop.is_set():
                 report.stopped = True
@@ -223,10 +114,16 @@ class Watcher:
             ok = self._crawl(sources[source_id])
             if ok is not None:
                 (report.crawled if ok else report.failed).append(source_id)
+            if time.monotonic() - last_pipeline >= self.config.pipeline_every_s and not self.stop.is_set():
+                # A long crawl phase: new pages should not wait for the last source of the cycle.
+                report.analysed = self._analyze() or report.analysed
+                if not self.stop.is_set():
+                    report.indexed = self._index() or report.indexed
+                last_pipeline = time.monotonic()
         if not self.stop.is_set():
-            report.analysed = self._analyze()
+            report.analysed = self._analyze() or report.analysed
         if not self.stop.is_set():
-            report.indexed = self._index()
+            report.indexed = self._index() or report.indexed
         report.stopped = self.stop.is_set()
         self.metrics.inc("vigie_watch_cycles_total")
         return report
@@ -236,7 +133,15 @@ class Watcher:
         self.store.recover(abandoned_after=self._lease())
         touch(self.config.heartbeat)
         while not self.stop.is_set():
-            report = self.run_cycle()
+            try:
+                report = self.run_cycle()
+            except (VigieError, SQLAlchemyError):
+                if once:
+                    raise
+                # A database restart or a bad catalogue must not end the service: retry next cycle.
+                log.exception("cycle failed; retrying after the poll interval")
+                self._wait(self.config.poll_s)
+                continue
             log.info(
                 "cycle done crawled=%d failed=%d analysed=%s indexed=%s",
                 len(report.crawled),
@@ -247,10 +152,14 @@ class Watcher:
             touch(self.config.heartbeat)
             if once:
                 return
-            deadline = time.monotonic() + self.config.poll_s
-            while not self.stop.is_set() and time.monotonic() < deadline:
-                self.stop.wait(min(10.0, max(deadline - time.monotonic(), 0.0)))
-                touch(self.config.heartbeat)
+            self._wait(self.config.poll_s)
+
+    def _wait(self, seconds: float) -> None:
+        """Wait between cycles, touching the heartbeat and waking up at once on a stop request."""
+        deadline = time.monotonic() + seconds
+        while not self.stop.is_set() and time.monotonic() < deadline:
+            self.stop.wait(min(10.0, max(deadline - time.monotonic(), 0.0)))
+            touch(self.config.heartbeat)
 
     def _lease(self) -> timedelta:
         return timedelta(seconds=self.config.stage_timeout_s + 600)

@@ -23,6 +23,9 @@ def watch(
         300.0, "--backoff", help="First retry delay of a failing source, in seconds."
     ),
     backoff_cap: float = typer.Option(21600.0, "--backoff-cap", help="Longest retry delay, in seconds."),
+    pipeline_every: float = typer.Option(
+        1800.0, "--pipeline-every", help="During long crawl phases, analyse and index every N seconds."
+    ),
     stage_timeout: float = typer.Option(
         10800.0, "--stage-timeout", help="Longest run of one stage, in seconds."
     ),
@@ -38,6 +41,7 @@ def watch(
         backoff_base_s=backoff,
         backoff_cap_s=backoff_cap,
         stage_timeout_s=stage_timeout,
+        pipeline_every_s=pipeline_every,
         only=tuple(source),
     )
     settings = get_settings()
