@@ -227,7 +227,7 @@ class GeoLinker:
 
     def _named_ambiguous_qpv(self, ctx: LinkContext, communes: list[CommuneLink]) -> str | None:
         """ "la cité Gagarine": a QPV name after "quartier"/"cité", even when we cannot tell which one."""
-        towns = {c.insee for c in communes if c.confidence >= 0.5}
+        towns = {c.insee for c in communes if c.confidence >= SURE_TOWN}
         for mention in ctx.mentions:
             qpvs = [self.ref.qpvs[e.code] for e in mention.entries if e.kind == "qpv" and not e.generic]
             if not mention.quartier_word or not qpvs:
