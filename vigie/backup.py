@@ -164,22 +164,27 @@ def _check_empty(conn: Connection, tables: list[Table]) -> None:
         )
 
 
-def _read_table(tar: tarfile.TarFile, name: str, meta: dict[str, Any], path: Path) -> list[bytes]:
+def _iter_table_lines(tar: tarfile.TarFile, name: str, meta: dict[str, Any], path: Path) -> Iterator[bytes]:
+    """Stream one table's lines, checking its checksum at the end (the caller's transaction then
+    rolls back on a mismatch), so a table of millions of pages never sits whole in memory."""
     try:
         member = tar.extractfile(f"tables/{name}.jsonl")
-        data = member.read() if member else b""
     except KeyError as exc:
         raise InputError(
             f"{path} lacks tables/{name}.jsonl", hint="the archive is incomplete; take a new backup"
         ) from exc
-    if hashlib.sha256(data).hexdigest() != meta.get("sha256"):
+    digest = hashlib.sha256()
+    if member is not None:
+        for line in member:
+            digest.update(line)
+            yield line
+    if digest.hexdigest() != meta.get("sha256"):
         raise InputError(
             f"{path}: tables/{name}.jsonl is corrupted (checksum mismatch)", hint="use another backup"
         )
-    return data.splitlines()
 
 
-def _insert_table(conn: Connection, table: Table, lines: list[bytes]) -> int:
+def _insert_table(conn: Connection, table: Table, lines: Iterator[bytes]) -> int:
     columns = {c.name: c for c in table.columns}
     batch: list[dict[str, Any]] = []
     count = 0
@@ -245,7 +250,7 @@ def restore_database(engine: Engine, archive: Path) -> BackupReport:
             with engine.begin() as conn:
                 _check_empty(conn, tables)
                 for table in tables:
-                    lines = _read_table(tar, table.name, manifest["tables"][table.name], archive)
+                    lines = _iter_table_lines(tar, table.name, manifest["tables"][table.name], archive)
                     rows[table.name] = _insert_table(conn, table, lines)
                 _reset_sequences(conn, tables)
         except SQLAlchemyError as exc:
