@@ -186,10 +186,10 @@ class ColumnStore:
         candidates = np.flatnonzero(mask)
         if candidates.size == 0:
             return []
-        if candidates.size == cols["n"]:
-            sims = cols["vectors"] @ vector
-        else:
-            sims = cols["vectors"][candidates] @ vector
+        # einsum, not BLAS: a matrix-vector product is memory-bound, and OpenBLAS threads only add
+        # synchronisation (measured 6.4 ms vs 0.3 ms for 1,500 rows on a loaded 2-core machine).
+        matrix = cols["vectors"] if candidates.size == cols["n"] else cols["vectors"][candidates]
+        sims = np.einsum("ij,j->i", matrix, np.asarray(vector, dtype=np.float32))
         k = min(k, sims.size)
         top = np.argpartition(-sims, k - 1)[:k]
         top = top[np.lexsort((top, -sims[top]))]

@@ -68,8 +68,17 @@ class _Generation:
         )
         self.columns = ColumnStore(path / "columns", dim)
 
+    def _writer(self, heap: int) -> tantivy.IndexWriter:
+        try:
+            return self.index.writer(heap_size=heap, num_threads=1)
+        except ValueError as exc:
+            raise SearchEngineError(
+                f"the embedded index at {self.path} is locked by another writer: {exc}",
+                hint="wait for the other `vigie index` to finish, then retry",
+            ) from exc
+
     def write(self, docs: Sequence[IndexDocument], rows: Sequence[int]) -> None:
-        writer = self.index.writer(heap_size=100_000_000, num_threads=1)
+        writer = self._writer(100_000_000)
         try:
             for doc, row in zip(docs, rows, strict=True):
                 writer.delete_documents_by_term("id", doc.id)
@@ -82,7 +91,7 @@ class _Generation:
         self.index.reload()
 
     def delete(self, ids: Sequence[str]) -> None:
-        writer = self.index.writer(heap_size=50_000_000, num_threads=1)
+        writer = self._writer(50_000_000)
         for doc_id in ids:
             writer.delete_documents_by_term("id", doc_id)
         writer.commit()

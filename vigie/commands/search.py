@@ -17,7 +17,7 @@ from rich.table import Table
 from sqlalchemy.orm import Session, sessionmaker
 
 from core.domain import Analysis, SearchQuery
-from core.errors import InputError, StorageError
+from core.errors import InputError, StorageError, VigieError
 from core.settings import get_settings
 from core.storage.tables import AnalysisRow, PageRow
 from search_api.engines.base import BulkReport
@@ -75,9 +75,9 @@ def _run_analyzer(
 
     try:
         analyzer = make_analyzer(settings)
-    except NotImplementedError:
+    except (NotImplementedError, VigieError) as exc:
         for item in raw:
-            bad[item["_line"]] = "raw line but no analysis pipeline is installed; run `vigie analyze` first"
+            bad[item["_line"]] = f"raw line, but the analysis pipeline cannot run: {exc}"
         return []
     by_id = {item["id"]: item for item in raw}
     inputs = [{k: item.get(k) for k in ("id", "text", "url", "title")} for item in raw]
