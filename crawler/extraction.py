@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import json
 import logging
@@ -27,12 +28,10 @@ _JS_MARKERS = re.compile(
 )
 _WS = re.compile(r"[ \t\r\f\v]+")
 _DATE_KEYS = ("datePublished", "dateCreated", "uploadDate")
-_META_DATES = (
+_META_DATES = (  # declared publication dates
     "article:published_time",
     "og:article:published_time",
-    "datePublished",
-    "date",
-    "dc.date",
+    "datepublished",
     "dc.date.issued",
     "dcterms.created",
     "pubdate",
@@ -40,6 +39,8 @@ _META_DATES = (
     "sailthru.date",
     "parsely-pub-date",
 )
+_WEAK_META_DATES = ("date", "dc.date")  # often the last modification or indexing date
+_WEAK_DATE_WINDOW_DAYS = 30
 MIN_TEXT_CHARS = 200
 _CAPTIONS = (
     "//figcaption | //*[contains(@class, 'credit') or contains(@class, 'copyright') "
@@ -121,7 +122,7 @@ def _meta_index(tree: Any) -> dict[str, str]:
 
 
 def _meta(index: dict[str, str], *names: str) -> str | None:
-    return next((index[name] for name in names if name in index), None)
+    return next((index[name.lower()] for name in names if name.lower() in index), None)
 
 
 def _day(value: str | None) -> str | None:
@@ -145,13 +146,14 @@ def _structured_date(
     day = _day(_meta(metas, *_META_DATES))
     if day:
         return day, "meta"
-    for value in tree.xpath(
+    values = tree.xpath(
         "//time[@itemprop='datePublished']/@datetime | //*[@itemprop='datePublished']/@content"
-    ):
-        day = _day(value)
-        if day:
-            return day, "microdata"
-    return None, ""
+    )
+    days = {d for d in (_day(v) for v in values) if d}
+    if len(days) == 1:  # several: teasers of other articles carry theirs too
+        return days.pop(), "microdata"
+    day = _day(_meta(metas, *_WEAK_META_DATES))
+    return (day, "meta-weak") if day else (None, "")
 
 
 def find_publication_date(
@@ -159,14 +161,30 @@ def find_publication_date(
 ) -> tuple[str | None, str]:
     """Publication day: JSON-LD / meta when declared, else htmldate's original-date search."""
     day, origin = _structured_date(tree, metas, articles)
-    if day:
+    if day and origin != "meta-weak":
         return day, origin
+    if day:  # a generic `date` meta: an earlier date shown in the page is the publication date
+        for element in tree.iter("meta"):
+            if (element.get("name") or "").lower() in _WEAK_META_DATES:
+                element.drop_tree()
+        found = _htmldate(tree, url)
+        if (
+            found
+            and 0 < (dt.date.fromisoformat(day) - dt.date.fromisoformat(found)).days <= _WEAK_DATE_WINDOW_DAYS
+        ):
+            return found, "htmldate"
+        return day, "meta"
+    found = _htmldate(tree, url)
+    return (found, "htmldate") if found else (None, "")
+
+
+def _htmldate(tree: Any, url: str | None) -> str | None:
     try:
         found = find_date(tree, url=url, original_date=True, extensive_search=True, outputformat="%Y-%m-%d")
     except (ValueError, TypeError, etree.LxmlError) as exc:
         log.debug("htmldate failed url=%s error=%s", url, exc)
-        found = None
-    return (found, "htmldate") if found else (None, "")
+        return None
+    return str(found) if found else None
 
 
 def _title(articles: list[dict[str, Any]], og_title: str | None, fallback: str | None) -> str | None:

@@ -9,7 +9,9 @@ import pytest
 from tests.crawler.conftest import query, run_crawl_cli
 from tests.crawler.site import LocalSite, article_html, french_text, minimal_pdf, rss_xml, sitemap_xml
 
-LATIN1_TEXT = "Les élèves du collège Émile-Zola ont créé une fresque à côté de la médiathèque. " * 6
+LATIN1_TEXT = (
+    "Les élèves du collège Émile-Zola ont créé une fresque à côté de la médiathèque. " + french_text(5)
+)
 JS_PAGE = (
     '<html><head><title>Chargement</title></head><body><div id="root"></div>'
     "<noscript>Veuillez activer JavaScript pour lire cet article.</noscript>"
@@ -35,7 +37,11 @@ def build_bad_site(site: LocalSite) -> list[str]:
     site.add("/2024/huge", b"<html><body>" + b"<p>bla bla</p>" * (20 * 1024 * 1024 // 14) + b"</body></html>")
     latin1 = article_html("Fresque au collège", LATIN1_TEXT).encode("cp1252")
     site.add("/2024/latin1", latin1, content_type="text/html; charset=utf-8")
-    site.add("/2024/nocharset", article_html("Sans jeu de caractères", LATIN1_TEXT), content_type="text/html")
+    site.add(
+        "/2024/nocharset",
+        article_html("Sans jeu de caractères", LATIN1_TEXT + french_text(6)),
+        content_type="text/html",
+    )
     whole = article_html("Page tronquée", french_text(4))
     site.add("/2024/truncated", whole[: int(len(whole) * 0.7)])
     site.add("/2024/binary", bytes(range(256)) * 64, content_type="text/html")
