@@ -8,12 +8,13 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse, PlainTextResponse
-from sqlalchemy import select, text
+from sqlalchemy import func, select, text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from core.errors import StorageError
 from core.metrics import MetricsStore, Sample, live_gauges, render_prometheus
+from core.storage.tables.crawl import PageRow
 from core.storage.tables.ops import WatchRunRow, WatchStateRow
 from search_api.auth import require_role
 
@@ -78,10 +79,16 @@ def get_status(factory: sessionmaker[Session], recent: int = 20) -> dict[str, An
             .order_by(WatchRunRow.id.desc())
             .limit(recent)
         ).all()
+        pages = dict(session.execute(select(PageRow.source, func.count()).group_by(PageRow.source)).all())
     gauges = {g.name.removeprefix("vigie_"): int(g.value) for g in live_gauges(factory, now)}
+    sources = [
+        {**_state_view(s, now), "pages": int(pages.get(s.source_id, 0))}
+        for s in states
+        if not s.source_id.startswith(STAGE_PREFIX)
+    ]
     return {
         "generated_at": now.isoformat(),
-        "sources": [_state_view(s, now) for s in states if not s.source_id.startswith(STAGE_PREFIX)],
+        "sources": sources,
         "stages": [_state_view(s, now) for s in states if s.source_id.startswith(STAGE_PREFIX)],
         "queues": gauges,
         "recent_runs": [_run_view(r) for r in runs],

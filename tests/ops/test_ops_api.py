@@ -35,7 +35,10 @@ def client(settings, db):
     MetricsStore(factory).inc("vigie_pages_fetched_total", 2, source="presse-ok")
     with factory() as session:
         session.add_all(
-            [PageRow(id=f"p{i}", canonical_url=f"https://ex.fr/{i}", text="texte") for i in range(2)]
+            [
+                PageRow(id=f"p{i}", canonical_url=f"https://ex.fr/{i}", text="t", source="presse-ok")
+                for i in range(2)
+            ]
         )
         add_user(session, "victor", "motdepasse-test", "viewer")
         token = create_api_token(session, "victor")
@@ -64,6 +67,7 @@ def test_status_shows_last_run_per_source_errors_and_queues(client: TestClient) 
     assert by_id["presse-morte"]["consecutive_failures"] == 1
     assert "connection_refused" in by_id["presse-morte"]["last_error"]
     assert by_id["presse-ok"]["running"] is False
+    assert (by_id["presse-ok"]["pages"], by_id["presse-morte"]["pages"]) == (2, 0)
     assert [e["source_id"] for e in body["errors"]] == ["presse-morte"]
     assert body["queues"]["analysis_queue"] == 2 and body["queues"]["pages"] == 2
     assert body["queues"]["sources_failing"] == 1
