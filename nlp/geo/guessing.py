@@ -6,8 +6,8 @@ import re
 from difflib import SequenceMatcher
 from functools import lru_cache
 
-from nlp.geo.gazetteer import qpv_name_variants
-from nlp.geo.normalise import name_key
+from nlp.geo.gazetteer import is_generic, qpv_name_variants
+from nlp.geo.normalise import name_key, name_tokens
 from nlp.geo.reference import ReferenceData
 from nlp.geo.results import CommuneLink, QpvLink
 
@@ -31,10 +31,11 @@ def guess_quartiers(
     guesses: dict[str, QpvLink] = {}
     for match in _QUARTIER_NAME.finditer(text):
         start, end = match.span(1)
-        if any(s < end and start < e for s, e in covered):
-            continue
+        name = _without_town(match.group(1), town.name)
+        if any(s < end and start < e for s, e in covered) or is_generic(name_tokens(name)):
+            continue  # already linked, or "quartiers Nord": no name to compare
         matcher: SequenceMatcher[str] = SequenceMatcher(None)
-        matcher.set_seq2(name_key(match.group(1)))  # difflib caches what it learns about seq2
+        matcher.set_seq2(name_key(name))  # difflib caches what it learns about seq2
         score, qpv = max(((_similarity(matcher, q.name), q) for q in candidates), key=lambda pair: pair[0])
         confidence = round(BASE_CONFIDENCE + SIMILARITY_WEIGHT * score * score, 3)
         old = guesses.get(qpv.code)
@@ -43,6 +44,14 @@ def guess_quartiers(
                 qpv.code, qpv.name, town.name, town.insee, confidence, match.group(0), match.start(), end
             )
     return sorted(guesses.values(), key=lambda q: -q.confidence)
+
+
+def _without_town(name: str, town: str) -> str:
+    """ "Nord de Marseille" -> "Nord": the town is not part of the neighbourhood's name."""
+    parts = re.split(r"\s+(?:de|du|d['’])\s*", name)
+    if len(parts) > 1 and name_key(parts[-1]) == name_key(town):
+        return " ".join(parts[:-1])
+    return name
 
 
 @lru_cache(maxsize=4096)

@@ -22,7 +22,7 @@ from nlp.geo.matcher import (
     find_postal_codes,
     make_arrondissement_index,
 )
-from nlp.geo.normalise import fold_text, tokenize
+from nlp.geo.normalise import fold_text, name_key, tokenize
 from nlp.geo.reference import ReferenceData, load_reference
 from nlp.geo.results import CommuneLink, GeoResult, QpvLink
 
@@ -30,6 +30,7 @@ logger = logging.getLogger(__name__)
 
 QPV_DECISION_THRESHOLD = 0.6  # a QPV link at least this sure makes the text "in QPV"
 MIN_QPV_CONFIDENCE = 0.3
+DEPARTMENT_LEAD = frozenset({"le", "la", "l", "du", "de", "d", "des", "en", "dans", "departement"})
 POINT_CONFIDENCE = 0.9  # a point (coordinates, geocoded address) inside the polygon
 SURE_TOWN = 0.6  # a town this sure can tell "elsewhere" (no QPV there, neighbourhood unlike its QPVs)
 UNLIKE_GUESS = 0.35  # a "quartier X" this far from every QPV name of its town is another neighbourhood
@@ -140,8 +141,9 @@ class GeoLinker:
             ctx.departments.update(self.ref.communes[i].dep_code for i in insees)
 
     def _department_is_meant(self, mention: Mention) -> bool:
-        # single-word department names ("Nord", "Var", "Cher") are also ordinary words
-        return mention.last > mention.first or mention.locative or not mention.sentence_start
+        # single-word department names ("Nord", "Var", "Cher") are also ordinary words: "dans le Nord",
+        # "du Var", "(Gard)" name the department, "quartiers Nord" does not
+        return mention.last > mention.first or mention.in_brackets or mention.prev_word in DEPARTMENT_LEAD
 
     # ---------------------------------------------------------------- communes
     # ---------------------------------------------------------------- QPVs
@@ -237,6 +239,11 @@ class GeoLinker:
             return mention.surface
         return None
 
+    def _town_wide_qpv(self, insee: str) -> bool:
+        """A QPV named after its town ("Mamoudzou"): any neighbourhood of that town may be in it."""
+        town = name_key(self.ref.communes[insee].name) if insee in self.ref.communes else ""
+        return any(name_key(q.name) == town for q in self.ref.qpvs_of_commune(insee))
+
     def _decide(
         self, folded: str, qpvs: list[QpvLink], communes: list[CommuneLink], ctx: LinkContext
     ) -> tuple[bool | None, str]:
@@ -256,7 +263,11 @@ class GeoLinker:
         if elsewhere:
             return False, f"wording '{elsewhere}'"
         sure_towns = {c.insee for c in communes if c.confidence >= SURE_TOWN}
-        unlike = [g for g in ctx.guesses if g.confidence < UNLIKE_GUESS and g.insee in sure_towns]
+        unlike = [
+            g
+            for g in ctx.guesses
+            if g.confidence < UNLIKE_GUESS and g.insee in sure_towns and not self._town_wide_qpv(g.insee)
+        ]
         if unlike and len(unlike) == len(ctx.guesses):
             return False, f"named neighbourhood '{unlike[0].evidence}' is not a QPV of {unlike[0].commune}"
         if (

@@ -97,6 +97,8 @@ class Mention:
     glued: bool = False  # "Croix" in "Croix-du-Sud": part of a longer hyphenated name
     surface: str = ""
     first_word: str = ""
+    prev_word: str = ""
+    in_brackets: bool = False
     relation: bool = False  # "près de Lille", "Philharmonie de Paris": named for another thing
     listed: bool = False  # part of a comma-separated enumeration
     article_before: bool = False  # "la Villeneuve": a neighbourhood, not the town Villeneuve
@@ -181,7 +183,10 @@ def _make_mention(text: str, tokens: list[Token], i: int, size: int, entries: li
     elif prev and prev[-1] in WEAK_LOCATIVES:
         locative = 1
     relation = (
-        len(prev) > 1 and prev[-1] in LINK_WORDS and (prev[-2] in RELATION_WORDS or tokens[i - 2].capital)
+        len(prev) > 1
+        and prev[-1] in LINK_WORDS
+        and (prev[-2] in RELATION_WORDS or tokens[i - 2].capital)
+        and not (len(prev) > 2 and prev[-3] in QUARTIER_WORDS)  # "quartiers Nord de Marseille" is in it
     )
     listed = (
         text[max(0, tokens[i].start - 2) : tokens[i].start].strip() == ","
@@ -204,6 +209,8 @@ def _make_mention(text: str, tokens: list[Token], i: int, size: int, entries: li
         glued=_glued(text, tokens, i, i + size - 1),
         surface=text[tokens[i].start : last.end],
         first_word=tokens[i].norm,
+        prev_word=prev[-1] if prev else "",
+        in_brackets=text[max(0, tokens[i].start - 1) : tokens[i].start] == "(",
         listed=listed,
         article_before=bool(prev) and prev[-1] in DEFINITE_ARTICLES and not tokens[i - 1].capital,
         name_follows=nxt is not None

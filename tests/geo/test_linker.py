@@ -129,3 +129,12 @@ def test_domain_refs_keep_confident_links(linker: GeoLinker) -> None:
     assert [q.code for q in result.qpv_refs()] == ["QN06913M"]
     assert [c.insee for c in result.commune_refs()] == ["69259"]
     assert result.commune_refs(min_confidence=1.01) == []
+
+
+def test_department_words_and_town_wide_qpvs(linker: GeoLinker) -> None:
+    nord = linker.link("Dans le Nord, à Roubaix, une ressourcerie ouvre.")
+    marseille = linker.link("Les quartiers Nord de Marseille accueillent un festival de rue.")
+    mayotte = linker.link("À Mamoudzou (Mayotte), le quartier Kawéni accueille une association.")
+    assert nord.departments == ["59"]
+    assert marseille.departments == ["13"] and marseille.qpvs == []
+    assert mayotte.communes[0].insee == "97611" and mayotte.in_qpv is not False
