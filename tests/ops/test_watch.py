@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import socket
@@ -120,6 +121,14 @@ def test_watch_killed_mid_crawl_then_restarted_processes_every_page_once(
             for stage, key in (("analyze", "analysed"), ("index", "indexed"))
         }
         assert stages == {"analyze": [("ok", 12)], "index": [("ok", 12)]}
+
+        search = subprocess.run(
+            [sys.executable, "-m", "vigie", "search", "quartier", "--mode", "keyword", "-n", "50", "--json"],
+            cwd=REPO, env=env, capture_output=True, text=True, timeout=120,
+        )  # fmt: skip
+        assert search.returncode == 0, search.stderr[-2000:]
+        hits = [hit["id"] for hit in json.loads(search.stdout)]
+        assert sorted(hits) == sorted(page_ids(factory)), "every page indexed exactly once"
 
         # A restart with nothing due does nothing again: no crawl, no re-analysis, no re-index.
         third = _watch(env, catalogue, "--once")
