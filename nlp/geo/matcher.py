@@ -144,6 +144,10 @@ def find_mentions(text: str, tokens: list[Token], gazetteer: Gazetteer) -> list[
             i += 1
             continue
         size, entries = found
+        if size > 1 and tok.norm in DEFINITE_ARTICLES:
+            # "La Guérinière": the town of Vendée, or the QPV "Guérinière" of Caen named with its article
+            bare = index.get(" ".join([t.norm for t in tokens[i + 1 : i + size]]), [])
+            entries = entries + [e for e in bare if e.kind == "qpv" and e not in entries]
         mentions.append(_make_mention(text, tokens, i, size, entries))
         i += size
     return mentions
