@@ -42,6 +42,7 @@ _META_DATES = (  # declared publication dates
 _WEAK_META_DATES = ("date", "dc.date")  # often the last modification or indexing date
 _WEAK_DATE_WINDOW_DAYS = 30
 MIN_TEXT_CHARS = 200
+FULL_PASS_BELOW_CHARS = 2000
 _CAPTIONS = (
     "//figcaption | //*[contains(@class, 'credit') or contains(@class, 'copyright') "
     "or contains(@class, 'caption')]"
@@ -275,16 +276,32 @@ def _drop_captions(tree: Any) -> None:
         element.drop_tree()
 
 
-def _main_text(tree: Any, url: str | None) -> tuple[str, dict[str, Any]]:
-    """Main text with trafilatura, run on our tree once captions are gone (the tree is consumed)."""
+def _main_text(tree: Any, html: str, url: str | None) -> tuple[str, dict[str, Any]]:
+    """Main text with trafilatura on our tree once captions are gone (the tree is consumed).
+
+    A fast pass first; trafilatura's fallback extractors (readability, jusText) run only when the fast
+    pass finds little text, where they make a difference: same scores, about a third less CPU.
+    """
+    doc = _trafilatura(tree, url, fast=True)
+    if len(doc.get("text") or "") < FULL_PASS_BELOW_CHARS:
+        doc = _trafilatura(_parse_tree(html), url, fast=False) or doc
+    return _clean_text(doc.get("text") or ""), doc
+
+
+def _trafilatura(tree: Any, url: str | None, *, fast: bool) -> dict[str, Any]:
     _drop_captions(tree)
     raw = trafilatura.bare_extraction(
-        tree, url=url, include_comments=False, include_tables=True, with_metadata=False, deduplicate=False
+        tree,
+        url=url,
+        fast=fast,
+        include_comments=False,
+        include_tables=True,
+        with_metadata=False,
+        deduplicate=False,
     )
     if raw is None:
-        return "", {}
-    doc = raw if isinstance(raw, dict) else raw.as_dict()
-    return _clean_text(doc.get("text") or ""), doc
+        return {}
+    return raw if isinstance(raw, dict) else raw.as_dict()
 
 
 def looks_js_rendered(html: str, text: str) -> bool:
@@ -304,7 +321,7 @@ def extract_html(html: str, url: str | None = None) -> Extracted:
     og_title = _meta(metas, "og:title", "twitter:title")
     author = next((a for a in (_person_name(i.get("author")) for i in articles) if a), None)
     author = author or _meta(metas, "author", "article:author", "dc.creator", "sailthru.author", "byl")
-    text, doc = _main_text(tree, url)
+    text, doc = _main_text(tree, html, url)
     title = _title(articles, og_title, doc.get("title") or title_fallback)
     text = strip_boilerplate(text, title)
     if author and author.startswith("http"):

@@ -40,4 +40,6 @@ class CountingPipeline:
         self.count(counter)
         if counter.startswith("error/"):
             log.warning("page dropped kind=%s %s", counter.removeprefix("error/"), message)
-        return DropItem(message)
+        else:
+            log.info("page not stored reason=%s %s", counter, message)
+        return DropItem(message, log_level="DEBUG")  # logged above with its kind, when it is an error
