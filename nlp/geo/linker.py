@@ -86,6 +86,10 @@ class GeoLinker:
         """The QPV containing (lat, lon), if any, and the distance in metres to the nearest QPV."""
         return self.spatial.locate(lat, lon)
 
+    def nearest_qpv(self, lat: float, lon: float) -> tuple[str, float]:
+        """The nearest QPV code and its distance in metres (0 inside); some measures apply within 300 m."""
+        return self.spatial.nearest(lat, lon)
+
     @property
     def spatial(self) -> Any:
         """The QPV polygon index, loaded on first use (it is not needed for text linking)."""

@@ -55,6 +55,11 @@ class QpvPolygonIndex:
 
     def locate(self, lat: float, lon: float) -> tuple[str | None, float]:
         """(code of the QPV containing the point or None, distance in metres to the nearest QPV)."""
+        code, distance = self.nearest(lat, lon)
+        return (code if distance == 0.0 else None), distance
+
+    def nearest(self, lat: float, lon: float) -> tuple[str, float]:
+        """The nearest QPV and its distance in metres (0 inside): for measures that apply within 300 m."""
         if not (-90 <= lat <= 90 and -180 <= lon <= 180) or math.isnan(lat) or math.isnan(lon):
             raise InputError(f"invalid coordinates lat={lat} lon={lon}", hint="give WGS84 degrees, lat first")
         point = Point(lon, lat)
@@ -64,8 +69,8 @@ class QpvPolygonIndex:
         near = self.tree.query(point.buffer(_SEARCH_DEG))
         if not len(near):
             near = np.array([self.tree.nearest(point)])
-        distances = [_metres(self.geometries[int(i)], lat, lon) for i in near]
-        return None, round(float(min(distances)), 1)
+        distance, index = min((_metres(self.geometries[int(i)], lat, lon), int(i)) for i in near)
+        return self.codes[index], round(float(distance), 1)
 
 
 def _parse_feature(path: Path, number: int, feature: Any) -> tuple[str, Any]:

@@ -36,6 +36,7 @@ def test_point_inside_and_200_m_outside(linker: GeoLinker) -> None:
     code, distance = linker.locate_point(out_lat, out_lon)
     assert code is None
     assert 190.0 <= distance <= 201.0
+    assert linker.nearest_qpv(out_lat, out_lon) == (QPV, distance)  # within 300 m of this QPV
 
 
 def test_bad_coordinates_are_refused(linker: GeoLinker) -> None:
