@@ -18,6 +18,18 @@ from search_api.auth import ROLE_LABELS, get_current_user
 TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
 templates = Jinja2Templates(directory=str(TEMPLATES_DIR))
 STATUS_LABELS = {"pending": "en attente", "validated": "validée", "rejected": "rejetée"}
+ACTION_LABELS = {
+    "validate": "validation",
+    "reject": "rejet",
+    "correct": "correction",
+    "reset": "remise en attente",
+    "undo": "annulation",
+    "adjudicate": "arbitrage",
+    "promote": "promotion de modèle",
+    "rollback": "retour de modèle",
+    "user_save": "utilisateur enregistré",
+    "user_remove": "utilisateur supprimé",
+}
 FACET_VALUE_LABELS: dict[str, dict[str, str]] = {
     "in_qpv": {"true": "oui", "false": "non", "unknown": "inconnu"},
     "review_status": STATUS_LABELS,
@@ -46,6 +58,16 @@ def highlight(text: str, sentences: list[str]) -> Markup:
     return Markup(out)
 
 
+def changed_fields(before: dict[str, Any] | None, after: dict[str, Any] | None) -> dict[str, tuple[Any, Any]]:
+    """The keys an audited action changed, with their values before and after (corrections opened up)."""
+    flat_before, flat_after = dict(before or {}), dict(after or {})
+    for flat in (flat_before, flat_after):
+        for key, value in dict(flat.pop("corrections", None) or {}).items():
+            flat[f"correction {key}"] = value
+    pairs = {k: (flat_before.get(k), flat_after.get(k)) for k in sorted(set(flat_before) | set(flat_after))}
+    return {k: pair for k, pair in pairs.items() if pair[0] != pair[1]}
+
+
 def french_datetime(value: datetime | None) -> str:
     """A timestamp as dd/mm/yyyy hh:mm (UTC)."""
     return value.strftime("%d/%m/%Y %H:%M") if value else ""
@@ -53,8 +75,10 @@ def french_datetime(value: datetime | None) -> str:
 
 templates.env.filters["highlight"] = highlight
 templates.env.filters["facet_value"] = facet_value
+templates.env.globals["changed_fields"] = changed_fields
 templates.env.filters["datetime_fr"] = french_datetime
 templates.env.filters["status_fr"] = lambda s: STATUS_LABELS.get(s, s)
+templates.env.filters["action_fr"] = lambda a: ACTION_LABELS.get(a, a)
 templates.env.filters["urlencode_dict"] = lambda d: urlencode(
     {k: v for k, v in d.items() if v not in (None, "")}
 )

@@ -54,9 +54,14 @@ def test_validate_and_correct_a_detection(page, app_live: LiveApp) -> None:
     page.get_by_role("button", name="Enregistrer la correction").click()
     page.wait_for_selector("#val-carrier:has-text('Collectif Terre Commune')")
     assert page.locator("tr.audit-entry").first.get_attribute("data-action") == "correct"
+    page.locator("tr.audit-entry").first.get_by_role("button", name=re.compile("Annuler")).click()
+    page.wait_for_selector("#val-carrier:has-text('Association Terre Commune')")  # the undo restored it
+    entries = page.locator("tr.audit-entry")
+    assert [entries.nth(i).get_attribute("data-action") for i in range(3)] == ["undo", "correct", "validate"]
+    assert "correction carrier" in entries.nth(0).inner_text()
     with app_live.services.session_factory() as session:
         actions = [a.action for a in session.scalars(select(AuditRow).where(AuditRow.doc_id == "d1"))]
-    assert actions[-2:] == ["validate", "correct"]
+    assert actions[-3:] == ["validate", "correct", "undo"]
 
 
 def test_label_three_items_with_the_keyboard(page, app_live: LiveApp) -> None:
