@@ -23,7 +23,7 @@ from scrapy.crawler import Crawler, CrawlerProcess
 from core.errors import CrawlError
 from core.settings import Settings
 from core.storage import open_database
-from core.storage.pages import CrawlRunRepository, KnownPage, PageRepository
+from core.storage.pages import CrawlRunRepository, KnownPage, PageRepository, SourceRepository
 from crawler.context import CrawlContext
 from crawler.pipelines import PIPELINES
 from crawler.sources import SourceConfig
@@ -185,6 +185,8 @@ def run_crawl(
         raise CrawlError("no source to crawl", hint="check --source ids or the sources file")
     engine, factory = open_database(settings.resolved_database_url)
     pages, runs = PageRepository(factory), CrawlRunRepository(factory)
+    for source in sources:
+        SourceRepository(factory).upsert(source.id, source.kind, source.label, source.model_dump(mode="json"))
     base_dir = jobdir or settings.data_dir / "crawl-jobs"
     known: dict[str, KnownPage] = pages.known_pages()
     base = make_scrapy_settings(settings)

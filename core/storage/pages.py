@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from core.domain import Page
 from core.errors import StorageError
 from core.ids import make_page_id
-from core.storage.tables.crawl import CrawlRunRow, PageRow
+from core.storage.tables.crawl import CrawlRunRow, PageRow, SourceRow
 
 log = logging.getLogger(__name__)
 
@@ -168,6 +168,22 @@ class PageRepository:
         with self.factory() as session:
             for row in session.scalars(query.execution_options(yield_per=batch)):
                 yield row_to_page(row)
+
+
+class SourceRepository:
+    """Keeps the ``sources`` table in step with the sources crawled (id, kind, name, configuration)."""
+
+    def __init__(self, factory: sessionmaker[Session]) -> None:
+        self.factory = factory
+
+    def upsert(self, source_id: str, kind: str, name: str | None, config: dict[str, Any]) -> None:
+        """Insert or update one source row."""
+        with self.factory() as session, session.begin():
+            row = session.get(SourceRow, source_id)
+            if row is None:
+                session.add(SourceRow(id=source_id, kind=kind, name=name, config=config))
+            else:
+                row.kind, row.name, row.config = kind, name, config
 
 
 class CrawlRunRepository:

@@ -89,6 +89,9 @@ def test_crawl_then_conditional_recrawl(settings, tmp_path, press_site: LocalSit
         assert page_id == make_page_id(canonical)
         assert (kind, source, lang) == ("press", "presse-test", "fr")
         assert date.startswith("2024-03-") and title.startswith("Article ")
+    assert query(settings, "SELECT id, kind, name FROM sources") == [
+        ("presse-test", "press", "Presse de test")
+    ]
     runs = query(settings, "SELECT status, stats FROM crawl_runs")
     assert [r[0] for r in runs] == ["finished"]
     assert json.loads(runs[0][1])["counts"]["new"] == 12

@@ -96,3 +96,13 @@ def test_sources_check_command(tmp_path: Path) -> None:
     result = runner.invoke(make_app(), ["sources", "check", str(bad)])
     assert result.exit_code == 1
     assert "source x: field kind" in result.output
+
+
+def test_crawl_rejects_unknown_source_ids_and_kinds(settings) -> None:
+    runner = CliRunner()
+    result = runner.invoke(make_app(), ["crawl", "--source", "nope"])
+    assert result.exit_code != 0
+    assert "unknown source id(s) nope" in str(result.exception) + result.output
+    result = runner.invoke(make_app(), ["crawl", "--url", "http://127.0.0.1:9/", "--kind", "blog"])
+    assert result.exit_code != 0
+    assert "unknown kind 'blog'" in str(result.exception) + result.output
