@@ -67,7 +67,6 @@ STOP_WORDS: frozenset[str] = frozenset(
         "etais",
         "etait",
         "etant",
-        "ete",
         "etre",
         "eu",
         "eux",

@@ -140,12 +140,14 @@ class RankingEngine(ABC):
                 cands, total = self._by_date(terms, filters, window)
             else:
                 cands, total = self._keyword(terms, filters, window)
+                cands = sorted(cands, key=lambda c: (-c.score, c.id))  # same tie order on every backend
             return cands, total, True
         semantic = self._semantic(self._query_vector(query.text), filters, window)
         if mode == "semantic" or not terms:
             cands = semantic
         else:
             keyword, _ = self._keyword(terms, filters, window)
+            keyword = sorted(keyword, key=lambda c: (-c.score, c.id))
             cfg = self.ranking
             cands = fuse_rrf([keyword, semantic], [cfg.keyword_weight, cfg.semantic_weight], cfg.rrf_k)
         if query.sort == "date":
