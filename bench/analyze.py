@@ -29,7 +29,7 @@ PLACES = [
 SENTENCES = [
     "L'association {org} a lancé le projet « {name} » dans le quartier {qpv} à {city}.",
     "Depuis le printemps, une vingtaine d'habitants participent chaque semaine aux ateliers proposés.",
-    "Le dispositif est soutenu par la ville de {city}, le bailleur social et la caisse d'allocations familiales.",
+    "Le dispositif est soutenu par la ville de {city}, le bailleur social et la CAF.",
     "Les responsables espèrent étendre l'expérience à d'autres quartiers de l'agglomération l'an prochain.",
     "Le conseil municipal a voté une subvention de fonctionnement lors de sa dernière séance.",
     "Des jeunes en service civique accompagnent les familles dans leurs démarches administratives.",
@@ -44,20 +44,33 @@ SENTENCES = [
     "Une application permet désormais de réserver un créneau et de suivre l'avancement des demandes.",
     "Le préfet a salué une démarche exemplaire lors de sa visite du site la semaine dernière.",
 ]
-ORGS = ["Quartiers Solidaires", "Les Jardins du Coin", "Mobilité Pour Tous", "Cités Numériques", "Femmes en Action"]
+ROUTINE = [
+    "Le conseil municipal de {city} a adopté le budget primitif lors de sa séance de jeudi soir.",
+    "Les travaux de voirie se poursuivent dans le centre-ville et la circulation reste perturbée.",
+    "Le club de football local s'est imposé deux buts à un face à son voisin dimanche après-midi.",
+    "La préfecture rappelle que les demandes de titres de séjour se font désormais en ligne.",
+    "Selon les derniers chiffres de l'Insee, le chômage a légèrement reculé dans le département.",
+    "Un incendie s'est déclaré dans un local poubelle, sans faire de blessés, selon les pompiers.",
+    "La médiathèque sera fermée pendant les vacances scolaires pour l'inventaire annuel.",
+    "Les élus de l'opposition ont critiqué la hausse des tarifs de la restauration scolaire.",
+    "Le marché hebdomadaire est exceptionnellement déplacé sur le parking de la mairie.",
+    "La météo annonce des orages en fin de journée sur l'ensemble de la région.",
+]
+ORGS = ["Quartiers Solidaires", "Jardins du Coin", "Mobilité Pour Tous", "Cités Numériques", "Elles Osent"]
 NAMES = ["Paniers Voisins", "Atelier Vélo", "Code en Bas de Chez Moi", "Cuisine Mobile", "Radio Cité"]
 
 
 def make_texts(n: int, words: int, seed: int = 0) -> list[dict[str, str]]:
-    """Synthetic French articles of about `words` words."""
+    """Synthetic French articles of about `words` words: half about an initiative, half routine news."""
     rng = random.Random(seed)
     out = []
     for i in range(n):
         qpv, city = rng.choice(PLACES)
         slots = {"org": rng.choice(ORGS), "name": rng.choice(NAMES), "qpv": qpv, "city": city}
-        parts: list[str] = []
+        pool = SENTENCES if i % 2 == 0 else ROUTINE
+        parts: list[str] = [SENTENCES[0].format(**slots)] if i % 2 == 0 else []
         while sum(len(p.split()) for p in parts) < words:
-            parts.append(rng.choice(SENTENCES).format(**slots))
+            parts.append(rng.choice(pool).format(**slots))
         out.append({"id": f"bench-{i:05d}", "title": f"{slots['name']} à {city}", "text": " ".join(parts)})
     return out
 
@@ -97,7 +110,7 @@ def profile_stages(items: list[dict[str, str]]) -> dict[str, float]:
     timings["spaCy (sentences + NER)"] = time.perf_counter() - t
     t = time.perf_counter()
     analyzer.models.score([p.passages for p in prepared], [p.title for p in prepared], analyzer.embedder)
-    timings["classifiers (TF-IDF + LR)"] = time.perf_counter() - t
+    timings["classifiers (+ embeddings)"] = time.perf_counter() - t
     t = time.perf_counter()
     for p in prepared:
         link_places(analyzer.linker, p.passages, p.docs)

@@ -53,17 +53,20 @@ def link_places(linker: Any, texts: list[str], docs: list[Any]) -> Places:
     return places
 
 
-def decide_in_qpv(is_initiative: bool, qpv_score: float, threshold: float, places: Places) -> bool | None:
-    """True when the linker or the classifier places the initiative in a QPV; null when unknown."""
+def decide_in_qpv(
+    is_initiative: bool, qpv_score: float, threshold: float, places: Places | None
+) -> bool | None:
+    """Is the initiative in a QPV? The linker decides when it runs; the classifier only without it.
+
+    Cross-validation showed the classifier adds false positives to the linker's decision (docs/models.md).
+    """
     if not is_initiative:
         return None
+    if places is None:
+        return qpv_score >= threshold
     if places.foreign:
         return False
-    if places.in_qpv is True or qpv_score >= threshold:
-        return True
-    if places.in_qpv is False:
-        return False
-    return None
+    return places.in_qpv
 
 
 def empty_analysis(p: Prepared) -> Analysis:
@@ -130,13 +133,14 @@ def decide_analysis(p: Prepared, scores: DocScores | None, models: ModelSet, lin
         return result
     is_init = scores.initiative >= models.threshold("initiative")
     places = link_places(linker, p.passages, p.docs)
+    linked = places if linker is not None else None
     return Analysis(
         id=p.id,
         is_initiative=is_init,
         initiative_score=round(scores.initiative, 4),
         innovation_types=_types(scores, models.type_thresholds, is_init),
         type_scores={t: round(v, 4) for t, v in scores.types.items()},
-        in_qpv=decide_in_qpv(is_init, scores.qpv, models.threshold("qpv"), places),
+        in_qpv=decide_in_qpv(is_init, scores.qpv, models.threshold("qpv"), linked),
         qpv=places.qpv,
         communes=places.communes,
         doc_kind=scores.doc_kind,

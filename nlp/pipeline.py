@@ -38,6 +38,7 @@ class Prepared:
     id: str
     text: str
     title: str | None
+    url: str | None
     lang: str | None
     passages: list[str]
     warnings: list[str] = field(default_factory=list)
@@ -71,8 +72,13 @@ def validate_item(item: Any, line: int | None) -> dict[str, Any] | ItemError:
         return ItemError(None, line, "missing or empty 'id' (a string)")
     if "text" not in item or not isinstance(item["text"], str):
         return ItemError(str(raw_id), line, "missing 'text' or 'text' is not a string")
-    title = item.get("title")
-    return {"id": str(raw_id), "text": item["text"], "title": title if isinstance(title, str) else None}
+    title, url = item.get("title"), item.get("url")
+    return {
+        "id": str(raw_id),
+        "text": item["text"],
+        "title": title if isinstance(title, str) else None,
+        "url": url if isinstance(url, str) else None,
+    }
 
 
 def prepare(item: dict[str, Any]) -> Prepared:
@@ -92,7 +98,7 @@ def prepare(item: dict[str, Any]) -> Prepared:
     elif lang not in (None, "fr"):
         warnings.append(f"non_french: language '{lang}' is not analysed (French only)")
     passages = split_passages(text) if text else []
-    return Prepared(item["id"], text, title, lang, passages, warnings)
+    return Prepared(item["id"], text, title, item.get("url"), lang, passages, warnings)
 
 
 class Analyzer:
@@ -115,9 +121,11 @@ class Analyzer:
         if models.needs_embeddings and embedder is None:
             raise ModelError("the promoted models use embeddings but no embedder was given", hint="wire one")
 
-    def analyze(self, text: str, id: str = "doc", title: str | None = None) -> Analysis:
-        """Analyse one text (raises InputError-free: bad content yields warnings, not errors)."""
-        result = next(self.analyze_many([{"id": id, "text": text, "title": title}]))
+    def analyze(
+        self, text: str, id: str = "doc", title: str | None = None, url: str | None = None
+    ) -> Analysis:
+        """Analyse one text (odd content yields warnings in the analysis, not errors)."""
+        result = next(self.analyze_many([{"id": id, "text": text, "title": title, "url": url}]))
         if isinstance(result, ItemError):
             raise ModelError(f"cannot analyse item {id!r}: {result.reason}", hint="pass a string text")
         return result
@@ -138,7 +146,9 @@ class Analyzer:
         prepared = [prepare(x) if isinstance(x, dict) else x for x in batch]
         valid = [p for p in prepared if isinstance(p, Prepared) and p.passages and p.lang in (None, "fr")]
         self._parse(valid)
-        scores = self.models.score([p.passages for p in valid], [p.title for p in valid], self.embedder)
+        scores = self.models.score(
+            [p.passages for p in valid], [p.title for p in valid], self.embedder, [p.url for p in valid]
+        )
         by_id = {id(p): s for p, s in zip(valid, scores, strict=True)}
         for p in prepared:
             if isinstance(p, ItemError):

@@ -67,7 +67,12 @@ def make_analyzer(settings: Settings, *, batch_size: int = 32, n_process: int = 
             "no reference data (VIGIE_REFERENCE_DIR=%s): analyses will name no QPV or commune",
             settings.reference_dir,
         )
-    embedder = make_embedder() if models.needs_embeddings else None
+    embedder = None
+    if models.needs_embeddings:
+        from search_api.engines.embedding_cache import CachedEmbedder
+
+        # The search index's cache: re-analysis after a promotion reuses vectors of unchanged texts.
+        embedder = CachedEmbedder(make_embedder(), settings.data_dir / "search" / "embeddings.sqlite")
     return Analyzer(models, linker=linker, embedder=embedder, batch_size=batch_size, n_process=n_process)
 
 

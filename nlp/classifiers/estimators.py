@@ -101,7 +101,12 @@ class BinaryTextClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc
 
 
 class MultiLabelTypeClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]  # sklearn is untyped
-    """One calibrated logistic regression per innovation type, each with its own tuned threshold."""
+    """One calibrated logistic regression per innovation type, with thresholds tuned on inner folds.
+
+    ``shared_threshold`` (default) tunes one threshold for all types on the pooled out-of-fold
+    probabilities (micro-F1): per-type thresholds over-fit the rare types on a few hundred examples
+    (docs/models.md). Every text gets at least its most probable type.
+    """
 
     def __init__(
         self,
@@ -110,31 +115,38 @@ class MultiLabelTypeClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[
         char_ngrams: bool = True,
         use_embeddings: bool = False,
         random_state: int = 0,
+        shared_threshold: bool = True,
     ) -> None:
         self.labels = labels
         self.C = C
         self.char_ngrams = char_ngrams
         self.use_embeddings = use_embeddings
         self.random_state = random_state
+        self.shared_threshold = shared_threshold
 
     def fit(self, X: Any, Y: Any) -> MultiLabelTypeClassifier:
-        """Fit one model and one threshold per label; Y is a 0/1 matrix (texts x labels)."""
+        """Fit one model per label and the thresholds; Y is a 0/1 matrix (texts x labels)."""
         batch = as_batch(X)
         Y_arr = np.asarray(Y).astype(int)
         self.featurizer_ = TextFeaturizer(self.char_ngrams, self.use_embeddings).fit(batch)
         F = self.featurizer_.transform(batch)
         self.models_: list[Any] = []
-        self.thresholds_: list[float] = []
+        oof = np.zeros(Y_arr.shape)
         for j in range(Y_arr.shape[1]):
             y = Y_arr[:, j]
             pos, neg = int(y.sum()), int(len(y) - y.sum())
             if pos == 0 or neg == 0:
                 self.models_.append(float(pos > 0))
-                self.thresholds_.append(0.5)
+                oof[:, j] = float(pos > 0)
                 continue
             self.models_.append(_calibrated_lr(self.C, pos, neg).fit(F, y))
-            oof = _oof_scores(lambda p, n: _calibrated_lr(self.C, p, n), F, y, 3, self.random_state)
-            self.thresholds_.append(best_f1_threshold(y, oof))
+            oof[:, j] = _oof_scores(lambda p, n: _calibrated_lr(self.C, p, n), F, y, 3, self.random_state)
+        self.label_thresholds_ = [best_f1_threshold(Y_arr[:, j], oof[:, j]) for j in range(Y_arr.shape[1])]
+        if self.shared_threshold:
+            shared = best_f1_threshold(Y_arr.ravel(), oof.ravel())
+            self.thresholds_ = [shared] * Y_arr.shape[1]
+        else:
+            self.thresholds_ = list(self.label_thresholds_)
         self.classes_ = np.array(self.labels or range(Y_arr.shape[1]))
         return self
 
@@ -147,22 +159,36 @@ class MultiLabelTypeClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[
         return np.column_stack(cols) if cols else np.zeros((F.shape[0], 0))
 
     def predict(self, X: Any) -> npt.NDArray[np.int_]:
-        """0/1 matrix after the per-label thresholds."""
-        return (self.predict_proba(X) >= np.asarray(self.thresholds_)).astype(int)
+        """0/1 matrix after the thresholds, with at least the most probable label per text."""
+        return apply_thresholds(self.predict_proba(X), self.thresholds_)
+
+
+def apply_thresholds(proba: FloatArray, thresholds: list[float]) -> npt.NDArray[np.int_]:
+    """Labels at or above their threshold; a row with none gets the label closest to its threshold."""
+    margin = proba - np.asarray(thresholds)
+    out = (margin >= 0).astype(int)
+    empty = out.sum(axis=1) == 0
+    if proba.shape[1]:
+        out[np.flatnonzero(empty), np.argmax(margin[empty], axis=1)] = 1
+    return out
 
 
 class DocKindClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]  # sklearn is untyped
     """Multinomial logistic regression over document kinds (press, association, call...)."""
 
-    def __init__(self, C: float = 8.0, char_ngrams: bool = True, use_embeddings: bool = False) -> None:
+    def __init__(
+        self, C: float = 8.0, char_ngrams: bool = True, use_embeddings: bool = False, use_urls: bool = True
+    ) -> None:
         self.C = C
         self.char_ngrams = char_ngrams
         self.use_embeddings = use_embeddings
+        self.use_urls = use_urls
 
     def fit(self, X: Any, y: Any) -> DocKindClassifier:
-        """Fit features and model."""
+        """Fit features and model (URL words join the text when the batch carries URLs)."""
         batch = as_batch(X)
-        self.featurizer_ = TextFeaturizer(self.char_ngrams, self.use_embeddings).fit(batch)
+        self.featurizer_ = TextFeaturizer(self.char_ngrams, self.use_embeddings, use_urls=self.use_urls)
+        self.featurizer_.fit(batch)
         self.model_ = LogisticRegression(C=self.C, class_weight="balanced", max_iter=3000)
         self.model_.fit(self.featurizer_.transform(batch), np.asarray(y))
         self.classes_ = self.model_.classes_

@@ -13,6 +13,7 @@ from sklearn.metrics import confusion_matrix, f1_score, precision_recall_fscore_
 from sklearn.model_selection import StratifiedGroupKFold
 
 from core.domain import INNOVATION_TYPES
+from nlp.classifiers.estimators import apply_thresholds
 from nlp.classifiers.examples import TrainingExample
 from nlp.classifiers.features import TextBatch
 
@@ -39,7 +40,7 @@ def make_task_data(
 ) -> TaskData:
     """Arrays of labels aligned with the texts."""
     return TaskData(
-        batch=TextBatch([e.text for e in examples], vectors),
+        batch=TextBatch([e.text for e in examples], vectors, [e.url for e in examples]),
         is_init=np.array([int(e.is_initiative) for e in examples]),
         in_qpv=np.array([int(e.is_initiative and e.in_qpv is True) for e in examples]),
         types=np.array([[int(t in e.innovation_types) for t in INNOVATION_TYPES] for e in examples]),
@@ -47,6 +48,15 @@ def make_task_data(
         groups=np.array([e.group or e.id for e in examples], dtype=object),
         geo=geo,
     )
+
+
+def geo_codes(linker: Any, texts: list[str]) -> npt.NDArray[np.int_]:
+    """The linker's in-QPV decision per text: 1 in a QPV, 0 elsewhere, -1 unknown, -2 abroad."""
+    codes = []
+    for text in texts:
+        geo = linker.link(text)
+        codes.append(-2 if geo.foreign else {True: 1, False: 0}.get(geo.in_qpv, -1))
+    return np.array(codes, dtype=int)
 
 
 def binary_report(y_true: npt.ArrayLike, y_pred: npt.ArrayLike) -> dict[str, Any]:
@@ -103,8 +113,14 @@ class OutOfFold:
     kind: npt.NDArray[Any]
 
 
-def out_of_fold(data: TaskData, factories: Factories, folds: int = 5, seed: int = 0) -> OutOfFold:
-    """Fit each task on the training folds (grouped by site/initiative), predict the held-out fold."""
+def out_of_fold(
+    data: TaskData, factories: Factories, folds: int = 5, seed: int = 0, cascade_low: float = 0.0
+) -> OutOfFold:
+    """Fit each task on the training folds (grouped by site/initiative), predict the held-out fold.
+
+    With an ``initiative_fast`` factory, held-out texts it scores below ``cascade_low`` keep its score
+    and get no types, as in production where they are never embedded.
+    """
     n = len(data.batch)
     k = data.types.shape[1]
     oof = OutOfFold(
@@ -117,6 +133,12 @@ def out_of_fold(data: TaskData, factories: Factories, folds: int = 5, seed: int 
         test_batch = data.batch.take(test)
         model = factories["initiative"]().fit(data.batch.take(train), data.is_init[train])
         oof.init_score[test] = model.decision_scores(test_batch)
+        skipped = np.zeros(len(test), dtype=bool)
+        if "initiative_fast" in factories:
+            fast = factories["initiative_fast"]().fit(data.batch.take(train), data.is_init[train])
+            fast_scores = fast.decision_scores(test_batch)
+            skipped = fast_scores < cascade_low
+            oof.init_score[test[skipped]] = fast_scores[skipped]
         oof.init[test] = (oof.init_score[test] >= model.threshold_).astype(int)
         pos = train[data.is_init[train] == 1]
         model = factories["qpv"]().fit(data.batch.take(pos), data.in_qpv[pos])
@@ -124,7 +146,8 @@ def out_of_fold(data: TaskData, factories: Factories, folds: int = 5, seed: int 
         oof.qpv[test] = (oof.qpv_score[test] >= model.threshold_).astype(int)
         model = factories["types"]().fit(data.batch.take(pos), data.types[pos])
         oof.types_score[test] = model.predict_proba(test_batch)
-        oof.types[test] = (oof.types_score[test] >= np.asarray(model.thresholds_)).astype(int)
+        oof.types[test] = apply_thresholds(oof.types_score[test], model.thresholds_)
+        oof.types[test[skipped]] = 0
         kinded = train[data.kinds[train] != ""]
         model = factories["doc_kind"]().fit(data.batch.take(kinded), data.kinds[kinded])
         oof.kind[test] = model.predict(test_batch)
@@ -132,14 +155,14 @@ def out_of_fold(data: TaskData, factories: Factories, folds: int = 5, seed: int 
 
 
 def combine_in_qpv(init: npt.NDArray[Any], qpv: npt.NDArray[Any], geo: npt.NDArray[Any] | None) -> Any:
-    """In-QPV initiative: detected, not abroad, and placed in a QPV by the linker or the classifier.
+    """In-QPV initiative: detected, then placed in a QPV by the linker (or by the classifier without it).
 
     ``geo`` codes the linker's decision: 1 in a QPV, 0 elsewhere, -1 unknown, -2 abroad
-    (the same rule as `nlp.decisions.decide_in_qpv`).
+    (the rule of `nlp.decisions.decide_in_qpv`).
     """
     if geo is None:
         return init * qpv
-    return (init == 1) & (geo != -2) & ((geo == 1) | (qpv == 1))
+    return ((init == 1) & (geo == 1)).astype(int)
 
 
 def build_report(data: TaskData, oof: OutOfFold, folds: int) -> dict[str, Any]:
@@ -151,6 +174,7 @@ def build_report(data: TaskData, oof: OutOfFold, folds: int) -> dict[str, Any]:
         "initiative": binary_report(data.is_init, oof.init),
         "initiative_in_qpv": binary_report(data.in_qpv, combine_in_qpv(oof.init, oof.qpv, data.geo)),
         "qpv_given_initiative": binary_report(data.in_qpv[init_mask], np.asarray(qpv_given)[init_mask]),
+        "initiative_in_qpv_classifier_only": binary_report(data.in_qpv, oof.init * oof.qpv),
         "types": multilabel_report(data.types[init_mask], oof.types[init_mask]),
         "doc_kind": multiclass_report(data.kinds[kind_mask], oof.kind[kind_mask]),
         "n_examples": len(data.batch),
@@ -159,6 +183,8 @@ def build_report(data: TaskData, oof: OutOfFold, folds: int) -> dict[str, Any]:
     }
 
 
-def cross_validate(data: TaskData, factories: Factories, folds: int = 5, seed: int = 0) -> dict[str, Any]:
+def cross_validate(
+    data: TaskData, factories: Factories, folds: int = 5, seed: int = 0, cascade_low: float = 0.0
+) -> dict[str, Any]:
     """Grouped k-fold cross-validation of every task: the report of `vigie evaluate models`."""
-    return build_report(data, out_of_fold(data, factories, folds, seed), folds)
+    return build_report(data, out_of_fold(data, factories, folds, seed, cascade_low), folds)

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 import numpy as np
 import numpy.typing as npt
@@ -75,6 +77,7 @@ class TextBatch:
 
     texts: list[str]
     vectors: npt.NDArray[np.float32] | None = None
+    urls: list[str | None] | None = None
 
     def __len__(self) -> int:
         return len(self.texts)
@@ -83,7 +86,18 @@ class TextBatch:
         """The sub-batch at `indices` (for cross-validation folds)."""
         idx = list(map(int, indices))
         vectors = None if self.vectors is None else self.vectors[idx]
-        return TextBatch([self.texts[i] for i in idx], vectors)
+        urls = None if self.urls is None else [self.urls[i] for i in idx]
+        return TextBatch([self.texts[i] for i in idx], vectors, urls)
+
+
+def url_tokens(url: str | None) -> str:
+    """Words of a URL's host and first path segments, prefixed so they never collide with text words."""
+    if not url:
+        return ""
+    parts = urlsplit(url)
+    host = parts.netloc.lower().removeprefix("www.")
+    words = re.split(r"[.\-]", host) + re.split(r"[/\-_.]", parts.path.lower())[:6]
+    return " ".join(f"urlw{w}" for w in words if w.isalpha() and len(w) > 1)
 
 
 def as_batch(X: Any) -> TextBatch:
@@ -104,15 +118,23 @@ class TextFeaturizer(BaseEstimator, TransformerMixin):  # type: ignore[misc]  # 
         use_embeddings: bool = False,
         embedding_weight: float = 1.0,
         max_features: int = 60000,
+        use_urls: bool = False,
     ) -> None:
         self.char_ngrams = char_ngrams
         self.use_embeddings = use_embeddings
+        self.use_urls = use_urls
         self.embedding_weight = embedding_weight
         self.max_features = max_features
 
+    def _texts(self, batch: TextBatch) -> list[str]:
+        texts = [t[:FEATURE_CHARS] for t in batch.texts]
+        if getattr(self, "use_urls", False) and batch.urls is not None:
+            texts = [f"{url_tokens(u)} {t}" for u, t in zip(batch.urls, texts, strict=True)]
+        return texts
+
     def fit(self, X: Any, y: Any = None) -> TextFeaturizer:
         """Learn the vocabularies."""
-        texts = [t[:FEATURE_CHARS] for t in as_batch(X).texts]
+        texts = self._texts(as_batch(X))
         self.word_ = TfidfVectorizer(
             lowercase=True,
             ngram_range=(1, 2),
@@ -137,7 +159,7 @@ class TextFeaturizer(BaseEstimator, TransformerMixin):  # type: ignore[misc]  # 
     def transform(self, X: Any) -> sparse.csr_matrix:
         """Sparse feature matrix, one row per text."""
         batch = as_batch(X)
-        texts = [t[:FEATURE_CHARS] for t in batch.texts]
+        texts = self._texts(batch)
         blocks = [self.word_.transform(texts)]
         if self.char_ is not None:
             blocks.append(self.char_.transform(texts))

@@ -12,7 +12,7 @@ import numpy as np
 
 from core.domain import INNOVATION_TYPES
 from nlp.classifiers.features import TextBatch
-from nlp.classifiers.store import TASKS, StoredModel, load_model, read_current
+from nlp.classifiers.store import OPTIONAL_TASKS, TASKS, StoredModel, load_model, read_current
 
 log = logging.getLogger(__name__)
 
@@ -66,8 +66,14 @@ class ModelSet:
         values = self.models["types"].estimator.thresholds_
         return dict(zip(INNOVATION_TYPES, map(float, values), strict=True))
 
-    def score(self, docs: list[list[str]], titles: list[str | None], embedder: Any = None) -> list[DocScores]:
-        """Scores of each document, given its passages (titles are read with the first passage)."""
+    def score(
+        self,
+        docs: list[list[str]],
+        titles: list[str | None],
+        embedder: Any = None,
+        urls: list[str | None] | None = None,
+    ) -> list[DocScores]:
+        """Scores of each document, given its passages (title and URL are read with the first passage)."""
         flat: list[str] = []
         owner: list[int] = []
         for i, (passages, title) in enumerate(zip(docs, titles, strict=True)):
@@ -76,15 +82,12 @@ class ModelSet:
                 owner.append(i)
         if not flat:
             return []
-        vectors = None
-        if self.needs_embeddings:
-            vectors = embedder.embed_passages([t[: self.embed_chars] for t in flat])
-        batch = TextBatch(flat, vectors)
-        init = self.models["initiative"].estimator.decision_scores(batch)
-        qpv = self.models["qpv"].estimator.decision_scores(batch)
-        types = self.models["types"].estimator.predict_proba(batch)
+        batch = TextBatch(flat)
+        init, qpv, types = self._passage_scores(batch, embedder)
         first = [owner.index(i) for i in range(len(docs))]
-        kinds = self.models["doc_kind"].estimator.predict(batch.take(first))
+        kind_batch = batch.take(first)
+        kind_batch.urls = urls
+        kinds = self.models["doc_kind"].estimator.predict(kind_batch)
         out = []
         owner_arr = np.asarray(owner)
         for i in range(len(docs)):
@@ -101,11 +104,40 @@ class ModelSet:
             )
         return out
 
+    def _passage_scores(self, batch: TextBatch, embedder: Any) -> tuple[Any, Any, Any]:
+        """Initiative, in-QPV and type scores per passage.
+
+        With embedding models, the TF-IDF first stage scores every passage and only those above its
+        cascade cut are embedded and rescored; the others keep its score and get zero type scores.
+        """
+        fast = self.models.get("initiative_fast")
+        if not self.needs_embeddings or fast is None:
+            if self.needs_embeddings:
+                vectors = embedder.embed_passages([t[: self.embed_chars] for t in batch.texts])
+                batch = TextBatch(batch.texts, vectors)
+            return (
+                self.models["initiative"].estimator.decision_scores(batch),
+                self.models["qpv"].estimator.decision_scores(batch),
+                self.models["types"].estimator.predict_proba(batch),
+            )
+        init = fast.estimator.decision_scores(batch)
+        qpv = np.zeros(len(batch))
+        types = np.zeros((len(batch), len(INNOVATION_TYPES)))
+        chosen = np.flatnonzero(init >= float(fast.meta.get("cascade_low") or 0.0))
+        if len(chosen):
+            sub = batch.take(chosen)
+            sub.vectors = embedder.embed_passages([t[: self.embed_chars] for t in sub.texts])
+            init[chosen] = self.models["initiative"].estimator.decision_scores(sub)
+            qpv[chosen] = self.models["qpv"].estimator.decision_scores(sub)
+            types[chosen] = self.models["types"].estimator.predict_proba(sub)
+        return init, qpv, types
+
     def sentence_scores(self, sentences: list[str]) -> list[float] | None:
-        """Initiative probability per sentence (None when the models need embeddings)."""
-        if not sentences or self.needs_embeddings:
+        """Initiative probability per sentence from a TF-IDF-only model (None when there is none)."""
+        model = self.models.get("initiative_fast") or self.models["initiative"]
+        if not sentences or model.meta.get("config", {}).get("use_embeddings") and model.task == "initiative":
             return None
-        return [float(s) for s in self.models["initiative"].estimator.decision_scores(sentences)]
+        return [float(s) for s in model.estimator.decision_scores(sentences)]
 
 
 def load_models(model_dir: Path) -> ModelSet:
@@ -114,6 +146,7 @@ def load_models(model_dir: Path) -> ModelSet:
     key = (str(model_dir.resolve()), tuple(sorted(current.items())))
     with _LOCK:
         if key not in _CACHE:
-            _CACHE[key] = ModelSet({task: load_model(model_dir, task) for task in TASKS})
+            tasks = list(TASKS) + [t for t in OPTIONAL_TASKS if t in current]
+            _CACHE[key] = ModelSet({task: load_model(model_dir, task) for task in tasks})
             log.info("models loaded dir=%s version=%s", model_dir, _CACHE[key].version)
         return _CACHE[key]

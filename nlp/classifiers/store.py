@@ -17,6 +17,8 @@ from core.errors import ModelError
 log = logging.getLogger(__name__)
 
 TASKS: tuple[str, ...] = ("initiative", "qpv", "types", "doc_kind")
+# The TF-IDF-only first stage of the initiative cascade, present when the models use embeddings.
+OPTIONAL_TASKS: tuple[str, ...] = ("initiative_fast",)
 CURRENT_FILE = "CURRENT.json"
 
 

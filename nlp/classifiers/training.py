@@ -20,7 +20,7 @@ from core.errors import InputError
 from core.settings import Settings
 from core.storage.tables import AnalysisRow, AnnotationRow, PageRow, ReviewRow
 from nlp.classifiers.estimators import BinaryTextClassifier, DocKindClassifier, MultiLabelTypeClassifier
-from nlp.classifiers.evaluation import Factories, TaskData, cross_validate, make_task_data
+from nlp.classifiers.evaluation import Factories, TaskData, cross_validate, geo_codes, make_task_data
 from nlp.classifiers.examples import (
     TrainingExample,
     assign_groups,
@@ -28,7 +28,7 @@ from nlp.classifiers.examples import (
     load_jsonl_examples,
     parse_example,
 )
-from nlp.classifiers.store import TASKS, promote, save_model
+from nlp.classifiers.store import promote, save_model
 
 log = logging.getLogger(__name__)
 
@@ -41,10 +41,12 @@ EMBED_CHARS = 1000
 class TrainConfig:
     """Hyper-parameters shared by every task."""
 
-    C: float = 8.0
-    char_ngrams: bool = True
+    C: float = 16.0
+    char_ngrams: bool = False
     use_embeddings: bool = False
     folds: int = 5
+    # With embeddings: passages the TF-IDF stage scores below this are negatives, never embedded.
+    cascade_low: float = 0.25
 
     @property
     def features(self) -> str:
@@ -115,30 +117,37 @@ def _add_db_example(
 
 
 def make_factories(config: TrainConfig) -> Factories:
-    """A fresh estimator per task, configured."""
+    """A fresh estimator per task, configured (document kind never needs embeddings)."""
     common = {"C": config.C, "char_ngrams": config.char_ngrams, "use_embeddings": config.use_embeddings}
-    return {
+    lexical = common | {"use_embeddings": False}
+    factories: Factories = {
         "initiative": lambda: BinaryTextClassifier(**common),
         "qpv": lambda: BinaryTextClassifier(**common),
         "types": lambda: MultiLabelTypeClassifier(labels=INNOVATION_TYPES, **common),
-        "doc_kind": lambda: DocKindClassifier(**common),
+        "doc_kind": lambda: DocKindClassifier(**lexical),
     }
+    if config.use_embeddings:
+        factories["initiative_fast"] = lambda: BinaryTextClassifier(**lexical)
+    return factories
 
 
 def fit_all(data: TaskData, factories: Factories) -> dict[str, Any]:
     """Fit every task on all the data."""
     pos = np.flatnonzero(data.is_init == 1)
     kinded = np.flatnonzero(data.kinds != "")
-    return {
+    models = {
         "initiative": factories["initiative"]().fit(data.batch, data.is_init),
         "qpv": factories["qpv"]().fit(data.batch.take(pos), data.in_qpv[pos]),
         "types": factories["types"]().fit(data.batch.take(pos), data.types[pos]),
         "doc_kind": factories["doc_kind"]().fit(data.batch.take(kinded), data.kinds[kinded]),
     }
+    if "initiative_fast" in factories:
+        models["initiative_fast"] = factories["initiative_fast"]().fit(data.batch, data.is_init)
+    return models
 
 
 def _thresholds(task: str, model: Any) -> dict[str, float]:
-    if task in ("initiative", "qpv"):
+    if task in ("initiative", "qpv", "initiative_fast"):
         return {"positive": float(model.threshold_)}
     if task == "types":
         return {t: float(v) for t, v in zip(INNOVATION_TYPES, model.thresholds_, strict=True)}
@@ -170,20 +179,25 @@ def train_all(
     version: str | None = None,
     run_cv: bool = True,
     make_current: bool = False,
+    linker: Any = None,
 ) -> dict[str, Any]:
-    """Cross-validate (grouped 5-fold), fit on everything, save models/<task>/<version>/; returns metrics."""
-    config = config or TrainConfig()
+    """Cross-validate (grouped 5-fold), fit on everything, save models/<task>/<version>/; returns metrics.
+
+    ``linker`` (the geography linker) lets the report measure in-QPV detection as the analyzer makes it.
+    """
+    config = config or TrainConfig(use_embeddings=embed is not None)
     if config.use_embeddings and embed is None:
         raise InputError("embedding features asked but no embedder given", hint="pass embed= or disable them")
     examples = assign_groups(examples) if not all(e.group for e in examples) else examples
     vectors = embed([e.text[:EMBED_CHARS] for e in examples]) if config.use_embeddings and embed else None
-    data = make_task_data(examples, vectors)
+    geo = geo_codes(linker, [e.text for e in examples]) if linker is not None and run_cv else None
+    data = make_task_data(examples, vectors, geo)
     factories = make_factories(config)
-    metrics = cross_validate(data, factories, folds=config.folds) if run_cv else {}
+    metrics = cross_validate(data, factories, config.folds, cascade_low=config.cascade_low) if run_cv else {}
     models = fit_all(data, factories)
     version = version or datetime.now(UTC).strftime("v%Y%m%d-%H%M%S")
     origins = sorted({e.origin for e in examples})
-    for task in TASKS:
+    for task in models:
         meta = {
             "task": task,
             "version": version,
@@ -196,10 +210,11 @@ def train_all(
             "data_origins": origins,
             "library_versions": _library_versions(),
             "thresholds": _thresholds(task, models[task]),
-            "cv_metrics": metrics.get(task if task != "qpv" else "initiative_in_qpv", {}),
+            "cv_metrics": metrics.get({"qpv": "initiative_in_qpv"}.get(task, task), {}),
+            "cascade_low": config.cascade_low if task == "initiative_fast" else None,
             "trained_at": datetime.now(UTC).isoformat(timespec="seconds"),
         }
         save_model(out_dir, task, version, models[task], meta)
     if make_current:
-        promote(out_dir, dict.fromkeys(TASKS, version))
+        promote(out_dir, dict.fromkeys(models, version))
     return {"version": version, "features": config.features, **metrics}

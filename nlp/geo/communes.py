@@ -66,7 +66,7 @@ class CommuneResolver:
             )
         communes.sort(key=lambda c: -c.confidence)
 
-    def _is_qpv_of_named_town(self, ctx: LinkContext, mention: Mention) -> bool:
+    def is_qpv_of_named_town(self, ctx: LinkContext, mention: Mention) -> bool:
         hosts = {i for e in mention.entries if e.kind == "qpv" for i in self.ref.qpvs[e.code].insees}
         own = {e.code for e in mention.entries if e.kind in ("commune", "former")}
         return bool((hosts - own) & ctx.named_insees.get(mention.start, set()))
@@ -76,7 +76,7 @@ class CommuneResolver:
         if mention.after_street_word or mention.glued:
             return []
         candidates = [e for e in mention.entries if e.kind in ("commune", "former")]
-        if candidates and self._is_qpv_of_named_town(ctx, mention):
+        if candidates and self.is_qpv_of_named_town(ctx, mention):
             return []  # "Orgeval" next to "Reims" is the neighbourhood, not the town in Yvelines
         admin = {e.code for e in mention.entries if e.kind == "department"}
         if any(e.kind in ("department", "region") for e in mention.entries) and mention.locative < 2:

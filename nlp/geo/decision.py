@@ -111,6 +111,11 @@ def count_foreign_markers(tokens: list[str]) -> tuple[int, int]:
     return len(STRONG_FOREIGN_MARKERS & unique), len(WEAK_FOREIGN_MARKERS & unique)
 
 
+def is_foreign_word(word: str) -> bool:
+    """A folded word that names a foreign place or people ("quebec", "belge")."""
+    return word in STRONG_FOREIGN_MARKERS or word in WEAK_FOREIGN_MARKERS
+
+
 def find_qpv_cue(folded: str) -> str | None:
     """The first wording that places the subject in a priority neighbourhood, if any."""
     match = _QPV_CUES.search(folded)

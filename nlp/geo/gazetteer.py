@@ -56,6 +56,7 @@ GENERIC_WORDS = frozenset(
         "mission",
         "residence",
         "village",
+        "clos",
     }
 )
 # first names that open QPV names taken from people ("Jean Moulin", "Léo Lagrange", "Pablo Picasso")
@@ -216,7 +217,7 @@ class Gazetteer:
             if all(t in GENERIC_WORDS or t in QUARTIER_WORDS for t in tokens):
                 continue  # "Le Quartier", "La Ville": never meant as a town in our texts
             self._add(tokens, Entry("commune", commune.insee, 1.0))
-            if len(tokens) > 1 and tokens[0] in ARTICLES and len(tokens[1]) > 3:
+            if len(tokens) > 1 and tokens[0] in ARTICLES and len(tokens[1]) > 3 and tokens[1:] != ["saint"]:
                 self._add(tokens[1:], Entry("commune", commune.insee, 0.8))  # "au Havre", "du Mans"
         current = {insee: key for key, insee in self.town_by_key.items()}
         for name, insee in self.ref.former_communes.items():

@@ -31,6 +31,7 @@ logger = logging.getLogger(__name__)
 QPV_DECISION_THRESHOLD = 0.6  # a QPV link at least this sure makes the text "in QPV"
 MIN_QPV_CONFIDENCE = 0.3
 DEPARTMENT_LEAD = frozenset({"le", "la", "l", "du", "de", "d", "des", "en", "dans", "departement"})
+NO_TOWN_QPV = 0.5  # base confidence of a unique QPV name whose town is not named
 POINT_CONFIDENCE = 0.9  # a point (coordinates, geocoded address) inside the polygon
 SURE_TOWN = 0.6  # a town this sure can tell "elsewhere" (no QPV there, neighbourhood unlike its QPVs)
 UNLIKE_GUESS = 0.35  # a "quartier X" this far from every QPV name of its town is another neighbourhood
@@ -154,7 +155,7 @@ class GeoLinker:
     def _link_qpvs(self, ctx: LinkContext, linked_insees: set[str]) -> list[QpvLink]:
         best: dict[str, QpvLink] = {}
         for mention in ctx.mentions:
-            chosen = self._qpv_readings(mention, linked_insees)
+            chosen = self._qpv_readings(ctx, mention, linked_insees)
             for entry, confidence in chosen:
                 confidence += 0.1 if mention.quartier_word else 0.05 if mention.article_before else 0.0
                 if mention.after_street_word:
@@ -169,22 +170,39 @@ class GeoLinker:
                     best[entry.code] = self._qpv_link(entry.code, confidence, mention, linked_insees)
         return sorted(best.values(), key=lambda q: -q.confidence)
 
-    def _qpv_readings(self, mention: Mention, linked_insees: set[str]) -> list[tuple[Entry, float]]:
+    def _qpv_readings(
+        self, ctx: LinkContext, mention: Mention, linked_insees: set[str]
+    ) -> list[tuple[Entry, float]]:
         """QPV readings of a mention with their base confidence (empty when the context rules them out)."""
         entries = [e for e in mention.entries if e.kind == "qpv"]
-        town_reading = any(e.kind == "commune" for e in mention.entries)
-        if not entries or (town_reading and not (mention.quartier_word or mention.article_before)):
-            return []  # "Mamoudzou", "Saint-André" are first towns
+        if not entries:
+            return []
         # "Jean Moulin", "Léo Lagrange": QPVs named after people are also schools, streets, federations
         person = 0.5 if mention.first_word in FIRST_NAMES and not mention.quartier_word else 1.0
         in_context = [e for e in entries if set(self.ref.qpvs[e.code].insees) & linked_insees]
+        town_reading = any(e.kind == "commune" for e in mention.entries)
+        explicit = mention.quartier_word or mention.article_before
+        if not explicit and (
+            any(e.kind in ("department", "region") for e in mention.entries)
+            or decision.is_foreign_word(mention.first_word)
+        ):
+            return []  # "Jura", "Québec": a department or a foreign place before a QPV part
+        if (
+            town_reading
+            and not explicit
+            and not (in_context and self._communes.is_qpv_of_named_town(ctx, mention))
+        ):
+            return []  # "Mamoudzou", "Saint-André" are first towns; "Malakoff" next to "Nantes" is not
         if in_context:
             return [(e, (0.55 if e.generic else 0.9) * e.weight * person) for e in in_context]
         if town_reading and not mention.article_before:
             return []  # "quartier de Saint-André": the town, unless its QPV's host town is named too
         if len(entries) == 1 and not entries[0].generic and not mention.sentence_start:
-            multi = mention.last > mention.first
-            return [(entries[0], (0.5 + (0.1 if multi else 0.0)) * entries[0].weight * person)]
+            # a distinctive QPV name without its town ("aux Minguettes", "à Pissevin"): local press
+            # often leaves the town implicit
+            base = NO_TOWN_QPV + (0.1 if mention.last > mention.first else 0.0)
+            base += 0.1 if mention.locative == 2 else 0.0
+            return [(entries[0], base * entries[0].weight * person)]
         return []
 
     def _qpv_link(self, code: str, confidence: float, mention: Mention, linked: set[str]) -> QpvLink:

@@ -12,13 +12,19 @@ from sklearn.base import clone
 from core.domain import INNOVATION_TYPES
 from core.errors import InputError, ModelError
 from core.storage.tables import AnalysisRow, AnnotationRow, PageRow, ReviewRow
-from nlp.classifiers.estimators import BinaryTextClassifier, MultiLabelTypeClassifier, best_f1_threshold
+from nlp.classifiers.estimators import (
+    BinaryTextClassifier,
+    MultiLabelTypeClassifier,
+    apply_thresholds,
+    best_f1_threshold,
+)
 from nlp.classifiers.evaluation import cross_validate, make_task_data
 from nlp.classifiers.examples import TrainingExample, assign_groups, parse_example
 from nlp.classifiers.features import TextBatch
 from nlp.classifiers.models import load_models
 from nlp.classifiers.store import load_model, promote, read_current
 from nlp.classifiers.training import TrainConfig, load_training_examples, make_factories
+from nlp.decisions import Places, decide_in_qpv
 
 
 def test_best_f1_threshold_separates_scores() -> None:
@@ -115,3 +121,19 @@ def test_cross_validation_report_shape(small_examples: list[TrainingExample]) ->
     assert 0.0 <= report["initiative"]["f1"] <= 1.0
     assert set(report["types"]["per_class"]) == set(INNOVATION_TYPES)
     assert sum(map(sum, report["initiative"]["confusion"])) == 90
+
+
+def test_every_text_gets_at_least_its_most_probable_type() -> None:
+    proba = np.array([[0.9, 0.1, 0.2], [0.2, 0.3, 0.1], [0.1, 0.1, 0.1]])
+    out = apply_thresholds(proba, [0.5, 0.35, 0.5])
+    assert out.tolist() == [[1, 0, 0], [0, 1, 0], [0, 1, 0]]
+
+
+def test_in_qpv_follows_the_linker_and_the_classifier_only_without_it() -> None:
+    places = Places(in_qpv=True)
+    assert decide_in_qpv(True, 0.1, 0.5, places) is True
+    assert decide_in_qpv(False, 0.9, 0.5, places) is None
+    assert decide_in_qpv(True, 0.9, 0.5, Places(in_qpv=None)) is None
+    assert decide_in_qpv(True, 0.9, 0.5, Places(in_qpv=True, foreign=True)) is False
+    assert decide_in_qpv(True, 0.9, 0.5, None) is True
+    assert decide_in_qpv(True, 0.2, 0.5, None) is False

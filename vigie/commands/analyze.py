@@ -133,7 +133,7 @@ def analyze_stored(settings: Any, analyzer: Any, everything: bool) -> tuple[int,
                 pages = session.scalars(
                     select(PageRow).where(PageRow.id.in_(ids[start : start + CHUNK]))
                 ).all()
-                items = [{"id": p.id, "text": p.text or "", "title": p.title} for p in pages]
+                items = [{"id": p.id, "text": p.text or "", "title": p.title, "url": p.url} for p in pages]
                 hashes = {p.id: text_hash(p.text or "") for p in pages}
                 for result in analyzer.analyze_many(items):
                     if not isinstance(result, Analysis):
@@ -188,8 +188,8 @@ def register(app: typer.Typer, groups: dict[str, typer.Typer]) -> None:
     @app.command()
     def train(
         promote: bool = typer.Option(False, "--promote", help="Make the new version the current one."),
-        embeddings: bool = typer.Option(False, "--embeddings/--no-embeddings", help="Add e5 embeddings."),
-        char_ngrams: bool = typer.Option(True, "--char-ngrams/--no-char-ngrams", help="Character TF-IDF."),
+        embeddings: bool = typer.Option(True, "--embeddings/--no-embeddings", help="Add e5 embeddings."),
+        char_ngrams: bool = typer.Option(False, "--char-ngrams/--no-char-ngrams", help="Character TF-IDF."),
         with_db: bool = typer.Option(True, "--with-db/--no-db", help="Include DB annotations and reviews."),
         cv: bool = typer.Option(True, "--cv/--no-cv", help="Cross-validate before fitting."),
         version: str | None = typer.Option(None, help="Version name (default: a timestamp)."),
@@ -199,8 +199,8 @@ def register(app: typer.Typer, groups: dict[str, typer.Typer]) -> None:
 
     @groups["evaluate"].command("models")
     def evaluate_models_cmd(
-        embeddings: bool = typer.Option(False, "--embeddings/--no-embeddings", help="Add e5 embeddings."),
-        char_ngrams: bool = typer.Option(True, "--char-ngrams/--no-char-ngrams", help="Character TF-IDF."),
+        embeddings: bool = typer.Option(True, "--embeddings/--no-embeddings", help="Add e5 embeddings."),
+        char_ngrams: bool = typer.Option(False, "--char-ngrams/--no-char-ngrams", help="Character TF-IDF."),
         folds: int = typer.Option(5, help="Cross-validation folds (grouped by site and initiative)."),
         as_json: bool = typer.Option(False, "--json", help="Print the full report as JSON."),
     ) -> None:

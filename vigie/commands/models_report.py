@@ -14,14 +14,29 @@ from core.settings import Settings
 from core.storage.tables import ModelVersionRow
 
 out = Console()
+BINARY_TASKS = (
+    "initiative",
+    "initiative_in_qpv",
+    "qpv_given_initiative",
+    "initiative_in_qpv_classifier_only",
+)
 
 
-def _embed_fn(enabled: bool) -> Any:
+def _linker(settings: Settings) -> Any:
+    if settings.reference_dir is None or not settings.reference_dir.is_dir():
+        return None
+    from nlp.geo import load_linker
+
+    return load_linker(settings.reference_dir)
+
+
+def _embed_fn(settings: Settings, enabled: bool) -> Any:
     if not enabled:
         return None
+    from search_api.engines.embedding_cache import CachedEmbedder
     from vigie.wiring import make_embedder
 
-    return make_embedder().embed_passages
+    return CachedEmbedder(make_embedder(), settings.data_dir / "search" / "embeddings.sqlite").embed_passages
 
 
 def train_models(
@@ -46,13 +61,14 @@ def train_models(
         examples,
         settings.model_dir,
         config=config,
-        embed=_embed_fn(embeddings),
+        embed=_embed_fn(settings, embeddings),
         version=version,
         run_cv=cv,
         make_current=promote,
+        linker=_linker(settings),
     )
     with factory() as session, session.begin():
-        for task in TASKS:
+        for task in [*TASKS, "initiative_fast"] if embeddings else TASKS:
             session.add(
                 ModelVersionRow(
                     task=task,
@@ -76,14 +92,17 @@ def evaluate_models(
     settings: Settings, embeddings: bool, char_ngrams: bool, folds: int, as_json: bool
 ) -> None:
     """Grouped cross-validation of every task on the seed set plus the team's annotations."""
-    from nlp.classifiers.evaluation import cross_validate, make_task_data
+    from nlp.classifiers.evaluation import cross_validate, geo_codes, make_task_data
     from nlp.classifiers.training import EMBED_CHARS, TrainConfig, load_training_examples, make_factories
 
     examples = load_training_examples(settings)
     config = TrainConfig(char_ngrams=char_ngrams, use_embeddings=embeddings, folds=folds)
-    embed = _embed_fn(embeddings)
+    embed = _embed_fn(settings, embeddings)
     vectors = embed([e.text[:EMBED_CHARS] for e in examples]) if embed else None
-    report = cross_validate(make_task_data(examples, vectors), make_factories(config), folds=folds)
+    linker = _linker(settings)
+    geo = geo_codes(linker, [e.text for e in examples]) if linker is not None else None
+    data = make_task_data(examples, vectors, geo)
+    report = cross_validate(data, make_factories(config), folds, cascade_low=config.cascade_low)
     if as_json:
         typer.echo(json.dumps(report | {"features": config.features}, indent=2, default=float))
     else:
@@ -96,7 +115,12 @@ def print_report(report: dict[str, Any]) -> None:
     table = Table(title="Binary tasks")
     for col in ("task", "precision", "recall", "F1", "confusion [[tn, fp], [fn, tp]]"):
         table.add_column(col)
-    for task in ("initiative", "initiative_in_qpv", "qpv_given_initiative"):
+    for task in (
+        "initiative",
+        "initiative_in_qpv",
+        "qpv_given_initiative",
+        "initiative_in_qpv_classifier_only",
+    ):
         r = report[task]
         table.add_row(task, str(r["precision"]), str(r["recall"]), str(r["f1"]), str(r["confusion"]))
     out.print(table)
