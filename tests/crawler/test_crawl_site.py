@@ -104,6 +104,13 @@ def test_crawl_then_conditional_recrawl(settings, tmp_path, press_site: LocalSit
     assert all("If-None-Match" in press_site.requests_for(p)[-1] for p in ARTICLES)
     assert query(settings, "SELECT id, updated_at, fetched_at, content_hash FROM pages ORDER BY id") == before
 
+    edited = article_html("Article 0 du quartier", french_text(0) + " Mise à jour : la fête a lieu samedi.")
+    press_site.add(ARTICLES[0], edited)
+    third = run_crawl_cli(settings, "--sources", sources, "--source", "presse-test")
+    assert (third.counts["new"], third.counts["updated"], third.counts["not_modified"]) == (0, 1, 11)
+    changed = query(settings, "SELECT text FROM pages WHERE url = ?", press_site.url(ARTICLES[0]))
+    assert "la fête a lieu samedi" in changed[0][0]
+
 
 def test_adhoc_feed_url_and_export(settings, press_site: LocalSite) -> None:
     feed = run_crawl_cli(settings, "--feed", press_site.url("/rss.xml"), "--kind", "association")
