@@ -179,13 +179,11 @@ def make_queries(rng: np.random.Generator, count: int) -> dict[str, list[SearchQ
 
 
 def bench_engine(
-    engine: Any, docs: list[IndexDocument], queries: dict[str, list[SearchQuery]], batch: int
+    engine: Any, docs: list[IndexDocument], queries: dict[str, list[SearchQuery]]
 ) -> dict[str, Any]:
-    """Index in bulk batches, then time every query family."""
+    """Bulk-load through `rebuild` (the path of `vigie index --rebuild`), then time every query family."""
     start = time.perf_counter()
-    rejected = 0
-    for i in range(0, len(docs), batch):
-        rejected += len(engine.index_documents(docs[i : i + batch]).errors)
+    rejected = len(engine.rebuild(iter(docs)).errors)
     elapsed = time.perf_counter() - start
     out: dict[str, Any] = {
         "docs": len(docs), "index_seconds": round(elapsed, 1), "docs_per_s": round(len(docs) / elapsed),
@@ -219,7 +217,6 @@ def main() -> None:
     )
     parser.add_argument("--docs", type=int, default=100_000)
     parser.add_argument("--queries", type=int, default=200)
-    parser.add_argument("--batch", type=int, default=5000)
     parser.add_argument("--es-url", default=os.environ.get("VIGIE_TEST_ELASTICSEARCH_URL"))
     parser.add_argument("--skip-embedded", action="store_true")
     parser.add_argument("--json", action="store_true", help="Print the figures as JSON.")
@@ -232,14 +229,14 @@ def main() -> None:
     if not args.skip_embedded:
         with tempfile.TemporaryDirectory(prefix="vigie-bench-") as tmp:
             engine = EmbeddedEngine(Path(tmp) / "index", embedder=embedder)  # type: ignore[arg-type]
-            results["embedded"] = bench_engine(engine, docs, queries, args.batch)
+            results["embedded"] = bench_engine(engine, docs, queries)
             results["embedded"]["peak_rss_mb"] = peak_rss_mb()
     if args.es_url:
         engine = ElasticsearchEngine(
             args.es_url, alias=f"vigie-bench-{uuid.uuid4().hex[:8]}", embedder=embedder
         )  # type: ignore[arg-type]
         try:
-            results["elasticsearch"] = bench_engine(engine, docs, queries, min(args.batch, 1000))
+            results["elasticsearch"] = bench_engine(engine, docs, queries)
         finally:
             names = list(engine.client.indices.get(index=f"{engine.alias}-*").body)
             engine.client.indices.delete(index=",".join(names))

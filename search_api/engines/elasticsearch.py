@@ -107,12 +107,17 @@ class ElasticsearchEngine(RankingEngine):
             self._create_index(activate=True)
         self._ready = True
 
-    def _create_index(self, activate: bool) -> str:
+    def _create_index(self, activate: bool, bulk_load: bool = False) -> str:
         name = f"{self.alias}-{time.strftime('%Y%m%d%H%M%S')}-{time.monotonic_ns() % 100000:05d}"
         mappings = make_mapping(self.dim)
         self._call(
             "index creation",
-            lambda: self.client.indices.create(index=name, settings=INDEX_SETTINGS, mappings=mappings),
+            lambda: self.client.indices.create(
+                index=name,
+                # While a rebuild loads, no periodic refresh: fewer small segments and HNSW graph merges.
+                settings={**INDEX_SETTINGS, "refresh_interval": "-1"} if bulk_load else INDEX_SETTINGS,
+                mappings=mappings,
+            ),
         )
         if activate:
             self._call("alias creation", lambda: self.client.indices.put_alias(index=name, name=self.alias))
@@ -125,7 +130,7 @@ class ElasticsearchEngine(RankingEngine):
         body["body_an"] = analyze_to_string(doc.text)
         body["date_num"] = doc.date_number
         if doc.vector is not None:
-            body["vector"] = [float(x) for x in doc.vector]
+            body["vector"] = np.asarray(doc.vector, dtype=np.float32).tolist()
         return body
 
     # --- writing -----------------------------------------------------------------------------
@@ -162,7 +167,7 @@ class ElasticsearchEngine(RankingEngine):
 
     def rebuild(self, docs: Iterable[IndexDocument]) -> BulkReport:
         """Fill a new index, then move the alias to it in one atomic alias update."""
-        new = self._create_index(activate=False)
+        new = self._create_index(activate=False, bulk_load=True)
         report = BulkReport()
         batch: list[IndexDocument] = []
         for doc in docs:
@@ -171,6 +176,10 @@ class ElasticsearchEngine(RankingEngine):
                 report.merge(self._bulk(new, batch))
                 batch = []
         report.merge(self._bulk(new, batch))
+        self._call(
+            "refresh settings",
+            lambda: self.client.indices.put_settings(index=new, settings={"refresh_interval": None}),
+        )
         self._call("refresh", lambda: self.client.indices.refresh(index=new))
         old = self._call("alias lookup", lambda: self._alias_targets())
         actions: list[dict[str, Any]] = [{"remove": {"index": name, "alias": self.alias}} for name in old]
@@ -256,7 +265,7 @@ class ElasticsearchEngine(RankingEngine):
     def _semantic(self, vector: Vector, filters: Filters, limit: int) -> list[Candidate]:
         knn = {
             "field": "vector",
-            "query_vector": [float(x) for x in np.asarray(vector, dtype=np.float32)],
+            "query_vector": np.asarray(vector, dtype=np.float32).tolist(),
             "k": limit,
             "num_candidates": min(max(limit * 2, 200), 10000),
             "filter": self._filter_clauses(filters),
