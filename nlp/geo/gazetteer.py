@@ -129,6 +129,7 @@ FIRST_NAMES = frozenset(
 )
 _PART_SPLIT = re.compile(r"\s+[-–—/]\s*|\s*[-–—/]\s+|[,;()/]|\s+et\s+")
 _ARTICLE_SPLIT = re.compile(r"(?<=\w)\s+(?=(?:La|Le|Les)\s)")
+_NOT_A_NAME = ARTICLES | {"saint", "sainte", "saints", "saintes"}  # "Saint- Éloi" must not give "Saint"
 _ORIENTATION_TAIL = frozenset({"nord", "sud", "est", "ouest", "centre", "haut", "bas"})
 
 
@@ -162,7 +163,7 @@ def qpv_name_variants(name: str) -> list[tuple[list[str], float]]:
             out.append((stripped, weight))
         if len(stripped) > 1 and stripped[-1] in _ORIENTATION_TAIL:
             out.append((stripped[:-1], weight * 0.9))
-    return [(t, w) for t, w in out if t and not (len(t) == 1 and (len(t[0]) < 3 or t[0] in ARTICLES))]
+    return [(t, w) for t, w in out if t and not (len(t) == 1 and (len(t[0]) < 3 or t[0] in _NOT_A_NAME))]
 
 
 def _inflections(word: str) -> set[str]:

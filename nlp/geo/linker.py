@@ -201,7 +201,7 @@ class GeoLinker:
             # a distinctive QPV name without its town ("aux Minguettes", "à Pissevin"): local press
             # often leaves the town implicit
             base = NO_TOWN_QPV + (0.1 if mention.last > mention.first else 0.0)
-            base += 0.1 if mention.locative == 2 else 0.0
+            base += (0.0, 0.05, 0.1)[mention.locative]
             return [(entries[0], base * entries[0].weight * person)]
         return []
 

@@ -68,7 +68,7 @@ RELATION_WORDS = frozenset(
     }
 )
 STRONG_LOCATIVES = frozenset({"a", "au", "aux"})
-WEAK_LOCATIVES = frozenset({"de", "d", "du", "sur", "en", "vers", "pres", "dans"})
+WEAK_LOCATIVES = frozenset({"de", "d", "du", "des", "sur", "en", "vers", "pres", "dans"})
 LINK_WORDS = frozenset({"de", "d", "du"})
 PLACE_NOUNS = frozenset(
     {"ville", "commune", "mairie", "habitants", "metropole", "agglomeration", "communes", "maire", "centre"}
