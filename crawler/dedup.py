@@ -13,6 +13,7 @@ from w3lib.url import canonicalize_url as w3lib_canonicalize
 _TRACKING = re.compile(r"^(utm_\w+|fbclid|gclid|xtor|at_\w+|mc_cid|mc_eid|ref|amp)$", re.IGNORECASE)
 _TOKEN = re.compile(r"\w+", re.UNICODE)
 SIMHASH_BITS = 64
+MIN_NEAR_DUP_CHARS = 300  # short texts share too many shingles by chance
 NEAR_DUPLICATE_DISTANCE = 3  # bits out of 64: syndicated copies with small edits fall within it
 
 

@@ -7,11 +7,10 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from core.ids import make_page_id
-from crawler.dedup import NearDuplicateIndex, canonicalize_url, content_hash, simhash
+from crawler.dedup import MIN_NEAR_DUP_CHARS, NearDuplicateIndex, canonicalize_url, content_hash, simhash
 from crawler.pipelines.base import CountingPipeline
 
 log = logging.getLogger(__name__)
-MIN_NEAR_DUP_CHARS = 300  # short texts share too many shingles by chance
 
 
 def choose_canonical(fetched: str, declared: str | None) -> str:
@@ -42,7 +41,7 @@ class DedupPipeline(CountingPipeline):
         extracted = item["extracted"]
         canonical = choose_canonical(item["canonical"], extracted.canonical_url)
         page_id = make_page_id(canonical)
-        digest = content_hash(extracted.text) if extracted.text else content_hash(item["url"])
+        digest = item.get("text_hash") or content_hash(extracted.text or item["url"])
         known = self.context.lookup(canonical)
         if known is not None and known.content_hash == digest:
             raise self.drop("unchanged", f"unchanged: {item['url']}")
@@ -55,7 +54,8 @@ class DedupPipeline(CountingPipeline):
             return item
         self.hashes.setdefault(digest, page_id)
         if len(extracted.text) >= MIN_NEAR_DUP_CHARS:
-            value = simhash(extracted.text)
+            value = item.get("text_simhash")
+            value = simhash(extracted.text) if value is None else value
             item["simhash"] = f"{value:016x}"
             near = self.near.find(value, exclude=page_id)
             if near is not None:

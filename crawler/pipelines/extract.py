@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from core.errors import InputError
+from crawler.dedup import MIN_NEAR_DUP_CHARS, content_hash, simhash
 from crawler.extraction import Extracted, extract_html, extract_pdf
 from crawler.pipelines.base import CountingPipeline
 
@@ -27,6 +28,16 @@ class Outcome:
     error: str | None = None
     detail: str = ""
     charset_repaired: bool = False
+    content_hash: str | None = None
+    simhash: int | None = None
+
+    def with_hashes(self) -> Outcome:
+        """Compute the text's hashes here, in the worker, to keep the crawler's event loop free."""
+        if self.extracted is not None and self.extracted.text:
+            self.content_hash = content_hash(self.extracted.text)
+            if len(self.extracted.text) >= MIN_NEAR_DUP_CHARS:
+                self.simhash = simhash(self.extracted.text)
+        return self
 
 
 def looks_binary(body: bytes) -> bool:
@@ -56,11 +67,11 @@ def extract_document(body: bytes, url: str, is_pdf: bool, encoding: str | None) 
     """Extract one fetched document (runs in a worker process: plain arguments, picklable result)."""
     try:
         if is_pdf:
-            return Outcome(extract_pdf(body, url))
+            return Outcome(extract_pdf(body, url)).with_hashes()
         if looks_binary(body):
             return Outcome(None, "binary_content", "binary content served as HTML")
         html, repaired = decode_html(body, encoding)
-        return Outcome(extract_html(html, url), charset_repaired=repaired)
+        return Outcome(extract_html(html, url), charset_repaired=repaired).with_hashes()
     except InputError as exc:
         return Outcome(None, "extraction", exc.message[:200])
 
@@ -90,4 +101,5 @@ class ExtractPipeline(CountingPipeline):
         elif len(extracted.text) < MIN_TEXT_CHARS:
             raise self.drop("empty", f"no main text in {url}")
         item["extracted"] = extracted
+        item["text_hash"], item["text_simhash"] = outcome.content_hash, outcome.simhash
         return item
