@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import sqlite3
@@ -90,3 +91,41 @@ def test_sigkill_then_resume_counts_exactly(settings) -> None:
     runs = query(settings, "SELECT status, stats FROM crawl_runs ORDER BY id")
     assert [status for status, _ in runs] == ["killed", "finished"]
     assert not (settings.data_dir / "crawl-jobs" / "adhoc-127.0.0.1").exists(), "finished jobs are cleaned up"
+
+
+def test_sigterm_pauses_and_the_next_run_completes_the_job(settings) -> None:
+    gate = threading.Event()
+    site = LocalSite()
+    paths = [f"/2024/06/article-{i:02d}" for i in range(12)]
+    for i, path in enumerate(paths):
+        site.add(path, article_html(f"Article {i}", french_text(300 + i)), gate=gate if i >= 4 else None)
+    site.add("/robots.txt", "User-agent: *\n", content_type="text/plain")
+    with site.serving():
+        site.add("/sitemap.xml", sitemap_xml([site.url(p) for p in paths]))
+        proc = subprocess.Popen(
+            crawl_command("--sitemap", site.url("/sitemap.xml")),
+            cwd=REPO_ROOT,
+            env=crawl_env(settings, VIGIE_CRAWL_CONCURRENCY="2"),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            text=True,
+        )
+        deadline = time.monotonic() + 60
+        while _stored_pages(settings) < 4 and time.monotonic() < deadline:
+            time.sleep(0.05)  # polling the database
+        proc.send_signal(signal.SIGTERM)
+        out, _ = proc.communicate(timeout=60)
+        gate.set()
+        assert proc.returncode == 0
+        first = json.loads(out.strip().splitlines()[-1])
+        assert first["status"] == "paused"
+        resumed = run_crawl_cli(settings, "--sitemap", site.url("/sitemap.xml"))
+    assert resumed.stats["status"] == "finished"
+    assert first["counts"]["new"] + resumed.counts["new"] == len(paths)
+    assert resumed.counts["resumed_skipped"] == first["counts"]["new"]
+    rows = query(settings, "SELECT canonical_url, COUNT(*) FROM pages GROUP BY canonical_url")
+    assert len(rows) == len(paths) and all(count == 1 for _, count in rows)
+    assert [s for (s,) in query(settings, "SELECT status FROM crawl_runs ORDER BY id")] == [
+        "paused",
+        "finished",
+    ]
