@@ -199,8 +199,6 @@ def run_crawl(
     jobs = []
     for source in sources:
         job = prepare_job(source, base_dir / source.id, runs)
-        job.crawler = process.create_crawler(SourceSpider)
-        job.crawler.settings.set("JOBDIR", str(job.job_dir), priority="cmdline")
         context = CrawlContext(
             source=source,
             run_id=job.run_id,
@@ -211,7 +209,7 @@ def run_crawl(
             store_start_pages=store_start_pages,
             extract_pool=pool,
         )
-        process.crawl(job.crawler, context=context)
+        _schedule(process, job, context)
         jobs.append(job)
     try:
         process.start()
@@ -225,6 +223,13 @@ def run_crawl(
         total.add(_finish_job(job, runs))
     engine.dispose()
     return total
+
+
+def _schedule(process: CrawlerProcess, job: CrawlJob, context: CrawlContext) -> None:
+    """Add one source's crawler, with its own JOBDIR, to the process."""
+    job.crawler = process.create_crawler(SourceSpider)
+    job.crawler.settings.set("JOBDIR", str(job.job_dir), priority="cmdline")
+    process.crawl(job.crawler, context=context)
 
 
 def _quiet_scrapy_loggers() -> None:
