@@ -101,6 +101,8 @@ def main() -> None:
     print(f"pages fetched         {counts['fetched']}")
     print(f"pages stored          {counts['new']} (exact duplicates marked: {counts['duplicates']})")
     print(f"errors                {stats['errors']}")
+    others = {k: counts[k] for k in ("unchanged", "empty", "js_rendered", "near_duplicates") if counts.get(k)}
+    print(f"not stored / marked   {others}")
     print(f"wall time (s)         {elapsed:.1f} (process start, imports and migrations included)")
     print(f"pages/s               {counts['fetched'] / elapsed:.1f}")
     print(f"CPU seconds           {cpu:.1f} (crawler + extraction workers; the site runs in this process)")
