@@ -97,9 +97,11 @@ def profile_stages(items: list[dict[str, str]]) -> dict[str, float]:
     from core.settings import load_settings
     from nlp.decisions import link_places
     from nlp.pipeline import load_spacy, prepare, validate_item
-    from vigie.wiring import make_analyzer
+    from vigie.wiring import make_analyzer, make_embedder
 
     analyzer = make_analyzer(load_settings())
+    if analyzer.embedder is not None:
+        analyzer.embedder = make_embedder()  # uncached, so each stage pays the real embedding cost
     load_spacy()
     timings: dict[str, float] = {}
     t = time.perf_counter()
@@ -135,6 +137,7 @@ def main() -> None:
     wall, rss = run_cli(items, args.n_process, args.batch_size)
     print(f"vigie analyze: {wall:.1f} s, {len(items) / wall:.1f} docs/s, peak RSS {rss:.0f} MiB")
     if args.profile_sample:
+        os.environ["VIGIE_DATA_DIR"] = tempfile.mkdtemp(prefix="vigie-bench-")
         sample = items[: args.profile_sample]
         timings = profile_stages(sample)
         print(f"where the time goes ({len(sample)} texts, in-process):")

@@ -1,0 +1,53 @@
+"""`vigie train` and `vigie evaluate models` on a small annotation set (TF-IDF only, few folds)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from core.domain import INNOVATION_TYPES
+from core.settings import get_settings
+from nlp.classifiers.store import read_current
+from vigie.cli import make_app
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def small_training_env(settings, shared_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:  # type: ignore[no-untyped-def]
+    """Seed subset in tmp (never in the repo), our examples, an empty model folder."""
+    seed = (shared_dir / "data" / "annotations-seed" / "seed.jsonl").read_text(encoding="utf-8")
+    subset = tmp_path / "seed-subset.jsonl"
+    subset.write_text("".join(seed.splitlines(keepends=True)[:60]), encoding="utf-8")
+    model_dir = tmp_path / "models"
+    monkeypatch.setenv("VIGIE_SEED_ANNOTATIONS", str(subset))
+    monkeypatch.setenv("VIGIE_ANNOTATIONS_DIR", str(REPO / "data" / "annotations"))
+    monkeypatch.setenv("VIGIE_MODEL_DIR", str(model_dir))
+    monkeypatch.setenv("VIGIE_REFERENCE_DIR", str(shared_dir / "data" / "reference"))
+    get_settings.cache_clear()
+    return model_dir
+
+
+def test_train_writes_and_promotes_a_version(small_training_env: Path) -> None:
+    args = ["train", "--no-embeddings", "--no-cv", "--no-db", "--promote", "--version", "vcli"]
+    result = CliRunner().invoke(make_app(), args)
+    assert result.exit_code == 0, result.output
+    assert read_current(small_training_env) == dict.fromkeys(
+        ["doc_kind", "initiative", "qpv", "types"], "vcli"
+    )
+    meta = json.loads((small_training_env / "initiative" / "vcli" / "meta.json").read_text())
+    assert meta["n_examples"] == 60 + 89 and meta["features"] == "tfidf-word-1-2"
+
+
+def test_evaluate_models_prints_grouped_cv(small_training_env: Path) -> None:
+    result = CliRunner().invoke(
+        make_app(), ["evaluate", "models", "--no-embeddings", "--folds", "2", "--json"]
+    )
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert report["folds"] == 2 and report["n_examples"] == 149 and report["geo_linker"] is True
+    assert set(report["types"]["per_class"]) == set(INNOVATION_TYPES)
+    assert 0.0 < report["initiative"]["f1"] <= 1.0
