@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import http.server
+import logging
 import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -11,6 +12,21 @@ import httpx
 import pytest
 
 from nlp.geo import GeoLinker, load_linker
+
+
+@pytest.fixture(autouse=True)
+def _no_leaked_log_handlers() -> Iterator[None]:
+    """The CLI configures logging on the stream CliRunner captures; drop that handler afterwards.
+
+    Otherwise later tests log into a closed stream ("--- Logging error ---" in their output).
+    """
+    root = logging.getLogger()
+    before = list(root.handlers)
+    configured = getattr(root, "_vigie_configured", False)
+    yield
+    for handler in [h for h in root.handlers if h not in before]:
+        root.removeHandler(handler)
+    root._vigie_configured = configured  # type: ignore[attr-defined]  # marker set by core.logging
 
 
 @pytest.fixture(scope="session")
