@@ -219,6 +219,7 @@ def main() -> None:
     parser.add_argument("--queries", type=int, default=200)
     parser.add_argument("--es-url", default=os.environ.get("VIGIE_TEST_ELASTICSEARCH_URL"))
     parser.add_argument("--skip-embedded", action="store_true")
+    parser.add_argument("--es-vector-index", default="hnsw", choices=["hnsw", "flat", "int8_hnsw"])
     parser.add_argument("--json", action="store_true", help="Print the figures as JSON.")
     args = parser.parse_args()
     rng = np.random.default_rng(7)

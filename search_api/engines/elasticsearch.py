@@ -30,8 +30,15 @@ BATCH = 1000
 CANDIDATE_FIELDS = ["group", "date_num"]
 
 
-def make_mapping(dim: int) -> dict[str, Any]:
-    """The explicit mapping: analysed text split on whitespace, keywords, numbers, one vector."""
+def make_mapping(dim: int, vector_index: str = "hnsw") -> dict[str, Any]:
+    """The explicit mapping: analysed text split on whitespace, keywords, numbers, one vector.
+
+    ``vector_index`` is ``hnsw`` (approximate graph, for large indexes) or ``flat`` (exact brute
+    force: faster bulk loading, exact like the embedded engine, fine up to a few hundred thousand).
+    """
+    options: dict[str, Any] = {"type": vector_index}
+    if vector_index == "hnsw":
+        options.update(m=16, ef_construction=100)
     properties: dict[str, Any] = {
         "id": {"type": "keyword"},
         "title": {"type": "text", "index": False},
@@ -50,7 +57,7 @@ def make_mapping(dim: int) -> dict[str, Any]:
             "dims": dim,
             "index": True,
             "similarity": "cosine",
-            "index_options": {"type": "hnsw", "m": 16, "ef_construction": 100},
+            "index_options": options,
         },
     }
     properties.update({name: {"type": "keyword"} for name in KEYWORD_FIELDS})
@@ -73,6 +80,7 @@ class ElasticsearchEngine(RankingEngine):
         ranking: RankingConfig | None = None,
         dim: int = 384,
         request_timeout: float = 30.0,
+        vector_index: str = "hnsw",
     ) -> None:
         super().__init__(embedder, ranking)
         self.url = url
@@ -82,6 +90,7 @@ class ElasticsearchEngine(RankingEngine):
             url, request_timeout=request_timeout, max_retries=1, retry_on_timeout=False
         )
         self._ready = False
+        self.vector_index = vector_index
 
     # --- plumbing -----------------------------------------------------------------------------
     def _call(self, what: str, fn: Callable[[], T]) -> T:
@@ -109,7 +118,7 @@ class ElasticsearchEngine(RankingEngine):
 
     def _create_index(self, activate: bool, bulk_load: bool = False) -> str:
         name = f"{self.alias}-{time.strftime('%Y%m%d%H%M%S')}-{time.monotonic_ns() % 100000:05d}"
-        mappings = make_mapping(self.dim)
+        mappings = make_mapping(self.dim, self.vector_index)
         self._call(
             "index creation",
             lambda: self.client.indices.create(
