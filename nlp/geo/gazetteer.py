@@ -256,6 +256,8 @@ class Gazetteer:
                 )
             for alias in item.get("names", []):
                 tokens = strip_decorations(name_tokens(alias))
+                if all(t.isdigit() for t in tokens):
+                    tokens = name_tokens(alias)  # "Les 4000" must not become any "4000"
                 self._add(tokens, Entry("qpv", code, float(item.get("weight", 0.85))))
 
     def _add_commune_aliases(self, path: Path, data: dict[str, Any]) -> None:
