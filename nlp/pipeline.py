@@ -112,8 +112,10 @@ class Analyzer:
         embedder: Any = None,
         batch_size: int = 32,
         n_process: int = 1,
+        parse_all: bool = False,
     ) -> None:
         self.models = models
+        self.parse_all = parse_all
         self.linker = linker
         self.embedder = embedder
         self.batch_size = batch_size
@@ -145,11 +147,17 @@ class Analyzer:
     def _run_batch(self, batch: list[dict[str, Any] | ItemError]) -> Iterator[Analysis | ItemError]:
         prepared = [prepare(x) if isinstance(x, dict) else x for x in batch]
         valid = [p for p in prepared if isinstance(p, Prepared) and p.passages and p.lang in (None, "fr")]
-        self._parse(valid)
         scores = self.models.score(
             [p.passages for p in valid], [p.title for p in valid], self.embedder, [p.url for p in valid]
         )
         by_id = {id(p): s for p, s in zip(valid, scores, strict=True)}
+        # spaCy serves the extraction of initiatives (sentences, organisations) and sharpens the linker:
+        # texts the classifiers reject skip it, which on a crawl is most of them (bench/analyze.py).
+        if self.parse_all:
+            self._parse(valid)
+        else:
+            threshold = self.models.threshold("initiative")
+            self._parse([p for p, s in zip(valid, scores, strict=True) if s.initiative >= threshold])
         for p in prepared:
             if isinstance(p, ItemError):
                 yield p
