@@ -109,14 +109,16 @@ def text_hash(text: str) -> str:
 
 
 def pages_to_analyse(factory: Any, everything: bool) -> list[str]:
-    """Ids of stored pages without a current analysis or whose text changed (all with --all)."""
+    """Ids of stored pages without a current analysis or whose text changed (all with --all).
+
+    Texts are streamed and hashed one at a time, so memory holds ids, not the corpus.
+    """
+    query = select(PageRow.id, PageRow.text, AnalysisRow.text_hash).outerjoin(
+        AnalysisRow, AnalysisRow.doc_id == PageRow.id
+    )
     with factory() as session:
-        rows = session.execute(
-            select(PageRow.id, PageRow.text, AnalysisRow.text_hash).outerjoin(
-                AnalysisRow, AnalysisRow.doc_id == PageRow.id
-            )
-        ).all()
-    return [r[0] for r in rows if everything or r[2] is None or r[2] != text_hash(r[1] or "")]
+        rows = session.execute(query.execution_options(yield_per=500))
+        return [r[0] for r in rows if everything or r[2] is None or r[2] != text_hash(r[1] or "")]
 
 
 def analyze_stored(settings: Any, analyzer: Any, everything: bool) -> tuple[int, int]:
