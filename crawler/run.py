@@ -13,6 +13,7 @@ import multiprocessing
 import os
 import shutil
 import signal
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,7 +29,7 @@ from crawler.context import CrawlContext
 from crawler.pipelines import PIPELINES
 from crawler.sources import SourceConfig
 from crawler.spiders.source import SourceSpider
-from crawler.stats import CrawlStats
+from crawler.stats import PREFIX, CrawlStats
 
 log = logging.getLogger(__name__)
 STATE_FILE = "vigie-state.json"
@@ -175,11 +176,13 @@ def run_crawl(
     jobdir: Path | None = None,
     max_pages: int | None = None,
     store_start_pages: bool = False,
+    on_progress: Callable[[dict[str, int]], None] | None = None,
 ) -> CrawlStats:
     """Crawl ``sources`` in this process (once per process), store pages and a ``crawl_runs`` row each.
 
     Returns the summed counters, one entry per source in ``runs``. Per-page failures are counted,
-    never raised; a ``CrawlError`` means the crawl itself could not run.
+    never raised; a ``CrawlError`` means the crawl itself could not run. ``on_progress`` receives the
+    running counters (``fetched``, ``new``, ``errors``...) about once a second.
     """
     if not sources:
         raise CrawlError("no source to crawl", hint="check --source ids or the sources file")
@@ -211,6 +214,8 @@ def run_crawl(
         )
         _schedule(process, job, context)
         jobs.append(job)
+    if on_progress is not None:
+        _report_progress(jobs, on_progress)
     try:
         process.start()
     except Exception as exc:
@@ -230,6 +235,23 @@ def _schedule(process: CrawlerProcess, job: CrawlJob, context: CrawlContext) -> 
     job.crawler = process.create_crawler(SourceSpider)
     job.crawler.settings.set("JOBDIR", str(job.job_dir), priority="cmdline")
     process.crawl(job.crawler, context=context)
+
+
+def _report_progress(jobs: list[CrawlJob], on_progress: Callable[[dict[str, int]], None]) -> None:
+    """Call ``on_progress`` with the summed ``vigie/`` counters every second while the reactor runs."""
+    from twisted.internet import task
+
+    def tick() -> None:
+        totals: dict[str, int] = {}
+        for job in jobs:
+            stats = job.crawler.stats.get_stats() if job.crawler and job.crawler.stats else {}
+            for key, value in stats.items():
+                if key.startswith(PREFIX) and isinstance(value, int):
+                    name = "errors" if key.startswith(PREFIX + "error/") else key.removeprefix(PREFIX)
+                    totals[name] = totals.get(name, 0) + value
+        on_progress(totals)
+
+    task.LoopingCall(tick).start(1.0, now=False)
 
 
 def _quiet_scrapy_loggers() -> None:

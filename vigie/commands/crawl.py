@@ -7,6 +7,8 @@ import sys
 from pathlib import Path
 
 import typer
+from rich.console import Console
+from rich.progress import Progress, SpinnerColumn, TextColumn
 
 from core.errors import ConfigError, InputError
 from core.settings import get_settings
@@ -92,7 +94,19 @@ def crawl(
                     hint="list the ids with `vigie sources check` or fix --source",
                 )
             selected = [s for s in selected if s.id in source]
-    stats = run_crawl(settings, selected, max_pages=max_pages or None, store_start_pages=bool(url))
+    console = Console(stderr=True)
+    with Progress(
+        SpinnerColumn(), TextColumn("{task.description}"), console=console, disable=not console.is_terminal
+    ) as bar:
+        task = bar.add_task(f"crawl: {len(selected)} source(s)")
+
+        def show(counts: dict[str, int]) -> None:
+            summary = " ".join(f"{k}={counts.get(k, 0)}" for k in ("fetched", "new", "unchanged", "errors"))
+            bar.update(task, description=f"crawl: {summary}")
+
+        stats = run_crawl(
+            settings, selected, max_pages=max_pages or None, store_start_pages=bool(url), on_progress=show
+        )
     if json_out:
         typer.echo(json.dumps(stats.as_dict(), ensure_ascii=False, sort_keys=True))
     else:
