@@ -39,7 +39,9 @@ def _calibrated_lr(C: float, n_pos: int, n_neg: int) -> Any:
     folds = min(3, n_pos, n_neg)
     if folds < 2:
         return lr
-    return CalibratedClassifierCV(lr, cv=folds, method="sigmoid")
+    # ensemble=False: one model fitted on all the data, calibrated on cross-validated scores; the
+    # 3-model ensemble scored lower out of fold (docs/models.md) and costs 3x at prediction time.
+    return CalibratedClassifierCV(lr, cv=folds, method="sigmoid", ensemble=False)
 
 
 def _oof_scores(make: Any, F: Any, y: npt.NDArray[Any], folds: int, seed: int) -> FloatArray:
