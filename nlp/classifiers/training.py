@@ -34,7 +34,7 @@ log = logging.getLogger(__name__)
 
 Embed = Callable[[list[str]], npt.NDArray[np.float32]]
 # Embeddings read the start of each text (the e5 model is slow on long inputs; see docs/models.md).
-EMBED_CHARS = 1000
+EMBED_CHARS = 500
 
 
 @dataclass
