@@ -123,9 +123,17 @@ def make_app_services(settings: Settings) -> Any:
         return added
 
     def train() -> dict[str, Any]:
-        from nlp.classifiers.training import load_training_examples, train_all
+        from nlp.classifiers.training import TrainConfig, load_training_examples, train_all
+        from vigie.commands.models_report import make_embed_fn, make_training_linker
 
-        report = train_all(load_training_examples(settings, session_factory), settings.model_dir)
+        # Same design as `vigie train`: TF-IDF + e5 embeddings, in-QPV decided with the geography linker.
+        report = train_all(
+            load_training_examples(settings, session_factory),
+            settings.model_dir,
+            config=TrainConfig(use_embeddings=True),
+            embed=make_embed_fn(settings, True),
+            linker=make_training_linker(settings),
+        )
         sync_models()
         return report
 

@@ -22,7 +22,7 @@ BINARY_TASKS = (
 )
 
 
-def _linker(settings: Settings) -> Any:
+def make_training_linker(settings: Settings) -> Any:
     if settings.reference_dir is None or not settings.reference_dir.is_dir():
         return None
     from nlp.geo import load_linker
@@ -30,7 +30,7 @@ def _linker(settings: Settings) -> Any:
     return load_linker(settings.reference_dir)
 
 
-def _embed_fn(settings: Settings, enabled: bool) -> Any:
+def make_embed_fn(settings: Settings, enabled: bool) -> Any:
     if not enabled:
         return None
     from search_api.engines.embedding_cache import CachedEmbedder
@@ -61,11 +61,11 @@ def train_models(
         examples,
         settings.model_dir,
         config=config,
-        embed=_embed_fn(settings, embeddings),
+        embed=make_embed_fn(settings, embeddings),
         version=version,
         run_cv=cv,
         make_current=promote,
-        linker=_linker(settings),
+        linker=make_training_linker(settings),
     )
     with factory() as session, session.begin():
         for task in [*TASKS, "initiative_fast"] if embeddings else TASKS:
@@ -97,9 +97,9 @@ def evaluate_models(
 
     examples = load_training_examples(settings)
     config = TrainConfig(char_ngrams=char_ngrams, use_embeddings=embeddings, folds=folds)
-    embed = _embed_fn(settings, embeddings)
+    embed = make_embed_fn(settings, embeddings)
     vectors = embed([e.text[:EMBED_CHARS] for e in examples]) if embed else None
-    linker = _linker(settings)
+    linker = make_training_linker(settings)
     geo = geo_codes(linker, [e.text for e in examples]) if linker is not None else None
     data = make_task_data(examples, vectors, geo)
     report = cross_validate(data, make_factories(config), folds, cascade_low=config.cascade_low)
