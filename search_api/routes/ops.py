@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import logging
 from datetime import UTC, datetime
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import JSONResponse, PlainTextResponse
+from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
@@ -16,7 +16,8 @@ from core.errors import StorageError
 from core.metrics import MetricsStore, Sample, live_gauges, render_prometheus
 from core.storage.tables.crawl import PageRow
 from core.storage.tables.ops import WatchRunRow, WatchStateRow
-from search_api.auth import require_role
+from search_api.auth import CurrentUser, require_role
+from search_api.routes.rendering import render
 
 log = logging.getLogger(__name__)
 router = APIRouter(tags=["ops"])
@@ -128,3 +129,16 @@ def metrics(request: Request) -> PlainTextResponse:
     except SQLAlchemyError as exc:
         raise StorageError(f"cannot read metrics: {exc}", hint="check the database") from exc
     return PlainTextResponse(render_prometheus(stored + live), media_type=PROMETHEUS_TYPE)
+
+
+Viewer = Annotated[CurrentUser, Depends(require_role("viewer"))]
+
+
+@router.get("/etat", response_class=HTMLResponse)
+def status_page(request: Request, _user: Viewer) -> HTMLResponse:
+    """The watch's state in the web UI: last run per source, failing sources, stage runs, queues."""
+    try:
+        state = get_status(_factory(request))
+    except SQLAlchemyError as exc:
+        raise StorageError(f"cannot read the watch status: {exc}", hint="check the database") from exc
+    return render(request, "status.html", {"state": state})

@@ -25,6 +25,7 @@ ROUTES: list[tuple[str, str, str, dict | None]] = [
     ("GET", "/api/models", "viewer", None),
     ("GET", "/api/status", "viewer", None),
     ("GET", "/api/metrics", "viewer", None),
+    ("GET", "/etat", "viewer", None),
     ("GET", "/recherche?q=jardin", "viewer", None),
     ("GET", "/catalogue", "viewer", None),
     ("GET", "/recherches", "viewer", None),

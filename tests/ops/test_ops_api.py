@@ -85,3 +85,13 @@ def test_metrics_are_prometheus_text(client: TestClient) -> None:
     assert "vigie_analysis_queue 2" in lines and "# TYPE vigie_analysis_queue gauge" in lines
     for line in lines:
         assert line.startswith("# ") or SAMPLE_LINE.match(line), line
+
+
+def test_status_page_shows_sources_and_their_errors_in_french(client: TestClient) -> None:
+    response = client.get("/etat")
+    assert response.status_code == 200
+    page = response.text
+    assert "État de la veille" in page
+    assert "presse-ok" in page and "presse-morte" in page
+    assert "connection_refused" in page
+    assert client.get("/etat", headers={"authorization": ""}).status_code in (303, 401)
