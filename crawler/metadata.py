@@ -12,6 +12,8 @@ from urllib.parse import urljoin
 from htmldate import find_date
 from lxml import etree
 
+from crawler.dates import article_time, day_of, labelled_date
+
 log = logging.getLogger(__name__)
 _DATE_KEYS = ("datePublished", "dateCreated", "uploadDate")
 _META_DATES = (  # declared publication dates
@@ -71,7 +73,7 @@ def meta_index(tree: Any) -> dict[str, str]:
     """``<meta>`` contents by lower-cased property/name/itemprop, first non-empty value kept."""
     index: dict[str, str] = {}
     for element in tree.iter("meta"):
-        content = (element.get("content") or "").strip()
+        content = (element.get("content") or element.get("value") or "").strip()
         if not content:
             continue
         for attr in ("property", "name", "itemprop"):
@@ -85,34 +87,27 @@ def get_meta(index: dict[str, str], *names: str) -> str | None:
     return next((index[name.lower()] for name in names if name.lower() in index), None)
 
 
-def _day(value: str | None) -> str | None:
-    """The ``YYYY-MM-DD`` of a date string, if it starts with one."""
-    if not value:
-        return None
-    match = re.match(r"\s*(\d{4})-(\d{2})-(\d{2})", value)
-    if match and 1990 <= int(match.group(1)) <= 2100:
-        return "-".join(match.groups())
-    return None
-
-
 def _structured_date(
     tree: Any, metas: dict[str, str], articles: list[dict[str, Any]]
 ) -> tuple[str | None, str]:
     for item in articles:
         for key in _DATE_KEYS:
-            day = _day(item.get(key) if isinstance(item.get(key), str) else None)
+            day = day_of(item.get(key) if isinstance(item.get(key), str) else None)
             if day:
                 return day, "json-ld"
-    day = _day(get_meta(metas, *_META_DATES))
+    day = day_of(get_meta(metas, *_META_DATES))
     if day:
         return day, "meta"
     values = tree.xpath(
         "//time[@itemprop='datePublished']/@datetime | //*[@itemprop='datePublished']/@content"
     )
-    days = {d for d in (_day(v) for v in values) if d}
+    days = {d for d in (day_of(v) for v in values) if d}
     if len(days) == 1:  # several: teasers of other articles carry theirs too
         return days.pop(), "microdata"
-    day = _day(get_meta(metas, *_WEAK_META_DATES))
+    day = article_time(tree)
+    if day:
+        return day, "time"
+    day = day_of(get_meta(metas, *_WEAK_META_DATES))
     return (day, "meta-weak") if day else (None, "")
 
 
@@ -134,6 +129,9 @@ def find_publication_date(
         ):
             return found, "htmldate"
         return day, "meta"
+    day = labelled_date(tree)
+    if day:
+        return day, "label"
     found = _htmldate(tree, url)
     return (found, "htmldate") if found else (None, "")
 
