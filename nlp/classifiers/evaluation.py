@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -188,3 +189,53 @@ def cross_validate(
 ) -> dict[str, Any]:
     """Grouped k-fold cross-validation of every task: the report of `vigie evaluate models`."""
     return build_report(data, out_of_fold(data, factories, folds, seed, cascade_low), folds)
+
+
+# Share of fold groups (site/initiative) set aside as the held-out set both model sets are scored on.
+HOLDOUT_SHARE = 0.2
+
+
+def holdout_mask(groups: npt.NDArray[Any], share: float = HOLDOUT_SHARE) -> npt.NDArray[np.bool_]:
+    """Examples whose group falls in the held-out share, by a stable hash of the group key.
+
+    The same groups are held out on every run and machine, so two trainings on overlapping data
+    are scored on the same held-out examples.
+    """
+    cut = int(share * 0xFFFFFFFF)
+    keys = {g: int(hashlib.sha256(str(g).encode()).hexdigest()[:8], 16) < cut for g in set(groups)}
+    return np.array([keys[g] for g in groups], dtype=bool)
+
+
+def holdout_report(
+    data: TaskData,
+    mask: npt.NDArray[np.bool_],
+    init: npt.NDArray[Any],
+    qpv: npt.NDArray[Any],
+    types: npt.NDArray[Any],
+) -> dict[str, Any]:
+    """Flat figures of one model set's held-out decisions (arrays cover every example; masked here)."""
+    geo = data.geo[mask] if data.geo is not None else None
+    initiative = binary_report(data.is_init[mask], init[mask])
+    in_qpv = binary_report(data.in_qpv[mask], combine_in_qpv(init[mask], qpv[mask], geo))
+    positives = mask & (data.is_init == 1)
+    kinds = multilabel_report(data.types[positives], types[positives]) if positives.any() else {}
+    return {
+        "initiative_f1": initiative["f1"],
+        "initiative_precision": initiative["precision"],
+        "initiative_recall": initiative["recall"],
+        "initiative_in_qpv_f1": in_qpv["f1"],
+        "types_micro_f1": kinds.get("micro_f1", 0.0),
+        "types_macro_f1": kinds.get("macro_f1", 0.0),
+    }
+
+
+def current_decisions(models: Any, texts: list[str], embedder: Any = None) -> tuple[Any, Any, Any]:
+    """Initiative, in-QPV (classifier) and type decisions of a loaded `ModelSet`, one text = one passage."""
+    scores = models.score([[t] for t in texts], [None] * len(texts), embedder)
+    init = np.array([int(s.initiative >= models.threshold("initiative")) for s in scores])
+    qpv = np.array([int(s.qpv >= models.threshold("qpv")) for s in scores])
+    proba = np.array([[s.types[t] for t in INNOVATION_TYPES] for s in scores]).reshape(len(texts), -1)
+    thresholds = list(models.type_thresholds.values())
+    types = apply_thresholds(proba, thresholds) if len(texts) else np.zeros_like(proba, dtype=int)
+    types[proba.sum(axis=1) == 0] = 0  # texts the cascade's first stage left out get no types
+    return init, qpv, types

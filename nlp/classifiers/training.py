@@ -16,11 +16,23 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from core.domain import INNOVATION_TYPES
-from core.errors import InputError
+from core.errors import InputError, ModelError
 from core.settings import Settings
 from core.storage.tables import AnalysisRow, AnnotationRow, PageRow, ReviewRow
 from nlp.classifiers.estimators import BinaryTextClassifier, DocKindClassifier, MultiLabelTypeClassifier
-from nlp.classifiers.evaluation import Factories, TaskData, cross_validate, geo_codes, make_task_data
+from nlp.classifiers.evaluation import (
+    HOLDOUT_SHARE,
+    Factories,
+    OutOfFold,
+    TaskData,
+    build_report,
+    current_decisions,
+    geo_codes,
+    holdout_mask,
+    holdout_report,
+    make_task_data,
+    out_of_fold,
+)
 from nlp.classifiers.examples import (
     TrainingExample,
     assign_groups,
@@ -28,7 +40,8 @@ from nlp.classifiers.examples import (
     load_jsonl_examples,
     parse_example,
 )
-from nlp.classifiers.store import promote, save_model
+from nlp.classifiers.models import load_models
+from nlp.classifiers.store import promote, read_current, save_model
 
 log = logging.getLogger(__name__)
 
@@ -170,6 +183,76 @@ def _library_versions() -> dict[str, str]:
     }
 
 
+class _Embedder:
+    """Gives an embedding function the `embed_passages` method `ModelSet.score` calls."""
+
+    def __init__(self, embed: Embed) -> None:
+        self.embed_passages = embed
+
+
+def compare_with_current(
+    data: TaskData, oof: OutOfFold, model_dir: Path, embed: Embed | None = None
+) -> dict[str, Any] | None:
+    """The candidate's out-of-fold decisions and the promoted models' on the same held-out examples.
+
+    Held out = the groups `holdout_mask` picks (~20 %). The candidate's figures come from fold models
+    that never saw those examples; the promoted models may have been trained on them (their figures
+    are then optimistic). None when nothing is promoted yet.
+    """
+    if not read_current(model_dir):
+        return None
+    mask = holdout_mask(data.groups)
+    out: dict[str, Any] = {
+        "holdout_share": HOLDOUT_SHARE,
+        "n_holdout": int(mask.sum()),
+        "n_holdout_initiatives": int((mask & (data.is_init == 1)).sum()),
+        "geo_linker": data.geo is not None,
+    }
+    try:
+        models = load_models(model_dir)
+    except ModelError as exc:
+        return out | {"current_version": None, "skipped": f"promoted models not loadable: {exc}"}
+    out |= {
+        "current_version": models.version,
+        "current_data_hash": models.models["initiative"].meta.get("data_hash"),
+    }
+    if not mask.any():
+        return out | {"skipped": "no example in the held-out share (too few groups)"}
+    if models.needs_embeddings and embed is None:
+        return out | {"skipped": "the promoted models need sentence embeddings and no embedder was given"}
+    idx = np.flatnonzero(mask)
+    init, qpv, types = (np.zeros_like(a) for a in (oof.init, oof.qpv, oof.types))
+    texts = [data.batch.texts[i] for i in idx]
+    init[idx], qpv[idx], types[idx] = current_decisions(models, texts, _Embedder(embed) if embed else None)
+    out["candidate"] = holdout_report(data, mask, oof.init, oof.qpv, oof.types)
+    out["current"] = holdout_report(data, mask, init, qpv, types)
+    log.info(
+        "held-out comparison n=%d candidate=%s current=%s", out["n_holdout"], out["candidate"], out["current"]
+    )
+    return out
+
+
+def _meta(
+    task: str, version: str, model: Any, config: TrainConfig, examples: list[TrainingExample]
+) -> dict[str, Any]:
+    """meta.json of one task's model (metrics are added by the caller)."""
+    return {
+        "task": task,
+        "version": version,
+        "estimator": type(model).__name__,
+        "features": config.features,
+        "config": asdict(config),
+        "embed_chars": EMBED_CHARS if config.use_embeddings else None,
+        "data_hash": examples_hash(examples),
+        "n_examples": len(examples),
+        "data_origins": sorted({e.origin for e in examples}),
+        "library_versions": _library_versions(),
+        "thresholds": _thresholds(task, model),
+        "cascade_low": config.cascade_low if task == "initiative_fast" else None,
+        "trained_at": datetime.now(UTC).isoformat(timespec="seconds"),
+    }
+
+
 def train_all(
     examples: list[TrainingExample],
     out_dir: Path,
@@ -180,10 +263,14 @@ def train_all(
     run_cv: bool = True,
     make_current: bool = False,
     linker: Any = None,
+    current_embed: Embed | None = None,
 ) -> dict[str, Any]:
     """Cross-validate (grouped 5-fold), fit on everything, save models/<task>/<version>/; returns metrics.
 
     ``linker`` (the geography linker) lets the report measure in-QPV detection as the analyzer makes it.
+    With cross-validation and promoted models in ``out_dir``, both are scored on the same held-out
+    examples (``compare_with_current`` in the report and in every meta.json); ``current_embed`` embeds
+    texts for promoted models that need embeddings when the candidate does not (defaults to ``embed``).
     """
     config = config or TrainConfig(use_embeddings=embed is not None)
     if config.use_embeddings and embed is None:
@@ -193,28 +280,20 @@ def train_all(
     geo = geo_codes(linker, [e.text for e in examples]) if linker is not None and run_cv else None
     data = make_task_data(examples, vectors, geo)
     factories = make_factories(config)
-    metrics = cross_validate(data, factories, config.folds, cascade_low=config.cascade_low) if run_cv else {}
+    metrics: dict[str, Any] = {}
+    comparison = None
+    if run_cv:
+        oof = out_of_fold(data, factories, config.folds, cascade_low=config.cascade_low)
+        metrics = build_report(data, oof, config.folds)
+        comparison = compare_with_current(data, oof, out_dir, current_embed or embed)
     models = fit_all(data, factories)
     version = version or datetime.now(UTC).strftime("v%Y%m%d-%H%M%S")
-    origins = sorted({e.origin for e in examples})
     for task in models:
-        meta = {
-            "task": task,
-            "version": version,
-            "estimator": type(models[task]).__name__,
-            "features": config.features,
-            "config": asdict(config),
-            "embed_chars": EMBED_CHARS if config.use_embeddings else None,
-            "data_hash": examples_hash(examples),
-            "n_examples": len(examples),
-            "data_origins": origins,
-            "library_versions": _library_versions(),
-            "thresholds": _thresholds(task, models[task]),
-            "cv_metrics": metrics.get({"qpv": "initiative_in_qpv"}.get(task, task), {}),
-            "cascade_low": config.cascade_low if task == "initiative_fast" else None,
-            "trained_at": datetime.now(UTC).isoformat(timespec="seconds"),
-        }
+        meta = _meta(task, version, models[task], config, examples)
+        meta["cv_metrics"] = metrics.get({"qpv": "initiative_in_qpv"}.get(task, task), {})
+        meta["compare_with_current"] = comparison
         save_model(out_dir, task, version, models[task], meta)
     if make_current:
         promote(out_dir, dict.fromkeys(models, version))
-    return {"version": version, "features": config.features, **metrics}
+    extra = {"compare_with_current": comparison} if comparison else {}
+    return {"version": version, "features": config.features, **metrics, **extra}
