@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import threading
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
@@ -22,6 +24,37 @@ router = APIRouter(tags=["models"])
 Admin = Annotated[CurrentUser, Depends(require_role("admin"))]
 Viewer = Annotated[CurrentUser, Depends(require_role("viewer"))]
 JOBS = ("train", "reanalyze")
+# Held-out figures shown side by side, with their French labels.
+HOLDOUT_FIGURES = {
+    "initiative_f1": "Initiative — F1",
+    "initiative_precision": "Initiative — précision",
+    "initiative_recall": "Initiative — rappel",
+    "initiative_in_qpv_f1": "Initiative en QPV — F1",
+    "types_micro_f1": "Types d'innovation — F1 micro",
+    "types_macro_f1": "Types d'innovation — F1 macro",
+}
+
+
+def get_comparison(row: ModelVersionRow) -> dict[str, Any] | None:
+    """The version's `compare_with_current` from its meta.json (None when absent or unreadable)."""
+    try:
+        meta = json.loads((Path(row.path) / "meta.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        log.warning("meta.json not readable version=%s path=%s reason=%s", row.version, row.path, exc)
+        return None
+    comparison = meta.get("compare_with_current") if isinstance(meta, dict) else None
+    return comparison if isinstance(comparison, dict) else None
+
+
+def comparisons_by_version(tasks: dict[str, dict[str, Any]]) -> list[tuple[str, dict[str, Any]]]:
+    """One held-out comparison per trained version (shared by its tasks), newest first."""
+    seen: dict[str, tuple[int, dict[str, Any]]] = {}
+    for info in tasks.values():
+        for row in info["versions"]:
+            if row.version not in seen and (comparison := get_comparison(row)) is not None:
+                seen[row.version] = (row.id, comparison)
+    ordered = sorted(seen.items(), key=lambda item: item[1][0], reverse=True)
+    return [(version, comparison) for version, (_, comparison) in ordered]
 
 
 def _row_json(row: ModelVersionRow) -> dict[str, Any]:
@@ -34,6 +67,7 @@ def _row_json(row: ModelVersionRow) -> dict[str, Any]:
         "path": row.path,
         "created_at": row.created_at.isoformat() if row.created_at else None,
         "promoted_at": row.promoted_at.isoformat() if row.promoted_at else None,
+        "compare_with_current": get_comparison(row),
     }
 
 
@@ -147,7 +181,8 @@ def models_page(request: Request, user: Admin) -> Response:
     """Model versions, new against current metrics, and the train/promote/rollback buttons."""
     with request.app.state.services.session_factory() as session:
         tasks = models_by_task(session)
-    return render(request, "models.html", {"tasks": tasks, "jobs": _jobs(request)})
+        context = {"tasks": tasks, "jobs": _jobs(request), "comparisons": comparisons_by_version(tasks)}
+    return render(request, "models.html", context | {"holdout_figures": HOLDOUT_FIGURES})
 
 
 @router.get("/admin/modeles/taches", response_class=HTMLResponse)

@@ -79,3 +79,44 @@ def test_train_job_runs_in_the_background_and_reports_its_failure(tmp_path, sett
     assert job["status"] == "failed"
     assert "no training examples found" in job["error"]
     assert "échec" in fragment and "hx-trigger" not in fragment  # no more polling once finished
+
+
+def test_models_page_shows_new_against_current_on_the_same_holdout(tmp_path, settings) -> None:
+    model_dir = tmp_path / "models"
+    _save(model_dir, "v1", 0.70)
+    _save(model_dir, "v2", 0.75)
+    promote_files(model_dir, {"initiative": "v1"})
+    meta_path = model_dir / "initiative" / "v2" / "meta.json"
+    meta = json.loads(meta_path.read_text(encoding="utf-8"))
+    figures = {
+        "initiative_f1": 0.812,
+        "initiative_in_qpv_f1": 0.5,
+        "types_micro_f1": 0.7,
+        "types_macro_f1": 0.6,
+    }
+    meta["compare_with_current"] = {
+        "current_version": "v1",
+        "holdout_share": 0.2,
+        "n_holdout": 37,
+        "n_holdout_initiatives": 21,
+        "geo_linker": True,
+        "candidate": figures,
+        "current": figures | {"initiative_f1": 0.75},
+    }
+    meta_path.write_text(json.dumps(meta), encoding="utf-8")
+    services = make_app_services(load_settings(data_dir=settings.data_dir, model_dir=model_dir))
+    with services.session_factory() as session:
+        add_user(session, "ada", "motdepasse-admin", "admin")
+        token = create_api_token(session, "ada")
+    with (
+        run_server(services) as url,
+        httpx.Client(base_url=url, headers={"Authorization": f"Bearer {token}"}) as client,
+    ):
+        page = client.get("/admin/modeles").text
+        versions = client.get("/api/models").json()["tasks"]["initiative"]["versions"]
+    assert "Nouvelle version contre version actuelle, sur les mêmes exemples mis de côté" in page
+    assert "v2 contre v1 — 37 exemples mis de côté dont 21 initiatives" in page
+    assert "<td>0.812</td><td>0.750</td><td>+0.062</td>" in page
+    assert "Promouvoir" in page  # the promote button stays
+    by_version = {v["version"]: v["compare_with_current"] for v in versions}
+    assert by_version["v2"]["n_holdout"] == 37 and by_version["v1"] is None

@@ -39,6 +39,15 @@ def make_embed_fn(settings: Settings, enabled: bool) -> Any:
     return CachedEmbedder(make_embedder(), settings.data_dir / "search" / "embeddings.sqlite").embed_passages
 
 
+def make_lazy_embed_fn(settings: Settings) -> Any:
+    """An embedding function that loads the embedder only if called (promoted models that need it)."""
+
+    def embed(texts: list[str]) -> Any:
+        return make_embed_fn(settings, True)(texts)
+
+    return embed
+
+
 def train_models(
     settings: Settings,
     promote: bool,
@@ -66,6 +75,7 @@ def train_models(
         run_cv=cv,
         make_current=promote,
         linker=make_training_linker(settings),
+        current_embed=None if embeddings else make_lazy_embed_fn(settings),
     )
     with factory() as session, session.begin():
         for task in [*TASKS, "initiative_fast"] if embeddings else TASKS:
@@ -82,6 +92,7 @@ def train_models(
     engine.dispose()
     if cv:
         print_report(metrics)
+        print_comparison(metrics.get("compare_with_current"))
     out.print(
         f"version {metrics['version']} written to {settings.model_dir}" + (" (promoted)" if promote else "")
     )
@@ -138,3 +149,21 @@ def print_report(report: dict[str, Any]) -> None:
     out.print("doc_kind confusion (rows = truth): " + ", ".join(kinds["labels"]))
     for label, row in zip(kinds["labels"], kinds["confusion"], strict=True):
         out.print(f"  {label:>18} {row}")
+
+
+def print_comparison(comparison: dict[str, Any] | None) -> None:
+    """The new and the promoted models side by side on the same held-out examples."""
+    if not comparison:
+        out.print("no promoted models to compare with")
+        return
+    head = f"held-out comparison: {comparison['n_holdout']} examples, current {comparison['current_version']}"
+    if "skipped" in comparison:
+        out.print(f"{head}: skipped ({comparison['skipped']})")
+        return
+    table = Table(title=head)
+    for col in ("figure", "new", "current", "difference"):
+        table.add_column(col)
+    for key, new in comparison["candidate"].items():
+        cur = comparison["current"][key]
+        table.add_row(key, f"{new:.3f}", f"{cur:.3f}", f"{new - cur:+.3f}")
+    out.print(table)
