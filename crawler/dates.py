@@ -117,11 +117,11 @@ def article_time(tree: Any) -> str | None:
 def labelled_date(tree: Any) -> str | None:
     """A day written right after a publication label ("Publié le", "Datum :", "Published on"…),
     outside teasers and other blocks; the first one in document order."""
-    nodes = tree.xpath("//body//text()[not(ancestor::script) and not(ancestor::style)]")
+    nodes = tree.xpath("//body//text()[not(parent::script) and not(parent::style)]")
     for index, node in enumerate(nodes):
-        text = " ".join(str(node).split())
-        if not text or len(text) > 200:
+        if len(node) > 400 or not _LABEL.search(node):  # cheap test first: most nodes hold no label
             continue
+        text = " ".join(str(node).split())
         for match in _LABEL.finditer(text):
             tail = text[match.end() :]
             following = " ".join(" ".join(str(n).split()) for n in nodes[index + 1 : index + 3])
