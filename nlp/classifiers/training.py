@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import platform
 from collections.abc import Callable
@@ -190,31 +191,57 @@ class _Embedder:
         self.embed_passages = embed
 
 
+def _id_hash(example_id: str) -> str:
+    return hashlib.sha256(example_id.encode()).hexdigest()[:12]
+
+
+def example_id_hashes(ids: list[str]) -> list[str]:
+    """Short stable hashes of training example ids, recorded in meta.json (no text, no raw id)."""
+    return sorted(map(_id_hash, ids))
+
+
+def _compared_mask(models: Any, ids: list[str], mask: npt.NDArray[np.bool_]) -> tuple[Any, int | None]:
+    """Held-out examples to compare on, and how many the promoted models were trained on.
+
+    When the promoted models recorded their training ids, the comparison keeps the held-out examples
+    they never saw (unless they saw them all); older models did not record them (None: unknown).
+    """
+    recorded = models.models["initiative"].meta.get("example_id_hashes")
+    if recorded is None:
+        return mask, None
+    known = set(recorded)
+    seen = mask & np.array([_id_hash(i) in known for i in ids], dtype=bool)
+    n_seen = int(seen.sum())
+    unseen = mask & ~seen
+    return (unseen if unseen.any() else mask), n_seen
+
+
 def compare_with_current(
-    data: TaskData, oof: OutOfFold, model_dir: Path, embed: Embed | None = None
+    data: TaskData, oof: OutOfFold, model_dir: Path, embed: Embed | None = None, ids: list[str] | None = None
 ) -> dict[str, Any] | None:
     """The candidate's out-of-fold decisions and the promoted models' on the same held-out examples.
 
     Held out = the groups `holdout_mask` picks (~20 %). The candidate's figures come from fold models
-    that never saw those examples; the promoted models may have been trained on them (their figures
-    are then optimistic). None when nothing is promoted yet.
+    that never saw those examples. Given the example ``ids``, examples the promoted models were trained
+    on are left out when some are left (``current_seen`` counts them; None when unknown), else the
+    figures of the promoted models are optimistic. None when nothing is promoted yet.
     """
     if not read_current(model_dir):
         return None
-    mask = holdout_mask(data.groups)
-    out: dict[str, Any] = {
-        "holdout_share": HOLDOUT_SHARE,
-        "n_holdout": int(mask.sum()),
-        "n_holdout_initiatives": int((mask & (data.is_init == 1)).sum()),
-        "geo_linker": data.geo is not None,
-    }
+    holdout = holdout_mask(data.groups)
+    out: dict[str, Any] = {"holdout_share": HOLDOUT_SHARE, "n_holdout": int(holdout.sum())}
     try:
         models = load_models(model_dir)
     except ModelError as exc:
         return out | {"current_version": None, "skipped": f"promoted models not loadable: {exc}"}
+    mask, n_seen = _compared_mask(models, ids, holdout) if ids is not None else (holdout, None)
     out |= {
         "current_version": models.version,
         "current_data_hash": models.models["initiative"].meta.get("data_hash"),
+        "current_seen": n_seen,
+        "n_compared": int(mask.sum()),
+        "n_compared_initiatives": int((mask & (data.is_init == 1)).sum()),
+        "geo_linker": data.geo is not None,
     }
     if not mask.any():
         return out | {"skipped": "no example in the held-out share (too few groups)"}
@@ -226,9 +253,7 @@ def compare_with_current(
     init[idx], qpv[idx], types[idx] = current_decisions(models, texts, _Embedder(embed) if embed else None)
     out["candidate"] = holdout_report(data, mask, oof.init, oof.qpv, oof.types)
     out["current"] = holdout_report(data, mask, init, qpv, types)
-    log.info(
-        "held-out comparison n=%d candidate=%s current=%s", out["n_holdout"], out["candidate"], out["current"]
-    )
+    log.info("held-out comparison n=%d seen=%s current=%s", out["n_compared"], n_seen, out["current"])
     return out
 
 
@@ -244,6 +269,7 @@ def _meta(
         "config": asdict(config),
         "embed_chars": EMBED_CHARS if config.use_embeddings else None,
         "data_hash": examples_hash(examples),
+        "example_id_hashes": example_id_hashes([e.id for e in examples]),
         "n_examples": len(examples),
         "data_origins": sorted({e.origin for e in examples}),
         "library_versions": _library_versions(),
@@ -285,7 +311,8 @@ def train_all(
     if run_cv:
         oof = out_of_fold(data, factories, config.folds, cascade_low=config.cascade_low)
         metrics = build_report(data, oof, config.folds)
-        comparison = compare_with_current(data, oof, out_dir, current_embed or embed)
+        ids = [e.id for e in examples]
+        comparison = compare_with_current(data, oof, out_dir, current_embed or embed, ids)
     models = fit_all(data, factories)
     version = version or datetime.now(UTC).strftime("v%Y%m%d-%H%M%S")
     for task in models:

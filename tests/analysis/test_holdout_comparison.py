@@ -14,7 +14,7 @@ from nlp.classifiers.examples import TrainingExample
 from nlp.classifiers.features import TextBatch
 from nlp.classifiers.models import load_models
 from nlp.classifiers.store import read_current
-from nlp.classifiers.training import TrainConfig, compare_with_current, train_all
+from nlp.classifiers.training import TrainConfig, compare_with_current, example_id_hashes, train_all
 
 FIGURES = {
     "initiative_f1",
@@ -47,16 +47,48 @@ def test_training_scores_candidate_and_promoted_models_on_the_same_holdout(
     assert set(comparison["candidate"]) == set(comparison["current"]) == FIGURES
     mask = holdout_mask(make_task_data(small_examples, None).groups)
     assert comparison["n_holdout"] == int(mask.sum()) > 0
+    # Retrained on the same examples: the promoted model saw every held-out one, and says so.
+    assert comparison["current_seen"] == comparison["n_compared"] == comparison["n_holdout"]
     meta = json.loads((model_dir / "types" / "vnew" / "meta.json").read_text(encoding="utf-8"))
     assert meta["compare_with_current"] == comparison
     assert read_current(model_dir)["initiative"] == "vtest"  # comparing never promotes
 
-    # The promoted model's initiative F1, recomputed straight from its estimator on the held-out texts.
     held = [e for e, m in zip(small_examples, mask, strict=True) if m]
+    assert comparison["current"]["initiative_f1"] == _direct_f1(model_dir, held)
+
+
+def _direct_f1(model_dir: Path, held: list[TrainingExample]) -> float:
+    """The promoted model's initiative F1, recomputed straight from its estimator."""
     model = load_models(model_dir).models["initiative"].estimator
     predicted = (model.decision_scores(TextBatch([e.text for e in held])) >= model.threshold_).astype(int)
     truth = [int(e.is_initiative) for e in held]
-    assert comparison["current"]["initiative_f1"] == round(f1_score(truth, predicted, zero_division=0), 3)
+    return float(round(f1_score(truth, predicted, zero_division=0), 3))
+
+
+def _zero_oof(n: int, k: int) -> OutOfFold:
+    zeros = np.zeros(n, dtype=int)
+    return OutOfFold(
+        zeros * 0.0, zeros, zeros * 0.0, zeros, np.zeros((n, k)), np.zeros((n, k), dtype=int), zeros
+    )
+
+
+def test_comparison_keeps_the_held_out_examples_the_promoted_models_never_saw(
+    small_model_dir: Path, small_examples: list[TrainingExample], tmp_path: Path
+) -> None:
+    model_dir = tmp_path / "models"
+    shutil.copytree(small_model_dir, model_dir)
+    data = make_task_data(small_examples, None)
+    held = [e for e, m in zip(small_examples, holdout_mask(data.groups), strict=True) if m]
+    unseen = held[::2]  # pretend the promoted models were trained without these
+    meta_path = model_dir / "initiative" / "vtest" / "meta.json"
+    meta = json.loads(meta_path.read_text(encoding="utf-8"))
+    meta["example_id_hashes"] = example_id_hashes([e.id for e in small_examples if e not in unseen])
+    meta_path.write_text(json.dumps(meta), encoding="utf-8")
+    ids = [e.id for e in small_examples]
+    comparison = compare_with_current(data, _zero_oof(len(ids), data.types.shape[1]), model_dir, ids=ids)
+    assert comparison is not None
+    assert comparison["n_compared"] == len(unseen) and comparison["current_seen"] == len(held) - len(unseen)
+    assert comparison["current"]["initiative_f1"] == _direct_f1(model_dir, unseen)
 
 
 def test_no_comparison_without_promoted_models(small_examples: list[TrainingExample], tmp_path: Path) -> None:
