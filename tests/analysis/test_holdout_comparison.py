@@ -99,3 +99,22 @@ def test_no_comparison_without_promoted_models(small_examples: list[TrainingExam
         zeros * 0.0, zeros, zeros * 0.0, zeros, np.zeros((n, k)), np.zeros((n, k), dtype=int), zeros
     )
     assert compare_with_current(data, oof, tmp_path / "models") is None
+
+
+def test_vigie_train_prints_the_comparison_side_by_side(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from rich.console import Console
+
+    from vigie.commands import models_report
+
+    console = Console(record=True, width=120)
+    monkeypatch.setattr(models_report, "out", console)
+    figures = {"initiative_f1": 0.8, "types_micro_f1": 0.7}
+    comparison = {"current_version": "v1", "n_holdout": 40, "n_compared": 12, "current_seen": 28}
+    models_report.print_comparison(
+        comparison | {"candidate": figures, "current": figures | {"initiative_f1": 0.9}}
+    )
+    models_report.print_comparison(comparison | {"current_seen": None, "skipped": "no embedder"})
+    text = " ".join(console.export_text().split())  # table titles wrap
+    assert "12 of 40 held-out examples, 28 seen by the current models" in text
+    assert "│ initiative_f1 │ 0.800 │ 0.900 │ -0.100 │" in text
+    assert "unknown how many the current models saw: skipped (no embedder)" in text

@@ -98,7 +98,9 @@ def test_models_page_shows_new_against_current_on_the_same_holdout(tmp_path, set
         "current_version": "v1",
         "holdout_share": 0.2,
         "n_holdout": 37,
-        "n_holdout_initiatives": 21,
+        "n_compared": 30,
+        "n_compared_initiatives": 21,
+        "current_seen": 7,
         "geo_linker": True,
         "candidate": figures,
         "current": figures | {"initiative_f1": 0.75},
@@ -115,7 +117,8 @@ def test_models_page_shows_new_against_current_on_the_same_holdout(tmp_path, set
         page = client.get("/admin/modeles").text
         versions = client.get("/api/models").json()["tasks"]["initiative"]["versions"]
     assert "Nouvelle version contre version actuelle, sur les mêmes exemples mis de côté" in page
-    assert "v2 contre v1 — 37 exemples mis de côté dont 21 initiatives" in page
+    assert "v2 contre v1 — 30 exemples comparés (sur 37 mis de côté) dont 21 initiatives" in page
+    assert "7 exemples déjà vus par la version actuelle sont écartés" in page
     assert "<td>0.812</td><td>0.750</td><td>+0.062</td>" in page
     assert "Promouvoir" in page  # the promote button stays
     by_version = {v["version"]: v["compare_with_current"] for v in versions}

@@ -156,7 +156,16 @@ def print_comparison(comparison: dict[str, Any] | None) -> None:
     if not comparison:
         out.print("no promoted models to compare with")
         return
-    head = f"held-out comparison: {comparison['n_holdout']} examples, current {comparison['current_version']}"
+    seen = comparison.get("current_seen")
+    head = (
+        f"held-out comparison with {comparison['current_version']}: {comparison.get('n_compared')} of"
+        f" {comparison['n_holdout']} held-out examples, "
+        + (
+            "unknown how many the current models saw"
+            if seen is None
+            else f"{seen} seen by the current models"
+        )
+    )
     if "skipped" in comparison:
         out.print(f"{head}: skipped ({comparison['skipped']})")
         return
