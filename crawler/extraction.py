@@ -35,6 +35,9 @@ _JS_MARKERS = re.compile(
 )
 _WS = re.compile(r"[ \t\r\f\v]+")
 MIN_TEXT_CHARS = 200
+# Comments and processing instructions never hold article text; dropping them at parse time makes
+# every later pass (trafilatura, htmldate, our metadata) walk a smaller tree.
+_PARSER = lxml.html.HTMLParser(collect_ids=False, remove_comments=True, remove_pis=True)
 FULL_PASS_BELOW_CHARS = 2000
 _CAPTIONS = (
     "//figcaption | //*[contains(@class, 'credit') or contains(@class, 'copyright') "
@@ -58,7 +61,7 @@ class Extracted:
 
 def _parse_tree(html: str) -> Any:
     try:
-        return lxml.html.fromstring(html)
+        return lxml.html.fromstring(html, parser=_PARSER)
     except (etree.ParserError, ValueError) as exc:
         raise InputError(f"not parseable as HTML: {exc}", hint="is this really an HTML page?") from exc
 
