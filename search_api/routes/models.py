@@ -43,7 +43,16 @@ def get_comparison(row: ModelVersionRow) -> dict[str, Any] | None:
         log.warning("meta.json not readable version=%s path=%s reason=%s", row.version, row.path, exc)
         return None
     comparison = meta.get("compare_with_current") if isinstance(meta, dict) else None
-    return comparison if isinstance(comparison, dict) else None
+    if not isinstance(comparison, dict):
+        return None
+    # Versions trained before `n_compared` and `current_seen` existed compared on the whole held-out share.
+    defaults: dict[str, Any] = dict.fromkeys(
+        ("current_version", "current_seen", "skipped", "candidate", "current")
+    )
+    defaults |= {"holdout_share": 0.2, "n_holdout": 0, "geo_linker": False}
+    defaults |= {"n_compared": comparison.get("n_holdout", 0)}
+    defaults |= {"n_compared_initiatives": comparison.get("n_holdout_initiatives")}
+    return defaults | comparison
 
 
 def comparisons_by_version(tasks: dict[str, dict[str, Any]]) -> list[tuple[str, dict[str, Any]]]:

@@ -106,6 +106,16 @@ def test_models_page_shows_new_against_current_on_the_same_holdout(tmp_path, set
         "current": figures | {"initiative_f1": 0.75},
     }
     meta_path.write_text(json.dumps(meta), encoding="utf-8")
+    _save(model_dir, "v0", 0.6)  # an older version, compared before n_compared/current_seen existed
+    old_path = model_dir / "initiative" / "v0" / "meta.json"
+    old = json.loads(old_path.read_text(encoding="utf-8"))
+    old["compare_with_current"] = {
+        "current_version": "v1",
+        "n_holdout": 9,
+        "candidate": figures,
+        "current": figures,
+    }
+    old_path.write_text(json.dumps(old), encoding="utf-8")
     services = make_app_services(load_settings(data_dir=settings.data_dir, model_dir=model_dir))
     with services.session_factory() as session:
         add_user(session, "ada", "motdepasse-admin", "admin")
@@ -120,6 +130,7 @@ def test_models_page_shows_new_against_current_on_the_same_holdout(tmp_path, set
     assert "v2 contre v1 — 30 exemples comparés (sur 37 mis de côté) dont 21 initiatives" in page
     assert "7 exemples déjà vus par la version actuelle sont écartés" in page
     assert "<td>0.812</td><td>0.750</td><td>+0.062</td>" in page
+    assert "v0 contre v1 — 9 exemples comparés (sur 9 mis de côté)" in page
     assert "Promouvoir" in page  # the promote button stays
     by_version = {v["version"]: v["compare_with_current"] for v in versions}
     assert by_version["v2"]["n_holdout"] == 37 and by_version["v1"] is None
