@@ -19,7 +19,7 @@ _NOT_THIS_ARTICLE = re.compile(
 _MODIFIED = re.compile(r"modif|update|revis|änder|actualis", re.IGNORECASE)
 _MAIN_CONTAINER = "ancestor::article or ancestor::main or ancestor::*[contains(@itemtype, 'Article')]"
 _LABEL = re.compile(
-    r"\b(?:publi[ée]e?\s+le|date\s+de\s+publication|mis\s+en\s+ligne\s+le|datum|"
+    r"\b(?:publi[ée]e?\s+le|date\s+de\s+publication|mis\s+en\s+ligne\s+le|datum\s*:|"
     r"ver[öo]ffentlicht(?:\s+am)?|erschienen\s+am|published(?:\s+on)?|posted(?:\s+on)?|"
     r"fecha\s+de\s+publicaci[óo]n|publicado(?:\s+el)?|pubblicato(?:\s+il)?)\s*:?\s*",
     re.IGNORECASE,
@@ -102,10 +102,11 @@ def _in_other_block(element: Any) -> bool:
 def article_time(tree: Any) -> str | None:
     """The day of the article's own ``<time datetime>``: the only day among the page's ``<time>``
     elements outside teasers and other blocks (those in the main article when it is marked up),
-    modification stamps left out. Several days: ambiguous, ``None``."""
+    modification stamps and dates in running text, lists or tables (events, deadlines) left out.
+    Several days: ambiguous, ``None``."""
     candidates = [
         element
-        for element in tree.xpath("//time[@datetime]")
+        for element in tree.xpath("//time[@datetime][not(ancestor::p or ancestor::li or ancestor::td)]")
         if not _MODIFIED.search(f"{element.get('itemprop') or ''} {element.get('class') or ''}")
         and not _in_other_block(element)
     ]

@@ -39,8 +39,9 @@ def test_meta_value_attribute_is_read() -> None:
 
 def test_article_time_ignores_teasers_and_modification_stamps() -> None:
     body = (
-        '<article><p class="meta"><time datetime="2022-01-25T08:00:00+01:00">25.01.2022</time>'
-        '<time class="updated" datetime="2022-02-02">2 février</time></p></article>'
+        '<article><div class="meta"><time datetime="2022-01-25T08:00:00+01:00">25.01.2022</time>'
+        '<time class="updated" datetime="2022-02-02">2 février</time></div>'
+        '<p>Dépôt des dossiers avant le <time datetime="2022-03-01">1er mars</time>.</p></article>'
         '<div class="related-articles"><time datetime="2021-12-01">1er décembre</time></div>'
     )
     tree = lxml.html.fromstring(_page("", body))
