@@ -30,7 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from core.domain import SearchQuery  # noqa: E402
 from search_api.engines.base import IndexDocument  # noqa: E402
-from search_api.engines.elasticsearch import ElasticsearchEngine  # noqa: E402
+from search_api.engines.elasticsearch import VECTOR_INDEXES, ElasticsearchEngine  # noqa: E402
 from search_api.engines.embedded import EmbeddedEngine  # noqa: E402
 
 DIM = 384
@@ -219,7 +219,8 @@ def main() -> None:
     parser.add_argument("--queries", type=int, default=200)
     parser.add_argument("--es-url", default=os.environ.get("VIGIE_TEST_ELASTICSEARCH_URL"))
     parser.add_argument("--skip-embedded", action="store_true")
-    parser.add_argument("--es-vector-index", default="hnsw", choices=["hnsw", "flat", "int8_hnsw"])
+    parser.add_argument("--es-vector-index", default="hnsw", choices=VECTOR_INDEXES)
+    parser.add_argument("--es-bulk-threads", type=int, default=2, help="parallel bulk connections")
     parser.add_argument("--json", action="store_true", help="Print the figures as JSON.")
     args = parser.parse_args()
     rng = np.random.default_rng(7)
@@ -234,10 +235,14 @@ def main() -> None:
             results["embedded"]["peak_rss_mb"] = peak_rss_mb()
     if args.es_url:
         engine = ElasticsearchEngine(
-            args.es_url, alias=f"vigie-bench-{uuid.uuid4().hex[:8]}", embedder=embedder
-        )  # type: ignore[arg-type]
+            args.es_url, alias=f"vigie-bench-{uuid.uuid4().hex[:8]}", embedder=embedder,  # type: ignore[arg-type]
+            vector_index=args.es_vector_index, bulk_threads=args.es_bulk_threads,
+        )  # fmt: skip
         try:
             results["elasticsearch"] = bench_engine(engine, docs, queries)
+            results["elasticsearch"].update(
+                vector_index=args.es_vector_index, bulk_threads=args.es_bulk_threads
+            )
         finally:
             names = list(engine.client.indices.get(index=f"{engine.alias}-*").body)
             engine.client.indices.delete(index=",".join(names))
@@ -252,9 +257,9 @@ def format_table(results: dict[str, Any]) -> str:
         r = results.get(backend)
         if not r:
             continue
-        lines.append(
-            f"{backend}: {r['docs']} docs indexed in {r['index_seconds']} s ({r['docs_per_s']} docs/s)"
-        )
+        extra = f" [{r['vector_index']}, {r['bulk_threads']} bulk threads]" if "vector_index" in r else ""
+        rate = f"{r['docs_per_s']} docs/s, {r['rejected']} rejected"
+        lines.append(f"{backend}: {r['docs']} docs indexed in {r['index_seconds']} s ({rate}){extra}")
         for name in ("keyword", "semantic", "hybrid", "filtered_hybrid", "filtered_hybrid_facets"):
             lines.append(f"  {name:24s} p50 {r[name]['p50_ms']:8.2f} ms   p95 {r[name]['p95_ms']:8.2f} ms")
         if "peak_rss_mb" in r:

@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 
 import elasticsearch
 import numpy as np
-from elasticsearch import Elasticsearch
+from elasticsearch import Elasticsearch, helpers
 
 from core.errors import EngineUnavailableError, SearchEngineError
 from core.protocols import Embedder
@@ -27,7 +27,11 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 TITLE_BOOST = 2.0
 BATCH = 1000
+BULK_THREADS = 2
 CANDIDATE_FIELDS = ["group", "date_num"]
+# Vector index types (`dense_vector.index_options.type`): graph (hnsw), graph over int8- or
+# bit-quantised vectors (int8_hnsw, bbq_hnsw), or exact brute force (flat, int8_flat).
+VECTOR_INDEXES: tuple[str, ...] = ("hnsw", "int8_hnsw", "bbq_hnsw", "flat", "int8_flat")
 
 
 def make_mapping(dim: int, vector_index: str = "hnsw") -> dict[str, Any]:
@@ -36,8 +40,12 @@ def make_mapping(dim: int, vector_index: str = "hnsw") -> dict[str, Any]:
     ``vector_index`` is ``hnsw`` (approximate graph, for large indexes) or ``flat`` (exact brute
     force: faster bulk loading, exact like the embedded engine, fine up to a few hundred thousand).
     """
+    if vector_index not in VECTOR_INDEXES:
+        raise SearchEngineError(
+            f"unknown vector index type {vector_index!r}", hint="use one of: " + ", ".join(VECTOR_INDEXES)
+        )
     options: dict[str, Any] = {"type": vector_index}
-    if vector_index == "hnsw":
+    if vector_index.endswith("hnsw"):
         options.update(m=16, ef_construction=100)
     properties: dict[str, Any] = {
         "id": {"type": "keyword"},
@@ -65,6 +73,11 @@ def make_mapping(dim: int, vector_index: str = "hnsw") -> dict[str, Any]:
 
 
 INDEX_SETTINGS = {"number_of_shards": 1, "number_of_replicas": 0, "mapping.exclude_source_vectors": False}
+# While a rebuild loads a new index nobody reads yet: no periodic refresh (fewer small segments
+# and HNSW graph merges) and an fsync of the translog every few seconds instead of per request.
+# Both are restored before the alias moves; a crash mid-rebuild only loses the unused new index.
+BULK_LOAD_SETTINGS = {"refresh_interval": "-1", "translog.durability": "async"}
+SERVING_SETTINGS = {"refresh_interval": None, "translog.durability": "request"}
 
 
 class ElasticsearchEngine(RankingEngine):
@@ -81,6 +94,7 @@ class ElasticsearchEngine(RankingEngine):
         dim: int = 384,
         request_timeout: float = 30.0,
         vector_index: str = "hnsw",
+        bulk_threads: int = BULK_THREADS,
     ) -> None:
         super().__init__(embedder, ranking)
         self.url = url
@@ -90,7 +104,9 @@ class ElasticsearchEngine(RankingEngine):
             url, request_timeout=request_timeout, max_retries=1, retry_on_timeout=False
         )
         self._ready = False
+        make_mapping(self.dim, vector_index)  # validates the vector index type now, not at first write
         self.vector_index = vector_index
+        self.bulk_threads = max(1, bulk_threads)
 
     # --- plumbing -----------------------------------------------------------------------------
     def _call(self, what: str, fn: Callable[[], T]) -> T:
@@ -123,8 +139,7 @@ class ElasticsearchEngine(RankingEngine):
             "index creation",
             lambda: self.client.indices.create(
                 index=name,
-                # While a rebuild loads, no periodic refresh: fewer small segments and HNSW graph merges.
-                settings={**INDEX_SETTINGS, "refresh_interval": "-1"} if bulk_load else INDEX_SETTINGS,
+                settings={**INDEX_SETTINGS, **BULK_LOAD_SETTINGS} if bulk_load else INDEX_SETTINGS,
                 mappings=mappings,
             ),
         )
@@ -139,6 +154,7 @@ class ElasticsearchEngine(RankingEngine):
         body["body_an"] = analyze_to_string(doc.text)
         body["date_num"] = doc.date_number
         if doc.vector is not None:
+            # A float list: base64-packed vectors (`helpers.pack_dense_vector`) need a 9.3+ server.
             body["vector"] = np.asarray(doc.vector, dtype=np.float32).tolist()
         return body
 
@@ -148,22 +164,25 @@ class ElasticsearchEngine(RankingEngine):
         self._call("ping", lambda: self.client.info())
 
     def _bulk(self, index: str, docs: Sequence[IndexDocument]) -> BulkReport:
+        """Send documents in chunks on ``bulk_threads`` connections; report each rejection."""
         good, errors = validate_documents(docs, self.dim)
         report = BulkReport(errors=errors)
-        for start in range(0, len(good), BATCH):
-            chunk = good[start : start + BATCH]
-            ops: list[dict[str, Any]] = []
-            for doc in chunk:
-                ops.append({"index": {"_index": index, "_id": doc.id}})
-                ops.append(self._to_es(doc))
-            resp = self._call("bulk indexing", lambda ops=ops: self.client.bulk(operations=ops))  # type: ignore[misc]
-            for item in resp["items"]:
-                result = item.get("index", {})
-                if result.get("error"):
-                    error = result["error"]
-                    report.errors[str(result.get("_id"))] = f"{error.get('type')}: {error.get('reason')}"
-                else:
-                    report.indexed += 1
+        if not good:
+            return report
+        actions = ({"_index": index, "_id": doc.id, "_source": self._to_es(doc)} for doc in good)
+        results = helpers.parallel_bulk(
+            self.client, actions, thread_count=self.bulk_threads, chunk_size=BATCH,
+            max_chunk_bytes=50 * 1024 * 1024, raise_on_error=False, raise_on_exception=True,
+        )  # fmt: skip
+        for ok, item in self._call("bulk indexing", lambda: list(results)):
+            result = item.get("index", {})
+            if ok:
+                report.indexed += 1
+            else:
+                error = result.get("error") or {}
+                if isinstance(error, dict):
+                    error = f"{error.get('type')}: {error.get('reason')}"
+                report.errors[str(result.get("_id"))] = str(error)
         return report
 
     def index_documents(self, docs: Sequence[IndexDocument]) -> BulkReport:
@@ -181,13 +200,13 @@ class ElasticsearchEngine(RankingEngine):
         batch: list[IndexDocument] = []
         for doc in docs:
             batch.append(doc)
-            if len(batch) >= BATCH:
+            if len(batch) >= BATCH * self.bulk_threads * 2:
                 report.merge(self._bulk(new, batch))
                 batch = []
         report.merge(self._bulk(new, batch))
         self._call(
-            "refresh settings",
-            lambda: self.client.indices.put_settings(index=new, settings={"refresh_interval": None}),
+            "serving settings",
+            lambda: self.client.indices.put_settings(index=new, settings=SERVING_SETTINGS),
         )
         self._call("refresh", lambda: self.client.indices.refresh(index=new))
         old = self._call("alias lookup", lambda: self._alias_targets())

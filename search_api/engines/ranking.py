@@ -22,6 +22,7 @@ from search_api.engines.highlight import make_highlights
 log = logging.getLogger(__name__)
 MAX_SIZE = 100
 MAX_WINDOW = 1000
+FUSIONS: tuple[str, ...] = ("rrf", "convex")
 
 
 @dataclass(frozen=True)
@@ -36,12 +37,21 @@ class Candidate:
 
 @dataclass
 class RankingConfig:
-    """Knobs of hybrid ranking: reciprocal rank fusion constant, list weights, candidate window."""
+    """Knobs of hybrid ranking: fusion method, RRF constant, list weights, candidate window.
+
+    ``fusion`` is ``rrf`` (reciprocal rank fusion, ranks only) or ``convex`` (weighted sum of
+    min-max normalised scores); the weights serve both.
+    """
 
     rrf_k: int = 60
     keyword_weight: float = 1.0
     semantic_weight: float = 1.0
     window: int = 100
+    fusion: str = "convex"
+
+    def __post_init__(self) -> None:
+        if self.fusion not in FUSIONS:
+            raise InputError(f"unknown fusion {self.fusion!r}", hint="use one of: " + ", ".join(FUSIONS))
 
 
 def fuse_rrf(lists: Sequence[Sequence[Candidate]], weights: Sequence[float], k: int) -> list[Candidate]:
@@ -53,6 +63,33 @@ def fuse_rrf(lists: Sequence[Sequence[Candidate]], weights: Sequence[float], k: 
             scores[cand.id] = scores.get(cand.id, 0.0) + weight / (k + rank)
             first.setdefault(cand.id, cand)
     order = sorted(scores, key=lambda doc_id: (-scores[doc_id], doc_id))
+    return [Candidate(i, scores[i], first[i].group, first[i].date) for i in order]
+
+
+def _min_max(ranked: Sequence[Candidate]) -> dict[str, float]:
+    """Scores of a list rescaled to 0..1 (best = 1, worst of the list = 0; all 1 when equal)."""
+    if not ranked:
+        return {}
+    scores = [c.score for c in ranked]
+    low, high = min(scores), max(scores)
+    span = high - low
+    return {c.id: (c.score - low) / span if span > 0 else 1.0 for c in ranked}
+
+
+def fuse_convex(lists: Sequence[Sequence[Candidate]], weights: Sequence[float]) -> list[Candidate]:
+    """Convex combination: score(d) = sum_i w_i * minmax_i(d) / sum_i w_i (0 where d is absent).
+
+    Min-max normalisation removes each backend's BM25 scale, so both backends fuse alike.
+    """
+    total = sum(weights) or 1.0
+    scores: dict[str, float] = {}
+    first: dict[str, Candidate] = {}
+    for ranked, weight in zip(lists, weights, strict=True):
+        for doc_id, value in _min_max(ranked).items():
+            scores[doc_id] = scores.get(doc_id, 0.0) + weight * value / total
+        for cand in ranked:
+            first.setdefault(cand.id, cand)
+    order = sorted(scores, key=lambda doc_id: (-round(scores[doc_id], 9), doc_id))
     return [Candidate(i, scores[i], first[i].group, first[i].date) for i in order]
 
 
@@ -149,7 +186,11 @@ class RankingEngine(ABC):
             keyword, _ = self._keyword(terms, filters, window)
             keyword = sorted(keyword, key=lambda c: (-c.score, c.id))
             cfg = self.ranking
-            cands = fuse_rrf([keyword, semantic], [cfg.keyword_weight, cfg.semantic_weight], cfg.rrf_k)
+            weights = [cfg.keyword_weight, cfg.semantic_weight]
+            if cfg.fusion == "convex":
+                cands = fuse_convex([keyword, semantic], weights)
+            else:
+                cands = fuse_rrf([keyword, semantic], weights, cfg.rrf_k)
         if query.sort == "date":
             cands = sorted(cands, key=lambda c: (-c.date, c.id))
         return cands, self._count(filters), False

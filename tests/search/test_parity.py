@@ -9,6 +9,7 @@ import pytest
 from core.domain import SearchQuery
 from search_api.engines.base import IndexDocument
 from search_api.engines.embedding_cache import CachedEmbedder
+from search_api.engines.ranking import RankingConfig
 from tests.search.conftest import make_engine
 
 QUERIES = ["fablab jeunes", "quartier", "économie sociale", "mobilité emploi", "santé prévention gratuite"]
@@ -26,3 +27,9 @@ def test_embedded_and_elasticsearch_give_the_same_ranking(
             query = SearchQuery(text=text, mode=mode, size=10, collapse_duplicates=False)  # type: ignore[arg-type]
             rankings = [[h.id for h in e.search(query).hits] for e in engines]
             assert rankings[0] == rankings[1], (text, mode)
+    for engine in engines:  # score-based fusion too: min-max removes each backend's BM25 scale
+        engine.ranking = RankingConfig(fusion="convex")  # type: ignore[attr-defined]
+    for text in QUERIES:
+        query = SearchQuery(text=text, mode="hybrid", size=10, collapse_duplicates=False)
+        rankings = [[h.id for h in e.search(query).hits] for e in engines]
+        assert rankings[0] == rankings[1], (text, "convex")

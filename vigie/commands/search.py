@@ -236,6 +236,7 @@ def evaluate_search(
     ),
     k: int = typer.Option(10, "--k", min=1, help="Cut-off of nDCG and recall."),
     rrf_k: int = typer.Option(60, "--rrf-k", help="Reciprocal rank fusion constant."),
+    fusion: str = typer.Option("convex", "--fusion", help="Hybrid fusion: convex or rrf."),
     keyword_weight: float = typer.Option(1.0, "--keyword-weight"),
     semantic_weight: float = typer.Option(1.0, "--semantic-weight"),
     output: Path | None = typer.Option(None, "--output", help="Also write the scores as JSON here."),
@@ -255,7 +256,9 @@ def evaluate_search(
         )
     judged = load_queries(queries)
     embedder = CachedEmbedder(make_embedder(), settings.data_dir / "search" / "embeddings.sqlite")
-    ranking = RankingConfig(rrf_k=rrf_k, keyword_weight=keyword_weight, semantic_weight=semantic_weight)
+    ranking = RankingConfig(
+        rrf_k=rrf_k, keyword_weight=keyword_weight, semantic_weight=semantic_weight, fusion=fusion
+    )
     with tempfile.TemporaryDirectory(prefix="vigie-eval-") as tmp:
         engine = EmbeddedEngine(Path(tmp) / "index", embedder=embedder, ranking=ranking)
         with err.status("indexing the corpus (embeddings are cached by content hash)"):
