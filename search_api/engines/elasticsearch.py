@@ -160,8 +160,11 @@ class ElasticsearchEngine(RankingEngine):
 
     # --- writing -----------------------------------------------------------------------------
     def ping(self) -> None:
-        """Raise `EngineUnavailableError` when the node does not answer."""
-        self._call("ping", lambda: self.client.info())
+        """Raise `EngineUnavailableError` when the node does not answer.
+
+        Asks `_cluster/health`: the Maven test distribution answers ``GET /`` with 405.
+        """
+        self._call("ping", lambda: self.client.cluster.health())
 
     def _bulk(self, index: str, docs: Sequence[IndexDocument]) -> BulkReport:
         """Send documents in chunks on ``bulk_threads`` connections; report each rejection."""
