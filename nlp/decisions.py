@@ -28,14 +28,14 @@ class Places:
     foreign: bool = False
 
 
-def link_places(linker: Any, texts: list[str], docs: list[Any]) -> Places:
+def link_places(linker: Any, texts: list[str], docs: list[Any], url: str | None = None) -> Places:
     """Run the geography linker over each passage and merge the results (best first, no repeats)."""
     places = Places()
     if linker is None:
         return places
     for i, text in enumerate(texts):
         try:
-            geo = linker.link(text, doc=docs[i] if i < len(docs) else None)
+            geo = linker.link(text, doc=docs[i] if i < len(docs) else None, url=url)
         except Exception as exc:  # one passage the linker chokes on must not sink the document
             log.warning("geo linker failed passage=%d error=%s", i, exc)
             continue
@@ -109,7 +109,7 @@ def _initiatives(
     )
     out = []
     for m in mentions:
-        own = link_places(linker, [" ".join(m.evidence)], []) if m.evidence else Places()
+        own = link_places(linker, [" ".join(m.evidence)], [], p.url) if m.evidence else Places()
         if len(mentions) == 1:
             own.communes = own.communes or places.communes
             own.qpv = own.qpv or places.qpv
@@ -132,7 +132,7 @@ def decide_analysis(p: Prepared, scores: DocScores | None, models: ModelSet, lin
         result.model_version = models.version
         return result
     is_init = scores.initiative >= models.threshold("initiative")
-    places = link_places(linker, p.passages, p.docs)
+    places = link_places(linker, p.passages, p.docs, p.url)
     linked = places if linker is not None else None
     return Analysis(
         id=p.id,

@@ -51,11 +51,11 @@ def make_task_data(
     )
 
 
-def geo_codes(linker: Any, texts: list[str]) -> npt.NDArray[np.int_]:
+def geo_codes(linker: Any, texts: list[str], urls: list[str | None] | None = None) -> npt.NDArray[np.int_]:
     """The linker's in-QPV decision per text: 1 in a QPV, 0 elsewhere, -1 unknown, -2 abroad."""
     codes = []
-    for text in texts:
-        geo = linker.link(text)
+    for i, text in enumerate(texts):
+        geo = linker.link(text, url=urls[i] if urls is not None else None)
         codes.append(-2 if geo.foreign else {True: 1, False: 0}.get(geo.in_qpv, -1))
     return np.array(codes, dtype=int)
 

@@ -303,7 +303,8 @@ def train_all(
         raise InputError("embedding features asked but no embedder given", hint="pass embed= or disable them")
     examples = assign_groups(examples) if not all(e.group for e in examples) else examples
     vectors = embed([e.text[:EMBED_CHARS] for e in examples]) if config.use_embeddings and embed else None
-    geo = geo_codes(linker, [e.text for e in examples]) if linker is not None and run_cv else None
+    texts, urls = [e.text for e in examples], [e.url for e in examples]
+    geo = geo_codes(linker, texts, urls) if linker is not None and run_cv else None
     data = make_task_data(examples, vectors, geo)
     factories = make_factories(config)
     metrics: dict[str, Any] = {}

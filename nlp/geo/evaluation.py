@@ -124,7 +124,7 @@ def evaluate_geo(
             continue
         scores.initiatives += 1
         text = record["text"]
-        result = linker.link(text, doc=parse(text) if parse is not None else None)
+        result = linker.link(text, doc=parse(text) if parse is not None else None, url=record.get("url"))
         predicted = {c.insee for c in result.communes if c.confidence >= COMMUNE_THRESHOLD}
         gold = list(record.get("communes") or [])
         tp, fp, fn = _match_communes(linker, gold, predicted)

@@ -51,8 +51,11 @@ class GeoLinker:
         self._lock = threading.Lock()
 
     # ---------------------------------------------------------------- public API
-    def link(self, text: str, doc: Any = None) -> GeoResult:
-        """Places named by ``text``; ``doc`` (spaCy Doc of the same text) adds its LOC/GPE/PER entities."""
+    def link(self, text: str, doc: Any = None, url: str | None = None) -> GeoResult:
+        """Places named by ``text``; ``doc`` (spaCy Doc of the same text) adds its LOC/GPE/PER entities.
+
+        ``url`` is the page the text comes from, when known (a city's own site says where it is).
+        """
         tokens = tokenize(text)
         norms = [t.norm for t in tokens]
         mentions = find_mentions(text, tokens, self.gazetteer)

@@ -111,7 +111,8 @@ def evaluate_models(
     embed = make_embed_fn(settings, embeddings)
     vectors = embed([e.text[:EMBED_CHARS] for e in examples]) if embed else None
     linker = make_training_linker(settings)
-    geo = geo_codes(linker, [e.text for e in examples]) if linker is not None else None
+    texts, urls = [e.text for e in examples], [e.url for e in examples]
+    geo = geo_codes(linker, texts, urls) if linker is not None else None
     data = make_task_data(examples, vectors, geo)
     report = cross_validate(data, make_factories(config), folds, cascade_low=config.cascade_low)
     if as_json:
