@@ -1,4 +1,5 @@
-"""Downloader middleware: retries with exponential backoff (and Retry-After) on 429/5xx and timeouts."""
+"""Downloader middlewares: retries with exponential backoff (and Retry-After) on 429/5xx and timeouts;
+redirect loops failed and counted."""
 
 from __future__ import annotations
 
@@ -7,7 +8,9 @@ import logging
 from typing import Any
 
 from scrapy import Request
+from scrapy.downloadermiddlewares.redirect import RedirectMiddleware
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
+from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
 
 log = logging.getLogger(__name__)
@@ -52,3 +55,19 @@ class BackoffRetryMiddleware(RetryMiddleware):
         if delay:
             log.debug("backoff seconds=%.2f url=%s", delay, request.url)
             await asyncio.sleep(delay)
+
+
+class LoopAwareRedirectMiddleware(RedirectMiddleware):
+    """Scrapy's redirects, with a loop (A -> B -> A) failed at once as ``redirect loop``.
+
+    Without this, the second request to A is dropped silently by the duplicate filter and the page is
+    neither stored nor counted.
+    """
+
+    def _redirect(self, redirected: Request, request: Request, reason: Any) -> Request:
+        chain = [*request.meta.get("redirect_urls", []), request.url]
+        if redirected.url in chain:
+            hops = " -> ".join([*chain, redirected.url])
+            raise IgnoreRequest(f"redirect loop: {hops}")
+        result: Request = super()._redirect(redirected, request, reason)
+        return result

@@ -59,6 +59,8 @@ def make_scrapy_settings(settings: Settings) -> dict[str, Any]:
         "DOWNLOADER_MIDDLEWARES": {
             "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
             "crawler.middlewares.BackoffRetryMiddleware": 550,
+            "scrapy.downloadermiddlewares.redirect.RedirectMiddleware": None,
+            "crawler.middlewares.LoopAwareRedirectMiddleware": 600,
         },
         "REDIRECT_MAX_TIMES": 5,
         "COOKIES_ENABLED": False,

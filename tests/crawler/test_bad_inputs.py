@@ -34,6 +34,8 @@ def build_bad_site(site: LocalSite) -> list[str]:
         site.add(
             f"/2024/loop?n={n}", b"", status=302, etag=False, headers={"Location": f"/2024/loop?n={n + 1}"}
         )
+    site.add("/2024/ping", b"", status=302, etag=False, headers={"Location": "/2024/pong"})  # A <-> B
+    site.add("/2024/pong", b"", status=301, etag=False, headers={"Location": "/2024/ping"})
     site.add("/2024/huge", b"<html><body>" + b"<p>bla bla</p>" * (20 * 1024 * 1024 // 14) + b"</body></html>")
     latin1 = article_html("Fresque au collège", LATIN1_TEXT).encode("cp1252")
     site.add("/2024/latin1", latin1, content_type="text/html; charset=utf-8")
@@ -64,6 +66,7 @@ def build_bad_site(site: LocalSite) -> list[str]:
         "/2024/error",
         "/2024/slow",
         "/2024/loop?n=0",
+        "/2024/ping",
         "/2024/huge",
         "/2024/latin1",
         "/2024/nocharset",
@@ -100,7 +103,7 @@ def test_bad_inputs_are_counted_and_the_crawl_goes_on(settings, tmp_path, bad_si
         "http_404": 1,
         "http_500": 1,
         "timeout": 1,
-        "redirect_loop": 1,
+        "redirect_loop": 2,  # the endless chain and the A <-> B loop
         "too_large": 1,
         "binary_content": 1,
         "content_type": 1,
@@ -120,6 +123,8 @@ def test_bad_inputs_are_counted_and_the_crawl_goes_on(settings, tmp_path, bad_si
     }
     for kind, path in logged.items():
         assert any(f"kind={kind}" in line and path in line for line in run.stderr.splitlines()), kind
+    assert any("kind=redirect_loop" in line and "/2024/ping" in line for line in run.stderr.splitlines())
+    assert len(bad_site.requests_for("/2024/ping")) == 1  # the loop is cut, not fetched again
 
     rows = {
         r[0].rsplit("/", 1)[-1]: r[1:]
