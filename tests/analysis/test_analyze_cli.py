@@ -84,10 +84,11 @@ def test_robustness_one_outcome_per_line(analysis_settings: Settings, tmp_path: 
     assert any("control_chars" in w for w in out["ctrl"]["warnings"])
 
 
-def test_stored_pages_are_analysed_once_until_their_text_changes(analysis_settings: Settings, db) -> None:  # type: ignore[no-untyped-def]
+def test_stored_pages_analysed_once_until_changed_js_pages_skipped(analysis_settings: Settings, db) -> None:  # type: ignore[no-untyped-def]
     _, factory = db
     with factory() as session, session.begin():
         session.add_all([PageRow(id="p1", text=INITIATIVE), PageRow(id="p2", text="Le budget est voté.")])
+        session.add(PageRow(id="js", text="", js_rendered=True))  # built by JavaScript: nothing to judge
     runner = CliRunner()
     first = runner.invoke(make_app(), ["analyze"])
     assert first.exit_code == 0, first.output

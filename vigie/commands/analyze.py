@@ -111,10 +111,13 @@ def text_hash(text: str) -> str:
 def pages_to_analyse(factory: Any, everything: bool) -> list[str]:
     """Ids of stored pages without a current analysis or whose text changed (all with --all).
 
-    Texts are streamed and hashed one at a time, so memory holds ids, not the corpus.
+    Pages built by JavaScript (stored with ``js_rendered`` and no text) are left out: there is nothing to
+    judge until a renderer fills them. Texts are streamed and hashed one at a time, so memory holds ids.
     """
-    query = select(PageRow.id, PageRow.text, AnalysisRow.text_hash).outerjoin(
-        AnalysisRow, AnalysisRow.doc_id == PageRow.id
+    query = (
+        select(PageRow.id, PageRow.text, AnalysisRow.text_hash)
+        .outerjoin(AnalysisRow, AnalysisRow.doc_id == PageRow.id)
+        .where(PageRow.js_rendered.is_(False))
     )
     with factory() as session:
         rows = session.execute(query.execution_options(yield_per=500))
