@@ -14,6 +14,12 @@ from nlp.geo.results import CommuneLink
 MIN_COMMUNE_CONFIDENCE = 0.25
 LEAD_CHARS = 300  # a commune named in the title or lead is usually where things happen
 SALIENCE_PENALTY = 0.3  # communes far below the best one are probably only mentioned in passing
+URL_BONUS = 0.25  # times the URL evidence strength, for a town the text names and the page URL too
+URL_CHOICE = 3.0  # times the strength, in the homonym score: the URL's town among namesakes
+SITE_TOWN_CONFIDENCE = 0.6  # a town's own site or press section, when the text names no sure town
+SURE_TOWN = 0.6
+LATE_PENALTY = 0.15  # a town first named only after a sure town of the title or lead
+PASSING_PENALTY = 0.3  # "fondée à Lyon", "comme à Paris": not where the initiative takes place
 
 
 class CommuneResolver:
@@ -26,6 +32,7 @@ class CommuneResolver:
     def link(self, ctx: LinkContext) -> list[CommuneLink]:
         best: dict[str, CommuneLink] = {}
         counts: dict[str, int] = {}
+        first: dict[str, int] = {}
         for mention in ctx.mentions:
             candidates = self._commune_candidates(ctx, mention)
             if not candidates:
@@ -37,6 +44,7 @@ class CommuneResolver:
             if confidence < MIN_COMMUNE_CONFIDENCE:
                 continue
             counts[commune.insee] = counts.get(commune.insee, 0) + 1
+            first.setdefault(commune.insee, mention.start)
             link = best.get(commune.insee)
             if link is None or confidence > link.confidence:
                 best[commune.insee] = self.make_link(commune, confidence, mention)
@@ -53,7 +61,35 @@ class CommuneResolver:
             best[parent.insee] = link
         for insee, link in best.items():
             link.confidence = min(0.99, link.confidence + 0.08 * min(counts.get(insee, 1) - 1, 3))
+        self._demote_late_towns(ctx, best, first)
         return sorted(best.values(), key=lambda c: -c.confidence)
+
+    def _demote_late_towns(
+        self, ctx: LinkContext, best: dict[str, CommuneLink], first: dict[str, int]
+    ) -> None:
+        """A sure town in the title or lead is the story's; towns first named later are mostly context."""
+        lead = [i for i, start in first.items() if start < LEAD_CHARS and best[i].confidence >= SURE_TOWN]
+        if not lead:
+            return
+        for insee, link in best.items():
+            if (
+                first.get(insee, 0) >= LEAD_CHARS
+                and insee not in ctx.qpv_hosts
+                and insee not in ctx.url_towns
+            ):
+                link.confidence = max(0.0, link.confidence - LATE_PENALTY)
+
+    def add_site_towns(self, ctx: LinkContext, communes: list[CommuneLink]) -> None:
+        """The URL's town when the text names no sure town ("le quartier" on reze.fr)."""
+        if not ctx.site_towns or any(c.confidence >= SURE_TOWN for c in communes):
+            return
+        known = {c.insee for c in communes}
+        for insee in sorted(ctx.site_towns, key=lambda i: -self.ref.communes[i].population)[:1]:
+            if insee not in known:
+                link = self.make_link(self.ref.communes[insee], SITE_TOWN_CONFIDENCE, None)
+                link.evidence = ctx.url  # not in the text: the page's own address says it
+                communes.append(link)
+        communes.sort(key=lambda c: -c.confidence)
 
     def apply_salience(self, communes: list[CommuneLink]) -> None:
         """Lower communes much less salient than the best one (named in passing, enumerations)."""
@@ -111,7 +147,7 @@ class CommuneResolver:
             score += 1
         if any(code in ctx.postal for code in commune.postal_codes):
             score += 2
-        return score
+        return score + URL_CHOICE * ctx.url_towns.get(insee, 0.0)
 
     def _mention_confidence(
         self, ctx: LinkContext, mention: Mention, commune: Commune, weight: float, n_candidates: int
@@ -127,6 +163,8 @@ class CommuneResolver:
             confidence -= 0.2
         if mention.listed:
             confidence -= 0.1
+        if mention.passing:
+            confidence -= PASSING_PENALTY
         if mention.start < LEAD_CHARS:
             confidence += 0.1
         if single_word and mention.sentence_start and not mention.locative:
@@ -144,6 +182,7 @@ class CommuneResolver:
         if n_candidates > 1 and commune.population < 20000 and commune.dep_code not in ctx.departments:
             confidence -= 0.1
         confidence += entity_adjustment(ctx, mention)
+        confidence += URL_BONUS * ctx.url_towns.get(commune.insee, 0.0)
         return max(0.0, min(0.95, confidence))
 
     def make_link(

@@ -26,6 +26,9 @@ class LinkContext:
     guesses: list[QpvLink] = field(default_factory=list)  # "quartier X" names not in the gazetteer
     lower_words: set[str] = field(default_factory=set)  # words also written in lower case in the text
     named_insees: dict[int, set[str]] = field(default_factory=dict)  # mention start -> towns named elsewhere
+    url_towns: dict[str, float] = field(default_factory=dict)  # INSEE -> strength of the page URL's evidence
+    url: str = ""  # the page URL, evidence of the towns only it names
+    site_towns: set[str] = field(default_factory=set)  # URL towns strong enough to stand for a named town
 
 
 def entity_label(ctx: LinkContext, mention: Mention) -> str | None:

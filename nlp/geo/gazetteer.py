@@ -159,6 +159,8 @@ def qpv_name_variants(name: str) -> list[tuple[list[str], float]]:
     for tokens, weight in variants:
         stripped = strip_decorations(tokens)
         out.append((tokens, weight))
+        if all(t.isdigit() for t in stripped):
+            continue  # "Quartier du 3/15" must not become any "3,15" in a text
         if stripped != tokens:
             out.append((stripped, weight))
         if len(stripped) > 1 and stripped[-1] in _ORIENTATION_TAIL:
@@ -218,7 +220,12 @@ class Gazetteer:
             if all(t in GENERIC_WORDS or t in QUARTIER_WORDS for t in tokens):
                 continue  # "Le Quartier", "La Ville": never meant as a town in our texts
             self._add(tokens, Entry("commune", commune.insee, 1.0))
-            if len(tokens) > 1 and tokens[0] in ARTICLES and len(tokens[1]) > 3 and tokens[1:] != ["saint"]:
+            if (
+                len(tokens) > 1
+                and tokens[0] in ARTICLES
+                and (len(tokens[1]) > 3 or len(tokens) > 3)  # "au Puy-en-Velay", not "au Mée"
+                and tokens[1:] != ["saint"]
+            ):
                 self._add(tokens[1:], Entry("commune", commune.insee, 0.8))  # "au Havre", "du Mans"
         current = {insee: key for key, insee in self.town_by_key.items()}
         for name, insee in self.ref.former_communes.items():

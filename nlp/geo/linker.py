@@ -25,6 +25,7 @@ from nlp.geo.matcher import (
 from nlp.geo.normalise import fold_text, name_key, tokenize
 from nlp.geo.reference import ReferenceData, load_reference
 from nlp.geo.results import CommuneLink, GeoResult, QpvLink
+from nlp.geo.urls import SECTION_STRENGTH, UrlReader
 
 logger = logging.getLogger(__name__)
 
@@ -47,6 +48,7 @@ class GeoLinker:
         self.geocoder: Geocoder = geocoder or CentroidGeocoder(ref)
         self._arr_index = make_arrondissement_index(ref)
         self._communes = CommuneResolver(ref, gazetteer)
+        self._urls = UrlReader(gazetteer)
         self._spatial: Any = None
         self._lock = threading.Lock()
 
@@ -66,9 +68,11 @@ class GeoLinker:
             ctx.entity_spans = [(e.start_char, e.end_char, e.label_) for e in doc.ents]
             ctx.has_doc = True
         self._collect_context(ctx)
+        self._add_url_context(ctx, url)
         communes = self._communes.link(ctx)
-        qpvs = self._link_qpvs(ctx, {c.insee for c in communes})
+        qpvs = self._link_qpvs(ctx, {c.insee for c in communes} | ctx.site_towns)
         self._boost_qpv_hosts(communes, qpvs)
+        self._communes.add_site_towns(ctx, communes)
         ctx.guesses = guess_quartiers(text, self.ref, communes, qpvs)
         known = {q.code for q in qpvs}
         qpvs += [g for g in ctx.guesses if g.code not in known]
@@ -147,6 +151,17 @@ class GeoLinker:
         ctx.lower_words = {t.norm for t in ctx.tokens if not t.capital}
         for insees in ctx.postal.values():
             ctx.departments.update(self.ref.communes[i].dep_code for i in insees)
+
+    def _add_url_context(self, ctx: LinkContext, url: str | None) -> None:
+        """The page URL's towns (a town's own site, a press section) count as named in the text."""
+        places = self._urls.read(url)
+        if not places.towns and not places.departments:
+            return
+        ctx.url, ctx.url_towns = url or "", places.towns
+        ctx.site_towns = {i for i, s in places.towns.items() if s >= SECTION_STRENGTH}
+        ctx.departments |= places.departments
+        for named in ctx.named_insees.values():
+            named |= ctx.site_towns
 
     def _department_is_meant(self, mention: Mention) -> bool:
         # single-word department names ("Nord", "Var", "Cher") are also ordinary words: "dans le Nord",

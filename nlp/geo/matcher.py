@@ -49,6 +49,13 @@ STREET_WORDS = frozenset(
         "espace",
         "esplanade",
         "parvis",
+        "immeuble",
+        "immeubles",
+        "batiment",
+        "eglise",
+        "chapelle",
+        "paroisse",
+        "foyer",
     }
 )
 DEFINITE_ARTICLES = frozenset({"le", "la", "les", "l"})
@@ -66,6 +73,31 @@ RELATION_WORDS = frozenset(
         "portes",
         "periphérie",
     }
+)
+# a town right after these words is where an organisation was born or is based, or a comparison:
+# "fondée en 1998 à Lyon", "créée à Cergy", "comme à Paris", "après celui de La Courneuve"
+PASSING_WORDS = frozenset(
+    {
+        "fonde",
+        "fondee",
+        "fondes",
+        "fondees",
+        "cree",
+        "creee",
+        "crees",
+        "creees",
+        "nee",
+        "siege",
+        "originaire",
+        "comme",
+        "apres",
+        "contrairement",
+        "exemple",
+    }
+)
+PASSING_WINDOW = 4  # words looked at before the town, within its sentence
+_RELATED_LINK_RE = re.compile(
+    r"(?:^|\n)[ \t]*(?:[àa] lire aussi|lire aussi|voir aussi|sur le m[êe]me sujet)", re.I
 )
 STRONG_LOCATIVES = frozenset({"a", "au", "aux"})
 WEAK_LOCATIVES = frozenset({"de", "d", "du", "des", "sur", "en", "vers", "pres", "dans"})
@@ -101,6 +133,7 @@ class Mention:
     in_brackets: bool = False
     relation: bool = False  # "près de Lille", "Philharmonie de Paris": named for another thing
     listed: bool = False  # part of a comma-separated enumeration
+    passing: bool = False  # origin, head office or comparison ("fondée à Lyon", "comme à Paris")
     article_before: bool = False  # "la Villeneuve": a neighbourhood, not the town Villeneuve
     name_follows: bool = False  # "Marie Curie", "Albert Camus": a person, not the town
 
@@ -216,12 +249,24 @@ def _make_mention(text: str, tokens: list[Token], i: int, size: int, entries: li
         prev_word=prev[-1] if prev else "",
         in_brackets=text[max(0, tokens[i].start - 1) : tokens[i].start] == "(",
         listed=listed,
+        passing=_is_passing(text, tokens, i),
         article_before=bool(prev) and prev[-1] in DEFINITE_ARTICLES and not tokens[i - 1].capital,
         name_follows=nxt is not None
         and nxt.capital
         and not nxt.norm.isdigit()
         and text[last.end : nxt.start] == " ",
     )
+
+
+def _is_passing(text: str, tokens: list[Token], i: int) -> bool:
+    """A town named for an origin or a comparison, or in a "À lire aussi" link line."""
+    for j in range(i - 1, max(-1, i - 1 - PASSING_WINDOW), -1):
+        if any(c in ".!?\n" for c in text[tokens[j].end : tokens[j + 1].start]):
+            break
+        if tokens[j].norm in PASSING_WORDS:
+            return True
+    line_start = text.rfind("\n", 0, tokens[i].start) + 1
+    return _RELATED_LINK_RE.match(text, max(0, line_start - 1)) is not None
 
 
 def find_postal_codes(tokens: list[Token], ref: ReferenceData) -> dict[str, tuple[str, ...]]:

@@ -1,0 +1,90 @@
+"""The page URL as a place signal, and the salience of the towns a text names."""
+
+from __future__ import annotations
+
+from nlp.geo import GeoLinker
+from nlp.geo.communes import LATE_PENALTY
+from nlp.geo.results import REPORT_THRESHOLD
+from nlp.geo.urls import HOST_STRENGTH, SECTION_STRENGTH, SLUG_LOCATIVE_STRENGTH, UrlReader
+
+
+def _reported(result: object) -> set[str]:
+    return {c.insee for c in result.communes if c.confidence >= REPORT_THRESHOLD}  # type: ignore[attr-defined]
+
+
+def test_url_reader_finds_town_sites_sections_slugs_and_departments(linker: GeoLinker) -> None:
+    reader = UrlReader(linker.gazetteer)
+    assert reader.read("https://agenda21.lorient.fr/rapport-dd-2020-axe-2/").towns == {"56121": HOST_STRENGTH}
+    assert reader.read("https://agenda21.lorient.fr/x").departments == set()  # "21" is no department here
+    grigny = reader.read("https://www.ville-grigny91.fr/actualites")
+    assert grigny.towns == {"91286": HOST_STRENGTH} and grigny.departments == {"91"}
+    # an agglomeration's site is named after its main town, often shortened
+    assert reader.read("https://clermontmetropole.eu/fr/galerie-videos/").towns == {"63113": HOST_STRENGTH}
+    assert reader.read("https://www.tribune-hebdo.fr/tours/le-sanitas").towns["37261"] == SECTION_STRENGTH
+    slug = reader.read("https://www.francebleu.fr/infos/un-repair-cafe-lance-a-villers-les-nancy-pour-tous")
+    assert slug.towns == {"54578": SLUG_LOCATIVE_STRENGTH}
+    department = reader.read("https://www.leparisien.fr/seine-saint-denis-93/un-article-sur-le-sport")
+    assert department.departments == {"93"} and department.towns == {}
+    assert reader.read("https://france3-regions.francetvinfo.fr/bretagne/").towns == {}  # the region
+    assert reader.read(None).towns == {} and reader.read("not a url").towns == {}
+
+
+def test_url_section_decides_between_homonyms(linker: GeoLinker) -> None:
+    text = "Une ressourcerie solidaire ouvre ses portes à Valence, avec dix salariés en insertion."
+    assert linker.link(text).communes[0].insee == "26362"  # the most populous Valence (Drôme)
+    url = "https://www.ladepeche.fr/tarn-et-garonne/valence/une-ressourcerie-ouvre-ses-portes"
+    assert linker.link(text, url=url).communes[0].insee == "82186"
+
+
+def test_town_site_gives_the_town_of_a_text_naming_only_its_quartier(linker: GeoLinker) -> None:
+    text = (
+        "La maison des services a ouvert ses portes au cœur du quartier. Les habitants y trouvent "
+        "une permanence emploi, un écrivain public et un point numérique."
+    )
+    assert linker.link(text).communes == []
+    result = linker.link(text, url="https://www.reze.fr/actualite/la-maison-des-services-ouverte/")
+    assert [c.insee for c in result.communes] == ["44143"]
+    assert result.communes[0].confidence >= REPORT_THRESHOLD
+    assert result.communes[0].evidence.startswith("https://www.reze.fr/")
+    # an unrelated host naming a town does not outweigh the town the text is about
+    text_elsewhere = "À Marseille, la friche Coco Velten a été inaugurée par le Premier ministre."
+    orange = linker.link(text_elsewhere, url="https://actu.orange.fr/videos/actu-locale/coco-velten")
+    assert _reported(orange) == {"13055"}
+
+
+def test_origin_and_comparison_mentions_are_not_the_initiative_town(linker: GeoLinker) -> None:
+    founded = linker.link(
+        "Sport dans la Ville, association fondée en 1998 à Lyon, ouvre à Nantes des créneaux de foot "
+        "réservés aux filles sur le terrain des Dervallières."
+    )
+    assert "44109" in _reported(founded) and "69123" not in _reported(founded)
+    compared = linker.link(
+        "À Roubaix, une cantine solidaire ouvre ses portes. Comme à Paris, les repas sont à prix libre."
+    )
+    assert _reported(compared) == {"59512"}
+    related = linker.link(
+        "À Roubaix, une cantine solidaire ouvre ses portes aux habitants.\nÀ lire aussi : à Brest, une "
+        "épicerie participative"
+    )
+    assert _reported(related) == {"59512"}
+
+
+def test_town_named_only_late_is_context_when_the_lead_has_a_sure_town(linker: GeoLinker) -> None:
+    filler = " Les apprentis suivent une formation de cuisine de onze semaines avec des chefs." * 5
+    text = (
+        "L'école de cuisine va accueillir à Grigny ses premiers apprentis lundi." + filler + " La première "
+        "école avait ouvert ses portes à Paris."
+    )
+    with_lead = {c.insee: c.confidence for c in linker.link(text).communes}
+    without = {c.insee: c.confidence for c in linker.link(text.replace("à Grigny", "ici")).communes}
+    assert with_lead["91286"] > with_lead["75056"]
+    assert with_lead["75056"] <= without["75056"] - LATE_PENALTY
+
+
+def test_small_number_and_article_names(linker: GeoLinker) -> None:
+    prices = linker.link("À Rennes, une boîte de légumes coûte 3,15 euros au lieu de 10 euros.")
+    assert prices.qpvs == []  # "Quartier du 3/15" (Méricourt) is not any "3,15"
+    puy = linker.link("Une micro-crèche a ouvert ses portes au Puy-en-Velay, en Auvergne.")
+    assert puy.communes[0].insee == "43157"
+    building = linker.link("Huit commerces s'installent au pied de l'immeuble Saint-Joseph à Nice.")
+    assert _reported(building) == {"06088"}
