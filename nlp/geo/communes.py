@@ -6,7 +6,7 @@ import math
 
 from nlp.geo.context import LinkContext, entity_adjustment
 from nlp.geo.gazetteer import Entry, Gazetteer
-from nlp.geo.matcher import DEFINITE_ARTICLES, Mention
+from nlp.geo.matcher import DEFINITE_ARTICLES, Mention, is_enumerated
 from nlp.geo.normalise import Token, fold_text, name_tokens
 from nlp.geo.reference import Commune, ReferenceData
 from nlp.geo.results import CommuneLink
@@ -18,6 +18,7 @@ URL_BONUS = 0.25  # times the URL evidence strength, for a town the text names a
 URL_CHOICE = 3.0  # times the strength, in the homonym score: the URL's town among namesakes
 SITE_TOWN_CONFIDENCE = 0.6  # a town's own site or press section, when the text names no sure town
 SURE_TOWN = 0.6
+ENUMERATION_GAP = 0.05  # a listed town is nearly as sure as the surest of its list
 LATE_PENALTY = 0.15  # a town first named only after a sure town of the title or lead
 PASSING_PENALTY = 0.3  # "fondée à Lyon", "comme à Paris": not where the initiative takes place
 
@@ -44,6 +45,7 @@ class CommuneResolver:
             if confidence < MIN_COMMUNE_CONFIDENCE:
                 continue
             counts[commune.insee] = counts.get(commune.insee, 0) + 1
+            ctx.town_mentions.append((mention, commune.insee))
             first.setdefault(commune.insee, mention.start)
             link = best.get(commune.insee)
             if link is None or confidence > link.confidence:
@@ -69,6 +71,7 @@ class CommuneResolver:
     ) -> None:
         """A sure town in the title or lead is the story's; towns first named later are mostly context."""
         lead = [i for i, start in first.items() if start < LEAD_CHARS and best[i].confidence >= SURE_TOWN]
+        ctx.lead_town = bool(lead)
         if not lead:
             return
         for insee, link in best.items():
@@ -89,6 +92,22 @@ class CommuneResolver:
                 link = self.make_link(self.ref.communes[insee], SITE_TOWN_CONFIDENCE, None)
                 link.evidence = ctx.url  # not in the text: the page's own address says it
                 communes.append(link)
+        communes.sort(key=lambda c: -c.confidence)
+
+    def share_enumerations(self, ctx: LinkContext, communes: list[CommuneLink]) -> None:
+        """Towns listed together ("sur cinq sites : Rennes, Roubaix... et Avignon") are equally sure.
+
+        Only in the lead, or when no sure town leads the text: a later list is more often context
+        ("le programme s'ouvre à Lille, Saint-Étienne et Marseille").
+        """
+        by_insee = {c.insee: c for c in communes}
+        for group in _enumerations(ctx):
+            if any(m.passing for m, _ in group) or (ctx.lead_town and group[0][0].start >= LEAD_CHARS):
+                continue
+            members = [by_insee[i] for i in dict.fromkeys(i for _, i in group) if i in by_insee]
+            top = max((c.confidence for c in members), default=0.0)
+            for link in members:
+                link.confidence = max(link.confidence, round(top - ENUMERATION_GAP, 3))
         communes.sort(key=lambda c: -c.confidence)
 
     def apply_salience(self, communes: list[CommuneLink]) -> None:
@@ -200,6 +219,22 @@ class CommuneResolver:
             start=start,
             end=end,
         )
+
+
+def _enumerations(ctx: LinkContext) -> list[list[tuple[Mention, str]]]:
+    """Runs of at least two town mentions listed next to each other, with their INSEE codes."""
+    groups: list[list[tuple[Mention, str]]] = []
+    run: list[tuple[Mention, str]] = []
+    for item in ctx.town_mentions:
+        if run and is_enumerated(ctx.text, run[-1][0], item[0]):
+            run.append(item)
+            continue
+        if len({i for _, i in run}) > 1:
+            groups.append(run)
+        run = [item]
+    if len({i for _, i in run}) > 1:
+        groups.append(run)
+    return groups
 
 
 def _same_spelling(surface: str, name: str) -> bool:

@@ -27,6 +27,8 @@ class LinkContext:
     lower_words: set[str] = field(default_factory=set)  # words also written in lower case in the text
     named_insees: dict[int, set[str]] = field(default_factory=dict)  # mention start -> towns named elsewhere
     url_towns: dict[str, float] = field(default_factory=dict)  # INSEE -> strength of the page URL's evidence
+    town_mentions: list[tuple[Mention, str]] = field(default_factory=list)  # mention -> chosen INSEE
+    lead_town: bool = False  # a sure town is named in the title or lead
     url: str = ""  # the page URL, evidence of the towns only it names
     site_towns: set[str] = field(default_factory=set)  # URL towns strong enough to stand for a named town
 

@@ -77,6 +77,7 @@ class GeoLinker:
         known = {q.code for q in qpvs}
         qpvs += [g for g in ctx.guesses if g.code not in known]
         self._communes.apply_salience(communes)
+        self._communes.share_enumerations(ctx, communes)
         result = GeoResult(qpvs=qpvs, communes=communes)
         if self._is_foreign(norms, result):
             return GeoResult(foreign=True, in_qpv=False, in_qpv_reason="foreign")

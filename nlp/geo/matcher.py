@@ -183,7 +183,23 @@ def find_mentions(text: str, tokens: list[Token], gazetteer: Gazetteer) -> list[
             entries = entries + [e for e in bare if e.kind == "qpv" and e not in entries]
         mentions.append(_make_mention(text, tokens, i, size, entries))
         i += size
+    for before, after in zip(mentions, mentions[1:], strict=False):
+        if before.passing and is_enumerated(text, before, after):
+            after.passing = True  # "après ceux de Millau et de Rodez": the whole list is a comparison
     return mentions
+
+
+_ENUMERATION_WORDS = frozenset({",", "et", "ou", "&", "a", "à", "au", "de", "d", "puis"})
+_ENUMERATION_LINKS = frozenset({",", "et", "ou", "&"})
+
+
+def is_enumerated(text: str, before: Mention, after: Mention) -> bool:
+    """ "Rennes, Roubaix et Avignon", "à Stains ou à Bondy": two names next to each other in a list."""
+    between = text[before.end : after.start]
+    if len(between) > 12:
+        return False
+    words = re.findall(r"\w+|[,&]", between.lower())
+    return bool(words) and set(words) <= _ENUMERATION_WORDS and bool(set(words) & _ENUMERATION_LINKS)
 
 
 def _content_capitalised(tokens: list[Token], i: int, size: int) -> bool:

@@ -88,3 +88,15 @@ def test_small_number_and_article_names(linker: GeoLinker) -> None:
     assert puy.communes[0].insee == "43157"
     building = linker.link("Huit commerces s'installent au pied de l'immeuble Saint-Joseph à Nice.")
     assert _reported(building) == {"06088"}
+
+
+def test_towns_listed_together_are_equally_sure_unless_the_list_is_a_comparison(linker: GeoLinker) -> None:
+    sites = linker.link(
+        "Les Compagnons Bâtisseurs expérimentent l'auto-réhabilitation accompagnée sur cinq sites :\n\n"
+        "Rennes, Roubaix, Sarcelles, Bordeaux et Avignon.\n\nDes volontaires aident les habitants."
+    )
+    assert _reported(sites) == {"35238", "59512", "95585", "33063", "84007"}
+    compared = linker.link(
+        "En Aveyron, celui d'Espalion est le troisième fablab, après ceux de Millau et de Rodez."
+    )
+    assert "12145" not in _reported(compared) and "12202" not in _reported(compared)
