@@ -15,7 +15,8 @@ import socket
 import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
@@ -45,6 +46,9 @@ class WatchConfig:
     backoff_base_s: float = 300.0
     backoff_cap_s: float = 6 * 3600.0
     stage_timeout_s: float = 3 * 3600.0
+    # A lease on a source or stage lasts this long and is renewed every third of it while the stage
+    # runs: a worker that dies for good frees its sources after at most this delay.
+    lease_s: float = 600.0
     only: tuple[str, ...] = ()
     python: str = sys.executable
     # Touched while the watch is alive (between cycles and during stages): container health checks.
@@ -130,7 +134,7 @@ class Watcher:
 
     def run_forever(self, once: bool = False) -> None:
         """Recover, then cycle until stopped (SIGTERM/SIGINT) or after one cycle with ``once``."""
-        self.store.recover(abandoned_after=self._lease())
+        self.store.recover(abandoned_after=self._longest_run())
         touch(self.config.heartbeat)
         while not self.stop.is_set():
             try:
@@ -162,7 +166,33 @@ class Watcher:
             touch(self.config.heartbeat)
 
     def _lease(self) -> timedelta:
-        return timedelta(seconds=self.config.stage_timeout_s + 600)
+        return timedelta(seconds=self.config.lease_s)
+
+    def _longest_run(self) -> timedelta:
+        """A run older than this has no live worker: the runner kills a stage at its timeout."""
+        return timedelta(seconds=self.config.stage_timeout_s + self.config.lease_s)
+
+    @contextmanager
+    def _renewing(self, key: str) -> Iterator[None]:
+        """Renew the lease on ``key`` every third of its length until the block ends."""
+        done = threading.Event()
+        lease = self._lease()
+
+        def renew() -> None:
+            while not done.wait(lease.total_seconds() / 3):
+                try:
+                    if not self.store.renew(key, lease):
+                        log.warning("lease lost key=%s worker=%s", key, self.config.worker)
+                except SQLAlchemyError:
+                    log.exception("lease renewal failed key=%s; retrying", key)
+
+        thread = threading.Thread(target=renew, name=f"lease-{key}", daemon=True)
+        thread.start()
+        try:
+            yield
+        finally:
+            done.set()
+            thread.join(timeout=5)
 
     def _crawl(self, source: Any) -> bool | None:
         """Crawl one source; return its outcome, or None if another worker holds it."""
@@ -171,7 +201,8 @@ class Watcher:
         before = self.store.count_pages(source.id)
         run_id = self.store.start_run("crawl", source.id)
         args = ["crawl", "--source", source.id, "--sources", str(self.config.sources_file), "--json"]
-        outcome = crawl_outcome(self.runner.run(args))
+        with self._renewing(source.id):
+            outcome = crawl_outcome(self.runner.run(args))
         new_pages = self.store.count_pages(source.id) - before
         counts = {"new_pages": new_pages, "crawl": outcome.output}
         self._finish("crawl", run_id, outcome, counts)
@@ -220,7 +251,8 @@ class Watcher:
         analyses_before = self.store.count_analyses()
         run_id = self.store.start_run(stage, None)
         queue_before = self.store.analysis_queue()
-        outcome = self.runner.run(args, ok_codes=ok_codes)
+        with self._renewing(key):
+            outcome = self.runner.run(args, ok_codes=ok_codes)
         counts: dict[str, Any] = {"output": outcome.output}
         if stage == "analyze":
             counts["analysed"] = self.store.count_analyses() - analyses_before

@@ -113,6 +113,16 @@ class WatchStore:
             ).rowcount  # type: ignore[attr-defined]  # CursorResult
         return bool(taken)
 
+    def renew(self, key: str, lease: timedelta) -> bool:
+        """Extend this worker's lease on ``key``; False if the lease is no longer ours."""
+        with self.factory() as session, session.begin():
+            kept = session.execute(
+                update(WatchStateRow)
+                .where(WatchStateRow.source_id == key, WatchStateRow.lease_owner == self.worker)
+                .values(lease_until=now_utc() + lease)
+            ).rowcount  # type: ignore[attr-defined]  # CursorResult
+        return bool(kept)
+
     def release(self, key: str, *, ok: bool, next_run_at: datetime | None, error: str | None) -> None:
         """Free the lease and record the outcome (failures reset on success, counted otherwise)."""
         with self.factory() as session, session.begin():

@@ -218,3 +218,32 @@ def test_sigterm_stops_the_running_crawl_cleanly_without_counting_a_failure(
     assert (state.consecutive_failures, state.next_run_at) == (0, None)  # due again, not backed off
     assert MetricsStore(factory).get("vigie_stage_errors_total", stage="crawl") == 0
     engine.dispose()
+
+
+def test_a_long_stage_keeps_its_lease_and_frees_it_at_the_end(settings, env, tmp_path: Path) -> None:
+    """A lease shorter than the crawl is renewed while the crawl runs: no other worker can take the source."""
+    url = settings.resolved_database_url
+    engine, factory = open_database(url)
+    other = WatchStore(factory, "w2")
+    with LocalNewsSite(pages=12, delay_s=0.5) as site:
+        catalogue = _catalogue(tmp_path / "sources.yaml", f"{site.base_url}/sitemap.xml", "sitemaps")
+        watch = _watch(env, catalogue, "--once", "--lease", "1.5")
+        _wait_for_pages(url, watch)
+        checks = 0
+        deadline = time.monotonic() + 120
+        while watch.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.5)  # each check is after the first lease (1.5 s) would have expired unrenewed
+            with factory() as session:
+                running = session.scalar(select(WatchRunRow.status).where(WatchRunRow.stage == "crawl"))
+            if running != "running" or _count_pages(url) >= 12:
+                break
+            assert not other.claim(SOURCE, timedelta(minutes=1)), "the running crawl's lease was taken"
+            checks += 1
+        _, err = watch.communicate(timeout=300)
+    assert watch.returncode == 0, err[-3000:]
+    assert checks >= 4, "the crawl ended before the lease could expire: make the site slower"
+    with factory() as session:
+        state = session.get(WatchStateRow, SOURCE)
+    assert state is not None and state.lease_owner is None and state.last_status == "ok"
+    assert other.claim(SOURCE, timedelta(minutes=1))  # free once the stage is over
+    engine.dispose()

@@ -51,3 +51,16 @@ def test_due_sources_skip_future_runs_and_held_leases(any_db_url: str) -> None:
     store.release("failed", ok=True, next_run_at=None, error=None)
     assert store.failures("failed") == 0
     engine.dispose()
+
+
+def test_a_lease_is_renewed_only_by_its_owner(any_db_url: str) -> None:
+    engine, factory = open_database(any_db_url)
+    owner, other = WatchStore(factory, "w1"), WatchStore(factory, "w2")
+    assert owner.claim("a", timedelta(seconds=-1))  # already expired: anyone may take it...
+    assert owner.renew("a", timedelta(minutes=5))  # ...unless its owner renews it in time
+    assert not other.claim("a", timedelta(minutes=5))
+    assert not other.renew("a", timedelta(minutes=5))
+    owner.free_lease("a")
+    assert not owner.renew("a", timedelta(minutes=5))  # a freed lease is not silently taken back
+    assert other.claim("a", timedelta(minutes=5))
+    engine.dispose()

@@ -29,6 +29,12 @@ def watch(
     stage_timeout: float = typer.Option(
         10800.0, "--stage-timeout", help="Longest run of one stage, in seconds."
     ),
+    lease: float = typer.Option(
+        600.0,
+        "--lease",
+        min=1.0,
+        help="Seconds a source stays held by this worker without renewal (renewed while a stage runs).",
+    ),
 ) -> None:
     """Run the daily watch: crawl each source on its schedule, analyse and index new pages."""
     from crawler.sources import load_sources
@@ -41,6 +47,7 @@ def watch(
         backoff_base_s=backoff,
         backoff_cap_s=backoff_cap,
         stage_timeout_s=stage_timeout,
+        lease_s=lease,
         pipeline_every_s=pipeline_every,
         only=tuple(source),
     )
