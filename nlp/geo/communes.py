@@ -34,6 +34,7 @@ class CommuneResolver:
         best: dict[str, CommuneLink] = {}
         counts: dict[str, int] = {}
         first: dict[str, int] = {}
+        origins: set[str] = set()
         for mention in ctx.mentions:
             candidates = self._commune_candidates(ctx, mention)
             if not candidates:
@@ -42,6 +43,10 @@ class CommuneResolver:
             score, entry = max(scored, key=lambda pair: pair[0])
             commune = self.ref.communes[entry.code]
             confidence = self._mention_confidence(ctx, mention, commune, entry.weight, len(candidates))
+            if commune.insee not in first and mention.passing:
+                origins.add(commune.insee)
+            elif commune.insee in origins and not mention.passing:
+                confidence -= PASSING_PENALTY  # introduced as a head office or a comparison
             if confidence < MIN_COMMUNE_CONFIDENCE:
                 continue
             counts[commune.insee] = counts.get(commune.insee, 0) + 1
@@ -134,8 +139,8 @@ class CommuneResolver:
         if candidates and self.is_qpv_of_named_town(ctx, mention):
             return []  # "Orgeval" next to "Reims" is the neighbourhood, not the town in Yvelines
         admin = {e.code for e in mention.entries if e.kind == "department"}
-        if any(e.kind in ("department", "region") for e in mention.entries) and mention.locative < 2:
-            # "Vaucluse", "La Réunion" name the department or region, except Paris (75 and 75056)
+        if any(e.kind in ("department", "region") for e in mention.entries):
+            # "Vaucluse", "à La Réunion" name the department or region, except Paris (75 and 75056)
             candidates = [e for e in candidates if self.ref.communes[e.code].dep_code in admin]
         if mention.article_before:
             # "la Villeneuve", "le Mirail": a neighbourhood; towns with an article are matched with it

@@ -93,6 +93,8 @@ PASSING_WORDS = frozenset(
         "apres",
         "contrairement",
         "exemple",
+        "bientot",
+        "prochainement",
     }
 )
 PASSING_WINDOW = 4  # words looked at before the town, within its sentence

@@ -100,3 +100,17 @@ def test_towns_listed_together_are_equally_sure_unless_the_list_is_a_comparison(
         "En Aveyron, celui d'Espalion est le troisième fablab, après ceux de Millau et de Rodez."
     )
     assert "12145" not in _reported(compared) and "12202" not in _reported(compared)
+
+
+def test_head_office_town_stays_context_and_future_sites_are_not_reported(linker: GeoLinker) -> None:
+    result = linker.link(
+        "Les Déterminés, association créée à Cergy en 2015, ouvrent une boutique éphémère à Marseille "
+        "pour leurs jeunes entrepreneurs. « On l'a déjà fait chez moi à Cergy », dit le fondateur. "
+        "Bientôt à Toulouse."
+    )
+    assert _reported(result) == {"13055"}
+
+
+def test_region_after_a_locative_is_not_a_namesake_commune(linker: GeoLinker) -> None:
+    result = linker.link("À Saint-André, à La Réunion, une association ouvre un jardin partagé.")
+    assert [c.insee for c in result.communes if c.confidence >= REPORT_THRESHOLD] == ["97409"]
