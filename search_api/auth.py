@@ -8,19 +8,20 @@ import logging
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from fastapi import Request
 from itsdangerous import BadSignature, URLSafeTimedSerializer
-from sqlalchemy import select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from core.domain import ROLES
 from core.errors import InputError, NotFoundError, PermissionDeniedError, VigieError
-from core.storage.tables import ApiTokenRow, UserRow
+from core.storage.base import utcnow
+from core.storage.tables import ApiTokenRow, LoginFailureRow, UserRow, UserSessionRow
 
 log = logging.getLogger(__name__)
 
@@ -51,6 +52,7 @@ class CurrentUser:
     role: str
     via: str  # "session" or "token"
     csrf_token: str | None = None
+    session_nonce: str | None = None  # the web session to revoke at logout
 
     def can(self, role: str) -> bool:
         """True when this user's role is at least ``role``."""
@@ -97,12 +99,13 @@ def add_user(session: Session, username: str, password: str, role: str) -> UserR
 
 
 def remove_user(session: Session, username: str) -> None:
-    """Delete a user and their API tokens."""
+    """Delete a user, their API tokens and their open web sessions."""
     row = session.get(UserRow, username)
     if row is None:
         raise NotFoundError(f"no user named {username!r}", hint="see `vigie users list`")
     for token in session.scalars(select(ApiTokenRow).where(ApiTokenRow.username == username)):
         session.delete(token)
+    session.execute(delete(UserSessionRow).where(UserSessionRow.username == username))
     session.delete(row)
     session.commit()
 
@@ -155,9 +158,44 @@ def _serializer(secret: str, salt: str) -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(secret, salt=salt)
 
 
-def make_session_cookie(secret: str, username: str) -> str:
-    """A signed cookie value naming the user and a fresh per-session nonce."""
-    return _serializer(secret, "session").dumps({"u": username, "n": secrets.token_hex(16)})
+def make_session_cookie(secret: str, username: str, nonce: str | None = None) -> str:
+    """A signed cookie value naming the user and the session's nonce (fresh if not given)."""
+    return _serializer(secret, "session").dumps({"u": username, "n": nonce or secrets.token_hex(16)})
+
+
+def open_session(session: Session, username: str) -> str:
+    """Record a new web session of ``username``; returns its nonce (named by the cookie)."""
+    nonce = secrets.token_hex(16)
+    session.add(UserSessionRow(nonce=nonce, username=username))
+    session.execute(
+        delete(UserSessionRow).where(
+            UserSessionRow.username == username,
+            UserSessionRow.created_at < utcnow() - timedelta(seconds=SESSION_MAX_AGE),
+        )
+    )  # the user's expired sessions go at each login: the table stays small
+    session.commit()
+    return nonce
+
+
+def close_session(session: Session, nonce: str) -> None:
+    """Revoke one web session: its cookie is refused from now on, even if someone kept a copy."""
+    session.execute(delete(UserSessionRow).where(UserSessionRow.nonce == nonce))
+    session.commit()
+
+
+def count_recent_failures(session: Session, username: str, window_s: float) -> int:
+    """Failed logins of ``username`` in the last ``window_s`` seconds (all web processes)."""
+    since = utcnow() - timedelta(seconds=window_s)
+    query = select(func.count()).where(LoginFailureRow.username == username, LoginFailureRow.at >= since)
+    return int(session.scalar(query) or 0)
+
+
+def record_failure(session: Session, username: str, window_s: float) -> None:
+    """Remember a failed login; failures older than the window are dropped."""
+    session.add(LoginFailureRow(username=username[:100]))
+    cutoff = utcnow() - timedelta(seconds=window_s)
+    session.execute(delete(LoginFailureRow).where(LoginFailureRow.at < cutoff))
+    session.commit()
 
 
 def read_session_cookie(secret: str, value: str) -> dict[str, Any] | None:
@@ -174,11 +212,11 @@ def make_csrf_token(secret: str, nonce: str) -> str:
     return hmac.new(secret.encode(), f"csrf:{nonce}".encode(), hashlib.sha256).hexdigest()
 
 
-def set_session_cookie(response: Any, secret: str, username: str, secure: bool = False) -> None:
-    """Attach a fresh HttpOnly, SameSite=Lax session cookie to a response."""
+def set_session_cookie(response: Any, secret: str, username: str, nonce: str, secure: bool = False) -> None:
+    """Attach an HttpOnly, SameSite=Lax cookie naming the session ``nonce`` to a response."""
     response.set_cookie(
         SESSION_COOKIE,
-        make_session_cookie(secret, username),
+        make_session_cookie(secret, username, nonce),
         max_age=SESSION_MAX_AGE,
         httponly=True,
         samesite="lax",
@@ -201,10 +239,15 @@ def _load_user(request: Request) -> CurrentUser | None:
         data = read_session_cookie(secret, request.cookies.get(SESSION_COOKIE, ""))
         if data is None:
             return None
+        open_ = session.get(UserSessionRow, str(data["n"]))
+        if open_ is None or open_.username != data["u"]:
+            return None  # logged out (revoked), or a session from before server-side sessions
         row = session.get(UserRow, data["u"])
         if row is None:
             return None
-        return CurrentUser(row.username, row.role, "session", make_csrf_token(secret, data["n"]))
+        user = CurrentUser(row.username, row.role, "session", make_csrf_token(secret, data["n"]))
+        user.session_nonce = str(data["n"])
+        return user
 
 
 def get_current_user(request: Request) -> CurrentUser | None:

@@ -5,18 +5,22 @@ from __future__ import annotations
 import hmac
 import logging
 import secrets
-import time
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, Response
+from sqlalchemy.orm import Session
 
 from core.errors import PermissionDeniedError
 from search_api.auth import (
     SESSION_COOKIE,
     CurrentUser,
     authenticate,
+    close_session,
+    count_recent_failures,
     create_api_token,
+    open_session,
+    record_failure,
     require_role,
     set_session_cookie,
 )
@@ -30,21 +34,13 @@ MAX_FAILED_LOGINS = 10
 FAILED_LOGIN_WINDOW = 15 * 60.0
 
 
-def _check_throttle(request: Request, username: str) -> None:
-    """Refuse a login after too many recent failures for the same name (per process)."""
-    failures: dict[str, list[float]] = request.app.state.__dict__.setdefault("login_failures", {})
-    now = time.monotonic()
-    recent = [t for t in failures.get(username, []) if now - t < FAILED_LOGIN_WINDOW]
-    failures[username] = recent
-    if len(recent) >= MAX_FAILED_LOGINS:
+def _check_throttle(session: Session, username: str) -> None:
+    """Refuse a login after too many recent failures for the same name (counted in the database, so
+    every web process shares the count)."""
+    if count_recent_failures(session, username, FAILED_LOGIN_WINDOW) >= MAX_FAILED_LOGINS:
         raise PermissionDeniedError(
             f"too many failed logins for {username!r}", hint="wait 15 minutes or ask an administrator"
         )
-
-
-def _record_failure(request: Request, username: str) -> None:
-    failures: dict[str, list[float]] = request.app.state.__dict__.setdefault("login_failures", {})
-    failures.setdefault(username, []).append(time.monotonic())
 
 
 def _safe_next(target: str | None) -> str:
@@ -75,11 +71,14 @@ def login(
     if not expected or not hmac.compare_digest(expected, csrf_token):
         raise PermissionDeniedError("missing or wrong CSRF token", hint="reload the login page and try again")
     username = username.strip()
-    _check_throttle(request, username)
     with services.session_factory() as session:
+        _check_throttle(session, username)
         user = authenticate(session, username, password)
+        if user is None:
+            record_failure(session, username, FAILED_LOGIN_WINDOW)
+        else:
+            nonce = open_session(session, user.username)
     if user is None:
-        _record_failure(request, username)
         log.info("login failed username=%s", username)
         context = {
             "suite": _safe_next(suite),
@@ -88,14 +87,19 @@ def login(
         }
         return render(request, "login.html", context, status_code=401)
     response = redirect(_safe_next(suite))
-    set_session_cookie(response, services.settings.secret_key, user.username, request.url.scheme == "https")
+    secure = request.url.scheme == "https"
+    set_session_cookie(response, services.settings.secret_key, user.username, nonce, secure)
     log.info("login username=%s role=%s", user.username, user.role)
     return response
 
 
 @router.post("/deconnexion")
-def logout(user: Viewer) -> Response:
-    """Close the session."""
+def logout(request: Request, user: Viewer) -> Response:
+    """Close the session on the server (its cookie is refused from now on) and delete the cookie."""
+    if user.session_nonce:
+        with request.app.state.services.session_factory() as session:
+            close_session(session, user.session_nonce)
+        log.info("logout username=%s", user.username)
     response = redirect("/connexion")
     response.delete_cookie(SESSION_COOKIE, path="/")
     return response

@@ -6,8 +6,8 @@ import re
 
 import httpx
 
-from search_api.auth import SESSION_COOKIE, hash_password, verify_password
-from tests.api.live import PASSWORD, LiveApp
+from search_api.auth import SESSION_COOKIE, add_user, hash_password, verify_password
+from tests.api.live import PASSWORD, LiveApp, run_server
 
 
 def login(app_live: LiveApp, username: str) -> httpx.Client:
@@ -104,3 +104,35 @@ def test_repeated_failures_lock_the_name(app_live: LiveApp) -> None:
     codes = [client.post("/connexion", data=data).status_code for _ in range(11)]
     client.close()
     assert codes[:10] == [401] * 10 and codes[10] == 403
+
+
+def test_logout_revokes_the_session_on_the_server(app_live: LiveApp) -> None:
+    client = login(app_live, "rita")
+    stolen = client.cookies[SESSION_COOKIE]  # a copy kept by someone else (shared computer, proxy log...)
+    assert client.get("/api/me").json()["username"] == "rita"
+    out = client.post("/deconnexion", data={"csrf_token": page_csrf(client, "/recherche")})
+    assert out.status_code == 303
+    replay = httpx.Client(base_url=app_live.url, cookies={SESSION_COOKIE: stolen})
+    assert replay.get("/api/me").status_code == 401
+    other = login(app_live, "rita")  # other sessions of the same user live on
+    assert other.get("/api/me").status_code == 200
+    for c in (client, replay, other):
+        c.close()
+
+
+def test_login_throttle_is_shared_by_every_web_process(app_live: LiveApp) -> None:
+    """Ten failures on one server lock the name on another server of the same database too."""
+
+    def attempt(url: str, password: str) -> httpx.Response:
+        with httpx.Client(base_url=url, timeout=30) as client:
+            token = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/connexion").text).group(1)
+            data = {"username": "olga", "password": password, "csrf_token": token}
+            return client.post("/connexion", data=data)
+
+    with app_live.services.session_factory() as session:
+        add_user(session, "olga", PASSWORD, "viewer")
+    for _ in range(10):
+        assert attempt(app_live.url, "wrong-one").status_code == 401
+    with run_server(app_live.services) as second:  # a second web process on the same database
+        refused = attempt(second, PASSWORD)
+    assert refused.status_code == 403 and "too many failed logins" in refused.text

@@ -4,7 +4,14 @@ from core.storage.tables.analysis import AnalysisRow, ModelVersionRow
 from core.storage.tables.crawl import CrawlRunRow, PageRow, SourceRow
 from core.storage.tables.ops import WatchStateRow
 from core.storage.tables.review import AnnotationRow, ReviewRow
-from core.storage.tables.users import ApiTokenRow, AuditRow, SavedSearchRow, UserRow
+from core.storage.tables.users import (
+    ApiTokenRow,
+    AuditRow,
+    LoginFailureRow,
+    SavedSearchRow,
+    UserRow,
+    UserSessionRow,
+)
 
 __all__ = [
     "AnalysisRow",
@@ -12,11 +19,13 @@ __all__ = [
     "ApiTokenRow",
     "AuditRow",
     "CrawlRunRow",
+    "LoginFailureRow",
     "ModelVersionRow",
     "PageRow",
     "ReviewRow",
     "SavedSearchRow",
     "SourceRow",
     "UserRow",
+    "UserSessionRow",
     "WatchStateRow",
 ]
