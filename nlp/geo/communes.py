@@ -18,6 +18,7 @@ URL_BONUS = 0.25  # times the URL evidence strength, for a town the text names a
 URL_CHOICE = 3.0  # times the strength, in the homonym score: the URL's town among namesakes
 SITE_TOWN_CONFIDENCE = 0.6  # a town's own site or press section, when the text names no sure town
 SURE_TOWN = 0.6
+ARRONDISSEMENT_CONFIDENCE = 0.8  # "18e arrondissement", "75018", "Marseille 13e" without another mention
 ENUMERATION_GAP = 0.05  # a listed town is nearly as sure as the surest of its list
 LATE_PENALTY = 0.15  # a town first named only after a sure town of the title or lead
 PASSING_PENALTY = 0.3  # "fondée à Lyon", "comme à Paris": not where the initiative takes place
@@ -62,9 +63,12 @@ class CommuneResolver:
             counts[insee] = counts.get(insee, 0) + count
         for arr in ctx.arrondissements:
             parent = self.ref.communes[arr.parent]
-            link = best.get(parent.insee) or self.make_link(parent, 0.8, None, arr.start, arr.end)
+            link = best.get(parent.insee)
+            if link is None:
+                link = self.make_link(parent, ARRONDISSEMENT_CONFIDENCE, None, arr.start, arr.end)
+            elif not _covers(ctx, arr.start, arr.end, parent.insee):
+                link.confidence = max(link.confidence, ARRONDISSEMENT_CONFIDENCE)
             link.arrondissement = link.arrondissement or arr.insee
-            link.confidence = max(link.confidence, 0.8)
             best[parent.insee] = link
         for insee, link in best.items():
             link.confidence = min(0.99, link.confidence + 0.08 * min(counts.get(insee, 1) - 1, 3))
@@ -224,6 +228,11 @@ class CommuneResolver:
             start=start,
             end=end,
         )
+
+
+def _covers(ctx: LinkContext, start: int, end: int, insee: str) -> bool:
+    """The town is named inside this span ("10e arrondissement de Paris"): that mention says how sure."""
+    return any(start <= m.start < end and i == insee for m, i in ctx.town_mentions)
 
 
 def _enumerations(ctx: LinkContext) -> list[list[tuple[Mention, str]]]:

@@ -193,11 +193,12 @@ def find_mentions(text: str, tokens: list[Token], gazetteer: Gazetteer) -> list[
 
 _ENUMERATION_WORDS = frozenset({",", "et", "ou", "&", "a", "à", "au", "de", "d", "puis"})
 _ENUMERATION_LINKS = frozenset({",", "et", "ou", "&"})
+_BRACKETED_CODE_RE = re.compile(r"\(\s*(?:\d{2,3}|2[AB])\s*\)")
 
 
 def is_enumerated(text: str, before: Mention, after: Mention) -> bool:
     """ "Rennes, Roubaix et Avignon", "à Stains ou à Bondy": two names next to each other in a list."""
-    between = text[before.end : after.start]
+    between = _BRACKETED_CODE_RE.sub(" ", text[before.end : after.start])  # "Argenteuil (95), Sarcelles"
     if len(between) > 12:
         return False
     words = re.findall(r"\w+|[,&]", between.lower())

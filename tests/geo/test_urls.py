@@ -114,3 +114,12 @@ def test_head_office_town_stays_context_and_future_sites_are_not_reported(linker
 def test_region_after_a_locative_is_not_a_namesake_commune(linker: GeoLinker) -> None:
     result = linker.link("À Saint-André, à La Réunion, une association ouvre un jardin partagé.")
     assert [c.insee for c in result.communes if c.confidence >= REPORT_THRESHOLD] == ["97409"]
+
+
+def test_listed_towns_with_department_numbers_form_one_list(linker: GeoLinker) -> None:
+    text = (
+        "Le programme Cité Solidaire soutient les petites associations des quartiers prioritaires.\n"
+        "Territoires bénéficiaires :\n2012 : Champigny-sur-Marne (94), Grenoble (38), Le Havre (76) et "
+        "Rennes (35)"
+    )
+    assert _reported(linker.link(text)) == {"94017", "38185", "76351", "35238"}
