@@ -164,7 +164,8 @@ def find_mentions(text: str, tokens: list[Token], gazetteer: Gazetteer) -> list[
     i = 0
     while i < n_tokens:
         tok = tokens[i]
-        if not tok.capital:
+        lower_name = not tok.capital and _after_capital_article(text, tokens, i)
+        if not tok.capital and not lower_name:
             i += 1
             continue
         longest = first_tokens.get(tok.norm, 0)
@@ -172,6 +173,8 @@ def find_mentions(text: str, tokens: list[Token], gazetteer: Gazetteer) -> list[
         for size in range(min(longest, n_tokens - i), 0, -1):
             key = " ".join([t.norm for t in tokens[i : i + size]]) if size > 1 else tok.norm
             entries = index.get(key)
+            if entries and lower_name:
+                entries = [e for e in entries if e.kind == "qpv" and not e.generic]
             if entries:
                 found = (size, entries)
                 break
@@ -203,6 +206,15 @@ def is_enumerated(text: str, before: Mention, after: Mention) -> bool:
         return False
     words = re.findall(r"\w+|[,&]", between.lower())
     return bool(words) and set(words) <= _ENUMERATION_WORDS and bool(set(words) & _ENUMERATION_LINKS)
+
+
+def _after_capital_article(text: str, tokens: list[Token], i: int) -> bool:
+    """ "à L'ariane": a neighbourhood name typed in lower case after its capitalised elided article."""
+    if i == 0 or tokens[i - 1].norm != "l" or not tokens[i - 1].capital:
+        return False
+    return text[tokens[i - 1].end : tokens[i].start] in ("'", "’") and not _is_sentence_start(
+        text, tokens[i - 1].start
+    )
 
 
 def _content_capitalised(tokens: list[Token], i: int, size: int) -> bool:

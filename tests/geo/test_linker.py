@@ -138,3 +138,10 @@ def test_department_words_and_town_wide_qpvs(linker: GeoLinker) -> None:
     assert nord.departments == ["59"]
     assert marseille.departments == ["13"] and marseille.qpvs == []
     assert mayotte.communes[0].insee == "97611" and mayotte.in_qpv is not False
+
+
+def test_neighbourhood_typed_in_lower_case_after_its_capital_article(linker: GeoLinker) -> None:
+    result = linker.link("À Nice, huit nouveaux commerces s'installent à L’ariane, au pied des immeubles.")
+    assert [q.code for q in result.qpvs][:1] == ["QN00612M"]
+    assert result.in_qpv is True
+    assert linker.link("L’union fait la force, disent les habitants de Nice.").qpvs == []
