@@ -21,7 +21,9 @@ SURE_TOWN = 0.6
 ARRONDISSEMENT_CONFIDENCE = 0.8  # "18e arrondissement", "75018", "Marseille 13e" without another mention
 ENUMERATION_GAP = 0.05  # a listed town is nearly as sure as the surest of its list
 LATE_PENALTY = 0.15  # a town first named only after a sure town of the title or lead
-PASSING_PENALTY = 0.3  # "fondée à Lyon", "comme à Paris": not where the initiative takes place
+DEPARTMENT_NEAR = 40  # characters after a town where its department may be named ("Dole - Jura (39)")
+DEPARTMENT_BONUS = 0.15  # a town placed in its department right away is where things happen
+PASSING_PENALTY = 0.4  # "fondée à Lyon", "comme à Paris": not where the initiative takes place
 
 
 class CommuneResolver:
@@ -187,6 +189,8 @@ class CommuneResolver:
             confidence += 0.2
         if commune.dep_code in ctx.departments or any(c in ctx.postal for c in commune.postal_codes):
             confidence += 0.1
+        if self._department_follows(ctx, mention, commune):
+            confidence += DEPARTMENT_BONUS
         if mention.relation:
             confidence -= 0.2
         if mention.listed:
@@ -212,6 +216,14 @@ class CommuneResolver:
         confidence += entity_adjustment(ctx, mention)
         confidence += URL_BONUS * ctx.url_towns.get(commune.insee, 0.0)
         return max(0.0, min(0.95, confidence))
+
+    @staticmethod
+    def _department_follows(ctx: LinkContext, mention: Mention, commune: Commune) -> bool:
+        """ "À Niozelles, dans les Alpes-de-Haute-Provence", "Dole - Jura (39)": the town is placed."""
+        limit = mention.end + DEPARTMENT_NEAR
+        return any(
+            mention.end <= at <= limit and code == commune.dep_code for at, code in ctx.department_spans
+        )
 
     def make_link(
         self, commune: Commune, confidence: float, mention: Mention | None, start: int = 0, end: int = 0

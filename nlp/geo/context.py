@@ -20,6 +20,7 @@ class LinkContext:
     arrondissements: list[ArrondissementMention]
     departments: set[str] = field(default_factory=set)
     regions: set[str] = field(default_factory=set)
+    department_spans: list[tuple[int, str]] = field(default_factory=list)  # (offset, code) of each mention
     qpv_hosts: set[str] = field(default_factory=set)  # communes hosting a named non-generic QPV
     entity_spans: list[tuple[int, int, str]] = field(default_factory=list)
     has_doc: bool = False

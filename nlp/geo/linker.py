@@ -135,6 +135,7 @@ class GeoLinker:
             for entry in mention.entries:
                 if entry.kind == "department" and self._department_is_meant(mention):
                     ctx.departments.add(entry.code)
+                    ctx.department_spans.append((mention.start, entry.code))
                 elif entry.kind == "region":
                     ctx.regions.add(entry.code)
             qpv_entries = [e for e in mention.entries if e.kind == "qpv" and not e.generic]
@@ -148,7 +149,9 @@ class GeoLinker:
             ctx.named_insees[mention.start] = {
                 i for start, codes in all_towns if start != mention.start for i in codes
             }
-        ctx.departments.update(find_department_numbers(ctx.text, self.ref))
+        numbers = find_department_numbers(ctx.text, self.ref)
+        ctx.departments.update(code for _, code in numbers)
+        ctx.department_spans += numbers
         ctx.lower_words = {t.norm for t in ctx.tokens if not t.capital}
         for insees in ctx.postal.values():
             ctx.departments.update(self.ref.communes[i].dep_code for i in insees)

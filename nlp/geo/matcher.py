@@ -312,9 +312,9 @@ def find_postal_codes(tokens: list[Token], ref: ReferenceData) -> dict[str, tupl
 _DEP_NUMBER_RE = re.compile(r"\((\d{2}|2[AB]|97\d)\)")
 
 
-def find_department_numbers(text: str, ref: ReferenceData) -> set[str]:
-    """Department codes written in brackets after a place: "Évry (91)", "Saint-Denis (93)"."""
-    return {m.group(1) for m in _DEP_NUMBER_RE.finditer(text) if m.group(1) in ref.departments}
+def find_department_numbers(text: str, ref: ReferenceData) -> list[tuple[int, str]]:
+    """Department codes written in brackets after a place ("Évry (91)", "Saint-Denis (93)"), with offsets."""
+    return [(m.start(), m.group(1)) for m in _DEP_NUMBER_RE.finditer(text) if m.group(1) in ref.departments]
 
 
 def make_arrondissement_index(ref: ReferenceData) -> dict[tuple[str, int], str]:

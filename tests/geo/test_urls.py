@@ -123,3 +123,17 @@ def test_listed_towns_with_department_numbers_form_one_list(linker: GeoLinker) -
         "Rennes (35)"
     )
     assert _reported(linker.link(text)) == {"94017", "38185", "76351", "35238"}
+
+
+def test_town_placed_in_its_department_right_away_is_reported(linker: GeoLinker) -> None:
+    text = (
+        "Toutes les ludothèques ne sont pas situées en milieu urbain. Les jeux voyagent aussi.\n"
+        "À Niozelles, dans les Alpes-de-Haute-Provence, la ludothèque la plus proche passe en camion."
+    )
+    placed = {c.insee: c.confidence for c in linker.link(text).communes}
+    unplaced = {
+        c.insee: c.confidence
+        for c in linker.link(text.replace(", dans les Alpes-de-Haute-Provence", "")).communes
+    }
+    assert placed["04138"] >= REPORT_THRESHOLD
+    assert placed["04138"] > unplaced.get("04138", 0.0)
