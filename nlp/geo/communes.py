@@ -16,6 +16,9 @@ LEAD_CHARS = 300  # a commune named in the title or lead is usually where things
 SALIENCE_PENALTY = 0.3  # communes far below the best one are probably only mentioned in passing
 URL_BONUS = 0.25  # times the URL evidence strength, for a town the text names and the page URL too
 URL_CHOICE = 3.0  # times the strength, in the homonym score: the URL's town among namesakes
+OTHER_DEPARTMENT_PENALTY = (
+    0.25  # a town outside the department of the page's section ("/seine-saint-denis-93/")
+)
 SITE_TOWN_CONFIDENCE = 0.6  # a town's own site or press section, when the text names no sure town
 SURE_TOWN = 0.6
 ARRONDISSEMENT_CONFIDENCE = 0.8  # "18e arrondissement", "75018", "Marseille 13e" without another mention
@@ -215,6 +218,8 @@ class CommuneResolver:
             confidence -= 0.1
         confidence += entity_adjustment(ctx, mention)
         confidence += URL_BONUS * ctx.url_towns.get(commune.insee, 0.0)
+        if ctx.url_departments and commune.dep_code not in ctx.url_departments:
+            confidence -= OTHER_DEPARTMENT_PENALTY
         return max(0.0, min(0.95, confidence))
 
     @staticmethod

@@ -164,6 +164,7 @@ class GeoLinker:
         ctx.url, ctx.url_towns = url or "", places.towns
         ctx.site_towns = {i for i, s in places.towns.items() if s >= SECTION_STRENGTH}
         ctx.departments |= places.departments
+        ctx.url_departments = places.departments
         for named in ctx.named_insees.values():
             named |= ctx.site_towns
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from nlp.geo import GeoLinker
-from nlp.geo.communes import LATE_PENALTY
+from nlp.geo.communes import LATE_PENALTY, OTHER_DEPARTMENT_PENALTY
 from nlp.geo.results import REPORT_THRESHOLD
 from nlp.geo.urls import HOST_STRENGTH, SECTION_STRENGTH, SLUG_LOCATIVE_STRENGTH, UrlReader
 
@@ -137,3 +137,15 @@ def test_town_placed_in_its_department_right_away_is_reported(linker: GeoLinker)
     }
     assert placed["04138"] >= REPORT_THRESHOLD
     assert placed["04138"] > unplaced.get("04138", 0.0)
+
+
+def test_town_outside_the_department_of_the_url_section_is_less_sure(linker: GeoLinker) -> None:
+    text = (
+        "Les Lilas : les citoyens s'unissent pour produire de l'électricité verte sur le toit d'une école. "
+        "Parmi les projets voisins, la mairie de Paris a accordé un toit à une autre coopérative."
+    )
+    plain = {c.insee: c.confidence for c in linker.link(text).communes}
+    url = "https://www.leparisien.fr/seine-saint-denis-93/les-lilas-les-citoyens-s-unissent-10-09-2019.php"
+    placed = {c.insee: c.confidence for c in linker.link(text, url=url).communes}
+    assert placed["93045"] >= plain["93045"]
+    assert placed["75056"] <= plain["75056"] - OTHER_DEPARTMENT_PENALTY
