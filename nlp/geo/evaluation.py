@@ -87,6 +87,30 @@ def iter_records(paths: Iterable[Path]) -> Iterator[dict[str, Any]]:
                     logger.warning("annotation line without text file=%s line=%d", path, number)
 
 
+HALVES = ("all", "even", "odd")
+
+
+def select_half(records: Iterable[dict[str, Any]], half: str) -> Iterator[dict[str, Any]]:
+    """Records whose id ends in an even or odd number ("sd0002" is even), or all of them.
+
+    Rules are developed on the even half and checked on the odd half, which is never looked at.
+    Records without a numeric id are kept only for ``all``.
+    """
+    if half not in HALVES:
+        raise InputError(f"unknown half {half!r}", hint=f"use one of {', '.join(HALVES)}")
+    return _iter_half(records, half)
+
+
+def _iter_half(records: Iterable[dict[str, Any]], half: str) -> Iterator[dict[str, Any]]:
+    for record in records:
+        if half == "all":
+            yield record
+            continue
+        digits = re.search(r"(\d+)$", str(record.get("id", "")))
+        if digits and int(digits.group(1)) % 2 == (0 if half == "even" else 1):
+            yield record
+
+
 def _gold_codes(linker: GeoLinker, name: str) -> set[str]:
     """INSEE codes a gold commune name may denote ("Saint-Denis (La Réunion)" -> its homonyms)."""
     key = name_key(re.sub(r"\(.*?\)", " ", name))

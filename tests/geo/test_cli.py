@@ -57,6 +57,25 @@ def test_evaluate_geo_prints_figures(settings: Settings, tmp_path: Path, referen
     assert figures["in_qpv_accuracy"] == 1.0
 
 
+def test_evaluate_geo_scores_one_half_of_the_ids(
+    settings: Settings, tmp_path: Path, reference_dir: Path
+) -> None:
+    records = [dict(r, id=f"sd000{n}") for n, r in zip((1, 2, 3), RECORDS, strict=True)]
+    seed = _write(tmp_path / "seed.jsonl", records)
+    base = ["evaluate", "geo", "--seed", str(seed), "--annotations", str(tmp_path / "none")]
+    base += ["--reference", str(reference_dir), "--json"]
+    runs = {}
+    for half in ("odd", "even"):
+        result = CliRunner().invoke(make_app(), [*base, "--half", half])
+        assert result.exit_code == 0, result.output
+        runs[half] = json.loads(next(x for x in reversed(result.output.splitlines()) if x.startswith("{")))
+    assert (runs["odd"]["documents"], runs["odd"]["initiatives"], runs["odd"]["half"]) == (2, 1, "odd")
+    assert (runs["even"]["documents"], runs["even"]["initiatives"]) == (1, 1)
+    assert runs["odd"]["commune_recall"] == 1.0 and runs["even"]["commune_recall"] == 0.5
+    bad = CliRunner().invoke(make_app(), [*base, "--half", "third"])
+    assert bad.exit_code != 0 and "unknown half 'third'" in str(bad.exception)
+
+
 def test_evaluate_geo_without_annotations_says_how_to_fix(settings: Settings, tmp_path: Path) -> None:
     result = CliRunner().invoke(make_app(), ["evaluate", "geo", "--seed", str(tmp_path / "missing.jsonl")])
     assert result.exit_code != 0

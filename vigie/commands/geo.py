@@ -56,11 +56,14 @@ def evaluate_geo(
     with_spacy: bool = typer.Option(
         False, "--spacy", help="Pass spaCy fr_core_news_md Docs to the linker, as the analysis does."
     ),
+    half: str = typer.Option(
+        "all", "--half", help="Score only records with an even or odd id number (all, even, odd)."
+    ),
 ) -> None:
     """Commune precision/recall/F1 and in-QPV accuracy of the geography linker on annotated texts."""
     from nlp.geo import load_linker
     from nlp.geo.evaluation import evaluate_geo as run_evaluation
-    from nlp.geo.evaluation import iter_records
+    from nlp.geo.evaluation import iter_records, select_half
 
     settings = get_settings()
     files = _annotation_files(seed or settings.seed_annotations, annotations or settings.annotations_dir)
@@ -70,8 +73,9 @@ def evaluate_geo(
         import spacy
 
         parse = spacy.load("fr_core_news_md")
-    scores = run_evaluation(linker, iter_records(files), keep_errors=errors > 0, parse=parse)
-    figures = {"files": [str(f) for f in files], "spacy": with_spacy, **scores.as_dict()}
+    records = select_half(iter_records(files), half)
+    scores = run_evaluation(linker, records, keep_errors=errors > 0, parse=parse)
+    figures = {"files": [str(f) for f in files], "spacy": with_spacy, "half": half, **scores.as_dict()}
     if as_json:
         typer.echo(json.dumps(figures, ensure_ascii=False))
     else:
