@@ -19,6 +19,7 @@ URL_CHOICE = 3.0  # times the strength, in the homonym score: the URL's town amo
 OTHER_DEPARTMENT_PENALTY = (
     0.25  # a town outside the department of the page's section ("/seine-saint-denis-93/")
 )
+MANY_HOMONYMS = 4  # a name shared by this many towns says little by itself
 SITE_TOWN_CONFIDENCE = 0.6  # a town's own site or press section, when the text names no sure town
 SURE_TOWN = 0.6
 ARRONDISSEMENT_CONFIDENCE = 0.8  # "18e arrondissement", "75018", "Marseille 13e" without another mention
@@ -210,6 +211,8 @@ class CommuneResolver:
             confidence -= 0.2  # "Place" is not "Placé"
         if n_candidates > 1 and commune.dep_code not in ctx.departments:
             confidence -= 0.05
+            if n_candidates >= MANY_HOMONYMS:
+                confidence -= 0.1  # "Saint-Jean" (dozens of towns) is as often a neighbourhood or a church
         if single_word and commune.population < 2000:
             confidence -= 0.15
         if single_word and mention.locative < 2 and mention.first_word in ctx.lower_words:

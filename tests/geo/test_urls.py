@@ -149,3 +149,13 @@ def test_town_outside_the_department_of_the_url_section_is_less_sure(linker: Geo
     placed = {c.insee: c.confidence for c in linker.link(text, url=url).communes}
     assert placed["93045"] >= plain["93045"]
     assert placed["75056"] <= plain["75056"] - OTHER_DEPARTMENT_PENALTY
+
+
+def test_a_name_shared_by_many_towns_is_weak_without_its_department(linker: GeoLinker) -> None:
+    text = (
+        "Trois crèches ancrées près des centres sociaux des quartiers nord de Marseille réservent des "
+        "places aux familles précaires. Les Trotteurs de Saint-Louis accueillent vingt enfants."
+    )
+    assert _reported(linker.link(text)) == {"13055"}  # Saint-Louis: four towns, none placed here
+    placed = linker.link(text.replace("Saint-Louis", "Saint-Louis (68)"))
+    assert "68297" in {c.insee for c in placed.communes}
