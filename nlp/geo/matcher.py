@@ -282,10 +282,16 @@ def _make_mention(text: str, tokens: list[Token], i: int, size: int, entries: li
         listed=listed,
         passing=_is_passing(text, tokens, i),
         article_before=bool(prev) and prev[-1] in DEFINITE_ARTICLES and not tokens[i - 1].capital,
-        name_follows=nxt is not None
-        and nxt.capital
-        and not nxt.norm.isdigit()
-        and text[last.end : nxt.start] == " ",
+        name_follows=(
+            nxt is not None and nxt.capital and not nxt.norm.isdigit() and text[last.end : nxt.start] == " "
+        )
+        or (  # "La Terrasse aux Termites", "Saint-Louis des Lacs": a longer proper name
+            nxt is not None
+            and nxt.norm in ("aux", "des", "du")
+            and i + size + 1 < len(tokens)
+            and tokens[i + size + 1].capital
+            and text[last.end : tokens[i + size + 1].start] == f" {text[nxt.start : nxt.end]} "
+        ),
     )
 
 

@@ -159,3 +159,14 @@ def test_a_name_shared_by_many_towns_is_weak_without_its_department(linker: GeoL
     assert _reported(linker.link(text)) == {"13055"}  # Saint-Louis: four towns, none placed here
     placed = linker.link(text.replace("Saint-Louis", "Saint-Louis (68)"))
     assert "68297" in {c.insee for c in placed.communes}
+
+
+def test_town_name_opening_a_longer_proper_name_is_weak(linker: GeoLinker) -> None:
+    named = "Dans le quartier, La Terrasse aux Termites, association de Clermont-Ferrand, édite un magazine."
+    town = (
+        "Dans le quartier, La Terrasse accueille une association de Clermont-Ferrand qui édite un magazine."
+    )
+    as_name = {c.insee: c.confidence for c in linker.link(named).communes}
+    as_town = {c.insee: c.confidence for c in linker.link(town).communes}
+    assert as_name.get("38503", 0.0) <= as_town["38503"] - 0.1
+    assert as_name["63113"] >= REPORT_THRESHOLD
