@@ -152,8 +152,9 @@ class CommuneResolver:
         if any(e.kind in ("department", "region") for e in mention.entries):
             # "Vaucluse", "à La Réunion" name the department or region, except Paris (75 and 75056)
             candidates = [e for e in candidates if self.ref.communes[e.code].dep_code in admin]
-        if mention.article_before:
-            # "la Villeneuve", "le Mirail": a neighbourhood; towns with an article are matched with it
+        if mention.article_before or (mention.quartier_word and mention.prev_word in ("du", "des")):
+            # "la Villeneuve", "le Mirail", "quartier du Belvédère": a neighbourhood; towns with an
+            # article are matched with it
             candidates = [
                 e for e in candidates if name_tokens(self.ref.communes[e.code].name)[0] in DEFINITE_ARTICLES
             ]

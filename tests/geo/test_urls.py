@@ -170,3 +170,8 @@ def test_town_name_opening_a_longer_proper_name_is_weak(linker: GeoLinker) -> No
     as_town = {c.insee: c.confidence for c in linker.link(town).communes}
     assert as_name.get("38503", 0.0) < as_town["38503"] - 0.09
     assert as_name["63113"] >= REPORT_THRESHOLD
+
+
+def test_name_after_quartier_du_is_a_neighbourhood_not_a_town(linker: GeoLinker) -> None:
+    result = linker.link("Des artistes se sont mobilisés au quartier du Belvédère pour peindre les marches.")
+    assert "06013" not in {c.insee for c in result.communes}  # Belvédère, Alpes-Maritimes
