@@ -128,6 +128,11 @@ class UrlReader:
         if any(e.kind in ("department", "region") for e in self.gazetteer.lookup(key)):
             return  # /bretagne/: the region, not the village of that name
         whole = self._towns_of_key(key)
+        if len(words) == 1:
+            # "/tours/" yes; "/son/", "/us/", "/die/" are words first (small towns of that name)
+            whole = [
+                t for t in whole if len(key) >= 4 and self.ref.communes[t].population >= _MIN_SLUG_POPULATION
+            ]
         if whole and len(words) <= 5 and not (last and len(numbers) > 0 and len(words) > 3):
             self._add_best(whole, places, SECTION_STRENGTH)
             for number in numbers:

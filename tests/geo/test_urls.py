@@ -26,6 +26,8 @@ def test_url_reader_finds_town_sites_sections_slugs_and_departments(linker: GeoL
     department = reader.read("https://www.leparisien.fr/seine-saint-denis-93/un-article-sur-le-sport")
     assert department.departments == {"93"} and department.towns == {}
     assert reader.read("https://france3-regions.francetvinfo.fr/bretagne/").towns == {}  # the region
+    assert reader.read("https://www.arteradio.com/son/61661515/la_voix").towns == {}  # a word first
+    assert reader.read("https://www.ctpost.com/news/us/article/x.php").towns == {}
     assert reader.read(None).towns == {} and reader.read("not a url").towns == {}
 
 
