@@ -46,19 +46,6 @@ class IndexDocument:
     group: str | None = None
     vector: Vector | None = None
     summary: dict[str, Any] = field(default_factory=dict)
-    # ``vector`` embeds the head (title + start); these embed overlapping passages of the body,
-    # one row each (`passages.embed_documents`). None for a short document: its head is its passage.
-    passage_vectors: Vector | None = None
-
-    @property
-    def passage_matrix(self) -> Vector | None:
-        """The passage vectors, shape (n, dim); the head vector alone when there are no passages."""
-        if self.passage_vectors is not None:
-            return self.passage_vectors
-        if self.vector is None:
-            return None
-        matrix: Vector = np.asarray(self.vector, dtype=np.float32).reshape(1, -1)
-        return matrix
 
     @property
     def group_key(self) -> str:

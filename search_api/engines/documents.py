@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from core.protocols import Embedder
 from core.storage.tables import AnalysisRow, PageRow, ReviewRow
 from search_api.engines.base import BulkReport, IndexDocument, SearchEngine
-from search_api.engines.passages import embed_documents
+from search_api.engines.embedding_cache import passage_text
 
 log = logging.getLogger(__name__)
 BATCH = 256
@@ -112,11 +112,13 @@ def iter_rows(
 def iter_documents(
     session_factory: sessionmaker[Session], embedder: Embedder | None, ids: Sequence[str] | None = None
 ) -> Iterator[list[IndexDocument]]:
-    """Batches of index documents with passage vectors (when an embedder is given)."""
+    """Batches of index documents with vectors (when an embedder is given)."""
     for rows in iter_rows(session_factory, ids):
         docs = [make_index_document(page, analysis.result or {}, review) for page, analysis, review in rows]
         if embedder is not None and docs:
-            embed_documents(embedder, docs)
+            vectors = embedder.embed_passages([passage_text(d.title, d.text) for d in docs])
+            for doc, vector in zip(docs, vectors, strict=True):
+                doc.vector = vector
         yield docs
 
 

@@ -20,7 +20,6 @@ from core.errors import EngineUnavailableError, SearchEngineError
 from core.protocols import Embedder
 from search_api.engines.base import KEYWORD_FIELDS, BulkReport, Filters, IndexDocument, Vector
 from search_api.engines.french import analyze_to_string
-from search_api.engines.passages import HEAD_WEIGHT
 from search_api.engines.ranking import Candidate, RankingConfig, RankingEngine
 from search_api.engines.validation import validate_documents
 
@@ -36,7 +35,7 @@ VECTOR_INDEXES: tuple[str, ...] = ("hnsw", "int8_hnsw", "bbq_hnsw", "flat", "int
 
 
 def make_mapping(dim: int, vector_index: str = "hnsw") -> dict[str, Any]:
-    """The explicit mapping: analysed text split on whitespace, keywords, numbers, head and passage vectors.
+    """The explicit mapping: analysed text split on whitespace, keywords, numbers, one vector.
 
     ``vector_index`` is ``hnsw`` (approximate graph, for large indexes) or ``flat`` (exact brute
     force: faster bulk loading, exact like the embedded engine, fine up to a few hundred thousand).
@@ -48,13 +47,6 @@ def make_mapping(dim: int, vector_index: str = "hnsw") -> dict[str, Any]:
     options: dict[str, Any] = {"type": vector_index}
     if vector_index.endswith("hnsw"):
         options.update(m=16, ef_construction=100)
-    vector = {
-        "type": "dense_vector",
-        "dims": dim,
-        "index": True,
-        "similarity": "cosine",
-        "index_options": options,
-    }
     properties: dict[str, Any] = {
         "id": {"type": "keyword"},
         "title": {"type": "text", "index": False},
@@ -68,11 +60,13 @@ def make_mapping(dim: int, vector_index: str = "hnsw") -> dict[str, Any]:
         "is_initiative": {"type": "boolean"},
         "group": {"type": "keyword"},
         "summary": {"type": "object", "enabled": False},
-        "vector": vector,
-        # One nested object per passage (the head again for a short document): a kNN query on
-        # ``passages.vector`` scores each document by its best passage and returns documents, so
-        # filters, facets and counts stay on documents.
-        "passages": {"type": "nested", "properties": {"vector": vector}},
+        "vector": {
+            "type": "dense_vector",
+            "dims": dim,
+            "index": True,
+            "similarity": "cosine",
+            "index_options": options,
+        },
     }
     properties.update({name: {"type": "keyword"} for name in KEYWORD_FIELDS})
     return {"dynamic": "strict", "properties": properties}
@@ -136,20 +130,7 @@ class ElasticsearchEngine(RankingEngine):
             return
         if not self._call("alias check", lambda: bool(self.client.indices.exists_alias(name=self.alias))):
             self._create_index(activate=True)
-        else:
-            self._check_mapping()
         self._ready = True
-
-    def _check_mapping(self) -> None:
-        """Refuse an index built before passages (one ``vector`` per document): it needs a rebuild."""
-        resp = self._call("mapping check", lambda: self.client.indices.get_mapping(index=self.alias))
-        for name, body in resp.body.items():
-            if "passages" not in body.get("mappings", {}).get("properties", {}):
-                raise SearchEngineError(
-                    f"Elasticsearch index {name} (alias {self.alias}) has the mapping from before "
-                    "passage vectors",
-                    hint="run `vigie index --rebuild` to build the new index and switch to it",
-                )
 
     def _create_index(self, activate: bool, bulk_load: bool = False) -> str:
         name = f"{self.alias}-{time.strftime('%Y%m%d%H%M%S')}-{time.monotonic_ns() % 100000:05d}"
@@ -172,11 +153,9 @@ class ElasticsearchEngine(RankingEngine):
         body["title_an"] = analyze_to_string(doc.title)
         body["body_an"] = analyze_to_string(doc.text)
         body["date_num"] = doc.date_number
-        matrix = doc.passage_matrix
-        if doc.vector is not None and matrix is not None:
-            # Float lists: base64-packed vectors (`helpers.pack_dense_vector`) need a 9.3+ server.
+        if doc.vector is not None:
+            # A float list: base64-packed vectors (`helpers.pack_dense_vector`) need a 9.3+ server.
             body["vector"] = np.asarray(doc.vector, dtype=np.float32).tolist()
-            body["passages"] = [{"vector": row} for row in np.asarray(matrix, dtype=np.float32).tolist()]
         return body
 
     # --- writing -----------------------------------------------------------------------------
@@ -315,20 +294,13 @@ class ElasticsearchEngine(RankingEngine):
         return self._candidates(resp["hits"]["hits"]), int(resp["hits"]["total"]["value"])
 
     def _semantic(self, vector: Vector, filters: Filters, limit: int) -> list[Candidate]:
-        # Two kNN clauses, summed by the node: boost w on the head, 1 - w on the best passage,
-        # so a document's score is w (1 + cos_head) / 2 + (1 - w) (1 + cos_best) / 2, the embedded
-        # engine's mix once mapped back by 2 s - 1. A document among the k nearest of one clause
-        # only gets that clause's part (the embedded engine is exact; equal on small indexes).
-        common = {
+        knn = {
+            "field": "vector",
             "query_vector": np.asarray(vector, dtype=np.float32).tolist(),
             "k": limit,
             "num_candidates": min(max(limit * 2, 200), 10000),
             "filter": self._filter_clauses(filters),
         }
-        knn = [
-            {"field": "vector", "boost": HEAD_WEIGHT, **common},
-            {"field": "passages.vector", "boost": 1.0 - HEAD_WEIGHT, **common},
-        ]
         resp = self._search("semantic search", knn=knn, size=limit, source=CANDIDATE_FIELDS)
         cands = self._candidates(resp["hits"]["hits"], cosine=True)
         return sorted(cands, key=lambda c: (-c.score, c.id))
@@ -360,7 +332,7 @@ class ElasticsearchEngine(RankingEngine):
         if not ids:
             return {}
         self._ensure()
-        excludes = ["title_an", "body_an", "date_num", "vector", "passages"]
+        excludes = ["title_an", "body_an", "date_num", "vector"]
         resp = self._call(
             "document fetch",
             lambda: self.client.mget(index=self.alias, ids=list(ids), source_excludes=excludes),

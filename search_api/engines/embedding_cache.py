@@ -20,7 +20,15 @@ from core.errors import StorageError
 from core.protocols import Embedder
 
 log = logging.getLogger(__name__)
+# e5 reads 512 tokens at most; passages are cut here so the cache key matches what was embedded.
+PASSAGE_CHARS = 1500
 QUERY_CACHE_SIZE = 1024
+
+
+def passage_text(title: str | None, text: str) -> str:
+    """The text embedded for a document: its title, then the start of its body."""
+    head = f"{title.strip()}. " if title and title.strip() else ""
+    return (head + (text or "")).strip()[:PASSAGE_CHARS] or " "
 
 
 class CachedEmbedder:

@@ -13,8 +13,8 @@ from core.domain import SearchQuery
 from core.errors import InputError
 from core.protocols import Embedder
 from search_api.engines.base import IndexDocument, SearchEngine
+from search_api.engines.embedding_cache import passage_text
 from search_api.engines.metrics import ndcg_at_k, recall_at_k
-from search_api.engines.passages import embed_documents
 
 log = logging.getLogger(__name__)
 MODES: tuple[str, ...] = ("keyword", "semantic", "hybrid")
@@ -92,7 +92,9 @@ def index_corpus(engine: SearchEngine, embedder: Embedder, path: Path, batch: in
 
 
 def _index_batch(engine: SearchEngine, embedder: Embedder, docs: list[IndexDocument]) -> int:
-    embed_documents(embedder, docs)
+    vectors = embedder.embed_passages([passage_text(d.title, d.text) for d in docs])
+    for doc, vector in zip(docs, vectors, strict=True):
+        doc.vector = vector
     report = engine.index_documents(docs)
     for doc_id, reason in report.errors.items():
         log.warning("corpus document rejected id=%s reason=%s", doc_id, reason)

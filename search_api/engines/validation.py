@@ -21,14 +21,6 @@ def check_document(doc: IndexDocument, dim: int) -> str | None:
             return f"vector must have shape ({dim},), got {shape}"
         if not np.all(np.isfinite(doc.vector)):
             return "vector holds NaN or infinite values"
-    if doc.passage_vectors is not None:
-        if doc.vector is None:
-            return "passage_vectors given without a document vector"
-        shape = getattr(doc.passage_vectors, "shape", None)
-        if shape is None or len(shape) != 2 or shape[0] < 1 or shape[1] != dim:
-            return f"passage_vectors must have shape (n >= 1, {dim}), got {shape}"
-        if not np.all(np.isfinite(doc.passage_vectors)):
-            return "passage_vectors hold NaN or infinite values"
     unknown = set(doc.keywords) - set(KEYWORD_FIELDS)
     if unknown:
         return f"unknown keyword fields {sorted(unknown)}"

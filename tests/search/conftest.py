@@ -11,8 +11,7 @@ import pytest
 from search_api.engines.base import IndexDocument, SearchEngine
 from search_api.engines.elasticsearch import ElasticsearchEngine
 from search_api.engines.embedded import EmbeddedEngine
-from search_api.engines.embedding_cache import CachedEmbedder
-from search_api.engines.passages import embed_documents
+from search_api.engines.embedding_cache import CachedEmbedder, passage_text
 from tests.search.corpus import make_documents
 
 BACKENDS = ["embedded", "elasticsearch"]
@@ -30,7 +29,9 @@ def embedder(tmp_path_factory: pytest.TempPathFactory) -> CachedEmbedder:
 def corpus(embedder: CachedEmbedder) -> list[IndexDocument]:
     """The test corpus with real vectors."""
     docs = make_documents()
-    embed_documents(embedder, docs)
+    vectors = embedder.embed_passages([passage_text(d.title, d.text) for d in docs])
+    for doc, vector in zip(docs, vectors, strict=True):
+        doc.vector = vector
     return docs
 
 
