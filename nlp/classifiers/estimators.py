@@ -66,18 +66,22 @@ class BinaryTextClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc
         use_embeddings: bool = False,
         tune_threshold: bool = True,
         random_state: int = 0,
+        embedding_view: str | None = None,
     ) -> None:
         self.C = C
         self.char_ngrams = char_ngrams
         self.use_embeddings = use_embeddings
         self.tune_threshold = tune_threshold
         self.random_state = random_state
+        self.embedding_view = embedding_view
 
     def fit(self, X: Any, y: Any) -> BinaryTextClassifier:
         """Fit features, model and threshold."""
         batch = as_batch(X)
         y_arr = np.asarray(y).astype(int)
-        self.featurizer_ = TextFeaturizer(self.char_ngrams, self.use_embeddings).fit(batch)
+        self.featurizer_ = TextFeaturizer(
+            self.char_ngrams, self.use_embeddings, embedding_view=self.embedding_view
+        ).fit(batch)
         F = self.featurizer_.transform(batch)
         pos, neg = int(y_arr.sum()), int(len(y_arr) - y_arr.sum())
         self.model_ = _calibrated_lr(self.C, pos, neg).fit(F, y_arr)
@@ -118,6 +122,7 @@ class MultiLabelTypeClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[
         use_embeddings: bool = False,
         random_state: int = 0,
         shared_threshold: bool = True,
+        embedding_view: str | None = None,
     ) -> None:
         self.labels = labels
         self.C = C
@@ -125,12 +130,15 @@ class MultiLabelTypeClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[
         self.use_embeddings = use_embeddings
         self.random_state = random_state
         self.shared_threshold = shared_threshold
+        self.embedding_view = embedding_view
 
     def fit(self, X: Any, Y: Any) -> MultiLabelTypeClassifier:
         """Fit one model per label and the thresholds; Y is a 0/1 matrix (texts x labels)."""
         batch = as_batch(X)
         Y_arr = np.asarray(Y).astype(int)
-        self.featurizer_ = TextFeaturizer(self.char_ngrams, self.use_embeddings).fit(batch)
+        self.featurizer_ = TextFeaturizer(
+            self.char_ngrams, self.use_embeddings, embedding_view=self.embedding_view
+        ).fit(batch)
         F = self.featurizer_.transform(batch)
         self.models_: list[Any] = []
         oof = np.zeros(Y_arr.shape)

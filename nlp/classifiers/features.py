@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
@@ -90,6 +90,53 @@ class TextBatch:
         return TextBatch([self.texts[i] for i in idx], vectors, urls)
 
 
+def chunk_texts(text: str, sizes: Sequence[int]) -> list[str]:
+    """Consecutive pieces of ``sizes`` characters from the start of a text (the first one always)."""
+    pieces, start = [], 0
+    for size in sizes:
+        if start and start >= len(text):
+            break
+        pieces.append(text[start : start + size])
+        start += size
+    return pieces
+
+
+def chunked_vectors(
+    embed: Callable[[list[str]], npt.NDArray[np.float32]], texts: Sequence[str], sizes: Sequence[int]
+) -> npt.NDArray[np.float32]:
+    """Embedding features of each text: ``[head | mean]`` side by side (2 x the embedder's width).
+
+    ``head`` embeds the first piece (``sizes[0]`` characters); ``mean`` is the L2-normalised mean of
+    the embeddings of the consecutive pieces of ``sizes`` characters (further reach for the cost of
+    the extra pieces; docs/models.md). A text with one piece has two equal halves.
+    """
+    pieces = [chunk_texts(t, sizes) for t in texts]
+    flat = [p for ps in pieces for p in ps]
+    vecs = np.asarray(embed(flat), dtype=np.float32) if flat else np.zeros((0, 1), dtype=np.float32)
+    dim = vecs.shape[1] if len(vecs) else 1
+    out = np.zeros((len(texts), 2 * dim), dtype=np.float32)
+    row = 0
+    for i, ps in enumerate(pieces):
+        block = vecs[row : row + len(ps)]
+        row += len(ps)
+        mean = block.mean(axis=0)
+        out[i, :dim] = block[0]
+        out[i, dim:] = mean / max(float(np.linalg.norm(mean)), 1e-9)
+    return out
+
+
+def embedding_view(vectors: npt.NDArray[np.float32], view: str | None) -> npt.NDArray[np.float32]:
+    """The ``head`` or ``mean`` half of `chunked_vectors` output; every column when ``view`` is None."""
+    if view is None:
+        return vectors
+    half = vectors.shape[1] // 2
+    if view == "head":
+        return vectors[:, :half]
+    if view == "mean":
+        return vectors[:, half:]
+    raise ModelError(f"unknown embedding view {view!r}", hint="use 'head', 'mean' or None")
+
+
 def url_tokens(url: str | None) -> str:
     """Words of a URL's host and first path segments, prefixed so they never collide with text words."""
     if not url:
@@ -119,8 +166,10 @@ class TextFeaturizer(BaseEstimator, TransformerMixin):  # type: ignore[misc]  # 
         embedding_weight: float = 1.0,
         max_features: int = 60000,
         use_urls: bool = False,
+        embedding_view: str | None = None,
     ) -> None:
         self.char_ngrams = char_ngrams
+        self.embedding_view = embedding_view
         self.use_embeddings = use_embeddings
         self.use_urls = use_urls
         self.embedding_weight = embedding_weight
@@ -169,5 +218,7 @@ class TextFeaturizer(BaseEstimator, TransformerMixin):  # type: ignore[misc]  # 
                     "this model needs sentence embeddings but none were given",
                     hint="pass a TextBatch with vectors (the analyzer does it when an embedder is wired)",
                 )
-            blocks.append(sparse.csr_matrix(batch.vectors * self.embedding_weight))
+            # Models saved before the [head | mean] layout read every column (getattr: older pickles).
+            view = getattr(self, "embedding_view", None)
+            blocks.append(sparse.csr_matrix(embedding_view(batch.vectors, view) * self.embedding_weight))
         return sparse.hstack(blocks, format="csr")

@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 
 from core.domain import INNOVATION_TYPES
-from nlp.classifiers.features import TextBatch
+from nlp.classifiers.features import TextBatch, chunked_vectors
 from nlp.classifiers.store import OPTIONAL_TASKS, TASKS, StoredModel, load_model, read_current
 
 log = logging.getLogger(__name__)
@@ -55,6 +55,19 @@ class ModelSet:
         """How many leading characters of a passage the embedding model reads."""
         values = [m.meta.get("embed_chars") or 0 for m in self.models.values()]
         return max(values) if values else 0
+
+    @property
+    def embed_pieces(self) -> list[int] | None:
+        """Sizes of the leading pieces embedded and averaged (None: models before that layout)."""
+        values = [list(m.meta["embed_pieces"]) for m in self.models.values() if m.meta.get("embed_pieces")]
+        return max(values, key=sum) if values else None
+
+    def embed(self, texts: list[str], embedder: Any) -> Any:
+        """The embedding features the promoted models were trained on, one row per text."""
+        pieces = self.embed_pieces
+        if pieces is None:
+            return embedder.embed_passages([t[: self.embed_chars] for t in texts])
+        return chunked_vectors(embedder.embed_passages, texts, pieces)
 
     def threshold(self, task: str) -> float:
         """The tuned decision threshold of a binary task."""
@@ -113,8 +126,7 @@ class ModelSet:
         fast = self.models.get("initiative_fast")
         if not self.needs_embeddings or fast is None:
             if self.needs_embeddings:
-                vectors = embedder.embed_passages([t[: self.embed_chars] for t in batch.texts])
-                batch = TextBatch(batch.texts, vectors)
+                batch = TextBatch(batch.texts, self.embed(batch.texts, embedder))
             return (
                 self.models["initiative"].estimator.decision_scores(batch),
                 self.models["qpv"].estimator.decision_scores(batch),
@@ -126,7 +138,7 @@ class ModelSet:
         chosen = np.flatnonzero(init >= float(fast.meta.get("cascade_low") or 0.0))
         if len(chosen):
             sub = batch.take(chosen)
-            sub.vectors = embedder.embed_passages([t[: self.embed_chars] for t in sub.texts])
+            sub.vectors = self.embed(sub.texts, embedder)
             init[chosen] = self.models["initiative"].estimator.decision_scores(sub)
             qpv[chosen] = self.models["qpv"].estimator.decision_scores(sub)
             types[chosen] = self.models["types"].estimator.predict_proba(sub)

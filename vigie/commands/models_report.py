@@ -104,12 +104,12 @@ def evaluate_models(
 ) -> None:
     """Grouped cross-validation of every task on the seed set plus the team's annotations."""
     from nlp.classifiers.evaluation import cross_validate, geo_codes, make_task_data
-    from nlp.classifiers.training import EMBED_CHARS, TrainConfig, load_training_examples, make_factories
+    from nlp.classifiers.training import TrainConfig, example_vectors, load_training_examples, make_factories
 
     examples = load_training_examples(settings)
     config = TrainConfig(char_ngrams=char_ngrams, use_embeddings=embeddings, folds=folds)
     embed = make_embed_fn(settings, embeddings)
-    vectors = embed([e.text[:EMBED_CHARS] for e in examples]) if embed else None
+    vectors = example_vectors(examples, config, embed)
     linker = make_training_linker(settings)
     texts, urls = [e.text for e in examples], [e.url for e in examples]
     geo = geo_codes(linker, texts, urls) if linker is not None else None
