@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from core.domain import INNOVATION_TYPES, Analysis, CommuneRef, Initiative, QpvRef
 from nlp.extraction import extract_initiatives
+from nlp.geo.results import REPORT_THRESHOLD
 
 if TYPE_CHECKING:
     from nlp.classifiers.models import DocScores, ModelSet
@@ -29,10 +30,16 @@ class Places:
 
 
 def link_places(linker: Any, texts: list[str], docs: list[Any], url: str | None = None) -> Places:
-    """Run the geography linker over each passage and merge the results (best first, no repeats)."""
+    """Run the geography linker over each passage and merge the results (best first, no repeats).
+
+    Communes are those the linker reports (confidence >= ``REPORT_THRESHOLD`` in one passage at least),
+    most confident first: a town named in passing ("fondée à Bordeaux", "comme à Lyon") is not the
+    initiative's commune.
+    """
     places = Places()
     if linker is None:
         return places
+    best: dict[str, tuple[float, CommuneRef]] = {}
     for i, text in enumerate(texts):
         try:
             geo = linker.link(text, doc=docs[i] if i < len(docs) else None, url=url)
@@ -43,13 +50,15 @@ def link_places(linker: Any, texts: list[str], docs: list[Any], url: str | None 
             if q.code not in {x.code for x in places.qpv}:
                 places.qpv.append(QpvRef(code=q.code, name=q.name, commune=q.commune, insee=q.insee))
         for c in geo.communes:
-            if c.insee not in {x.insee for x in places.communes}:
-                places.communes.append(CommuneRef(insee=c.insee, name=c.name))
+            if c.confidence >= REPORT_THRESHOLD and c.confidence > best.get(c.insee, (-1.0, None))[0]:
+                best[c.insee] = (c.confidence, CommuneRef(insee=c.insee, name=c.name))
         places.departments += [d for d in geo.departments if d not in places.departments]
         places.regions += [r for r in geo.regions if r not in places.regions]
         places.foreign = places.foreign or geo.foreign
         if geo.in_qpv is True or (geo.in_qpv is False and places.in_qpv is None):
             places.in_qpv = geo.in_qpv
+    ranked = sorted(best.values(), key=lambda pair: -pair[0])  # stable: first seen first among equals
+    places.communes = [ref for _, ref in ranked]
     return places
 
 
