@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from core.errors import InputError
+from core.ids import HALVES, in_half
 from nlp.geo.linker import GeoLinker
 from nlp.geo.normalise import name_key
 from nlp.geo.results import REPORT_THRESHOLD
@@ -87,9 +88,6 @@ def iter_records(paths: Iterable[Path]) -> Iterator[dict[str, Any]]:
                     logger.warning("annotation line without text file=%s line=%d", path, number)
 
 
-HALVES = ("all", "even", "odd")
-
-
 def select_half(records: Iterable[dict[str, Any]], half: str) -> Iterator[dict[str, Any]]:
     """Records whose id ends in an even or odd number ("sd0002" is even), or all of them.
 
@@ -102,13 +100,7 @@ def select_half(records: Iterable[dict[str, Any]], half: str) -> Iterator[dict[s
 
 
 def _iter_half(records: Iterable[dict[str, Any]], half: str) -> Iterator[dict[str, Any]]:
-    for record in records:
-        if half == "all":
-            yield record
-            continue
-        digits = re.search(r"(\d+)$", str(record.get("id", "")))
-        if digits and int(digits.group(1)) % 2 == (0 if half == "even" else 1):
-            yield record
+    return (record for record in records if in_half(str(record.get("id", "")), half))
 
 
 def _gold_codes(linker: GeoLinker, name: str) -> set[str]:

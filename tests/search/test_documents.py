@@ -116,3 +116,11 @@ def test_evaluate_search_prints_metrics_per_mode(settings: Settings, tmp_path: P
     scores = json.loads(out.read_text())
     assert scores["keyword"]["per_query"]["q1"] == 1.0
     assert scores["semantic"]["recall"] > 0 and scores["documents"] == 3
+
+    args = ["evaluate", "search", "--queries", str(queries), "--corpus", str(corpus), "--output", str(out)]
+    even = run_vigie([*args, "--half", "even"], settings.data_dir)
+    assert even.returncode == 0, even.stderr
+    halved = json.loads(out.read_text())
+    assert (halved["half"], halved["queries"], list(halved["keyword"]["per_query"])) == ("even", 1, ["q2"])
+    wrong = run_vigie([*args, "--half", "third"], settings.data_dir)
+    assert wrong.returncode != 0 and "unknown half 'third'" in wrong.stderr

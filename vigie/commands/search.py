@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from core.domain import Analysis, SearchQuery
 from core.errors import InputError, StorageError, VigieError
+from core.ids import HALVES, in_half
 from core.settings import get_settings
 from core.storage.tables import AnalysisRow, PageRow
 from search_api.engines.base import BulkReport
@@ -240,8 +241,14 @@ def evaluate_search(
     keyword_weight: float = typer.Option(1.0, "--keyword-weight"),
     semantic_weight: float = typer.Option(1.0, "--semantic-weight"),
     output: Path | None = typer.Option(None, "--output", help="Also write the scores as JSON here."),
+    half: str = typer.Option(
+        "all", "--half", help="Only queries whose qid ends in an even or odd number (all, even, odd)."
+    ),
 ) -> None:
-    """Index the corpus in a throwaway embedded engine; print nDCG@k and recall@k per mode."""
+    """Index the corpus in a throwaway embedded engine; print nDCG@k and recall@k per mode.
+
+    Tune a weight with ``--half even`` and report it with ``--half odd``.
+    """
     from search_api.engines.embedded import EmbeddedEngine
     from search_api.engines.embedding_cache import CachedEmbedder
     from search_api.engines.evaluation import MODES, evaluate, index_corpus, load_queries
@@ -254,7 +261,13 @@ def evaluate_search(
         raise InputError(
             f"corpus file not found: {corpus}", hint="pass --corpus or set VIGIE_SEED_ANNOTATIONS"
         )
-    judged = load_queries(queries)
+    if half not in HALVES:
+        raise InputError(f"unknown half {half!r}", hint=f"use one of {', '.join(HALVES)}")
+    judged = [q for q in load_queries(queries) if in_half(q.qid, half)]
+    if not judged:
+        raise InputError(
+            f"no query of {queries} is in the {half} half", hint="qids must end with a number, e.g. q07"
+        )
     embedder = CachedEmbedder(make_embedder(), settings.data_dir / "search" / "embeddings.sqlite")
     ranking = RankingConfig(
         rrf_k=rrf_k, keyword_weight=keyword_weight, semantic_weight=semantic_weight, fusion=fusion
@@ -264,7 +277,8 @@ def evaluate_search(
         with err.status("indexing the corpus (embeddings are cached by content hash)"):
             count = index_corpus(engine, embedder, corpus)
         scores = evaluate(engine, judged, k=k)
-    table = Table(title=f"search quality: {len(judged)} queries, {count} documents")
+    label = "" if half == "all" else f" ({half} half)"
+    table = Table(title=f"search quality: {len(judged)} queries{label}, {count} documents")
     for column in ("mode", f"nDCG@{k}", f"recall@{k}"):
         table.add_column(column)
     for mode in MODES:
@@ -277,7 +291,9 @@ def evaluate_search(
             m: {"ndcg": s.ndcg, "recall": s.recall, "per_query": s.per_query} for m, s in scores.items()
         }
         output.write_text(
-            json.dumps({"k": k, "queries": len(judged), "documents": count, **payload}, indent=2)
+            json.dumps(
+                {"k": k, "half": half, "queries": len(judged), "documents": count, **payload}, indent=2
+            )
         )
 
 
