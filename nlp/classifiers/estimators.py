@@ -6,12 +6,14 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
+from scipy import sparse
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.calibration import CalibratedClassifierCV
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold
 
-from nlp.classifiers.features import TextFeaturizer, as_batch
+from nlp.classifiers.cues import cue_rates
+from nlp.classifiers.features import TextBatch, TextFeaturizer, as_batch
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -112,6 +114,9 @@ class MultiLabelTypeClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[
     ``shared_threshold`` (default) tunes one threshold for all types on the pooled out-of-fold
     probabilities (micro-F1): per-type thresholds over-fit the rare types on a few hundred examples
     (docs/models.md). Every text gets at least its most probable type.
+
+    ``type_cues`` > 0 adds to each type's model one column: the rate of that type's hand-written cue
+    words (`nlp.classifiers.cues`) times this weight; 0 (and models saved before it) reads none.
     """
 
     def __init__(
@@ -123,8 +128,10 @@ class MultiLabelTypeClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[
         random_state: int = 0,
         shared_threshold: bool = True,
         embedding_view: str | None = None,
+        type_cues: float = 0.0,
     ) -> None:
         self.labels = labels
+        self.type_cues = type_cues
         self.C = C
         self.char_ngrams = char_ngrams
         self.use_embeddings = use_embeddings
@@ -139,7 +146,8 @@ class MultiLabelTypeClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[
         self.featurizer_ = TextFeaturizer(
             self.char_ngrams, self.use_embeddings, embedding_view=self.embedding_view
         ).fit(batch)
-        F = self.featurizer_.transform(batch)
+        F0 = self.featurizer_.transform(batch)
+        cues = self._cues(batch, Y_arr.shape[1])
         self.models_: list[Any] = []
         oof = np.zeros(Y_arr.shape)
         for j in range(Y_arr.shape[1]):
@@ -149,6 +157,7 @@ class MultiLabelTypeClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[
                 self.models_.append(float(pos > 0))
                 oof[:, j] = float(pos > 0)
                 continue
+            F = self._with_cue(F0, cues, j)
             self.models_.append(_calibrated_lr(self.C, pos, neg).fit(F, y))
             oof[:, j] = _oof_scores(lambda p, n: _calibrated_lr(self.C, p, n), F, y, 3, self.random_state)
         self.label_thresholds_ = [best_f1_threshold(Y_arr[:, j], oof[:, j]) for j in range(Y_arr.shape[1])]
@@ -160,11 +169,31 @@ class MultiLabelTypeClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[
         self.classes_ = np.array(self.labels or range(Y_arr.shape[1]))
         return self
 
+    def _cues(self, batch: TextBatch, n_labels: int) -> FloatArray | None:
+        """Weighted cue rates (texts x labels), None when the model reads no cues."""
+        weight = float(getattr(self, "type_cues", 0.0))  # getattr: models pickled before cues
+        if weight <= 0:
+            return None
+        labels = [str(t) for t in self.labels] if self.labels else [""] * n_labels
+        return cue_rates(batch.texts, labels) * weight
+
+    @staticmethod
+    def _with_cue(F: Any, cues: FloatArray | None, j: int) -> Any:
+        """The shared features plus, with cues, the column of label ``j`` only."""
+        if cues is None:
+            return F
+        return sparse.hstack([F, sparse.csr_matrix(cues[:, j : j + 1])], format="csr")
+
     def predict_proba(self, X: Any) -> FloatArray:
         """Calibrated probability per label (texts x labels)."""
-        F = self.featurizer_.transform(as_batch(X))
+        batch = as_batch(X)
+        F = self.featurizer_.transform(batch)
+        cues = self._cues(batch, len(self.models_))
         cols = [
-            np.full(F.shape[0], m) if isinstance(m, float) else m.predict_proba(F)[:, 1] for m in self.models_
+            np.full(F.shape[0], m)
+            if isinstance(m, float)
+            else m.predict_proba(self._with_cue(F, cues, j))[:, 1]
+            for j, m in enumerate(self.models_)
         ]
         return np.column_stack(cols) if cols else np.zeros((F.shape[0], 0))
 

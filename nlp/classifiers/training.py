@@ -67,6 +67,8 @@ class TrainConfig:
     cascade_low: float = 0.25
     # With embeddings: sizes of the leading pieces embedded and averaged (the first is EMBED_CHARS).
     embed_pieces: tuple[int, ...] = (EMBED_CHARS, 400)
+    # Weight of each type's own cue-word rate in the types model (nlp.classifiers.cues; 0: none).
+    type_cues: float = 0.5
 
     @property
     def features(self) -> str:
@@ -154,7 +156,7 @@ def make_factories(config: TrainConfig) -> Factories:
         "initiative": lambda: BinaryTextClassifier(**common, embedding_view=views.get("initiative")),
         "qpv": lambda: BinaryTextClassifier(**common, embedding_view=views.get("qpv")),
         "types": lambda: MultiLabelTypeClassifier(
-            labels=INNOVATION_TYPES, **common, embedding_view=views.get("types")
+            labels=INNOVATION_TYPES, **common, embedding_view=views.get("types"), type_cues=config.type_cues
         ),
         "doc_kind": lambda: DocKindClassifier(**lexical),
     }

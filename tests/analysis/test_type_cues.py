@@ -1,0 +1,45 @@
+"""Cue-word features of the types model (nlp.classifiers.cues): rates, per-type column, old models."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from core.domain import INNOVATION_TYPES
+from nlp.classifiers.cues import TYPE_CUES, cue_rates
+from nlp.classifiers.estimators import MultiLabelTypeClassifier
+from nlp.classifiers.examples import TrainingExample
+
+
+def test_every_type_has_cues_and_rates_follow_them() -> None:
+    assert set(TYPE_CUES) == set(INNOVATION_TYPES)
+    texts = [
+        "Le fablab propose une application numérique et une imprimante 3D aux jeunes du quartier.",
+        "Une table de quartier et le conseil citoyen lancent un tiers-lieu en coopération avec la mairie.",
+        "Rien de particulier ici: une réunion ordinaire, un compte rendu, un vote.",
+    ]
+    rates = cue_rates(texts, INNOVATION_TYPES)
+    tech, terr = INNOVATION_TYPES.index("technologique"), INNOVATION_TYPES.index("territoriale")
+    assert rates.shape == (3, len(INNOVATION_TYPES))
+    assert rates[0, tech] > rates[1, tech] and rates[1, terr] > rates[0, terr]
+    assert rates[2].sum() == 0.0
+    # Case and word starts: "Numérique" matches, "transnumérique" does not.
+    upper, inside = cue_rates(["Numérique " * 3, "transnumérique " * 3], ["technologique"])[:, 0]
+    assert upper > 0 and inside == 0
+    assert cue_rates(["numérique"], ["inconnu"])[0, 0] == 0.0  # a label without cues reads nothing
+
+
+def test_types_model_with_cues_reads_one_extra_column_per_type(small_examples: list[TrainingExample]) -> None:
+    pos = [e for e in small_examples if e.is_initiative]
+    texts = [e.text for e in pos]
+    Y = [[int(t in e.innovation_types) for t in INNOVATION_TYPES] for e in pos]
+    plain = MultiLabelTypeClassifier(labels=INNOVATION_TYPES, char_ngrams=False).fit(texts, Y)
+    cued = MultiLabelTypeClassifier(labels=INNOVATION_TYPES, char_ngrams=False, type_cues=0.5).fit(texts, Y)
+    width = len(plain.featurizer_.word_.vocabulary_)
+    fitted = [m for m in cued.models_ if not isinstance(m, float)]
+    assert fitted and all(m.n_features_in_ == width + 1 for m in fitted)
+    proba = cued.predict_proba(texts)
+    assert proba.shape == (len(texts), len(INNOVATION_TYPES))
+    assert not np.allclose(proba, plain.predict_proba(texts))
+    # A model pickled before the parameter existed has no attribute and reads no cue column.
+    del plain.type_cues
+    assert plain.predict_proba(texts[:2]).shape == (2, len(INNOVATION_TYPES))
