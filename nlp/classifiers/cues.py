@@ -1,8 +1,8 @@
 """Hand-written French cue words per innovation type, as extra features of the types model.
 
 Written from the label definitions of the seed set's README (`sociale`: a new answer to a social
-need...), not from the seed texts or their errors. Each type's model reads the rate of its own cues
-(``log1p`` of matches per 1,000 characters); docs/models.md has the measurement.
+need...), not from the seed texts or their errors. Each type's model reads the share of the text's
+sentences that hold one of its own cues; docs/models.md has the measurement.
 """
 
 from __future__ import annotations
@@ -56,16 +56,30 @@ _PATTERNS = {
 }
 # Cues are counted over the same start of the text as the TF-IDF (features.FEATURE_CHARS).
 CUE_CHARS = 12000
+# Sentences: cut after . ! ? or at line breaks; fragments of 20 characters or less (captions, menu
+# items) are not sentences.
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n+")
+MIN_SENTENCE_CHARS = 20
 
 
-def cue_rates(texts: Sequence[str], labels: Sequence[str]) -> npt.NDArray[np.float64]:
-    """``log1p`` of each label's cue matches per 1,000 characters (texts x labels; 0 without cues)."""
+def sentences(text: str) -> list[str]:
+    """The sentences of a text's first `CUE_CHARS` characters (the whole head when none is long enough)."""
+    head = text[:CUE_CHARS]
+    found = [s for s in _SENTENCE_END.split(head) if len(s.strip()) > MIN_SENTENCE_CHARS]
+    return found or [head]
+
+
+def cue_shares(texts: Sequence[str], labels: Sequence[str]) -> npt.NDArray[np.float64]:
+    """Share of each text's sentences holding at least one cue of each label (texts x labels, 0-1).
+
+    A label without cues reads 0. The share measures how much of the text is about the type, where a
+    raw count grows with the length of the page.
+    """
     out = np.zeros((len(texts), len(labels)))
     for i, text in enumerate(texts):
-        head = text[:CUE_CHARS]
-        size = max(len(head), 200)  # very short texts do not get huge rates from one word
+        sents = sentences(text)
         for j, label in enumerate(labels):
             pattern = _PATTERNS.get(label)
             if pattern is not None:
-                out[i, j] = np.log1p(1000.0 * len(pattern.findall(head)) / size)
+                out[i, j] = sum(1 for s in sents if pattern.search(s)) / len(sents)
     return out

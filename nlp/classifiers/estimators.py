@@ -12,7 +12,7 @@ from sklearn.calibration import CalibratedClassifierCV
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold
 
-from nlp.classifiers.cues import cue_rates
+from nlp.classifiers.cues import cue_shares
 from nlp.classifiers.features import TextBatch, TextFeaturizer, as_batch
 
 FloatArray = npt.NDArray[np.float64]
@@ -115,8 +115,9 @@ class MultiLabelTypeClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[
     probabilities (micro-F1): per-type thresholds over-fit the rare types on a few hundred examples
     (docs/models.md). Every text gets at least its most probable type.
 
-    ``type_cues`` > 0 adds to each type's model one column: the rate of that type's hand-written cue
-    words (`nlp.classifiers.cues`) times this weight; 0 (and models saved before it) reads none.
+    ``type_cues`` > 0 adds to each type's model one column: the share of the text's sentences holding
+    one of that type's hand-written cue words (`nlp.classifiers.cues`) times this weight; 0 (and
+    models saved before it) reads none.
     """
 
     def __init__(
@@ -170,12 +171,12 @@ class MultiLabelTypeClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[
         return self
 
     def _cues(self, batch: TextBatch, n_labels: int) -> FloatArray | None:
-        """Weighted cue rates (texts x labels), None when the model reads no cues."""
+        """Weighted cue shares (texts x labels), None when the model reads no cues."""
         weight = float(getattr(self, "type_cues", 0.0))  # getattr: models pickled before cues
         if weight <= 0:
             return None
         labels = [str(t) for t in self.labels] if self.labels else [""] * n_labels
-        return cue_rates(batch.texts, labels) * weight
+        return cue_shares(batch.texts, labels) * weight
 
     @staticmethod
     def _with_cue(F: Any, cues: FloatArray | None, j: int) -> Any:

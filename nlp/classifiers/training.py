@@ -67,7 +67,7 @@ class TrainConfig:
     cascade_low: float = 0.25
     # With embeddings: sizes of the leading pieces embedded and averaged (the first is EMBED_CHARS).
     embed_pieces: tuple[int, ...] = (EMBED_CHARS, 400)
-    # Weight of each type's own cue-word rate in the types model (nlp.classifiers.cues; 0: none).
+    # Weight of each type's own cue-sentence share in the types model (nlp.classifiers.cues; 0: none).
     type_cues: float = 0.5
 
     @property

@@ -1,31 +1,44 @@
-"""Cue-word features of the types model (nlp.classifiers.cues): rates, per-type column, old models."""
+"""Cue-word features of the types model (nlp.classifiers.cues): sentence shares, one column per type."""
 
 from __future__ import annotations
 
 import numpy as np
 
 from core.domain import INNOVATION_TYPES
-from nlp.classifiers.cues import TYPE_CUES, cue_rates
+from nlp.classifiers.cues import TYPE_CUES, cue_shares, sentences
 from nlp.classifiers.estimators import MultiLabelTypeClassifier
 from nlp.classifiers.examples import TrainingExample
 
 
-def test_every_type_has_cues_and_rates_follow_them() -> None:
+def test_every_type_has_cues_and_shares_follow_them() -> None:
     assert set(TYPE_CUES) == set(INNOVATION_TYPES)
     texts = [
         "Le fablab propose une application numérique et une imprimante 3D aux jeunes du quartier.",
         "Une table de quartier et le conseil citoyen lancent un tiers-lieu en coopération avec la mairie.",
         "Rien de particulier ici: une réunion ordinaire, un compte rendu, un vote.",
     ]
-    rates = cue_rates(texts, INNOVATION_TYPES)
+    shares = cue_shares(texts, INNOVATION_TYPES)
     tech, terr = INNOVATION_TYPES.index("technologique"), INNOVATION_TYPES.index("territoriale")
-    assert rates.shape == (3, len(INNOVATION_TYPES))
-    assert rates[0, tech] > rates[1, tech] and rates[1, terr] > rates[0, terr]
-    assert rates[2].sum() == 0.0
+    assert shares.shape == (3, len(INNOVATION_TYPES))
+    assert shares[0, tech] == 1.0 and shares[1, tech] == 0.0 and shares[1, terr] == 1.0
+    assert shares[2].sum() == 0.0
     # Case and word starts: "Numérique" matches, "transnumérique" does not.
-    upper, inside = cue_rates(["Numérique " * 3, "transnumérique " * 3], ["technologique"])[:, 0]
+    upper, inside = cue_shares(["Numérique " * 3, "transnumérique " * 3], ["technologique"])[:, 0]
     assert upper > 0 and inside == 0
-    assert cue_rates(["numérique"], ["inconnu"])[0, 0] == 0.0  # a label without cues reads nothing
+    assert cue_shares(["numérique"], ["inconnu"])[0, 0] == 0.0  # a label without cues reads nothing
+
+
+def test_share_counts_sentences_not_words() -> None:
+    text = (
+        "Le projet numérique, une application et une plateforme en ligne pour tous.\n"
+        "Les habitants se retrouvent chaque semaine au centre social.\n"
+        "Menu\nAccueil\n"
+        "Une fête réunit les familles autour d'un repas partagé. Rendez-vous le samedi 14 juin au gymnase."
+    )
+    assert sentences(text)[0].startswith("Le projet") and "Menu" not in sentences(text)
+    assert len(sentences(text)) == 4
+    assert cue_shares([text], ["technologique"])[0, 0] == 0.25  # four cue words, one sentence of four
+    assert sentences("court") == ["court"]  # no long sentence: the whole head
 
 
 def test_types_model_with_cues_reads_one_extra_column_per_type(small_examples: list[TrainingExample]) -> None:
