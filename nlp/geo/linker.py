@@ -161,10 +161,11 @@ class GeoLinker:
         places = self._urls.read(url)
         if not places.towns and not places.departments:
             return
-        ctx.url, ctx.url_towns = url or "", places.towns
+        # copies: ``places`` is cached by URL and shared by every text of the same page
+        ctx.url, ctx.url_towns = url or "", dict(places.towns)
         ctx.site_towns = {i for i, s in places.towns.items() if s >= SECTION_STRENGTH}
         ctx.departments |= places.departments
-        ctx.url_departments = places.departments
+        ctx.url_departments = set(places.departments)
         for named in ctx.named_insees.values():
             named |= ctx.site_towns
 
