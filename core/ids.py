@@ -24,4 +24,4 @@ def in_half(identifier: str, half: str) -> bool:
     if half == "all":
         return True
     digits = re.search(r"(\d+)$", identifier)
-    return bool(digits) and int(digits.group(1)) % 2 == (0 if half == "even" else 1)  # type: ignore[union-attr]
+    return digits is not None and int(digits.group(1)) % 2 == (0 if half == "even" else 1)

@@ -158,9 +158,9 @@ def _serializer(secret: str, salt: str) -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(secret, salt=salt)
 
 
-def make_session_cookie(secret: str, username: str, nonce: str | None = None) -> str:
-    """A signed cookie value naming the user and the session's nonce (fresh if not given)."""
-    return _serializer(secret, "session").dumps({"u": username, "n": nonce or secrets.token_hex(16)})
+def make_session_cookie(secret: str, username: str, nonce: str) -> str:
+    """A signed cookie value naming the user and the session's nonce (recorded by `open_session`)."""
+    return _serializer(secret, "session").dumps({"u": username, "n": nonce})
 
 
 def open_session(session: Session, username: str) -> str:
@@ -245,9 +245,8 @@ def _load_user(request: Request) -> CurrentUser | None:
         row = session.get(UserRow, data["u"])
         if row is None:
             return None
-        user = CurrentUser(row.username, row.role, "session", make_csrf_token(secret, data["n"]))
-        user.session_nonce = str(data["n"])
-        return user
+        nonce = str(data["n"])
+        return CurrentUser(row.username, row.role, "session", make_csrf_token(secret, nonce), nonce)
 
 
 def get_current_user(request: Request) -> CurrentUser | None:
