@@ -12,6 +12,7 @@ from typing import Any
 
 from core.errors import InputError
 from core.ids import HALVES, in_half
+from nlp.geo.foreign import lookup_foreign
 from nlp.geo.linker import GeoLinker
 from nlp.geo.normalise import name_key
 from nlp.geo.results import REPORT_THRESHOLD
@@ -30,6 +31,9 @@ class GeoScores:
     commune_tp: int = 0
     commune_fp: int = 0
     commune_fn: int = 0
+    strict_tp: int = 0  # the same counts with communes compared by normalised name only
+    strict_fp: int = 0
+    strict_fn: int = 0
     qpv_total: int = 0
     qpv_correct: int = 0
     qpv_undecided: int = 0
@@ -50,6 +54,11 @@ class GeoScores:
         return 2 * p * r / (p + r) if p + r else 0.0
 
     @property
+    def strict_f1(self) -> float:
+        """F1 with gold and predicted communes compared by name (case, accents, hyphens folded)."""
+        return 2 * self.strict_tp / max(1, 2 * self.strict_tp + self.strict_fp + self.strict_fn)
+
+    @property
     def in_qpv_accuracy(self) -> float:
         return self.qpv_correct / max(1, self.qpv_total)
 
@@ -61,6 +70,7 @@ class GeoScores:
             "commune_precision": round(self.precision, 4),
             "commune_recall": round(self.recall, 4),
             "commune_f1": round(self.f1, 4),
+            "commune_f1_strict_names": round(self.strict_f1, 4),
             "in_qpv_accuracy": round(self.in_qpv_accuracy, 4),
             "in_qpv_evaluated": self.qpv_total,
             "in_qpv_undecided": self.qpv_undecided,
@@ -104,15 +114,35 @@ def _iter_half(records: Iterable[dict[str, Any]], half: str) -> Iterator[dict[st
 
 
 def _gold_codes(linker: GeoLinker, name: str) -> set[str]:
-    """INSEE codes a gold commune name may denote ("Saint-Denis (La Réunion)" -> its homonyms)."""
+    """Places a gold commune name may denote, through the gazetteer.
+
+    Every commune of that name, the current commune of a former name (commune déléguée) or of a
+    team alias ("Saint-Ouen" -> Saint-Ouen-sur-Seine, renamed in 2018), and a town abroad from the
+    foreign table ("Molenbeek" -> BE:molenbeek saint jean). Names are compared folded: case, accents,
+    hyphens, "Saint"/"St", and "lès"/"lez"/"les" are equal. A prediction matches a gold name when
+    the gold name denotes the predicted commune: the same test read from either side.
+    """
     key = name_key(re.sub(r"\(.*?\)", " ", name))
     codes = {e.code for e in linker.gazetteer.lookup(key) if e.kind in ("commune", "former")}
+    place = lookup_foreign(key)
+    if place is not None:
+        codes.add(f"{place.country}:{place.key}")
     return codes or {f"unknown:{key}"}
 
 
-def _match_communes(linker: GeoLinker, gold_names: list[str], predicted: set[str]) -> tuple[int, int, int]:
-    """True positives, false positives, false negatives of predicted INSEE codes against gold names."""
-    gold = [_gold_codes(linker, n) for n in dict.fromkeys(gold_names) if n]
+def _strict_codes(name: str) -> set[str]:
+    """The old, strict comparison: the folded name itself ("Saint-Ouen" != "Saint-Ouen-sur-Seine")."""
+    return {name_key(re.sub(r"\(.*?\)", " ", name))}
+
+
+def _match_communes(
+    linker: GeoLinker,
+    gold_names: list[str],
+    predicted: set[str],
+    codes_of: Callable[[GeoLinker, str], set[str]] = _gold_codes,
+) -> tuple[int, int, int]:
+    """True positives, false positives, false negatives of predicted place ids against gold names."""
+    gold = [codes_of(linker, n) for n in dict.fromkeys(gold_names) if n]
     matched: set[str] = set()
     tp = 0
     for codes in gold:
@@ -141,12 +171,19 @@ def evaluate_geo(
         scores.initiatives += 1
         text = record["text"]
         result = linker.link(text, doc=parse(text) if parse is not None else None, url=record.get("url"))
-        predicted = {c.insee for c in result.communes if c.confidence >= COMMUNE_THRESHOLD}
+        sure = [c for c in result.communes if c.confidence >= COMMUNE_THRESHOLD]
+        abroad = [p for p in result.foreign_places if p.confidence >= COMMUNE_THRESHOLD]
+        predicted = {c.insee for c in sure} | {p.place_id for p in abroad}
         gold = list(record.get("communes") or [])
         tp, fp, fn = _match_communes(linker, gold, predicted)
         scores.commune_tp += tp
         scores.commune_fp += fp
         scores.commune_fn += fn
+        names = {name_key(c.name) for c in sure} | {name_key(p.name) for p in abroad}
+        tp, fp, fn = _match_communes(linker, gold, names, lambda _linker, name: _strict_codes(name))
+        scores.strict_tp += tp
+        scores.strict_fp += fp
+        scores.strict_fn += fn
         gold_qpv = record.get("in_qpv")
         if gold_qpv is not None:
             scores.qpv_total += 1
@@ -157,7 +194,8 @@ def evaluate_geo(
                 {
                     "id": record.get("id"),
                     "gold_communes": gold,
-                    "predicted": [(c.name, c.confidence) for c in result.communes],
+                    "predicted": [(c.name, c.confidence) for c in result.communes]
+                    + [(f"{p.name} ({p.country})", p.confidence) for p in result.foreign_places],
                     "gold_in_qpv": gold_qpv,
                     "in_qpv": result.in_qpv,
                     "reason": result.in_qpv_reason,

@@ -10,6 +10,13 @@ from typing import Any
 from nlp.geo import decision
 from nlp.geo.communes import CommuneResolver
 from nlp.geo.context import LinkContext, entity_label
+from nlp.geo.foreign import (
+    FOREIGN_CONFIDENCE,
+    ForeignPlace,
+    ForeignPlaceLink,
+    find_foreign_places,
+    read_foreign_url,
+)
 from nlp.geo.gazetteer import FIRST_NAMES, Entry, Gazetteer
 from nlp.geo.geocoder import CentroidGeocoder, Geocoder
 from nlp.geo.guessing import guess_quartiers
@@ -22,7 +29,7 @@ from nlp.geo.matcher import (
     find_postal_codes,
     make_arrondissement_index,
 )
-from nlp.geo.normalise import fold_text, name_key, tokenize
+from nlp.geo.normalise import Token, fold_text, name_key, tokenize
 from nlp.geo.reference import ReferenceData, load_reference
 from nlp.geo.results import CommuneLink, GeoResult, QpvLink
 from nlp.geo.urls import SECTION_STRENGTH, UrlReader
@@ -37,6 +44,8 @@ POINT_CONFIDENCE = 0.9  # a point (coordinates, geocoded address) inside the pol
 SURE_TOWN = 0.6  # a town this sure can tell "elsewhere" (no QPV there, neighbourhood unlike its QPVs)
 UNLIKE_GUESS = 0.35  # a "quartier X" this far from every QPV name of its town is another neighbourhood
 WEAK_QPV_THRESHOLD = 0.45  # below the decision threshold, still enough when nothing says otherwise
+URL_FOREIGN_BONUS = 0.2  # a foreign town the page URL names too
+SALIENCE = 0.5  # foreign towns far below the most named one are mentioned in passing
 
 
 class GeoLinker:
@@ -79,8 +88,10 @@ class GeoLinker:
         self._communes.apply_salience(communes)
         self._communes.share_enumerations(ctx, communes)
         result = GeoResult(qpvs=qpvs, communes=communes)
-        if self._is_foreign(norms, result):
-            return GeoResult(foreign=True, in_qpv=False, in_qpv_reason="foreign")
+        abroad = self._foreign_url(url)
+        if self._is_foreign(norms, result, ctx, abroad):
+            places = self._foreign_places(text, tokens, abroad)
+            return GeoResult(foreign=True, foreign_places=places, in_qpv=False, in_qpv_reason="foreign")
         result.points = link_points(
             text, self.geocoder, self.locate_point, communes[0].insee if communes else None
         )
@@ -254,14 +265,48 @@ class GeoLinker:
         communes.sort(key=lambda c: -c.confidence)
 
     # ---------------------------------------------------------------- document level
-    def _is_foreign(self, norms: list[str], result: GeoResult) -> bool:
-        """Belgian, Swiss, Québec or African texts: foreign places outweigh French ones."""
+    def _is_foreign(
+        self, norms: list[str], result: GeoResult, ctx: LinkContext, abroad: tuple[bool, list[ForeignPlace]]
+    ) -> bool:
+        """Belgian, Swiss, Québec or African texts: foreign places outweigh French ones.
+
+        A foreign country's web domain and foreign towns in the URL path count as foreign places; a
+        sure French town whose department the text names too ("Quintin ... (22)") counts twice.
+        """
         strong, weak = decision.count_foreign_markers(norms)
+        foreign_host, url_places = abroad
+        strong += int(foreign_host) + len({p.key for p in url_places} - set(norms))
         if strong == 0:
             return False
         french = sum(2 for q in result.qpvs if q.confidence >= QPV_DECISION_THRESHOLD)
-        french += sum(1 for c in result.communes if c.confidence >= 0.7)
+        sure = [c for c in result.communes if c.confidence >= 0.7]
+        french += len(sure) + sum(1 for c in sure if c.dep_code in ctx.departments)
         return 2 * strong + weak > french
+
+    def _foreign_url(self, url: str | None) -> tuple[bool, list[ForeignPlace]]:
+        """The URL's foreign evidence; a path segment also naming a French commune ("/mons/") is not."""
+        foreign_host, places = read_foreign_url(url)
+        french = [p for p in places if any(e.kind == "commune" for e in self.gazetteer.lookup(p.key))]
+        return foreign_host, [p for p in places if p not in french]
+
+    @staticmethod
+    def _foreign_places(
+        text: str, tokens: list[Token], abroad: tuple[bool, list[ForeignPlace]]
+    ) -> list[ForeignPlaceLink]:
+        """The towns abroad a foreign text is about (a URL town is surer), least salient ones lowered."""
+        places = find_foreign_places(text, tokens)
+        by_key = {name_key(p.name): p for p in places}
+        for place in abroad[1]:
+            link = by_key.get(place.key)
+            if link is None:
+                link = ForeignPlaceLink(place.name, place.country, FOREIGN_CONFIDENCE, "", 0, 0)
+                places.append(link)
+            else:
+                link.confidence = min(0.95, link.confidence + URL_FOREIGN_BONUS)
+        top = max((p.confidence for p in places), default=0.0)
+        for link in places:
+            link.confidence = round(max(0.0, link.confidence - SALIENCE * (top - link.confidence)), 3)
+        return sorted(places, key=lambda p: -p.confidence)
 
     def _admin_codes(
         self, ctx: LinkContext, communes: list[CommuneLink], qpvs: list[QpvLink]

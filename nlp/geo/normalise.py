@@ -31,6 +31,7 @@ _ABBREVIATIONS = {
     "ste": "sainte",
     "sts": "saints",
     "stes": "saintes",
+    "lez": "les",  # "Saint-André-lez-Lille" = "Saint-André-lès-Lille"
     # numbers as words and digits match each other ("Trois Cités" = "3 Cités")
     "deux": "2",
     "trois": "3",

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from core.domain import CommuneRef, QpvRef
+from nlp.geo.foreign import ForeignPlaceLink
 
 # links at least this sure are what the analysis reports (lower ones stay available for search facets)
 REPORT_THRESHOLD = 0.5
@@ -63,6 +64,7 @@ class GeoResult:
     regions: list[str] = field(default_factory=list)
     points: list[PointLink] = field(default_factory=list)
     foreign: bool = False
+    foreign_places: list[ForeignPlaceLink] = field(default_factory=list)  # towns abroad, foreign texts only
     in_qpv: bool | None = None
     in_qpv_reason: str = ""
 
