@@ -6,7 +6,7 @@ import math
 
 from nlp.geo.context import LinkContext, entity_adjustment
 from nlp.geo.gazetteer import Entry, Gazetteer
-from nlp.geo.matcher import DEFINITE_ARTICLES, Mention, is_enumerated
+from nlp.geo.matcher import AUTHORITY_WORDS, DEFINITE_ARTICLES, INSIDE_WORDS, Mention, is_enumerated
 from nlp.geo.normalise import Token, fold_text, name_tokens
 from nlp.geo.reference import Commune, ReferenceData
 from nlp.geo.results import CommuneLink
@@ -164,9 +164,9 @@ class CommuneResolver:
         """ "les quartiers nantais" -> Nantes: INSEE -> (first start, first end, count)."""
         found: dict[str, tuple[int, int, int]] = {}
         demonyms = self.gazetteer.demonyms
-        for tok in tokens:
+        for n, tok in enumerate(tokens):
             insee = demonyms.get(tok.norm)
-            if insee is not None:
+            if insee is not None and not _names_authority(tokens, n):
                 start, end, count = found.get(insee, (tok.start, tok.end, 0))
                 found[insee] = (start, end, count + 1)
         return found
@@ -249,6 +249,13 @@ class CommuneResolver:
             start=start,
             end=end,
         )
+
+
+def _names_authority(tokens: list[Token], n: int) -> bool:
+    """ "la métropole lilloise" (a funder), unless "dans l'agglomération lilloise" (the area)."""
+    if n == 0 or tokens[n - 1].norm not in AUTHORITY_WORDS:
+        return False
+    return not any(t.norm in INSIDE_WORDS for t in tokens[max(0, n - 5) : n - 1])
 
 
 def _covers(ctx: LinkContext, start: int, end: int, insee: str) -> bool:

@@ -104,9 +104,13 @@ _RELATED_LINK_RE = re.compile(
 STRONG_LOCATIVES = frozenset({"a", "au", "aux"})
 WEAK_LOCATIVES = frozenset({"de", "d", "du", "des", "sur", "en", "vers", "pres", "dans"})
 LINK_WORDS = frozenset({"de", "d", "du"})
-PLACE_NOUNS = frozenset(
-    {"ville", "commune", "mairie", "habitants", "metropole", "agglomeration", "communes", "maire", "centre"}
+PLACE_NOUNS = frozenset({"ville", "commune", "mairie", "habitants", "communes", "maire", "centre"})
+# a town after these words names an authority or an office, not where things happen: "la Métropole de
+# Lille" (a funder), "le sous-préfet de Mortagne", "la communauté de communes du Val de Drôme"
+AUTHORITY_WORDS = frozenset(
+    {"metropole", "agglomeration", "agglo", "prefet", "prefete", "prefecture", "communaute"}
 )
+INSIDE_WORDS = frozenset({"dans", "sur", "territoire", "toute", "ensemble"})
 _ARR_CITIES = {"paris": "75056", "lyon": "69123", "marseille": "13055"}
 _ORDINAL = r"(\d{1,2})\s*(?:e|er|ème|eme|è|ᵉ|ème)"
 _ARR_RE = [
@@ -255,7 +259,13 @@ def _make_mention(text: str, tokens: list[Token], i: int, size: int, entries: li
         and prev[-1] in LINK_WORDS
         and (prev[-2] in RELATION_WORDS or tokens[i - 2].capital)
         and not (len(prev) > 2 and prev[-3] in QUARTIER_WORDS)  # "quartiers Nord de Marseille" is in it
-    )
+    ) or _is_between(text, tokens, i)
+    if len(prev) > 1 and prev[-1] in LINK_WORDS and prev[-2] in AUTHORITY_WORDS:
+        # "dans la métropole de Lyon", "sur le territoire de l'agglomération de Valenciennes": the area
+        inside = any(t.norm in INSIDE_WORDS for t in tokens[max(0, i - 6) : i - 2])
+        relation, locative, authority = (False, 2, False) if inside else (True, locative, True)
+    else:
+        authority = False
     listed = (
         text[max(0, tokens[i].start - 2) : tokens[i].start].strip() == ","
         or text[last.end : last.end + 1] == ","
@@ -280,7 +290,7 @@ def _make_mention(text: str, tokens: list[Token], i: int, size: int, entries: li
         prev_word=prev[-1] if prev else "",
         in_brackets=text[max(0, tokens[i].start - 1) : tokens[i].start] == "(",
         listed=listed,
-        passing=_is_passing(text, tokens, i),
+        passing=authority or _is_passing(text, tokens, i) or _in_caption(text, tokens[i].start),
         article_before=bool(prev) and prev[-1] in DEFINITE_ARTICLES and not tokens[i - 1].capital,
         name_follows=(
             nxt is not None and nxt.capital and not nxt.norm.isdigit() and text[last.end : nxt.start] == " "
@@ -293,6 +303,26 @@ def _make_mention(text: str, tokens: list[Token], i: int, size: int, entries: li
             and text[last.end : tokens[i + size + 1].start] == f" {text[nxt.start : nxt.end]} "
         ),
     )
+
+
+def _is_between(text: str, tokens: list[Token], i: int) -> bool:
+    """ "à mi-chemin entre Rennes et Saint-Malo": towns named to situate another place."""
+    if i > 0 and tokens[i - 1].norm == "entre":
+        return True
+    if i < 3 or tokens[i - 1].norm != "et":
+        return False
+    # the second town of "entre X et Y" (X one to three words long)
+    return any(tokens[j].norm == "entre" for j in range(max(0, i - 5), i - 2))
+
+
+_CAPTION_RE = re.compile(r"illustration|©|\bcr[ée]dits? photo|\w \w+/(?:AFP|20 Minutes|SIPA|MAXPPP)", re.I)
+
+
+def _in_caption(text: str, offset: int) -> bool:
+    """A photo caption ("Illustration d'une crèche. Le 22 septembre 2008 à Toulouse. — F. S./20 Minutes")."""
+    line_start = text.rfind("\n", 0, offset) + 1
+    line_end = text.find("\n", offset)
+    return _CAPTION_RE.search(text, line_start, line_end if line_end >= 0 else len(text)) is not None
 
 
 def _is_passing(text: str, tokens: list[Token], i: int) -> bool:

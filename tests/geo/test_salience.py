@@ -1,0 +1,41 @@
+"""Towns named for another reason than the initiative: authorities, captions, "entre X et Y"."""
+
+from __future__ import annotations
+
+from nlp.geo import GeoLinker
+
+
+def _sure(linker: GeoLinker, text: str) -> list[str]:
+    return [c.name for c in linker.link(text).communes if c.confidence >= 0.5]
+
+
+def test_a_metropolis_as_funder_is_not_the_place_but_its_territory_is(linker: GeoLinker) -> None:
+    funder = (
+        "À Mons-en-Barœul, les locataires installent un poulailler au pied des tours. Le projet est "
+        "financé par la MEL (Métropole de Lille), pour la métropole lilloise."
+    )
+    area = (
+        "L'association a ouvert des colocations solidaires sur le territoire de l'agglomération de "
+        "Valenciennes, avec un bailleur social."
+    )
+    assert _sure(linker, funder) == ["Mons-en-Barœul"]
+    assert "Valenciennes" in _sure(linker, area)
+
+
+def test_a_prefect_s_seat_and_a_photo_caption_are_not_the_place(linker: GeoLinker) -> None:
+    prefect = (
+        "À Alençon, un espace France Services aide les habitants, comme l'indique le sous-préfet de "
+        "Mortagne-au-Perche, en charge du dossier."
+    )
+    caption = (
+        "À Strasbourg, une microcrèche ouvre jour et nuit.\n"
+        "Illustration d'une crèche. Le 22 septembre 2008 à Toulouse. — F. S./20 Minutes\n"
+        "Dans le quartier de Hautepierre, les parents en horaires décalés sont soulagés."
+    )
+    assert _sure(linker, prefect) == ["Alençon"]
+    assert _sure(linker, caption) == ["Strasbourg"]
+
+
+def test_towns_that_situate_another_place_are_not_the_place(linker: GeoLinker) -> None:
+    text = "Posée près d'un bois, à mi-chemin entre Rennes et Saint-Malo, la ferme devient habitat groupé."
+    assert _sure(linker, text) == []
