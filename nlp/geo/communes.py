@@ -27,6 +27,8 @@ ENUMERATION_GAP = 0.05  # a listed town is nearly as sure as the surest of its l
 LATE_PENALTY = 0.15  # a town first named only after a sure town of the title or lead
 DEPARTMENT_NEAR = 40  # characters after a town where its department may be named ("Dole - Jura (39)")
 DEPARTMENT_BONUS = 0.15  # a town placed in its department right away is where things happen
+CAPITAL = "75056"
+CAPITAL_PENALTY = 0.25  # Paris below another sure town: the capital is often named for national bodies
 PASSING_PENALTY = 0.4  # "fondée à Lyon", "comme à Paris": not where the initiative takes place
 
 
@@ -125,6 +127,22 @@ class CommuneResolver:
                 link.confidence = max(link.confidence, round(top - ENUMERATION_GAP, 3))
         communes.sort(key=lambda c: -c.confidence)
 
+    def demote_capital(self, ctx: LinkContext, communes: list[CommuneLink]) -> None:
+        """Paris is named as the seat of ministries, funders, head offices and national events far
+        more often than as the place of a local initiative: below another sure town it is lowered,
+        unless the text names one of its QPVs."""
+        sure = [c for c in communes if c.confidence >= SURE_TOWN and c.insee != CAPITAL]
+        if not sure:
+            return
+        for link in communes:
+            if (
+                link.insee == CAPITAL
+                and link.confidence <= max(c.confidence for c in sure)
+                and CAPITAL not in ctx.qpv_hosts
+            ):
+                link.confidence = round(max(0.0, link.confidence - CAPITAL_PENALTY), 3)
+        communes.sort(key=lambda c: -c.confidence)
+
     def apply_salience(self, communes: list[CommuneLink]) -> None:
         """Lower communes much less salient than the best one (named in passing, enumerations)."""
         if not communes:
@@ -200,7 +218,7 @@ class CommuneResolver:
             confidence -= 0.2
         if mention.listed:
             confidence -= 0.1
-        if mention.passing:
+        if mention.passing or mention.authority:
             confidence -= PASSING_PENALTY
         if mention.start < LEAD_CHARS:
             confidence += 0.1

@@ -85,6 +85,7 @@ class GeoLinker:
         ctx.guesses = guess_quartiers(text, self.ref, communes, qpvs)
         known = {q.code for q in qpvs}
         qpvs += [g for g in ctx.guesses if g.code not in known]
+        self._communes.demote_capital(ctx, communes)
         self._communes.apply_salience(communes)
         self._communes.share_enumerations(ctx, communes)
         result = GeoResult(qpvs=qpvs, communes=communes)

@@ -142,6 +142,7 @@ class Mention:
     passing: bool = False  # origin, head office or comparison ("fondée à Lyon", "comme à Paris")
     article_before: bool = False  # "la Villeneuve": a neighbourhood, not the town Villeneuve
     name_follows: bool = False  # "Marie Curie", "Albert Camus": a person, not the town
+    authority: bool = False  # "la Métropole de Lille", "le Grand Paris": an authority, not the place
 
 
 @dataclass(slots=True)
@@ -190,7 +191,14 @@ def find_mentions(text: str, tokens: list[Token], gazetteer: Gazetteer) -> list[
             # "La Guérinière": the town of Vendée, or the QPV "Guérinière" of Caen named with its article
             bare = index.get(" ".join([t.norm for t in tokens[i + 1 : i + size]]), [])
             entries = entries + [e for e in bare if e.kind == "qpv" and e not in entries]
-        mentions.append(_make_mention(text, tokens, i, size, entries))
+        mention = _make_mention(text, tokens, i, size, entries)
+        if mention.article_before and _article_in_name(tokens, i, size, index):
+            # "de la Courneuve": the town's own article typed in lower case, not a neighbourhood's
+            with_article = _make_mention(text, tokens, i - 1, size + 1, entries)
+            mention.locative, mention.relation = with_article.locative, with_article.relation
+            mention.passing = mention.passing or with_article.passing
+            mention.authority = mention.authority or with_article.authority
+        mentions.append(mention)
         i += size
     for before, after in zip(mentions, mentions[1:], strict=False):
         if before.passing and is_enumerated(text, before, after):
@@ -219,6 +227,11 @@ def _after_capital_article(text: str, tokens: list[Token], i: int) -> bool:
     return text[tokens[i - 1].end : tokens[i].start] in ("'", "’") and not _is_sentence_start(
         text, tokens[i - 1].start
     )
+
+
+def _article_in_name(tokens: list[Token], i: int, size: int, index: dict[str, list[Entry]]) -> bool:
+    key = " ".join(t.norm for t in tokens[i - 1 : i + size])
+    return any(e.kind == "commune" for e in index.get(key, []))
 
 
 def _content_capitalised(tokens: list[Token], i: int, size: int) -> bool:
@@ -260,10 +273,12 @@ def _make_mention(text: str, tokens: list[Token], i: int, size: int, entries: li
         and (prev[-2] in RELATION_WORDS or tokens[i - 2].capital)
         and not (len(prev) > 2 and prev[-3] in QUARTIER_WORDS)  # "quartiers Nord de Marseille" is in it
     ) or _is_between(text, tokens, i)
-    if len(prev) > 1 and prev[-1] in LINK_WORDS and prev[-2] in AUTHORITY_WORDS:
+    if i > 0 and tokens[i - 1].norm in ("grand", "grande") and tokens[i - 1].capital:
+        authority = True  # "le Grand Paris", "l'agglo Grand Paris Sud", "Grand Lyon": a metropolis
+    elif len(prev) > 1 and prev[-1] in LINK_WORDS and prev[-2] in AUTHORITY_WORDS:
         # "dans la métropole de Lyon", "sur le territoire de l'agglomération de Valenciennes": the area
         inside = any(t.norm in INSIDE_WORDS for t in tokens[max(0, i - 6) : i - 2])
-        relation, locative, authority = (False, 2, False) if inside else (True, locative, True)
+        locative, authority = (2, False) if inside else (locative, True)
     else:
         authority = False
     listed = (
@@ -290,7 +305,8 @@ def _make_mention(text: str, tokens: list[Token], i: int, size: int, entries: li
         prev_word=prev[-1] if prev else "",
         in_brackets=text[max(0, tokens[i].start - 1) : tokens[i].start] == "(",
         listed=listed,
-        passing=authority or _is_passing(text, tokens, i) or _in_caption(text, tokens[i].start),
+        passing=_is_passing(text, tokens, i) or _in_caption(text, tokens[i].start),
+        authority=authority,
         article_before=bool(prev) and prev[-1] in DEFINITE_ARTICLES and not tokens[i - 1].capital,
         name_follows=(
             nxt is not None and nxt.capital and not nxt.norm.isdigit() and text[last.end : nxt.start] == " "

@@ -39,3 +39,22 @@ def test_a_prefect_s_seat_and_a_photo_caption_are_not_the_place(linker: GeoLinke
 def test_towns_that_situate_another_place_are_not_the_place(linker: GeoLinker) -> None:
     text = "Posée près d'un bois, à mi-chemin entre Rennes et Saint-Malo, la ferme devient habitat groupé."
     assert _sure(linker, text) == []
+
+
+def test_paris_below_a_sure_town_is_the_capital_named_in_passing(linker: GeoLinker) -> None:
+    text = (
+        "À Mantes-la-Jolie, Karim produit des tee-shirts au pied des tours du Val Fourré. "
+        "Il se rend à Paris pour acheter du tissu."
+    )
+    alone = "À Paris, l'initiative a débarqué en 2013 avec un premier atelier de réparation."
+    assert _sure(linker, text) == ["Mantes-la-Jolie"]
+    assert _sure(linker, alone) == ["Paris"]
+
+
+def test_grand_paris_is_a_metropolis_and_a_lower_case_article_still_names_the_town(
+    linker: GeoLinker,
+) -> None:
+    agglo = "À Grigny, l'école ouvre ses portes avec le soutien de l'agglomération Grand Paris Sud."
+    courneuve = "Ici se trouve la pépinière d'entreprises de la Courneuve, ouverte à l'automne 2005."
+    assert _sure(linker, agglo) == ["Grigny"]
+    assert [c.name for c in linker.link(courneuve).communes][:1] == ["La Courneuve"]
