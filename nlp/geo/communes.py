@@ -22,6 +22,8 @@ OTHER_DEPARTMENT_PENALTY = (
 MANY_HOMONYMS = 4  # a name shared by this many towns says little by itself
 SITE_TOWN_CONFIDENCE = 0.6  # a town's own site or press section, when the text names no sure town
 SURE_TOWN = 0.6
+SHORT_FORM_WEIGHT = 0.9  # "Saint-André" for Saint-André-lez-Lille: a variant, not the official name
+URL_SECTION = 0.8  # a URL town this strong (host, whole path section) places the text in its department
 ARRONDISSEMENT_CONFIDENCE = 0.8  # "18e arrondissement", "75018", "Marseille 13e" without another mention
 ENUMERATION_GAP = 0.05  # a listed town is nearly as sure as the surest of its list
 LATE_PENALTY = 0.15  # a town first named only after a sure town of the title or lead
@@ -38,6 +40,7 @@ class CommuneResolver:
     def __init__(self, ref: ReferenceData, gazetteer: Gazetteer) -> None:
         self.ref = ref
         self.gazetteer = gazetteer
+        self._compounds = _make_compound_index(ref)
 
     def link(self, ctx: LinkContext) -> list[CommuneLink]:
         best: dict[str, CommuneLink] = {}
@@ -80,8 +83,46 @@ class CommuneResolver:
             best[parent.insee] = link
         for insee, link in best.items():
             link.confidence = min(0.99, link.confidence + 0.08 * min(counts.get(insee, 1) - 1, 3))
+        self._read_short_forms(ctx, best, first)
         self._demote_late_towns(ctx, best, first)
         return sorted(best.values(), key=lambda c: -c.confidence)
+
+    def _read_short_forms(
+        self, ctx: LinkContext, best: dict[str, CommuneLink], first: dict[str, int]
+    ) -> None:
+        """ "Saint-André" next to Lille is Saint-André-lez-Lille, "Saint-Médard" near Bordeaux is
+        Saint-Médard-en-Jalles: locals drop the tail of a compound name. The bare name's usual reading
+        is replaced by the compound commune of the department of the text's other sure towns (the
+        most populous one there), when that reading lies outside those departments."""
+        sure = [i for i, link in best.items() if link.confidence >= SURE_TOWN]
+        sure += [i for i, strength in ctx.url_towns.items() if strength >= URL_SECTION]
+        for insee in list(best):
+            plain = self.ref.communes[insee]
+            link = best[insee]
+            if insee in ctx.url_towns or insee in ctx.qpv_hosts:
+                continue
+            key = " ".join(name_tokens(ctx.text[link.start : link.end]))
+            if not any(e.code == insee for e in self.gazetteer.lookup(key)):
+                continue  # a demonym or an arrondissement, not a bare name
+            others = {self.ref.communes[i].dep_code for i in sure if i != insee} | ctx.departments
+            if plain.dep_code in others:
+                continue
+            compounds = [c for c in self._compounds.get(key, []) if self.ref.communes[c].dep_code in others]
+            if not compounds:
+                continue
+            chosen = self.ref.communes[max(compounds, key=lambda c: self.ref.communes[c].population)]
+            if chosen.insee in best:
+                continue
+            del best[insee]
+            # scored again as the compound town: its homonyms and its size no longer weigh against it
+            mentions = [m for m, i in ctx.town_mentions if i == insee]
+            confidence = max(
+                [self._mention_confidence(ctx, m, chosen, SHORT_FORM_WEIGHT, 1) for m in mentions],
+                default=link.confidence,
+            )
+            best[chosen.insee] = self.make_link(chosen, confidence, None, link.start, link.end)
+            first[chosen.insee] = first.pop(insee)
+            ctx.town_mentions = [(m, chosen.insee if i == insee else i) for m, i in ctx.town_mentions]
 
     def _demote_late_towns(
         self, ctx: LinkContext, best: dict[str, CommuneLink], first: dict[str, int]
@@ -267,6 +308,23 @@ class CommuneResolver:
             start=start,
             end=end,
         )
+
+
+COMPOUND_LINKS = frozenset({"les", "pres", "sur", "sous", "en", "de", "d", "du", "des", "aux", "au"})
+
+
+def _make_compound_index(ref: ReferenceData) -> dict[str, list[str]]:
+    """Head of a compound commune name -> INSEE codes ("saint andre" -> Saint-André-lez-Lille...)."""
+    index: dict[str, list[str]] = {}
+    for commune in ref.communes.values():
+        if commune.parent:
+            continue
+        tokens = name_tokens(commune.name)
+        for k in range(1, len(tokens) - 1):
+            if tokens[k] in COMPOUND_LINKS:
+                index.setdefault(" ".join(tokens[:k]), []).append(commune.insee)
+                break
+    return index
 
 
 def _names_authority(tokens: list[Token], n: int) -> bool:

@@ -56,6 +56,7 @@ STREET_WORDS = frozenset(
         "chapelle",
         "paroisse",
         "foyer",
+        "parc",
     }
 )
 DEFINITE_ARTICLES = frozenset({"le", "la", "les", "l"})
@@ -275,6 +276,8 @@ def _make_mention(text: str, tokens: list[Token], i: int, size: int, entries: li
     ) or _is_between(text, tokens, i)
     if i > 0 and tokens[i - 1].norm in ("grand", "grande") and tokens[i - 1].capital:
         authority = True  # "le Grand Paris", "l'agglo Grand Paris Sud", "Grand Lyon": a metropolis
+    elif len(prev) > 2 and prev[-1] in LINK_WORDS and prev[-2] == "communes" and prev[-3] == "de":
+        authority = True  # "la communauté de communes du Val de Drôme": the intercommunality
     elif len(prev) > 1 and prev[-1] in LINK_WORDS and prev[-2] in AUTHORITY_WORDS:
         # "dans la métropole de Lyon", "sur le territoire de l'agglomération de Valenciennes": the area
         inside = any(t.norm in INSIDE_WORDS for t in tokens[max(0, i - 6) : i - 2])

@@ -58,3 +58,23 @@ def test_grand_paris_is_a_metropolis_and_a_lower_case_article_still_names_the_to
     courneuve = "Ici se trouve la pépinière d'entreprises de la Courneuve, ouverte à l'automne 2005."
     assert _sure(linker, agglo) == ["Grigny"]
     assert [c.name for c in linker.link(courneuve).communes][:1] == ["La Courneuve"]
+
+
+def test_a_bare_head_name_is_the_compound_town_of_the_department_in_context(linker: GeoLinker) -> None:
+    lille = linker.link(
+        "Un atelier vélo mobile a été inauguré samedi à Saint-André, sur le marché.",
+        url="https://www.20minutes.fr/lille/1226293-reparation-proximite",
+    )
+    alone = linker.link("Un atelier vélo mobile a été inauguré samedi à Saint-André, sur le marché.")
+    assert [c.name for c in lille.communes][:1] == ["Saint-André-lez-Lille"]
+    assert [c.name for c in alone.communes][:1] == ["Saint-André"]  # La Réunion's, the most populous
+
+
+def test_parks_and_intercommunalities_named_after_a_place_are_not_it(linker: GeoLinker) -> None:
+    park = "À Saint-Denis, les habitants vont marcher chaque semaine au parc de La Courneuve."
+    cc = (
+        "À Divajeu, le bus France Services de la communauté de communes du Val de Drôme accueille les "
+        "habitants du village."
+    )
+    assert "La Courneuve" not in _sure(linker, park)
+    assert "Val de Drôme" not in _sure(linker, cc)
