@@ -32,6 +32,8 @@ DEPARTMENT_BONUS = 0.15  # a town placed in its department right away is where t
 CAPITAL = "75056"
 CAPITAL_PENALTY = 0.25  # Paris below another sure town: the capital is often named for national bodies
 PASSING_PENALTY = 0.4  # "fondée à Lyon", "comme à Paris": not where the initiative takes place
+LABEL_BONUS = 0.2  # a town in the place field of a project sheet ("Lieu de réalisation : Vitrolles")
+LANDMARK_PENALTY = 0.4  # "près de Lille", "banlieue de Paris": the town situates another place
 
 
 class CommuneResolver:
@@ -160,7 +162,8 @@ class CommuneResolver:
         """
         by_insee = {c.insee: c for c in communes}
         for group in _enumerations(ctx):
-            if any(m.passing for m, _ in group) or (ctx.lead_town and group[0][0].start >= LEAD_CHARS):
+            late = ctx.lead_town and group[0][0].start >= LEAD_CHARS and not group[0][0].labelled
+            if any(m.passing for m, _ in group) or late:
                 continue
             members = [by_insee[i] for i in dict.fromkeys(i for _, i in group) if i in by_insee]
             top = max((c.confidence for c in members), default=0.0)
@@ -256,13 +259,15 @@ class CommuneResolver:
         if self._department_follows(ctx, mention, commune):
             confidence += DEPARTMENT_BONUS
         if mention.relation:
-            confidence -= 0.2
+            confidence -= LANDMARK_PENALTY if mention.landmark else 0.2
         if mention.listed:
             confidence -= 0.1
         if mention.passing or mention.authority:
             confidence -= PASSING_PENALTY
-        if mention.start < LEAD_CHARS:
+        if mention.start < LEAD_CHARS or mention.labelled:
             confidence += 0.1
+        if mention.labelled:
+            confidence += LABEL_BONUS
         if single_word and mention.sentence_start and not mention.locative:
             confidence -= 0.2
         if mention.name_follows:

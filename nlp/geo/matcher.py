@@ -144,6 +144,8 @@ class Mention:
     article_before: bool = False  # "la Villeneuve": a neighbourhood, not the town Villeneuve
     name_follows: bool = False  # "Marie Curie", "Albert Camus": a person, not the town
     authority: bool = False  # "la Métropole de Lille", "le Grand Paris": an authority, not the place
+    landmark: bool = False  # "près de Lille", "au nord de Paris": a town that situates another place
+    labelled: bool = False  # in a "Lieu de réalisation : Marseille, Vitrolles" field of a project sheet
 
 
 @dataclass(slots=True)
@@ -274,6 +276,7 @@ def _make_mention(text: str, tokens: list[Token], i: int, size: int, entries: li
         and (prev[-2] in RELATION_WORDS or tokens[i - 2].capital)
         and not (len(prev) > 2 and prev[-3] in QUARTIER_WORDS)  # "quartiers Nord de Marseille" is in it
     ) or _is_between(text, tokens, i)
+    landmark = relation and len(prev) > 1 and prev[-2] in RELATION_WORDS  # "près de Lille", "nord de Paris"
     if i > 0 and tokens[i - 1].norm in ("grand", "grande") and tokens[i - 1].capital:
         authority = True  # "le Grand Paris", "l'agglo Grand Paris Sud", "Grand Lyon": a metropolis
     elif len(prev) > 2 and prev[-1] in LINK_WORDS and prev[-2] == "communes" and prev[-3] == "de":
@@ -310,6 +313,8 @@ def _make_mention(text: str, tokens: list[Token], i: int, size: int, entries: li
         listed=listed,
         passing=_is_passing(text, tokens, i) or _in_caption(text, tokens[i].start),
         authority=authority,
+        landmark=landmark,
+        labelled=_after_place_label(text, tokens[i].start),
         article_before=bool(prev) and prev[-1] in DEFINITE_ARTICLES and not tokens[i - 1].capital,
         name_follows=(
             nxt is not None and nxt.capital and not nxt.norm.isdigit() and text[last.end : nxt.start] == " "
@@ -342,6 +347,24 @@ def _in_caption(text: str, offset: int) -> bool:
     line_start = text.rfind("\n", 0, offset) + 1
     line_end = text.find("\n", offset)
     return _CAPTION_RE.search(text, line_start, line_end if line_end >= 0 else len(text)) is not None
+
+
+_PLACE_LABEL_RE = re.compile(
+    r"[\W\d]*(?:lieux?(?: de (?:r[ée]alisation|l'action|mise en \w+))?|localisation"
+    r"|territoires?(?: d'action)?|implantations?|sites?|villes?|communes?|zones? d'intervention)\s*[:|]",
+    re.IGNORECASE,
+)
+_LABEL_LIST_RE = re.compile(r"[\w\s,'’()-]*")
+
+
+def _after_place_label(text: str, offset: int) -> bool:
+    """ "Lieu de réalisation : Marseille, Vitrolles", "Territoire | Lormont": a project sheet's field."""
+    line_start = text.rfind("\n", 0, offset) + 1
+    label = _PLACE_LABEL_RE.match(text, line_start)
+    if label is None:
+        return False
+    # between the label and the town only other names of the list
+    return _LABEL_LIST_RE.fullmatch(text, label.end(), offset) is not None
 
 
 def _is_passing(text: str, tokens: list[Token], i: int) -> bool:

@@ -78,3 +78,23 @@ def test_parks_and_intercommunalities_named_after_a_place_are_not_it(linker: Geo
     )
     assert "La Courneuve" not in _sure(linker, park)
     assert "Val de Drôme" not in _sure(linker, cc)
+
+
+def test_a_town_near_which_things_happen_is_a_landmark(linker: GeoLinker) -> None:
+    text = (
+        "Dans cette crèche du centre social de Marcq-en-Barœul, près de Lille dans le Nord, 20 % des "
+        "places sont réservées à des parents en recherche d'emploi."
+    )
+    assert _sure(linker, text) == ["Marcq-en-Barœul"]
+
+
+def test_towns_in_the_place_field_of_a_project_sheet_are_the_places(linker: GeoLinker) -> None:
+    text = (
+        "Opération de rénovation de logement social aux Collines, à Marseille : accompagner les "
+        "habitants dans leur gestion de l'eau et de l'énergie. Une association d'éducation populaire "
+        "forme les locataires aux écogestes, avec des visites à domicile et des ateliers collectifs "
+        "organisés avec le bailleur dans les halls et les locaux communs des résidences concernées.\n"
+        "Programme\n  • Démarrage : Depuis 2011\n  • Lieu de réalisation : Marseille, Vitrolles\n"
+        "  • Budget : N/C\n"
+    )
+    assert _sure(linker, text) == ["Marseille", "Vitrolles"]
