@@ -22,6 +22,7 @@ OTHER_DEPARTMENT_PENALTY = (
 MANY_HOMONYMS = 4  # a name shared by this many towns says little by itself
 SITE_TOWN_CONFIDENCE = 0.6  # a town's own site or press section, when the text names no sure town
 SURE_TOWN = 0.6
+BIG_TOWN = 100_000
 SHORT_FORM_WEIGHT = 0.9  # "Saint-André" for Saint-André-lez-Lille: a variant, not the official name
 URL_SECTION = 0.8  # a URL town this strong (host, whole path section) places the text in its department
 ARRONDISSEMENT_CONFIDENCE = 0.8  # "18e arrondissement", "75018", "Marseille 13e" without another mention
@@ -101,8 +102,8 @@ class CommuneResolver:
         for insee in list(best):
             plain = self.ref.communes[insee]
             link = best[insee]
-            if insee in ctx.url_towns or insee in ctx.qpv_hosts:
-                continue
+            if insee in ctx.url_towns or insee in ctx.qpv_hosts or plain.population >= BIG_TOWN:
+                continue  # a city of 100,000 ("Saint-Étienne") is meant by its own name
             key = " ".join(name_tokens(ctx.text[link.start : link.end]))
             if not any(e.code == insee for e in self.gazetteer.lookup(key)):
                 continue  # a demonym or an arrondissement, not a bare name
@@ -132,6 +133,7 @@ class CommuneResolver:
         """A sure town in the title or lead is the story's; towns first named later are mostly context."""
         lead = [i for i, start in first.items() if start < LEAD_CHARS and best[i].confidence >= SURE_TOWN]
         ctx.lead_town = bool(lead)
+        ctx.lead_towns = set(lead)
         if not lead:
             return
         for insee, link in best.items():
@@ -163,6 +165,9 @@ class CommuneResolver:
         by_insee = {c.insee: c for c in communes}
         for group in _enumerations(ctx):
             late = ctx.lead_town and group[0][0].start >= LEAD_CHARS and not group[0][0].labelled
+            # "à Saint-Victor, Colombier-le-Vieux et Alboussière" with Alboussière in the title: villages of
+            # its department listed with it share its story (big towns across France are other sites)
+            late = late and not self._lists_lead_neighbours(ctx, group)
             if any(m.passing for m, _ in group) or late:
                 continue
             members = [by_insee[i] for i in dict.fromkeys(i for _, i in group) if i in by_insee]
@@ -186,6 +191,11 @@ class CommuneResolver:
             ):
                 link.confidence = round(max(0.0, link.confidence - CAPITAL_PENALTY), 3)
         communes.sort(key=lambda c: -c.confidence)
+
+    def _lists_lead_neighbours(self, ctx: LinkContext, group: list[tuple[Mention, str]]) -> bool:
+        """A list holding a sure town of the lead, all of its members in that town's department."""
+        deps = {self.ref.communes[i].dep_code for _, i in group}
+        return len(deps) == 1 and any(i in ctx.lead_towns for _, i in group)
 
     def apply_salience(self, communes: list[CommuneLink]) -> None:
         """Lower communes much less salient than the best one (named in passing, enumerations)."""

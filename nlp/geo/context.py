@@ -30,6 +30,7 @@ class LinkContext:
     url_towns: dict[str, float] = field(default_factory=dict)  # INSEE -> strength of the page URL's evidence
     town_mentions: list[tuple[Mention, str]] = field(default_factory=list)  # mention -> chosen INSEE
     lead_town: bool = False  # a sure town is named in the title or lead
+    lead_towns: set[str] = field(default_factory=set)  # those sure towns of the title or lead
     url_departments: set[str] = field(default_factory=set)  # departments the page URL names
     url: str = ""  # the page URL, evidence of the towns only it names
     site_towns: set[str] = field(default_factory=set)  # URL towns strong enough to stand for a named town

@@ -98,3 +98,26 @@ def test_towns_in_the_place_field_of_a_project_sheet_are_the_places(linker: GeoL
         "  • Budget : N/C\n"
     )
     assert _sure(linker, text) == ["Marseille", "Vitrolles"]
+
+
+def test_villages_listed_with_the_lead_town_share_its_story_distant_cities_do_not(
+    linker: GeoLinker,
+) -> None:
+    filler = " La monitrice vient chaque semaine avec sa voiture à double commande." * 5
+    villages = (
+        "Alboussière accueille la première auto-école itinérante de France." + filler + " En Ardèche, "
+        "à Saint-Victor, Colombier-le-Vieux, Gilhoc-sur-Ormèze et Alboussière, les jeunes passent le permis."
+    )
+    cities = (
+        "À Marseille, douze entrepreneurs des quartiers sont parrainés." + filler + " Le programme "
+        "s'ouvre à Lille, Saint-Étienne et Marseille."
+    )
+    assert set(_sure(linker, villages)) == {
+        "Alboussière",
+        "Saint-Victor",
+        "Colombier-le-Vieux",
+        "Gilhoc-sur-Ormèze",
+    }
+    assert _sure(linker, cities) == ["Marseille"]
+    # a city of 100,000+ is never read as the short form of a compound name
+    assert "Saint-Étienne" in [c.name for c in linker.link(cities).communes]
