@@ -311,7 +311,7 @@ def _make_mention(text: str, tokens: list[Token], i: int, size: int, entries: li
         prev_word=prev[-1] if prev else "",
         in_brackets=text[max(0, tokens[i].start - 1) : tokens[i].start] == "(",
         listed=listed,
-        passing=_is_passing(text, tokens, i) or _in_caption(text, tokens[i].start),
+        passing=_is_passing(text, tokens, i) or _in_caption(text, tokens[i].start) or _is_origin(prev),
         authority=authority,
         landmark=landmark,
         labelled=_after_place_label(text, tokens[i].start),
@@ -327,6 +327,16 @@ def _make_mention(text: str, tokens: list[Token], i: int, size: int, entries: li
             and text[last.end : tokens[i + size + 1].start] == f" {text[nxt.start : nxt.end]} "
         ),
     )
+
+
+# "des entrepreneurs qui viennent de Paris": where people come from, not where things happen
+ORIGIN_VERBS = frozenset(
+    {"viennent", "vient", "venus", "venues", "venu", "venue", "venant", "arrives", "arrivees", "originaires"}
+)
+
+
+def _is_origin(prev: list[str]) -> bool:
+    return len(prev) > 1 and prev[-1] in ("de", "d") and prev[-2] in ORIGIN_VERBS
 
 
 def _is_between(text: str, tokens: list[Token], i: int) -> bool:

@@ -121,3 +121,11 @@ def test_villages_listed_with_the_lead_town_share_its_story_distant_cities_do_no
     assert _sure(linker, cities) == ["Marseille"]
     # a city of 100,000+ is never read as the short form of a compound name
     assert "Saint-Étienne" in [c.name for c in linker.link(cities).communes]
+
+
+def test_where_people_come_from_is_not_the_place(linker: GeoLinker) -> None:
+    text = (
+        "À La Courneuve, la pépinière d'entreprises accompagne les créateurs du quartier. Son directeur "
+        "veut aussi attirer des entrepreneurs qui viennent de Paris ou d'autres départements."
+    )
+    assert _sure(linker, text) == ["La Courneuve"]
