@@ -126,6 +126,6 @@ def test_villages_listed_with_the_lead_town_share_its_story_distant_cities_do_no
 def test_where_people_come_from_is_not_the_place(linker: GeoLinker) -> None:
     text = (
         "À La Courneuve, la pépinière d'entreprises accompagne les créateurs du quartier. Son directeur "
-        "veut aussi attirer des entrepreneurs qui viennent de Paris ou d'autres départements."
+        "veut aussi attirer des entrepreneurs qui viennent de Lyon ou d'autres départements."
     )
     assert _sure(linker, text) == ["La Courneuve"]
