@@ -6,7 +6,14 @@ import math
 
 from nlp.geo.context import LinkContext, entity_adjustment
 from nlp.geo.gazetteer import Entry, Gazetteer
-from nlp.geo.matcher import AUTHORITY_WORDS, DEFINITE_ARTICLES, INSIDE_WORDS, Mention, is_enumerated
+from nlp.geo.matcher import (
+    AUTHORITY_WORDS,
+    DEFINITE_ARTICLES,
+    INSIDE_WORDS,
+    Mention,
+    is_bullet_listed,
+    is_enumerated,
+)
 from nlp.geo.normalise import Token, fold_text, name_tokens
 from nlp.geo.reference import Commune, ReferenceData
 from nlp.geo.results import CommuneLink
@@ -359,7 +366,9 @@ def _enumerations(ctx: LinkContext) -> list[list[tuple[Mention, str]]]:
     groups: list[list[tuple[Mention, str]]] = []
     run: list[tuple[Mention, str]] = []
     for item in ctx.town_mentions:
-        if run and is_enumerated(ctx.text, run[-1][0], item[0]):
+        if run and (
+            is_enumerated(ctx.text, run[-1][0], item[0]) or is_bullet_listed(ctx.text, run[-1][0], item[0])
+        ):
             run.append(item)
             continue
         if len({i for _, i in run}) > 1:

@@ -223,6 +223,17 @@ def is_enumerated(text: str, before: Mention, after: Mention) -> bool:
     return bool(words) and set(words) <= _ENUMERATION_WORDS and bool(set(words) & _ENUMERATION_LINKS)
 
 
+_BULLET_RE = re.compile(r"[ \t]*[-–—*•·▪][ \t]")
+
+
+def is_bullet_listed(text: str, before: Mention, after: Mention) -> bool:
+    """Two towns on the same or consecutive bullet lines ("- Toulon – quartier Beaucaire" then
+    "- Toulouse – quartier Reynerie"): items of one list."""
+    if text.count("\n", before.end, after.start) > 1:
+        return False
+    return all(_BULLET_RE.match(text, text.rfind("\n", 0, m.start) + 1) is not None for m in (before, after))
+
+
 def _after_capital_article(text: str, tokens: list[Token], i: int) -> bool:
     """ "à L'ariane": a neighbourhood name typed in lower case after its capitalised elided article."""
     if i == 0 or tokens[i - 1].norm != "l" or not tokens[i - 1].capital:

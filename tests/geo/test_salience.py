@@ -129,3 +129,15 @@ def test_where_people_come_from_is_not_the_place(linker: GeoLinker) -> None:
         "veut aussi attirer des entrepreneurs qui viennent de Lyon ou d'autres départements."
     )
     assert _sure(linker, text) == ["La Courneuve"]
+
+
+def test_towns_heading_consecutive_bullet_lines_are_one_list(linker: GeoLinker) -> None:
+    text = (
+        "Une expérimentation nationale des tables de quartier réunit des habitants, des associations "
+        "et des centres sociaux, qui se retrouvent chaque mois pour porter des projets communs.\n"
+        "La liste des tables de quartier participantes :\n"
+        "- Toulouse – quartier Reynerie – animée par un collectif d'habitants\n"
+        "- Amiens – quartier Etouvie – animée par le centre social\n"
+        "- Montpellier – quartier le"
+    )
+    assert {"Toulouse", "Amiens", "Montpellier"} <= set(_sure(linker, text))
