@@ -105,7 +105,9 @@ _RELATED_LINK_RE = re.compile(
 STRONG_LOCATIVES = frozenset({"a", "au", "aux"})
 WEAK_LOCATIVES = frozenset({"de", "d", "du", "des", "sur", "en", "vers", "pres", "dans"})
 LINK_WORDS = frozenset({"de", "d", "du"})
-PLACE_NOUNS = frozenset({"ville", "commune", "mairie", "habitants", "communes", "maire", "centre"})
+PLACE_NOUNS = frozenset(
+    {"ville", "commune", "mairie", "habitants", "communes", "maire", "centre", "territoire"}
+)
 # a town after these words names an authority or an office, not where things happen: "la Métropole de
 # Lille" (a funder), "le sous-préfet de Mortagne", "la communauté de communes du Val de Drôme"
 AUTHORITY_WORDS = frozenset(

@@ -141,3 +141,10 @@ def test_towns_heading_consecutive_bullet_lines_are_one_list(linker: GeoLinker) 
         "- Montpellier – quartier le"
     )
     assert {"Toulouse", "Amiens", "Montpellier"} <= set(_sure(linker, text))
+
+
+def test_the_territory_of_a_town_is_a_locative(linker: GeoLinker) -> None:
+    with_word = linker.link("Des centres sportifs ont été créés sur le territoire de Givors, avec les clubs.")
+    plain = linker.link("Des centres sportifs ont été créés par les clubs de Givors, avec les écoles.")
+    assert with_word.communes[0].name == plain.communes[0].name == "Givors"
+    assert with_word.communes[0].confidence > plain.communes[0].confidence
