@@ -10,6 +10,7 @@ Saint-Louis) are left out: a French text names the French town.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from urllib.parse import unquote, urlsplit
 
 from nlp.geo.matcher import STREET_WORDS
@@ -186,14 +187,20 @@ def read_foreign_url(url: str | None) -> tuple[bool, list[ForeignPlace]]:
     """Whether a URL's host is a foreign country's domain, and the foreign towns its path segments name."""
     if not url:
         return False, []
+    foreign_host, places = _read_foreign_url(url)
+    return foreign_host, list(places)
+
+
+@lru_cache(maxsize=4096)
+def _read_foreign_url(url: str) -> tuple[bool, tuple[ForeignPlace, ...]]:
     try:
         parts = urlsplit(url.strip())
     except ValueError:
-        return False, []
+        return False, ()
     host = (parts.hostname or "").lower()
-    places = []
+    places: list[ForeignPlace] = []
     for segment in unquote(parts.path).lower().split("/"):
         place = FOREIGN_INDEX.get(" ".join(fold(w) for w in segment.replace("-", " ").split()))
         if place is not None:
             places = [place]  # "/regions/namur/ciney/": the deepest section is the town
-    return host.rsplit(".", 1)[-1] in FOREIGN_TLDS, places
+    return host.rsplit(".", 1)[-1] in FOREIGN_TLDS, tuple(places)

@@ -168,6 +168,7 @@ def _is_sentence_start(text: str, offset: int) -> bool:
 def find_mentions(text: str, tokens: list[Token], gazetteer: Gazetteer) -> list[Mention]:
     """Longest gazetteer matches starting at capitalised tokens, left to right, without overlap."""
     mentions: list[Mention] = []
+    captions = find_caption_lines(text)
     index = gazetteer.index
     first_tokens = gazetteer.first_tokens
     n_tokens = len(tokens)
@@ -196,10 +197,10 @@ def find_mentions(text: str, tokens: list[Token], gazetteer: Gazetteer) -> list[
             # "La Guérinière": the town of Vendée, or the QPV "Guérinière" of Caen named with its article
             bare = index.get(" ".join([t.norm for t in tokens[i + 1 : i + size]]), [])
             entries = entries + [e for e in bare if e.kind == "qpv" and e not in entries]
-        mention = _make_mention(text, tokens, i, size, entries)
+        mention = _make_mention(text, tokens, i, size, entries, captions)
         if mention.article_before and _article_in_name(tokens, i, size, index):
             # "de la Courneuve": the town's own article typed in lower case, not a neighbourhood's
-            with_article = _make_mention(text, tokens, i - 1, size + 1, entries)
+            with_article = _make_mention(text, tokens, i - 1, size + 1, entries, captions)
             mention.locative, mention.relation = with_article.locative, with_article.relation
             mention.passing = mention.passing or with_article.passing
             mention.authority = mention.authority or with_article.authority
@@ -267,7 +268,14 @@ def _glued(text: str, tokens: list[Token], first: int, last: int) -> bool:
     return (after and not tokens[last + 1].capital) or (before and not tokens[first - 1].capital)
 
 
-def _make_mention(text: str, tokens: list[Token], i: int, size: int, entries: list[Entry]) -> Mention:
+def _make_mention(
+    text: str,
+    tokens: list[Token],
+    i: int,
+    size: int,
+    entries: list[Entry],
+    captions: list[tuple[int, int]] | None = None,
+) -> Mention:
     """Describe a match with the words around it (street, locative preposition, article, next name)."""
     prev = [t.norm for t in tokens[max(0, i - 3) : i]]
     last = tokens[i + size - 1]
@@ -324,7 +332,9 @@ def _make_mention(text: str, tokens: list[Token], i: int, size: int, entries: li
         prev_word=prev[-1] if prev else "",
         in_brackets=text[max(0, tokens[i].start - 1) : tokens[i].start] == "(",
         listed=listed,
-        passing=_is_passing(text, tokens, i) or _in_caption(text, tokens[i].start) or _is_origin(prev),
+        passing=_is_passing(text, tokens, i)
+        or any(a <= tokens[i].start < b for a, b in captions or ())
+        or _is_origin(prev),
         authority=authority,
         landmark=landmark,
         labelled=_after_place_label(text, tokens[i].start),
@@ -362,14 +372,18 @@ def _is_between(text: str, tokens: list[Token], i: int) -> bool:
     return any(tokens[j].norm == "entre" for j in range(max(0, i - 5), i - 2))
 
 
-_CAPTION_RE = re.compile(r"illustration|©|\bcr[ée]dits? photo|\w \w+/(?:AFP|20 Minutes|SIPA|MAXPPP)", re.I)
+_CAPTION_RE = re.compile(r"illustration|©|cr[ée]dits? photo|/(?:AFP|20 ?Minutes|SIPA|MAXPPP|Reuters)\b", re.I)
 
 
-def _in_caption(text: str, offset: int) -> bool:
-    """A photo caption ("Illustration d'une crèche. Le 22 septembre 2008 à Toulouse. — F. S./20 Minutes")."""
-    line_start = text.rfind("\n", 0, offset) + 1
-    line_end = text.find("\n", offset)
-    return _CAPTION_RE.search(text, line_start, line_end if line_end >= 0 else len(text)) is not None
+def find_caption_lines(text: str) -> list[tuple[int, int]]:
+    """Spans of photo caption lines ("Illustration d'une crèche. Le 22 septembre 2008 à Toulouse. — F. S./20
+    Minutes"): towns there say where the picture was taken, not where the story is."""
+    spans = []
+    for match in _CAPTION_RE.finditer(text):
+        start = text.rfind("\n", 0, match.start()) + 1
+        end = text.find("\n", match.end())
+        spans.append((start, end if end >= 0 else len(text)))
+    return spans
 
 
 _PLACE_LABEL_RE = re.compile(
