@@ -169,6 +169,7 @@ def find_mentions(text: str, tokens: list[Token], gazetteer: Gazetteer) -> list[
     """Longest gazetteer matches starting at capitalised tokens, left to right, without overlap."""
     mentions: list[Mention] = []
     captions = find_caption_lines(text)
+    fields = find_place_fields(text)
     index = gazetteer.index
     first_tokens = gazetteer.first_tokens
     n_tokens = len(tokens)
@@ -197,10 +198,10 @@ def find_mentions(text: str, tokens: list[Token], gazetteer: Gazetteer) -> list[
             # "La Guérinière": the town of Vendée, or the QPV "Guérinière" of Caen named with its article
             bare = index.get(" ".join([t.norm for t in tokens[i + 1 : i + size]]), [])
             entries = entries + [e for e in bare if e.kind == "qpv" and e not in entries]
-        mention = _make_mention(text, tokens, i, size, entries, captions)
+        mention = _make_mention(text, tokens, i, size, entries, captions, fields)
         if mention.article_before and _article_in_name(tokens, i, size, index):
             # "de la Courneuve": the town's own article typed in lower case, not a neighbourhood's
-            with_article = _make_mention(text, tokens, i - 1, size + 1, entries, captions)
+            with_article = _make_mention(text, tokens, i - 1, size + 1, entries, captions, fields)
             mention.locative, mention.relation = with_article.locative, with_article.relation
             mention.passing = mention.passing or with_article.passing
             mention.authority = mention.authority or with_article.authority
@@ -275,6 +276,7 @@ def _make_mention(
     size: int,
     entries: list[Entry],
     captions: list[tuple[int, int]] | None = None,
+    fields: list[tuple[int, int]] | None = None,
 ) -> Mention:
     """Describe a match with the words around it (street, locative preposition, article, next name)."""
     prev = [t.norm for t in tokens[max(0, i - 3) : i]]
@@ -337,7 +339,7 @@ def _make_mention(
         or _is_origin(prev),
         authority=authority,
         landmark=landmark,
-        labelled=_after_place_label(text, tokens[i].start),
+        labelled=bool(fields) and _in_place_field(text, tokens[i].start, fields or []),
         article_before=bool(prev) and prev[-1] in DEFINITE_ARTICLES and not tokens[i - 1].capital,
         name_follows=(
             nxt is not None and nxt.capital and not nxt.norm.isdigit() and text[last.end : nxt.start] == " "
@@ -372,12 +374,15 @@ def _is_between(text: str, tokens: list[Token], i: int) -> bool:
     return any(tokens[j].norm == "entre" for j in range(max(0, i - 5), i - 2))
 
 
+_CAPTION_HINTS = ("llustration", "LLUSTRATION", "©", "rédit", "redit", "RÉDIT", "/")
 _CAPTION_RE = re.compile(r"illustration|©|cr[ée]dits? photo|/(?:AFP|20 ?Minutes|SIPA|MAXPPP|Reuters)\b", re.I)
 
 
 def find_caption_lines(text: str) -> list[tuple[int, int]]:
     """Spans of photo caption lines ("Illustration d'une crèche. Le 22 septembre 2008 à Toulouse. — F. S./20
     Minutes"): towns there say where the picture was taken, not where the story is."""
+    if not any(hint in text for hint in _CAPTION_HINTS):
+        return []
     spans = []
     for match in _CAPTION_RE.finditer(text):
         start = text.rfind("\n", 0, match.start()) + 1
@@ -387,21 +392,27 @@ def find_caption_lines(text: str) -> list[tuple[int, int]]:
 
 
 _PLACE_LABEL_RE = re.compile(
-    r"[\W\d]*(?:lieux?(?: de (?:r[ée]alisation|l'action|mise en \w+))?|localisation"
+    r"^[^\w\n]*(?:lieux?(?: de (?:r[ée]alisation|l'action|mise en \w+))?|localisation"
     r"|territoires?(?: d'action)?|implantations?|sites?|villes?|communes?|zones? d'intervention)\s*[:|]",
-    re.IGNORECASE,
+    re.IGNORECASE | re.MULTILINE,
 )
 _LABEL_LIST_RE = re.compile(r"[\w\s,'’()-]*")
 
 
-def _after_place_label(text: str, offset: int) -> bool:
-    """ "Lieu de réalisation : Marseille, Vitrolles", "Territoire | Lormont": a project sheet's field."""
-    line_start = text.rfind("\n", 0, offset) + 1
-    label = _PLACE_LABEL_RE.match(text, line_start)
-    if label is None:
-        return False
+def find_place_fields(text: str) -> list[tuple[int, int]]:
+    """Spans after a project sheet's place label ("Lieu de réalisation : Marseille, Vitrolles")."""
+    if ":" not in text and "|" not in text:
+        return []
+    spans = []
+    for label in _PLACE_LABEL_RE.finditer(text):
+        end = text.find("\n", label.end())
+        spans.append((label.end(), end if end >= 0 else len(text)))
+    return spans
+
+
+def _in_place_field(text: str, offset: int, fields: list[tuple[int, int]]) -> bool:
     # between the label and the town only other names of the list
-    return _LABEL_LIST_RE.fullmatch(text, label.end(), offset) is not None
+    return any(a <= offset < b and _LABEL_LIST_RE.fullmatch(text, a, offset) for a, b in fields)
 
 
 def _is_passing(text: str, tokens: list[Token], i: int) -> bool:
