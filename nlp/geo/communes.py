@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 
 from nlp.geo.context import LinkContext, entity_adjustment
 from nlp.geo.gazetteer import Entry, Gazetteer
@@ -273,7 +274,7 @@ class CommuneResolver:
             confidence += 0.2
         if commune.dep_code in ctx.departments or any(c in ctx.postal for c in commune.postal_codes):
             confidence += 0.1
-        if self._department_follows(ctx, mention, commune):
+        if self._department_follows(ctx, mention, commune) or _described(ctx.text, mention.end):
             confidence += DEPARTMENT_BONUS
         if mention.relation:
             confidence -= LANDMARK_PENALTY if mention.landmark else 0.2
@@ -354,6 +355,17 @@ def _names_authority(tokens: list[Token], n: int) -> bool:
     if n == 0 or tokens[n - 1].norm not in AUTHORITY_WORDS:
         return False
     return not any(t.norm in INSIDE_WORDS for t in tokens[max(0, n - 5) : n - 1])
+
+
+_DESCRIBED_RE = re.compile(
+    r",\s+(?:(?:une?|la|le|cette|notre)\s+)?(?:(?:petite?|grande?|jolie)\s+)?(?:village|commune|ville|bourg)\b"
+    r"(?!\s+(?:voisine?s?|limitrophes?|proches?|d['’]à côté))"  # "une commune voisine" is another town
+)
+
+
+def _described(text: str, end: int) -> bool:
+    """ "à Divajeu, petit village de 700 habitants": the text describes the town it is about."""
+    return _DESCRIBED_RE.match(text, end, end + 40) is not None
 
 
 def _covers(ctx: LinkContext, start: int, end: int, insee: str) -> bool:

@@ -148,3 +148,18 @@ def test_the_territory_of_a_town_is_a_locative(linker: GeoLinker) -> None:
     plain = linker.link("Des centres sportifs ont été créés par les clubs de Givors, avec les écoles.")
     assert with_word.communes[0].name == plain.communes[0].name == "Givors"
     assert with_word.communes[0].confidence > plain.communes[0].confidence
+
+
+def test_a_town_the_text_describes_is_the_place_a_neighbouring_one_is_not(linker: GeoLinker) -> None:
+    village = (
+        "Le bus France Services sillonne la Drôme. Ce vendredi, le bus s'est garé à Divajeu, petit "
+        "village de 700 habitants."
+    )
+    base = "À Villiers-le-Bel, un atelier réunit les locataires, avec une association basée à Sarcelles"
+
+    def sarcelles(text: str) -> float:
+        return next(c.confidence for c in linker.link(text).communes if c.name == "Sarcelles")
+
+    assert _sure(linker, village) == ["Divajeu"]
+    assert sarcelles(base + ", une commune voisine.") == sarcelles(base + ", un vendredi.")
+    assert sarcelles(base + ", une commune du Val-d'Oise.") > sarcelles(base + ", un vendredi.")
