@@ -118,6 +118,9 @@ class MultiLabelTypeClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[
     ``type_cues`` > 0 adds to each type's model one column: the share of the text's sentences holding
     one of that type's hand-written cue words (`nlp.classifiers.cues`) times this weight; 0 (and
     models saved before it) reads none.
+
+    ``sublinear_tf`` is the word TF-IDF's term-frequency scaling (`TextFeaturizer`); v7 reads raw
+    counts (False).
     """
 
     def __init__(
@@ -130,9 +133,11 @@ class MultiLabelTypeClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[
         shared_threshold: bool = True,
         embedding_view: str | None = None,
         type_cues: float = 0.0,
+        sublinear_tf: bool = True,
     ) -> None:
         self.labels = labels
         self.type_cues = type_cues
+        self.sublinear_tf = sublinear_tf
         self.C = C
         self.char_ngrams = char_ngrams
         self.use_embeddings = use_embeddings
@@ -145,7 +150,10 @@ class MultiLabelTypeClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[
         batch = as_batch(X)
         Y_arr = np.asarray(Y).astype(int)
         self.featurizer_ = TextFeaturizer(
-            self.char_ngrams, self.use_embeddings, embedding_view=self.embedding_view
+            self.char_ngrams,
+            self.use_embeddings,
+            embedding_view=self.embedding_view,
+            sublinear_tf=self.sublinear_tf,
         ).fit(batch)
         F0 = self.featurizer_.transform(batch)
         cues = self._cues(batch, Y_arr.shape[1])

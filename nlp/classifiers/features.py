@@ -157,7 +157,11 @@ def as_batch(X: Any) -> TextBatch:
 
 
 class TextFeaturizer(BaseEstimator, TransformerMixin):  # type: ignore[misc]  # sklearn is untyped
-    """Word 1-2 grams and character 3-5 grams TF-IDF, plus scaled embeddings when asked."""
+    """Word 1-2 grams and character 3-5 grams TF-IDF, plus scaled embeddings when asked.
+
+    ``sublinear_tf`` (default) weighs a word by 1 + log(count); False keeps the raw count, which the
+    types model reads better (a type's vocabulary repeats through the text; docs/models.md).
+    """
 
     def __init__(
         self,
@@ -167,8 +171,10 @@ class TextFeaturizer(BaseEstimator, TransformerMixin):  # type: ignore[misc]  # 
         max_features: int = 60000,
         use_urls: bool = False,
         embedding_view: str | None = None,
+        sublinear_tf: bool = True,
     ) -> None:
         self.char_ngrams = char_ngrams
+        self.sublinear_tf = sublinear_tf
         self.embedding_view = embedding_view
         self.use_embeddings = use_embeddings
         self.use_urls = use_urls
@@ -189,7 +195,7 @@ class TextFeaturizer(BaseEstimator, TransformerMixin):  # type: ignore[misc]  # 
             ngram_range=(1, 2),
             min_df=2,
             max_df=0.9,
-            sublinear_tf=True,
+            sublinear_tf=getattr(self, "sublinear_tf", True),  # getattr: featurizers pickled before it
             stop_words=FRENCH_STOPWORDS,
             max_features=self.max_features,
             strip_accents=None,

@@ -69,6 +69,9 @@ class TrainConfig:
     embed_pieces: tuple[int, ...] = (EMBED_CHARS, 400)
     # Weight of each type's own cue-sentence share in the types model (nlp.classifiers.cues; 0: none).
     type_cues: float = 0.5
+    # Term-frequency scaling of the types model's word TF-IDF: raw counts (False) since v7; the other
+    # tasks keep 1 + log(count) (docs/models.md).
+    types_sublinear_tf: bool = False
 
     @property
     def features(self) -> str:
@@ -156,7 +159,11 @@ def make_factories(config: TrainConfig) -> Factories:
         "initiative": lambda: BinaryTextClassifier(**common, embedding_view=views.get("initiative")),
         "qpv": lambda: BinaryTextClassifier(**common, embedding_view=views.get("qpv")),
         "types": lambda: MultiLabelTypeClassifier(
-            labels=INNOVATION_TYPES, **common, embedding_view=views.get("types"), type_cues=config.type_cues
+            labels=INNOVATION_TYPES,
+            **common,
+            embedding_view=views.get("types"),
+            type_cues=config.type_cues,
+            sublinear_tf=config.types_sublinear_tf,
         ),
         "doc_kind": lambda: DocKindClassifier(**lexical),
     }

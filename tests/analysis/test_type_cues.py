@@ -8,6 +8,7 @@ from core.domain import INNOVATION_TYPES
 from nlp.classifiers.cues import TYPE_CUES, cue_shares, sentences
 from nlp.classifiers.estimators import MultiLabelTypeClassifier
 from nlp.classifiers.examples import TrainingExample
+from nlp.classifiers.training import TrainConfig
 
 
 def test_every_type_has_cues_and_shares_follow_them() -> None:
@@ -56,3 +57,29 @@ def test_types_model_with_cues_reads_one_extra_column_per_type(small_examples: l
     # A model pickled before the parameter existed has no attribute and reads no cue column.
     del plain.type_cues
     assert plain.predict_proba(texts[:2]).shape == (2, len(INNOVATION_TYPES))
+
+
+def test_types_model_reads_raw_term_counts_when_asked(small_examples: list[TrainingExample]) -> None:
+    pos = [e for e in small_examples if e.is_initiative]
+    texts = [e.text for e in pos]
+    Y = [[int(t in e.innovation_types) for t in INNOVATION_TYPES] for e in pos]
+    raw = MultiLabelTypeClassifier(labels=INNOVATION_TYPES, char_ngrams=False, sublinear_tf=False).fit(
+        texts, Y
+    )
+    log = MultiLabelTypeClassifier(labels=INNOVATION_TYPES, char_ngrams=False).fit(texts, Y)
+    assert raw.featurizer_.word_.sublinear_tf is False and log.featurizer_.word_.sublinear_tf is True
+    vocab = raw.featurizer_.word_.vocabulary_
+    word = next(w for w in ("quartier", "projet", "habitants") if w in vocab)
+    other = next(w for w in vocab if " " not in w and w != word)
+    # The word three times, the other once: idf set aside, raw counts weigh them 3:1 and the
+    # logarithm (1 + log 3):1.
+    row_raw = raw.featurizer_.transform([f"{word} {word} {word} {other}"])
+    row_log = log.featurizer_.transform([f"{word} {word} {word} {other}"])
+    idf = raw.featurizer_.word_.idf_
+    ratio_raw = row_raw[0, vocab[word]] / row_raw[0, vocab[other]] * idf[vocab[other]] / idf[vocab[word]]
+    ratio_log = row_log[0, vocab[word]] / row_log[0, vocab[other]] * idf[vocab[other]] / idf[vocab[word]]
+    assert np.isclose(ratio_raw, 3.0) and np.isclose(ratio_log, 1 + np.log(3))
+    assert TrainConfig().types_sublinear_tf is False  # v7 default
+    # A featurizer pickled before the parameter existed keeps the logarithm when refitted.
+    del log.featurizer_.sublinear_tf
+    assert log.featurizer_.fit(texts).word_.sublinear_tf is True
