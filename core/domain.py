@@ -79,6 +79,14 @@ class CommuneRef:
 
 
 @dataclass
+class PlaceAbroad:
+    """A town outside France that a foreign text is about (no INSEE code, never in a QPV)."""
+
+    name: str
+    country: str  # ISO 3166-1 alpha-2 code ("BE", "CH", "CA", ...)
+
+
+@dataclass
 class Initiative:
     """One initiative found in a text, with the sentences that show it."""
 
@@ -106,6 +114,7 @@ class Analysis:
     lang: str | None = None
     department_codes: list[str] = field(default_factory=list)
     region_codes: list[str] = field(default_factory=list)
+    places_abroad: list[PlaceAbroad] = field(default_factory=list)
     model_version: str | None = None
     warnings: list[str] = field(default_factory=list)
 
@@ -130,6 +139,7 @@ class Analysis:
             lang=data.get("lang"),
             department_codes=list(data.get("department_codes", [])),
             region_codes=list(data.get("region_codes", [])),
+            places_abroad=[PlaceAbroad(**a) for a in data.get("places_abroad", [])],
             model_version=data.get("model_version"),
             warnings=list(data.get("warnings", [])),
         )

@@ -6,7 +6,7 @@ import logging
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from core.domain import INNOVATION_TYPES, Analysis, CommuneRef, Initiative, QpvRef
+from core.domain import INNOVATION_TYPES, Analysis, CommuneRef, Initiative, PlaceAbroad, QpvRef
 from nlp.extraction import extract_initiatives
 from nlp.geo.results import REPORT_THRESHOLD
 
@@ -27,6 +27,7 @@ class Places:
     regions: list[str] = field(default_factory=list)
     in_qpv: bool | None = None
     foreign: bool = False
+    abroad: list[PlaceAbroad] = field(default_factory=list)
 
 
 def link_places(linker: Any, texts: list[str], docs: list[Any], url: str | None = None) -> Places:
@@ -55,6 +56,10 @@ def link_places(linker: Any, texts: list[str], docs: list[Any], url: str | None 
         places.departments += [d for d in geo.departments if d not in places.departments]
         places.regions += [r for r in geo.regions if r not in places.regions]
         places.foreign = places.foreign or geo.foreign
+        for a in geo.foreign_places:
+            ref = PlaceAbroad(name=a.name, country=a.country)
+            if a.confidence >= REPORT_THRESHOLD and ref not in places.abroad:
+                places.abroad.append(ref)
         if geo.in_qpv is True or (geo.in_qpv is False and places.in_qpv is None):
             places.in_qpv = geo.in_qpv
     ranked = sorted(best.values(), key=lambda pair: -pair[0])  # stable: first seen first among equals
@@ -157,6 +162,7 @@ def decide_analysis(p: Prepared, scores: DocScores | None, models: ModelSet, lin
         lang=p.lang or "fr",
         department_codes=places.departments,
         region_codes=places.regions,
+        places_abroad=places.abroad,
         model_version=models.version,
         warnings=p.warnings,
     )

@@ -35,3 +35,35 @@ def test_communes_of_several_passages_are_merged_most_confident_first(linker: Ge
     names = [c.name for c in link_places(linker, passages, []).communes]
     assert names[0] == "Grigny" and names.count("Grigny") == 1  # the surest reading of the two passages
     assert "Vénissieux" in names
+
+
+def test_a_foreign_text_reports_its_towns_abroad_and_no_french_commune(linker: GeoLinker) -> None:
+    text = (
+        "Bruxelles. À Molenbeek-Saint-Jean, une maison de quartier ouvre un atelier de réparation de vélos "
+        "pour les jeunes. Le projet est financé par la Région bruxelloise."
+    )
+    places = link_places(linker, [text], [])
+    assert places.foreign and places.communes == [] and places.qpv == []
+    assert "Molenbeek-Saint-Jean" in {a.name for a in places.abroad}
+    assert {a.country for a in places.abroad} == {"BE"}
+    french = link_places(linker, ["À Vénissieux, aux Minguettes, un fablab ouvre pour les collégiens."], [])
+    assert french.abroad == [] and not french.foreign
+
+
+def test_places_abroad_survive_the_contract_round_trip() -> None:
+    from core.domain import Analysis, PlaceAbroad
+
+    analysis = Analysis(
+        id="x",
+        is_initiative=True,
+        initiative_score=0.9,
+        innovation_types=["sociale"],
+        type_scores={},
+        in_qpv=False,
+        qpv=[],
+        communes=[],
+        doc_kind="press",
+        initiatives=[],
+        places_abroad=[PlaceAbroad(name="Genève", country="CH")],
+    )
+    assert Analysis.from_contract(analysis.to_contract()).places_abroad == [PlaceAbroad("Genève", "CH")]
