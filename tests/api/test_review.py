@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 
 import pytest
 
-from tests.api.live import LiveApp
+from tests.api.live import DOCS, LiveApp, make_analysis
 
 
 def test_correct_then_undo_leaves_both_entries_and_restores(app_live: LiveApp) -> None:
@@ -121,3 +122,32 @@ def test_queue_filters_page_through_json_fields(app_live: LiveApp) -> None:
         by_date = client.get("/api/review", params=dated).json()["items"]
     assert [i["doc_id"] for i in first + second] == ["d3", "d6"]
     assert [i["doc_id"] for i in by_date][:2] == ["d6", "d5"]
+
+
+def test_review_page_shows_the_towns_abroad_of_a_foreign_text(app_live: LiveApp) -> None:
+    from core.storage.tables import AnalysisRow, PageRow
+    from tests.api.test_auth import login
+
+    analysis = {**make_analysis(DOCS[0]), "id": "be1", "communes": [], "qpv": [], "in_qpv": False}
+    analysis["places_abroad"] = [{"name": "Molenbeek-Saint-Jean", "country": "BE"}]
+    with app_live.services.session_factory() as session:
+        url = "https://exemple.test/be1"
+        session.add(PageRow(id="be1", url=url, canonical_url=url, title="Un atelier vélo", text="Bruxelles."))
+        session.add(
+            AnalysisRow(
+                doc_id="be1", result=analysis, is_initiative=True, initiative_score=0.9, doc_kind="press"
+            )
+        )
+        session.commit()
+    try:
+        client = login(app_live, "rita")
+        page, french = client.get("/revue/be1"), client.get("/revue/d1")
+        client.close()
+        assert page.status_code == 200
+        assert re.search(r'id="val-abroad">Molenbeek-Saint-Jean \(BE\)<', page.text)
+        assert french.status_code == 200 and 'id="val-abroad"' not in french.text
+    finally:
+        with app_live.services.session_factory() as session:
+            session.delete(session.get(AnalysisRow, "be1"))
+            session.delete(session.get(PageRow, "be1"))
+            session.commit()
