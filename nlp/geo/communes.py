@@ -42,6 +42,10 @@ CAPITAL = "75056"
 CAPITAL_PENALTY = 0.25  # Paris below another sure town: the capital is often named for national bodies
 PASSING_PENALTY = 0.4  # "fondée à Lyon", "comme à Paris": not where the initiative takes place
 LABEL_BONUS = 0.2  # a town in the place field of a project sheet ("Lieu de réalisation : Vitrolles")
+DATELINE_BONUS = 0.2  # a town the text opens on ("Roubaix. Depuis...") is as sure as "à Roubaix"
+SECONDARY_PENALTY = (
+    0.3  # "une entreprise de Rennes", "un colloque à Bordeaux": a partner's or an event's town
+)
 LANDMARK_PENALTY = 0.4  # "près de Lille", "banlieue de Paris": the town situates another place
 
 
@@ -144,12 +148,11 @@ class CommuneResolver:
         ctx.lead_towns = set(lead)
         if not lead:
             return
+        # a datelined brief ("Roubaix. Depuis le printemps...") names its place first: its body is late
+        dateline = [m for m, i in ctx.town_mentions[:1] if m.dateline and best[i].confidence >= SURE_TOWN]
+        lead_end = dateline[0].end + 1 if dateline else LEAD_CHARS
         for insee, link in best.items():
-            if (
-                first.get(insee, 0) >= LEAD_CHARS
-                and insee not in ctx.qpv_hosts
-                and insee not in ctx.url_towns
-            ):
+            if first.get(insee, 0) >= lead_end and insee not in ctx.qpv_hosts and insee not in ctx.url_towns:
                 link.confidence = max(0.0, link.confidence - LATE_PENALTY)
 
     def add_site_towns(self, ctx: LinkContext, communes: list[CommuneLink]) -> None:
@@ -217,9 +220,15 @@ class CommuneResolver:
         communes.sort(key=lambda c: -c.confidence)
 
     def is_qpv_of_named_town(self, ctx: LinkContext, mention: Mention) -> bool:
-        hosts = {i for e in mention.entries if e.kind == "qpv" for i in self.ref.qpvs[e.code].insees}
         own = {e.code for e in mention.entries if e.kind in ("commune", "former")}
-        return bool((hosts - own) & ctx.named_insees.get(mention.start, set()))
+        # QPVs of the town itself ("Wattrelos" and the Roubaix-Tourcoing-Wattrelos QPV) do not count
+        hosts = {
+            i
+            for e in mention.entries
+            if e.kind == "qpv" and not own & set(self.ref.qpvs[e.code].insees)
+            for i in self.ref.qpvs[e.code].insees
+        }
+        return bool(hosts & ctx.named_insees.get(mention.start, set()))
 
     def _commune_candidates(self, ctx: LinkContext, mention: Mention) -> list[Entry]:
         """Commune readings of a mention, minus those the context rules out."""
@@ -278,15 +287,19 @@ class CommuneResolver:
             confidence += DEPARTMENT_BONUS
         if mention.relation:
             confidence -= LANDMARK_PENALTY if mention.landmark else 0.2
-        if mention.listed:
+        if mention.listed and not mention.dateline:
             confidence -= 0.1
+        if mention.dateline:
+            confidence += DATELINE_BONUS
         if mention.passing or mention.authority:
             confidence -= PASSING_PENALTY
+        elif mention.secondary:
+            confidence -= SECONDARY_PENALTY
         if mention.start < LEAD_CHARS or mention.labelled:
             confidence += 0.1
         if mention.labelled:
             confidence += LABEL_BONUS
-        if single_word and mention.sentence_start and not mention.locative:
+        if single_word and mention.sentence_start and not mention.locative and not mention.dateline:
             confidence -= 0.2
         if mention.name_follows:
             confidence -= 0.25 if single_word else 0.1

@@ -73,6 +73,9 @@ RELATION_WORDS = frozenset(
         "region",
         "portes",
         "periphérie",
+        "rive",
+        "droite",
+        "gauche",
     }
 )
 # a town right after these words is where an organisation was born or is based, or a comparison:
@@ -99,6 +102,43 @@ PASSING_WORDS = frozenset(
     }
 )
 PASSING_WINDOW = 4  # words looked at before the town, within its sentence
+# a town in the complement of these nouns belongs to a partner, a supplier, an event or a training, not to
+# the initiative: "une entreprise de Rennes", "des étudiants bénévoles de Grenoble", "lors d'un colloque
+# à Bordeaux", "la fondation d'une grande banque à Paris", "passés par une formation à Lille"
+SECONDARY_NOUNS = frozenset(
+    {
+        "entreprise",
+        "entreprises",
+        "societe",
+        "banque",
+        "cabinet",
+        "agence",
+        "etudiants",
+        "etudiantes",
+        "benevoles",
+        "artistes",
+        "collectif",
+        "chercheurs",
+        "colloque",
+        "congres",
+        "salon",
+        "forum",
+        "conference",
+        "seminaire",
+        # elsewhere: a trajectory, a model, an imitator ("passés par", "s'inspire de", "la ville voisine de")
+        "passe",
+        "passes",
+        "passee",
+        "passees",
+        "inspire",
+        "inspiree",
+        "similaire",
+        "voisine",
+        "voisin",
+    }
+)
+SECONDARY_WINDOW = 6
+SECONDARY_LINKS = frozenset({"a", "au", "de", "d", "du"})
 _RELATED_LINK_RE = re.compile(
     r"(?:^|\n)[ \t]*(?:[àa] lire aussi|lire aussi|voir aussi|sur le m[êe]me sujet)", re.I
 )
@@ -148,6 +188,8 @@ class Mention:
     authority: bool = False  # "la Métropole de Lille", "le Grand Paris": an authority, not the place
     landmark: bool = False  # "près de Lille", "au nord de Paris": a town that situates another place
     labelled: bool = False  # in a "Lieu de réalisation : Marseille, Vitrolles" field of a project sheet
+    secondary: bool = False  # "une entreprise de Rennes": a partner's or an event's town
+    dateline: bool = False  # "Roubaix. Depuis le printemps...", "Nantes : au Breil...": the text opens on it
 
 
 @dataclass(slots=True)
@@ -207,6 +249,8 @@ def find_mentions(text: str, tokens: list[Token], gazetteer: Gazetteer) -> list[
             mention.authority = mention.authority or with_article.authority
         mentions.append(mention)
         i += size
+    if mentions and _is_dateline(text, mentions[0]):
+        mentions[0].dateline = True
     for before, after in zip(mentions, mentions[1:], strict=False):
         if before.passing and is_enumerated(text, before, after):
             after.passing = True  # "après ceux de Millau et de Rodez": the whole list is a comparison
@@ -216,6 +260,26 @@ def find_mentions(text: str, tokens: list[Token], gazetteer: Gazetteer) -> list[
 _ENUMERATION_WORDS = frozenset({",", "et", "ou", "&", "a", "à", "au", "de", "d", "puis"})
 _ENUMERATION_LINKS = frozenset({",", "et", "ou", "&"})
 _BRACKETED_CODE_RE = re.compile(r"\(\s*(?:\d{2,3}|2[AB])\s*\)")
+
+
+# after the opening town: a full stop, colon or comma, a dash, maybe its department in brackets or
+# "de La Réunion" ("Saint-Denis de La Réunion.", "Bondy (93) -", "Lormont, sur la rive droite...")
+_DATELINE_TAIL_RE = re.compile(
+    r"(?:\s*\([^()\n]{1,40}\))?"  # "(93)", "(Seine-Saint-Denis)"
+    r"(?:\s+(?:de|d'|d’|en)\s*(?:[Ll]a |[Ll]e |[Ll]['’])?[A-ZÉ][\w-]+)?"  # "de La Réunion"
+    r"\s*(?:[.:,]|\s[-–—]\s)",
+)
+
+
+_ISSUED_RE = re.compile(r",\s*le\s+\d")  # "Paris, le 2 octobre 2025 –": where a press release is issued
+
+
+def _is_dateline(text: str, mention: Mention) -> bool:
+    """A text that opens on a town name and a stop ("Roubaix. Depuis...", "Nantes : au Breil") is
+    datelined: press briefs name their place first. A press release's "Paris, le 2 octobre" is not."""
+    if text[: mention.start].strip() or _ISSUED_RE.match(text, mention.end):
+        return False
+    return _DATELINE_TAIL_RE.match(text, mention.end) is not None
 
 
 def is_enumerated(text: str, before: Mention, after: Mention) -> bool:
@@ -338,6 +402,9 @@ def _make_mention(
         or any(a <= tokens[i].start < b for a, b in captions or ())
         or _is_origin(prev),
         authority=authority,
+        secondary=bool(prev)
+        and prev[-1] in SECONDARY_LINKS
+        and _follows_word(text, tokens, i, SECONDARY_NOUNS),
         landmark=landmark,
         labelled=bool(fields) and _in_place_field(text, tokens[i].start, fields or []),
         article_before=bool(prev) and prev[-1] in DEFINITE_ARTICLES and not tokens[i - 1].capital,
@@ -413,6 +480,16 @@ def find_place_fields(text: str) -> list[tuple[int, int]]:
 def _in_place_field(text: str, offset: int, fields: list[tuple[int, int]]) -> bool:
     # between the label and the town only other names of the list
     return any(a <= offset < b and _LABEL_LIST_RE.fullmatch(text, a, offset) for a, b in fields)
+
+
+def _follows_word(text: str, tokens: list[Token], i: int, words: frozenset[str]) -> bool:
+    """One of ``words`` among the few words before token ``i``, in its sentence."""
+    for j in range(i - 1, max(-1, i - 1 - SECONDARY_WINDOW), -1):
+        if any(c in ".!?\n" for c in text[tokens[j].end : tokens[j + 1].start]):
+            return False
+        if tokens[j].norm in words:
+            return True
+    return False
 
 
 def _is_passing(text: str, tokens: list[Token], i: int) -> bool:

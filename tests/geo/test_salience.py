@@ -163,3 +163,45 @@ def test_a_town_the_text_describes_is_the_place_a_neighbouring_one_is_not(linker
     assert _sure(linker, village) == ["Divajeu"]
     assert sarcelles(base + ", une commune voisine.") == sarcelles(base + ", un vendredi.")
     assert sarcelles(base + ", une commune du Val-d'Oise.") > sarcelles(base + ", un vendredi.")
+
+
+def test_a_datelined_brief_is_about_its_opening_town(linker: GeoLinker) -> None:
+    brief = (
+        "Villeurbanne. Au Tonkin, une épicerie solidaire tenue par des parents ouvre le samedi. "
+        "Les bénévoles, formés à Lyon au printemps, veulent en faire un lieu de rencontre."
+    )
+    colon = "Montauban : une ressourcerie de quartier s'installe au pied des immeubles, comme à Toulouse."
+    assert _sure(linker, brief) == ["Villeurbanne"]
+    assert _sure(linker, colon) == ["Montauban"]
+
+
+def test_a_press_release_s_place_of_issue_is_not_a_dateline(linker: GeoLinker) -> None:
+    text = (
+        "Paris, le 4 mars 2025 – La fondation annonce l'ouverture d'un tiers-lieu numérique à Amiens, "
+        "dans le quartier Nord, avec la ville et un bailleur social."
+    )
+    assert _sure(linker, text)[0] == "Amiens"
+    assert "Paris" not in _sure(linker, text)
+
+
+def test_towns_of_partners_events_and_imitators_are_not_the_place(linker: GeoLinker) -> None:
+    partner = (
+        "À Vaulx-en-Velin, des habitants réparent les vélos du quartier avec une application conçue "
+        "par une entreprise de Nantes."
+    )
+    event = (
+        "À Montbéliard, une cantine associative nourrit les familles du quartier. L'idée a été "
+        "présentée lors d'un colloque à Bordeaux."
+    )
+    imitator = (
+        "À Grigny, une conciergerie de quartier rend service aux locataires. "
+        "La ville voisine de Ris-Orangis pourrait l'imiter."
+    )
+    assert _sure(linker, partner) == ["Vaulx-en-Velin"]
+    assert _sure(linker, event) == ["Montbéliard"]
+    assert _sure(linker, imitator) == ["Grigny"]
+
+
+def test_a_town_that_names_a_shared_qpv_is_still_a_town(linker: GeoLinker) -> None:
+    text = "Une compagnie de théâtre joue à Tourcoing et à Wattrelos pour les familles des quartiers."
+    assert sorted(_sure(linker, text)) == ["Tourcoing", "Wattrelos"]
