@@ -303,7 +303,7 @@ class CommuneResolver:
             confidence -= 0.2
         if mention.name_follows:
             confidence -= 0.25 if single_word else 0.1
-        if single_word and not _same_spelling(mention.surface, commune.name):
+        if single_word and not _same_spelling(_with_article(ctx, mention, commune.name), commune.name):
             confidence -= 0.2  # "Place" is not "Placé"
         if n_candidates > 1 and commune.dep_code not in ctx.departments:
             confidence -= 0.05
@@ -402,6 +402,23 @@ def _enumerations(ctx: LinkContext) -> list[list[tuple[Mention, str]]]:
     if len({i for _, i in run}) > 1:
         groups.append(run)
     return groups
+
+
+_ARTICLE_PREPOSITIONS = {"au": "le", "du": "le", "aux": "les", "des": "les"}
+
+
+def _with_article(ctx: LinkContext, mention: Mention, name: str) -> str:
+    """ "au Havre", "du Mans": the town's article is inside the preposition ("Le Havre"), unless the
+    word is also a common noun in the text or ends a longer name ("Les Terrasses du Port")."""
+    article = _ARTICLE_PREPOSITIONS.get(mention.prev_word)
+    if (
+        article is None
+        or mention.relation
+        or not name.lower().startswith(article + " ")
+        or mention.first_word in ctx.lower_words
+    ):
+        return mention.surface
+    return f"{article} {mention.surface}"
 
 
 def _same_spelling(surface: str, name: str) -> bool:

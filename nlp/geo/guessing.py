@@ -36,7 +36,11 @@ def guess_quartiers(
             continue  # already linked, or "quartiers Nord": no name to compare
         matcher: SequenceMatcher[str] = SequenceMatcher(None)
         matcher.set_seq2(name_key(name))  # difflib caches what it learns about seq2
-        score, qpv = max(((_similarity(matcher, q.name), q) for q in candidates), key=lambda pair: pair[0])
+        words = name_tokens(name)
+        score, qpv = max(
+            ((max(_similarity(matcher, q.name), _word_run(words, q.name)), q) for q in candidates),
+            key=lambda pair: pair[0],
+        )
         confidence = round(BASE_CONFIDENCE + SIMILARITY_WEIGHT * score * score, 3)
         old = guesses.get(qpv.code)
         if old is None or confidence > old.confidence:
@@ -57,6 +61,22 @@ def _without_town(name: str, town: str) -> str:
 @lru_cache(maxsize=4096)
 def _variant_keys(qpv_name: str) -> tuple[str, ...]:
     return tuple(" ".join(tokens) for tokens, _ in qpv_name_variants(qpv_name))
+
+
+WORD_RUN_SIMILARITY = 0.9  # "quartier de Caucriauville" in "Caucriauville Soquence": one of its parts
+
+
+def _word_run(words: list[str], qpv_name: str) -> float:
+    """QPV names often join two neighbourhoods without a separator ("Caucriauville Soquence",
+    "Merisiers-Plaine De Neauphle"): a name that is a whole-word run of one is that QPV."""
+    if sum(len(w) for w in words) < 6:
+        return 0.0
+    n = len(words)
+    for variant in _variant_keys(qpv_name):
+        tokens = variant.split()
+        if any(tokens[k : k + n] == words for k in range(len(tokens) - n + 1)):
+            return WORD_RUN_SIMILARITY
+    return 0.0
 
 
 def _similarity(matcher: SequenceMatcher[str], qpv_name: str) -> float:

@@ -145,3 +145,24 @@ def test_neighbourhood_typed_in_lower_case_after_its_capital_article(linker: Geo
     assert [q.code for q in result.qpvs][:1] == ["QN00612M"]
     assert result.in_qpv is True
     assert linker.link("L’union fait la force, disent les habitants de Nice.").qpvs == []
+
+
+def test_a_quartier_named_like_one_part_of_a_joined_qpv_name_is_that_qpv(linker: GeoLinker) -> None:
+    # the 2024 list joins two neighbourhoods of Le Havre without a separator: "Caucriauville Soquence"
+    result = linker.link(
+        "Le Havre : dans le quartier de Soquence, des voisins tiennent une bricothèque au pied d'une tour."
+    )
+    assert [q.code for q in result.qpvs] == ["QN07609M"]
+    assert 0.45 <= result.qpvs[0].confidence < 0.6  # a guess, weaker than a name the gazetteer knows
+    assert result.in_qpv is True
+
+
+def test_a_town_whose_article_is_inside_the_preposition_is_sure(linker: GeoLinker) -> None:
+    sure = [
+        c.name
+        for c in linker.link("Au Mans, une recyclerie ouvre ses portes.").communes
+        if c.confidence >= 0.5
+    ]
+    inside_a_name = linker.link("Le marché de Noël des Terrasses du Port attire du monde, à Marseille.")
+    assert sure == ["Le Mans"]
+    assert [c.name for c in inside_a_name.communes if c.confidence >= 0.5] == ["Marseille"]
