@@ -36,6 +36,7 @@ from nlp.geo.urls import SECTION_STRENGTH, UrlReader
 
 logger = logging.getLogger(__name__)
 
+NAMED_WITH_CHARS = 60  # a town named this close before a QPV name is the QPV's town
 QPV_DECISION_THRESHOLD = 0.6  # a QPV link at least this sure makes the text "in QPV"
 MIN_QPV_CONFIDENCE = 0.3
 DEPARTMENT_LEAD = frozenset({"le", "la", "l", "du", "de", "d", "des", "en", "dans", "departement"})
@@ -150,7 +151,8 @@ class GeoLinker:
                     ctx.department_spans.append((mention.start, entry.code))
                 elif entry.kind == "region":
                     ctx.regions.add(entry.code)
-            qpv_entries = [e for e in mention.entries if e.kind == "qpv" and not e.generic]
+            qpv_entries = self._named_with_town(ctx, mention, [e for e in mention.entries if e.kind == "qpv"])
+            qpv_entries = [e for e in qpv_entries if not e.generic]
             if 0 < len(qpv_entries) <= 3 and not mention.after_street_word:
                 for entry in qpv_entries:
                     ctx.qpv_hosts.update(self.ref.qpvs[entry.code].insees)
@@ -180,6 +182,20 @@ class GeoLinker:
         ctx.url_departments = set(places.departments)
         for named in ctx.named_insees.values():
             named |= ctx.site_towns
+
+    def _named_with_town(self, ctx: LinkContext, mention: Mention, entries: list[Entry]) -> list[Entry]:
+        """ "À Grigny, dans l'Essonne, la Grande Borne": a QPV name shared by QPVs of several towns is
+        the one of the town named just before it (Grigny's, not Viry-Châtillon's "Plateau - Grande Borne")."""
+        if len({self.ref.qpvs[e.code].insees for e in entries}) < 2:
+            return entries
+        for other in reversed(ctx.mentions):
+            if other.start >= mention.start or mention.start - other.end > NAMED_WITH_CHARS:
+                continue
+            towns = {e.code for e in other.entries if e.kind == "commune"}
+            hosted = [e for e in entries if towns & set(self.ref.qpvs[e.code].insees)]
+            if towns:
+                return hosted or entries
+        return entries
 
     def _department_is_meant(self, mention: Mention) -> bool:
         # single-word department names ("Nord", "Var", "Cher") are also ordinary words: "dans le Nord",
@@ -216,6 +232,7 @@ class GeoLinker:
         # "Jean Moulin", "Léo Lagrange": QPVs named after people are also schools, streets, federations
         person = 0.5 if mention.first_word in FIRST_NAMES and not mention.quartier_word else 1.0
         in_context = [e for e in entries if set(self.ref.qpvs[e.code].insees) & linked_insees]
+        in_context = self._named_with_town(ctx, mention, in_context)
         town_reading = any(e.kind == "commune" for e in mention.entries)
         explicit = mention.quartier_word or mention.article_before
         if not explicit and (

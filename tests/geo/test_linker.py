@@ -166,3 +166,13 @@ def test_a_town_whose_article_is_inside_the_preposition_is_sure(linker: GeoLinke
     inside_a_name = linker.link("Le marché de Noël des Terrasses du Port attire du monde, à Marseille.")
     assert sure == ["Le Mans"]
     assert [c.name for c in inside_a_name.communes if c.confidence >= 0.5] == ["Marseille"]
+
+
+def test_a_qpv_name_shared_by_two_towns_is_the_one_of_the_town_named_with_it(linker: GeoLinker) -> None:
+    # "Grande Borne" is Grigny's "La Grande Borne" and part of Viry-Châtillon's "Plateau - Grande Borne"
+    result = linker.link(
+        "À Grigny, sur la Grande Borne, un repair café ouvre le samedi. Un élu de Viry-Châtillon "
+        "est venu le visiter."
+    )
+    assert [q.code for q in result.qpvs if q.confidence >= 0.5] == ["QN09125M"]
+    assert result.communes[0].name == "Grigny"
