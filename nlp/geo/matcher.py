@@ -249,8 +249,12 @@ def find_mentions(text: str, tokens: list[Token], gazetteer: Gazetteer) -> list[
             mention.authority = mention.authority or with_article.authority
         mentions.append(mention)
         i += size
-    if mentions and _is_dateline(text, mentions[0]):
-        mentions[0].dateline = True
+    for mention in mentions:
+        if mention.start > DATELINE_TITLE_CHARS + 2:
+            break
+        if _is_dateline(text, mention):
+            mention.dateline = True
+            break
     for before, after in zip(mentions, mentions[1:], strict=False):
         if before.passing and is_enumerated(text, before, after):
             after.passing = True  # "après ceux de Millau et de Rodez": the whole list is a comparison
@@ -271,13 +275,26 @@ _DATELINE_TAIL_RE = re.compile(
 )
 
 
+# "St Jacques, quartier historique de la ville de Perpignan": the text opens on a neighbourhood
+_NEIGHBOURHOOD_TAIL_RE = re.compile(
+    r"\s*[,:]\s*(?:(?:le|un|notre|ce)\s+)?(?:quartiers?|cités?|résidences?)\b"
+)
+DATELINE_TITLE_CHARS = 150  # a title line this long at most may come before the dateline
 _ISSUED_RE = re.compile(r",\s*le\s+\d")  # "Paris, le 2 octobre 2025 –": where a press release is issued
 
 
 def _is_dateline(text: str, mention: Mention) -> bool:
     """A text that opens on a town name and a stop ("Roubaix. Depuis...", "Nantes : au Breil") is
     datelined: press briefs name their place first. A press release's "Paris, le 2 octobre" is not."""
-    if text[: mention.start].strip() or _ISSUED_RE.match(text, mention.end):
+    before = text[: mention.start].strip()
+    if (
+        before
+        and (  # or right after a title line: "Une brasserie dans une friche\n\nRoubaix. Depuis..."
+            "\n" in before or len(before) > DATELINE_TITLE_CHARS or not text[: mention.start].endswith("\n")
+        )
+    ):
+        return False
+    if _ISSUED_RE.match(text, mention.end) or _NEIGHBOURHOOD_TAIL_RE.match(text, mention.end):
         return False
     return _DATELINE_TAIL_RE.match(text, mention.end) is not None
 

@@ -205,3 +205,16 @@ def test_towns_of_partners_events_and_imitators_are_not_the_place(linker: GeoLin
 def test_a_town_that_names_a_shared_qpv_is_still_a_town(linker: GeoLinker) -> None:
     text = "Une compagnie de théâtre joue à Tourcoing et à Wattrelos pour les familles des quartiers."
     assert sorted(_sure(linker, text)) == ["Tourcoing", "Wattrelos"]
+
+
+def test_a_dateline_may_follow_a_title_line_but_a_neighbourhood_is_not_one(linker: GeoLinker) -> None:
+    titled = (
+        "Une épicerie solidaire au pied des tours\n\n"
+        "Villeurbanne. Des parents tiennent l'épicerie le samedi. Les bénévoles sont passés par une "
+        "formation à Lyon."
+    )
+    neighbourhood = (
+        "Saint-Jacques, quartier ancien de la ville de Perpignan, voit ouvrir une épicerie solidaire."
+    )
+    assert _sure(linker, titled) == ["Villeurbanne"]
+    assert _sure(linker, neighbourhood) == ["Perpignan"]
