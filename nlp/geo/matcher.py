@@ -133,6 +133,7 @@ SECONDARY_NOUNS = frozenset(
         "inspire",
         "inspiree",
         "similaire",
+        "semblable",
         "voisine",
         "voisin",
     }
@@ -276,8 +277,9 @@ _DATELINE_TAIL_RE = re.compile(
 
 
 # "St Jacques, quartier historique de la ville de Perpignan": the text opens on a neighbourhood
+# ("Amiens, quartier Nord :" is the town and its neighbourhood)
 _NEIGHBOURHOOD_TAIL_RE = re.compile(
-    r"\s*[,:]\s*(?:(?:le|un|notre|ce)\s+)?(?:quartiers?|cités?|résidences?)\b"
+    r"\s*[,:]\s*(?:(?:le|un|notre|ce)\s+)?(?:quartiers?|cités?|résidences?)\b[^,.:;\n]{0,40}?\s(?:de|d['’]|du)\s"
 )
 DATELINE_TITLE_CHARS = 150  # a title line this long at most may come before the dateline
 _ISSUED_RE = re.compile(r",\s*le\s+\d")  # "Paris, le 2 octobre 2025 –": where a press release is issued

@@ -197,9 +197,11 @@ def test_towns_of_partners_events_and_imitators_are_not_the_place(linker: GeoLin
         "À Grigny, une conciergerie de quartier rend service aux locataires. "
         "La ville voisine de Ris-Orangis pourrait l'imiter."
     )
+    model = "Sevran. Une recyclerie ouvre au pied des tours. Une boutique semblable existe à Montreuil."
     assert _sure(linker, partner) == ["Vaulx-en-Velin"]
     assert _sure(linker, event) == ["Montbéliard"]
     assert _sure(linker, imitator) == ["Grigny"]
+    assert _sure(linker, model) == ["Sevran"]
 
 
 def test_a_town_that_names_a_shared_qpv_is_still_a_town(linker: GeoLinker) -> None:
@@ -216,5 +218,8 @@ def test_a_dateline_may_follow_a_title_line_but_a_neighbourhood_is_not_one(linke
     neighbourhood = (
         "Saint-Jacques, quartier ancien de la ville de Perpignan, voit ouvrir une épicerie solidaire."
     )
+    town_and_quartier = "Besançon, quartier Planoise : un garage solidaire répare les voitures des habitants."
     assert _sure(linker, titled) == ["Villeurbanne"]
     assert _sure(linker, neighbourhood) == ["Perpignan"]
+    besancon = linker.link(town_and_quartier).communes[0]
+    assert besancon.name == "Besançon" and besancon.confidence > 0.7  # 0.5 without the dateline
