@@ -102,9 +102,10 @@ PASSING_WORDS = frozenset(
     }
 )
 PASSING_WINDOW = 4  # words looked at before the town, within its sentence
-# a town in the complement of these nouns belongs to a partner, a supplier, an event or a training, not to
-# the initiative: "une entreprise de Rennes", "des étudiants bénévoles de Grenoble", "lors d'un colloque
-# à Bordeaux", "la fondation d'une grande banque à Paris", "passés par une formation à Lille"
+# a town in the complement of these nouns belongs to a partner, a supplier or an event, not to the
+# initiative: "une entreprise de Rennes", "des étudiants bénévoles de Grenoble", "lors d'un colloque à
+# Bordeaux", "la fondation d'une grande banque à Paris", "une entreprise d'insertion installée à
+# Aubervilliers"
 SECONDARY_NOUNS = frozenset(
     {
         "entreprise",
@@ -125,7 +126,13 @@ SECONDARY_NOUNS = frozenset(
         "forum",
         "conference",
         "seminaire",
-        # elsewhere: a trajectory, a model, an imitator ("passés par", "s'inspire de", "la ville voisine de")
+    }
+)
+# a town after these words, in the few words before it, is elsewhere: a trajectory, a model, an imitator
+# ("passés par une formation à Lille", "s'inspire d'un dispositif lancé à Saint-Pierre", "une
+# expérimentation similaire ... à Strasbourg", "la ville voisine de Viry-Châtillon")
+ELSEWHERE_WORDS = frozenset(
+    {
         "passe",
         "passes",
         "passee",
@@ -134,11 +141,13 @@ SECONDARY_NOUNS = frozenset(
         "inspiree",
         "similaire",
         "semblable",
+        "comparable",
         "voisine",
         "voisin",
     }
 )
-SECONDARY_WINDOW = 6
+ELSEWHERE_WINDOW = 6
+GOVERNING_STEPS = 4  # words between an organisation noun and the town's preposition, at most
 SECONDARY_LINKS = frozenset({"a", "au", "de", "d", "du"})
 _RELATED_LINK_RE = re.compile(
     r"(?:^|\n)[ \t]*(?:[àa] lire aussi|lire aussi|voir aussi|sur le m[êe]me sujet)", re.I
@@ -423,7 +432,7 @@ def _make_mention(
         authority=authority,
         secondary=bool(prev)
         and prev[-1] in SECONDARY_LINKS
-        and _follows_word(text, tokens, i, SECONDARY_NOUNS),
+        and (_follows_word(text, tokens, i, ELSEWHERE_WORDS) or _governed_by_noun(text, tokens, i)),
         landmark=landmark,
         labelled=bool(fields) and _in_place_field(text, tokens[i].start, fields or []),
         article_before=bool(prev) and prev[-1] in DEFINITE_ARTICLES and not tokens[i - 1].capital,
@@ -503,11 +512,32 @@ def _in_place_field(text: str, offset: int, fields: list[tuple[int, int]]) -> bo
 
 def _follows_word(text: str, tokens: list[Token], i: int, words: frozenset[str]) -> bool:
     """One of ``words`` among the few words before token ``i``, in its sentence."""
-    for j in range(i - 1, max(-1, i - 1 - SECONDARY_WINDOW), -1):
+    for j in range(i - 1, max(-1, i - 1 - ELSEWHERE_WINDOW), -1):
         if any(c in ".!?\n" for c in text[tokens[j].end : tokens[j + 1].start]):
             return False
         if tokens[j].norm in words:
             return True
+    return False
+
+
+_NOUN_LINKS = frozenset({"d", "de", "du", "des", "un", "une", "la", "le", "l", "les"})
+_PARTICIPLE_RE = re.compile(r"\w+(?:e|es|ee|ees)$")  # "installée", "grande": folded, no accents
+
+
+def _governed_by_noun(text: str, tokens: list[Token], i: int) -> bool:
+    """The town's preposition completes an organisation or event noun: "une entreprise de Rennes", "la
+    fondation d'une grande banque à Paris", "une entreprise d'insertion installée à Aubervilliers". Only
+    articles, a noun's own "d'X" complement and adjectives or participles may come between, so a verb
+    stops the search ("des bénévoles lillois ont lancé à Roubaix": the subject, not a complement)."""
+    for j in range(i - 2, max(-1, i - 2 - GOVERNING_STEPS), -1):
+        if any(c in ".!?;\n" for c in text[tokens[j].end : tokens[j + 1].start]):
+            return False
+        norm = tokens[j].norm
+        if norm in SECONDARY_NOUNS:
+            return True
+        after_link = j > 0 and tokens[j - 1].norm in ("d", "de", "du")
+        if not (norm in _NOUN_LINKS or after_link or _PARTICIPLE_RE.fullmatch(norm)):
+            return False
     return False
 
 
