@@ -402,9 +402,10 @@ def _make_mention(
         locative, authority = (2, False) if inside else (locative, True)
     else:
         authority = False
-    listed = (
-        text[max(0, tokens[i].start - 2) : tokens[i].start].strip() == ","
-        or text[last.end : last.end + 1] == ","
+    # "À Cergy, des lycéens...": the comma after an opening "À X" ends a phrase, it starts no list
+    opener = locative == 2 and i > 0 and _is_sentence_start(text, tokens[i - 1].start)
+    listed = text[max(0, tokens[i].start - 2) : tokens[i].start].strip() == "," or (
+        text[last.end : last.end + 1] == "," and not opener
     )
     street = bool(prev) and (
         prev[-1] in STREET_WORDS or (len(prev) > 1 and prev[-1] in LINK_WORDS and prev[-2] in STREET_WORDS)

@@ -227,3 +227,12 @@ def test_a_dateline_may_follow_a_title_line_but_a_neighbourhood_is_not_one(linke
     assert _sure(linker, neighbourhood) == ["Perpignan"]
     besancon = linker.link(town_and_quartier).communes[0]
     assert besancon.name == "Besançon" and besancon.confidence > 0.7  # 0.5 without the dateline
+
+
+def test_the_comma_after_an_opening_locative_starts_no_list(linker: GeoLinker) -> None:
+    def confidence(text: str) -> float:
+        return next(c.confidence for c in linker.link(text).communes if c.name == "Cergy")
+
+    opener = confidence("À Cergy, des lycéens créent une coopérative de savons.")
+    assert opener == confidence("À Cergy des lycéens créent une coopérative de savons.")
+    assert confidence("Des lycéens de Pontoise, Cergy et Osny créent une coopérative.") < opener
