@@ -51,3 +51,16 @@ def test_evaluate_models_prints_grouped_cv(small_training_env: Path) -> None:
     assert report["folds"] == 2 and report["n_examples"] == 149 and report["geo_linker"] is True
     assert set(report["types"]["per_class"]) == set(INNOVATION_TYPES)
     assert 0.0 < report["initiative"]["f1"] <= 1.0
+
+
+def test_evaluate_models_reports_each_fold_shuffle_and_their_mean(small_training_env: Path) -> None:
+    args = ["evaluate", "models", "--no-embeddings", "--folds", "2", "--json"]
+    result = CliRunner().invoke(make_app(), [*args, "--fold-seed", "0", "--fold-seed", "3"])
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert set(report["by_fold_seed"]) == {"0", "3"}
+    first, second = (report["by_fold_seed"][k]["initiative"]["f1"] for k in ("0", "3"))
+    assert report["mean"]["initiative F1"] == pytest.approx((first + second) / 2, abs=1e-4)
+    # seed 0 alone gives the same report as the default run
+    alone = json.loads(CliRunner().invoke(make_app(), [*args, "--fold-seed", "0"]).stdout)
+    assert alone["initiative"] == report["by_fold_seed"]["0"]["initiative"]

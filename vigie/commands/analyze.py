@@ -208,6 +208,12 @@ def register(app: typer.Typer, groups: dict[str, typer.Typer]) -> None:
         char_ngrams: bool = typer.Option(False, "--char-ngrams/--no-char-ngrams", help="Character TF-IDF."),
         folds: int = typer.Option(5, help="Cross-validation folds (grouped by site and initiative)."),
         as_json: bool = typer.Option(False, "--json", help="Print the full report as JSON."),
+        fold_seeds: list[int] = typer.Option(
+            [0],
+            "--fold-seed",
+            help="Shuffle of the grouped folds; repeat it (--fold-seed 0 --fold-seed 1) for one report per"
+            " shuffle and their mean.",
+        ),
     ) -> None:
         """Grouped cross-validation: per-class precision/recall/F1, micro/macro F1, confusion."""
-        evaluate_models(get_settings(), embeddings, char_ngrams, folds, as_json)
+        evaluate_models(get_settings(), embeddings, char_ngrams, folds, as_json, fold_seeds)
