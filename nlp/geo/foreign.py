@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from urllib.parse import unquote, urlsplit
 
-from nlp.geo.matcher import STREET_WORDS
+from nlp.geo.matcher import STREET_WORDS, follows_word
 from nlp.geo.normalise import Token, fold, name_key
 
 # country code -> towns; "Molenbeek-Saint-Jean|Molenbeek" gives a short form of the same place
@@ -80,7 +80,6 @@ _AREAS = (
 FOREIGN_TLDS = frozenset({"be", "ch", "ca", "lu", "mc", "ma", "dz", "tn", "sn", "ci", "ml", "bf", "cm", "cd"})
 FOREIGN_CONFIDENCE = 0.5  # a foreign town named once
 LEAD_CHARS = 300
-STREET_WINDOW = 6  # words looked at before a town, within its sentence, for a street word
 FOREIGN_STREET_WORDS = STREET_WORDS | {"rues", "chaussee", "avenues", "boulevards"}
 
 
@@ -167,12 +166,7 @@ def find_foreign_places(text: str, tokens: list[Token]) -> list[ForeignPlaceLink
 
 def _in_street(text: str, tokens: list[Token], i: int) -> bool:
     """ "Chaussée de Gand", "les rues de Courtrai, de la Carpe, d'Ostende": streets named after towns."""
-    for j in range(i - 1, max(-1, i - 1 - STREET_WINDOW), -1):
-        if any(c in ".!?\n" for c in text[tokens[j].end : tokens[j + 1].start]):
-            return False
-        if tokens[j].norm in FOREIGN_STREET_WORDS:
-            return True
-    return False
+    return follows_word(text, tokens, i, FOREIGN_STREET_WORDS)
 
 
 def _longest_at(tokens: list[Token], i: int) -> tuple[int, ForeignPlace | None]:

@@ -433,7 +433,7 @@ def _make_mention(
         authority=authority,
         secondary=bool(prev)
         and prev[-1] in SECONDARY_LINKS
-        and (_follows_word(text, tokens, i, ELSEWHERE_WORDS) or _governed_by_noun(text, tokens, i)),
+        and (follows_word(text, tokens, i, ELSEWHERE_WORDS) or _governed_by_noun(text, tokens, i)),
         landmark=landmark,
         labelled=bool(fields) and _in_place_field(text, tokens[i].start, fields or []),
         article_before=bool(prev) and prev[-1] in DEFINITE_ARTICLES and not tokens[i - 1].capital,
@@ -511,7 +511,7 @@ def _in_place_field(text: str, offset: int, fields: list[tuple[int, int]]) -> bo
     return any(a <= offset < b and _LABEL_LIST_RE.fullmatch(text, a, offset) for a, b in fields)
 
 
-def _follows_word(text: str, tokens: list[Token], i: int, words: frozenset[str]) -> bool:
+def follows_word(text: str, tokens: list[Token], i: int, words: frozenset[str]) -> bool:
     """One of ``words`` among the few words before token ``i``, in its sentence."""
     for j in range(i - 1, max(-1, i - 1 - ELSEWHERE_WINDOW), -1):
         if any(c in ".!?\n" for c in text[tokens[j].end : tokens[j + 1].start]):
