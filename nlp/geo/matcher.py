@@ -511,9 +511,11 @@ def _in_place_field(text: str, offset: int, fields: list[tuple[int, int]]) -> bo
     return any(a <= offset < b and _LABEL_LIST_RE.fullmatch(text, a, offset) for a, b in fields)
 
 
-def follows_word(text: str, tokens: list[Token], i: int, words: frozenset[str]) -> bool:
-    """One of ``words`` among the few words before token ``i``, in its sentence."""
-    for j in range(i - 1, max(-1, i - 1 - ELSEWHERE_WINDOW), -1):
+def follows_word(
+    text: str, tokens: list[Token], i: int, words: frozenset[str], window: int = ELSEWHERE_WINDOW
+) -> bool:
+    """One of ``words`` among the ``window`` words before token ``i``, in its sentence."""
+    for j in range(i - 1, max(-1, i - 1 - window), -1):
         if any(c in ".!?\n" for c in text[tokens[j].end : tokens[j + 1].start]):
             return False
         if tokens[j].norm in words:
@@ -544,11 +546,8 @@ def _governed_by_noun(text: str, tokens: list[Token], i: int) -> bool:
 
 def _is_passing(text: str, tokens: list[Token], i: int) -> bool:
     """A town named for an origin or a comparison, or in a "À lire aussi" link line."""
-    for j in range(i - 1, max(-1, i - 1 - PASSING_WINDOW), -1):
-        if any(c in ".!?\n" for c in text[tokens[j].end : tokens[j + 1].start]):
-            break
-        if tokens[j].norm in PASSING_WORDS:
-            return True
+    if follows_word(text, tokens, i, PASSING_WORDS, PASSING_WINDOW):
+        return True
     line_start = text.rfind("\n", 0, tokens[i].start) + 1
     return _RELATED_LINK_RE.match(text, max(0, line_start - 1)) is not None
 
