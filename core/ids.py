@@ -6,6 +6,8 @@ from __future__ import annotations
 import hashlib
 import re
 
+from core.errors import InputError
+
 
 def make_page_id(canonical_url: str) -> str:
     """The page id contract: ``sha1(canonical_url).hexdigest()[:16]``."""
@@ -13,6 +15,12 @@ def make_page_id(canonical_url: str) -> str:
 
 
 HALVES = ("all", "even", "odd")
+
+
+def check_half(half: str) -> None:
+    """Refuse a half that is not one of `HALVES`, with the accepted values."""
+    if half not in HALVES:
+        raise InputError(f"unknown half {half!r}", hint=f"use one of {', '.join(HALVES)}")
 
 
 def in_half(identifier: str, half: str) -> bool:

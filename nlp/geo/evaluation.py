@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from core.errors import InputError
-from core.ids import HALVES, in_half
+from core.ids import check_half, in_half
 from nlp.geo.foreign import lookup_foreign
 from nlp.geo.linker import GeoLinker
 from nlp.geo.normalise import name_key
@@ -101,11 +101,9 @@ def iter_records(paths: Iterable[Path]) -> Iterator[dict[str, Any]]:
 def select_half(records: Iterable[dict[str, Any]], half: str) -> Iterator[dict[str, Any]]:
     """Records whose id ends in an even or odd number ("sd0002" is even), or all of them.
 
-    Rules are developed on the even half and checked on the odd half, which is never looked at.
-    Records without a numeric id are kept only for ``all``.
+    Records without a numeric id are kept only for ``all``. Checked at once, records read lazily.
     """
-    if half not in HALVES:
-        raise InputError(f"unknown half {half!r}", hint=f"use one of {', '.join(HALVES)}")
+    check_half(half)
     return _iter_half(records, half)
 
 
@@ -122,7 +120,7 @@ def _gold_codes(linker: GeoLinker, name: str) -> set[str]:
     hyphens, "Saint"/"St", and "lès"/"lez"/"les" are equal. A prediction matches a gold name when
     the gold name denotes the predicted commune: the same test read from either side.
     """
-    key = name_key(re.sub(r"\(.*?\)", " ", name))
+    key = _gold_key(name)
     codes = {e.code for e in linker.gazetteer.lookup(key) if e.kind in ("commune", "former")}
     place = lookup_foreign(key)
     if place is not None:
@@ -130,9 +128,14 @@ def _gold_codes(linker: GeoLinker, name: str) -> set[str]:
     return codes or {f"unknown:{key}"}
 
 
-def _strict_codes(name: str) -> set[str]:
+def _gold_key(name: str) -> str:
+    """A gold commune name folded, without its bracketed precision ("Saint-Denis (La Réunion)")."""
+    return name_key(re.sub(r"\(.*?\)", " ", name))
+
+
+def _strict_codes(_linker: GeoLinker, name: str) -> set[str]:
     """The old, strict comparison: the folded name itself ("Saint-Ouen" != "Saint-Ouen-sur-Seine")."""
-    return {name_key(re.sub(r"\(.*?\)", " ", name))}
+    return {_gold_key(name)}
 
 
 def _match_communes(
@@ -180,7 +183,7 @@ def evaluate_geo(
         scores.commune_fp += fp
         scores.commune_fn += fn
         names = {name_key(c.name) for c in sure} | {name_key(p.name) for p in abroad}
-        tp, fp, fn = _match_communes(linker, gold, names, lambda _linker, name: _strict_codes(name))
+        tp, fp, fn = _match_communes(linker, gold, names, _strict_codes)
         scores.strict_tp += tp
         scores.strict_fp += fp
         scores.strict_fn += fn

@@ -129,10 +129,14 @@ def evaluate_models(
         seed: cross_validate(data, make_factories(config), folds, seed, cascade_low=config.cascade_low)
         for seed in seeds
     }
+    per_seed = {seed: headlines(report) for seed, report in reports.items()}
+    means = {
+        k: round(sum(float(h[k]) for h in per_seed.values()) / len(seeds), 4) for k in per_seed[seeds[0]]
+    }
     if as_json:
-        body: dict[str, Any] = reports[seeds[0]] if len(seeds) == 1 else {"by_fold_seed": reports}
-        if len(seeds) > 1:
-            body["mean"] = mean_headlines(list(reports.values()))
+        body: dict[str, Any] = (
+            reports[seeds[0]] if len(seeds) == 1 else {"by_fold_seed": reports, "mean": means}
+        )
         typer.echo(json.dumps(body | {"features": config.features}, indent=2, default=float))
         return
     out.print(f"{len(examples)} examples, {folds}-fold CV grouped by site/initiative, {config.features}")
@@ -144,10 +148,8 @@ def evaluate_models(
         table = Table(title=f"mean over fold seeds {', '.join(map(str, seeds))}")
         for col in ("figure", *map(str, seeds), "mean"):
             table.add_column(col)
-        means = mean_headlines(list(reports.values()))
         for figure, value in means.items():
-            row = [str(headlines(reports[s])[figure]) for s in seeds]
-            table.add_row(figure, *row, str(value))
+            table.add_row(figure, *(str(per_seed[s][figure]) for s in seeds), str(value))
         out.print(table)
 
 
@@ -160,12 +162,6 @@ def headlines(report: dict[str, Any]) -> dict[str, float]:
         "types macro-F1": report["types"]["macro_f1"],
         "doc kind accuracy": report["doc_kind"]["accuracy"],
     }
-
-
-def mean_headlines(reports: list[dict[str, Any]]) -> dict[str, float]:
-    """Mean of each headline figure over several fold shuffles (rounded like the reports)."""
-    rows = [headlines(r) for r in reports]
-    return {k: round(sum(float(r[k]) for r in rows) / len(rows), 4) for k in rows[0]}
 
 
 def print_report(report: dict[str, Any]) -> None:

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from core.domain import Analysis, SearchQuery
 from core.errors import InputError, StorageError, VigieError
-from core.ids import HALVES, in_half
+from core.ids import check_half, in_half
 from core.settings import get_settings
 from core.storage.tables import AnalysisRow, PageRow
 from search_api.engines.base import BulkReport
@@ -261,8 +261,7 @@ def evaluate_search(
         raise InputError(
             f"corpus file not found: {corpus}", hint="pass --corpus or set VIGIE_SEED_ANNOTATIONS"
         )
-    if half not in HALVES:
-        raise InputError(f"unknown half {half!r}", hint=f"use one of {', '.join(HALVES)}")
+    check_half(half)
     judged = [q for q in load_queries(queries) if in_half(q.qid, half)]
     if not judged:
         raise InputError(
