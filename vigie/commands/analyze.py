@@ -124,32 +124,57 @@ def pages_to_analyse(factory: Any, everything: bool) -> list[str]:
         return [r[0] for r in rows if everything or r[2] is None or r[2] != text_hash(r[1] or "")]
 
 
+def iter_stored_items(factory: Any, ids: list[str], hashes: dict[str, str]) -> Iterator[dict[str, Any]]:
+    """Analysis items of the stored pages, read CHUNK at a time (each read session closed before yielding).
+
+    ``hashes`` receives the text hash of each page read, for its analysis row.
+    """
+    for start in range(0, len(ids), CHUNK):
+        with factory() as session:
+            pages = session.scalars(select(PageRow).where(PageRow.id.in_(ids[start : start + CHUNK]))).all()
+            items = [{"id": p.id, "text": p.text or "", "title": p.title, "url": p.url} for p in pages]
+        for item in items:
+            hashes[item["id"]] = text_hash(item["text"])
+        yield from items
+
+
 def analyze_stored(settings: Any, analyzer: Any, everything: bool) -> tuple[int, int]:
-    """Analyse stored pages and upsert their analyses; returns (analysed, failed)."""
+    """Analyse stored pages and upsert their analyses CHUNK at a time; returns (analysed, failed).
+
+    The pages stream through one `analyze_many` call, so its batches overlap across chunks.
+    """
     from vigie.wiring import open_db
 
     engine, factory = open_db(settings)
     ids = pages_to_analyse(factory, everything)
+    hashes: dict[str, str] = {}
+    rows: list[AnalysisRow] = []
     done = failed = 0
     with Progress(console=err, disable=not err.is_terminal) as bar:
         task = bar.add_task("analyse pages", total=len(ids))
-        for start in range(0, len(ids), CHUNK):
-            with factory() as session, session.begin():
-                pages = session.scalars(
-                    select(PageRow).where(PageRow.id.in_(ids[start : start + CHUNK]))
-                ).all()
-                items = [{"id": p.id, "text": p.text or "", "title": p.title, "url": p.url} for p in pages]
-                hashes = {p.id: text_hash(p.text or "") for p in pages}
-                for result in analyzer.analyze_many(items):
-                    if not isinstance(result, Analysis):
-                        failed += 1
-                        log.warning("page not analysed id=%s reason=%s", result.id, result.reason)
-                        continue
-                    session.merge(_analysis_row(result, hashes[result.id]))
-                    done += 1
-            bar.advance(task, len(items))
+        for result in analyzer.analyze_many(iter_stored_items(factory, ids, hashes)):
+            bar.advance(task)
+            if not isinstance(result, Analysis):
+                failed += 1
+                log.warning("page not analysed id=%s reason=%s", result.id, result.reason)
+                continue
+            rows.append(_analysis_row(result, hashes.pop(result.id)))
+            done += 1
+            if len(rows) >= CHUNK:
+                _save_rows(factory, rows)
+                rows = []
+        _save_rows(factory, rows)
     engine.dispose()
     return done, failed
+
+
+def _save_rows(factory: Any, rows: list[AnalysisRow]) -> None:
+    """Upsert analysis rows in one transaction."""
+    if not rows:
+        return
+    with factory() as session, session.begin():
+        for row in rows:
+            session.merge(row)
 
 
 def _analysis_row(result: Analysis, hashed: str) -> AnalysisRow:
