@@ -138,6 +138,8 @@ def main() -> None:
     print(f"vigie analyze: {wall:.1f} s wall, {len(items) / wall:.1f} docs/s, peak RSS {rss:.0f} MiB")
     # On a shared machine the wall clock measures the neighbours too; CPU time is what this run used.
     print(f"  CPU time {cpu:.1f} s (user+sys, all threads): {len(items) / cpu:.1f} docs per CPU-second")
+    # Busy neighbours inflate CPU time too on these two shared cores: report the load with the figures.
+    print(f"  load at the end {os.getloadavg()[0]:.1f}")
     if args.profile_sample:
         os.environ["VIGIE_DATA_DIR"] = tempfile.mkdtemp(prefix="vigie-bench-")
         sample = items[: args.profile_sample]
