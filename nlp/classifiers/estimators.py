@@ -59,7 +59,10 @@ def _oof_scores(make: Any, F: Any, y: npt.NDArray[Any], folds: int, seed: int) -
 
 
 class BinaryTextClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]  # sklearn is untyped
-    """Calibrated logistic regression on text features, with an F1-tuned decision threshold."""
+    """Calibrated logistic regression on text features, with an F1-tuned decision threshold.
+
+    ``binary_tf`` makes the word TF-IDF count each word once (`TextFeaturizer`).
+    """
 
     def __init__(
         self,
@@ -69,8 +72,10 @@ class BinaryTextClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc
         tune_threshold: bool = True,
         random_state: int = 0,
         embedding_view: str | None = None,
+        binary_tf: bool = False,
     ) -> None:
         self.C = C
+        self.binary_tf = binary_tf
         self.char_ngrams = char_ngrams
         self.use_embeddings = use_embeddings
         self.tune_threshold = tune_threshold
@@ -82,7 +87,10 @@ class BinaryTextClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc
         batch = as_batch(X)
         y_arr = np.asarray(y).astype(int)
         self.featurizer_ = TextFeaturizer(
-            self.char_ngrams, self.use_embeddings, embedding_view=self.embedding_view
+            self.char_ngrams,
+            self.use_embeddings,
+            embedding_view=self.embedding_view,
+            binary_tf=getattr(self, "binary_tf", False),  # getattr: detectors pickled before it
         ).fit(batch)
         F = self.featurizer_.transform(batch)
         pos, neg = int(y_arr.sum()), int(len(y_arr) - y_arr.sum())

@@ -161,6 +161,9 @@ class TextFeaturizer(BaseEstimator, TransformerMixin):  # type: ignore[misc]  # 
 
     ``sublinear_tf`` (default) weighs a word by 1 + log(count); False keeps the raw count, which the
     types model reads better (a type's vocabulary repeats through the text; docs/models.md).
+    ``binary_tf`` counts a word once however often it occurs (presence times IDF): the initiative
+    detector reads it better since v8, a page's repeated topic words say little about whether it
+    describes a project (docs/models.md).
     """
 
     def __init__(
@@ -172,9 +175,11 @@ class TextFeaturizer(BaseEstimator, TransformerMixin):  # type: ignore[misc]  # 
         use_urls: bool = False,
         embedding_view: str | None = None,
         sublinear_tf: bool = True,
+        binary_tf: bool = False,
     ) -> None:
         self.char_ngrams = char_ngrams
         self.sublinear_tf = sublinear_tf
+        self.binary_tf = binary_tf
         self.embedding_view = embedding_view
         self.use_embeddings = use_embeddings
         self.use_urls = use_urls
@@ -196,6 +201,7 @@ class TextFeaturizer(BaseEstimator, TransformerMixin):  # type: ignore[misc]  # 
             min_df=2,
             max_df=0.9,
             sublinear_tf=getattr(self, "sublinear_tf", True),  # getattr: featurizers pickled before it
+            binary=getattr(self, "binary_tf", False),
             stop_words=FRENCH_STOPWORDS,
             max_features=self.max_features,
             strip_accents=None,

@@ -72,6 +72,8 @@ class TrainConfig:
     # Term-frequency scaling of the types model's word TF-IDF: raw counts (False) since v7; the other
     # tasks keep 1 + log(count) (docs/models.md).
     types_sublinear_tf: bool = False
+    # The initiative detectors' word TF-IDF counts each word once (binary) since v8 (docs/models.md).
+    initiative_binary_tf: bool = True
 
     @property
     def features(self) -> str:
@@ -156,7 +158,9 @@ def make_factories(config: TrainConfig) -> Factories:
     lexical = common | {"use_embeddings": False}
     views = EMBEDDING_VIEWS if config.use_embeddings else {}
     factories: Factories = {
-        "initiative": lambda: BinaryTextClassifier(**common, embedding_view=views.get("initiative")),
+        "initiative": lambda: BinaryTextClassifier(
+            **common, embedding_view=views.get("initiative"), binary_tf=config.initiative_binary_tf
+        ),
         "qpv": lambda: BinaryTextClassifier(**common, embedding_view=views.get("qpv")),
         "types": lambda: MultiLabelTypeClassifier(
             labels=INNOVATION_TYPES,
@@ -168,7 +172,9 @@ def make_factories(config: TrainConfig) -> Factories:
         "doc_kind": lambda: DocKindClassifier(**lexical),
     }
     if config.use_embeddings:
-        factories["initiative_fast"] = lambda: BinaryTextClassifier(**lexical)
+        factories["initiative_fast"] = lambda: BinaryTextClassifier(
+            **lexical, binary_tf=config.initiative_binary_tf
+        )
     return factories
 
 

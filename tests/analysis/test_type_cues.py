@@ -6,9 +6,9 @@ import numpy as np
 
 from core.domain import INNOVATION_TYPES
 from nlp.classifiers.cues import TYPE_CUES, cue_shares, sentences
-from nlp.classifiers.estimators import MultiLabelTypeClassifier
+from nlp.classifiers.estimators import BinaryTextClassifier, MultiLabelTypeClassifier
 from nlp.classifiers.examples import TrainingExample
-from nlp.classifiers.training import TrainConfig
+from nlp.classifiers.training import TrainConfig, make_factories
 
 
 def test_every_type_has_cues_and_shares_follow_them() -> None:
@@ -83,3 +83,28 @@ def test_types_model_reads_raw_term_counts_when_asked(small_examples: list[Train
     # A featurizer pickled before the parameter existed keeps the logarithm when refitted.
     del log.featurizer_.sublinear_tf
     assert log.featurizer_.fit(texts).word_.sublinear_tf is True
+
+
+def test_initiative_detector_counts_each_word_once_when_asked(small_examples: list[TrainingExample]) -> None:
+    texts = [e.text for e in small_examples]
+    y = [int(e.is_initiative) for e in small_examples]
+    once = BinaryTextClassifier(char_ngrams=False, binary_tf=True, tune_threshold=False).fit(texts, y)
+    log = BinaryTextClassifier(char_ngrams=False, tune_threshold=False).fit(texts, y)
+    assert once.featurizer_.word_.binary is True and log.featurizer_.word_.binary is False
+    vocab = once.featurizer_.word_.vocabulary_
+    word = next(w for w in ("quartier", "projet", "habitants") if w in vocab)
+    other = next(w for w in vocab if " " not in w and w != word)
+    # The word three times, the other once: idf set aside, presence weighs them 1:1, the
+    # logarithm (1 + log 3):1.
+    idf = once.featurizer_.word_.idf_
+    for model, expected in ((once, 1.0), (log, 1 + np.log(3))):
+        row = model.featurizer_.transform([f"{word} {word} {word} {other}"])
+        ratio = row[0, vocab[word]] / row[0, vocab[other]] * idf[vocab[other]] / idf[vocab[word]]
+        assert np.isclose(ratio, expected)
+    assert TrainConfig().initiative_binary_tf is True  # v8 default
+    factories = make_factories(TrainConfig(use_embeddings=True))
+    assert factories["initiative"]().binary_tf and factories["initiative_fast"]().binary_tf
+    assert not factories["qpv"]().binary_tf
+    # A detector pickled before the parameter existed keeps counting occurrences when refitted.
+    del log.binary_tf
+    assert log.fit(texts, y).featurizer_.word_.binary is False
