@@ -81,7 +81,7 @@ def make_app_services(settings: Settings) -> Any:
     import logging
     from datetime import UTC, datetime
 
-    from search_api.services import AppServices
+    from search_api.app.services import AppServices
 
     log = logging.getLogger(__name__)
     _, session_factory = open_db(settings)

@@ -17,9 +17,9 @@ from core.domain import INNOVATION_TYPES, Analysis, CommuneRef, Initiative, QpvR
 from core.settings import Settings, load_settings
 from core.storage import open_database
 from core.storage.tables import AnalysisRow, ModelVersionRow, PageRow
-from search_api.app import create_app
-from search_api.auth import add_user, create_api_token
-from search_api.services import AppServices
+from search_api.app.auth import add_user, create_api_token
+from search_api.app.factory import create_app
+from search_api.app.services import AppServices
 
 PASSWORD = "motdepasse-test"
 USERS = {"ada": "admin", "rita": "reviewer", "anna": "annotator", "victor": "viewer"}

@@ -15,8 +15,8 @@ from core.settings import load_settings
 from core.storage.tables import AuditRow, ModelVersionRow
 from nlp.classifiers.store import promote as promote_files
 from nlp.classifiers.store import read_current, save_model
-from search_api.auth import add_user, create_api_token
-from search_api.routes.models import models_by_task, promote, rollback
+from search_api.app.auth import add_user, create_api_token
+from search_api.app.routes.models import models_by_task, promote, rollback
 from tests.api.live import run_server
 from vigie.wiring import make_app_services
 

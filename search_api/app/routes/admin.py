@@ -10,10 +10,10 @@ from pydantic import BaseModel
 
 from core.errors import InputError
 from core.storage.tables import AuditRow
-from search_api import auth
-from search_api.auth import CurrentUser, require_role
-from search_api.routes.models import router as models_router
-from search_api.routes.rendering import redirect, render
+from search_api.app import auth
+from search_api.app.auth import CurrentUser, require_role
+from search_api.app.routes.models import router as models_router
+from search_api.app.routes.rendering import redirect, render
 
 router = APIRouter(tags=["admin"])
 router.include_router(models_router)

@@ -12,7 +12,7 @@ from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.orm import Session
 
 from core.errors import PermissionDeniedError
-from search_api.auth import (
+from search_api.app.auth import (
     SESSION_COOKIE,
     CurrentUser,
     authenticate,
@@ -24,7 +24,7 @@ from search_api.auth import (
     require_role,
     set_session_cookie,
 )
-from search_api.routes.rendering import redirect, render
+from search_api.app.routes.rendering import redirect, render
 
 log = logging.getLogger(__name__)
 router = APIRouter(tags=["auth"])

@@ -15,9 +15,9 @@ from sqlalchemy import select
 from core.domain import SearchQuery
 from core.errors import InputError, NotFoundError
 from core.storage.tables import SavedSearchRow
-from search_api.auth import CurrentUser, require_role
-from search_api.routes.pages import run_search, search_filters
-from search_api.routes.rendering import redirect, render
+from search_api.app.auth import CurrentUser, require_role
+from search_api.app.routes.pages import run_search, search_filters
+from search_api.app.routes.rendering import redirect, render
 
 router = APIRouter(tags=["saved searches"])
 Viewer = Annotated[CurrentUser, Depends(require_role("viewer"))]

@@ -9,9 +9,9 @@ from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel, Field
 
 from core.storage.tables import AnalysisRow, PageRow
-from search_api import annotation
-from search_api.auth import CurrentUser, require_role
-from search_api.routes.rendering import redirect, render
+from search_api.app import annotation
+from search_api.app.auth import CurrentUser, require_role
+from search_api.app.routes.rendering import redirect, render
 
 router = APIRouter(tags=["annotation"])
 Annotator = Annotated[CurrentUser, Depends(require_role("annotator"))]

@@ -16,8 +16,8 @@ from core.errors import StorageError
 from core.metrics import MetricsStore, Sample, live_gauges, render_prometheus
 from core.storage.tables.crawl import PageRow
 from core.storage.tables.ops import WatchRunRow, WatchStateRow
-from search_api.auth import CurrentUser, require_role
-from search_api.routes.rendering import render
+from search_api.app.auth import CurrentUser, require_role
+from search_api.app.routes.rendering import render
 
 log = logging.getLogger(__name__)
 router = APIRouter(tags=["ops"])

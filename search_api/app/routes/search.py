@@ -10,8 +10,8 @@ from fastapi import APIRouter, Query, Request
 
 from core.domain import SearchQuery
 from core.errors import EngineUnavailableError
+from search_api.app.schemas_search import DocumentOut, SearchHitOut, SearchResponse, SimilarResponse
 from search_api.engines.base import SearchEngine
-from search_api.schemas_search import DocumentOut, SearchHitOut, SearchResponse, SimilarResponse
 
 log = logging.getLogger(__name__)
 router = APIRouter(prefix="/api", tags=["search"])

@@ -12,9 +12,9 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
 from core.errors import ConfigError, InputError, ReferenceDataError
-from search_api import review
-from search_api.auth import CurrentUser, require_role
-from search_api.routes.review import CONTOURS_FILE, _load_contours, parse_queue_filters
+from search_api.app import review
+from search_api.app.auth import CurrentUser, require_role
+from search_api.app.routes.review import CONTOURS_FILE, _load_contours, parse_queue_filters
 
 log = logging.getLogger(__name__)
 router = APIRouter(tags=["exports"])

@@ -11,10 +11,10 @@ from starlette.datastructures import QueryParams
 
 from core.domain import SearchQuery, SearchResult
 from core.errors import EngineUnavailableError
-from search_api import review
-from search_api.auth import CurrentUser, get_current_user, require_role
-from search_api.routes.rendering import redirect, render
-from search_api.routes.review import parse_queue_filters
+from search_api.app import review
+from search_api.app.auth import CurrentUser, get_current_user, require_role
+from search_api.app.routes.rendering import redirect, render
+from search_api.app.routes.review import parse_queue_filters
 
 log = logging.getLogger(__name__)
 router = APIRouter(tags=["pages"])

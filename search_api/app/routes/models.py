@@ -16,8 +16,8 @@ from sqlalchemy.orm import Session
 
 from core.errors import InputError, ModelError, NotFoundError
 from core.storage.tables import AuditRow, ModelVersionRow
-from search_api.auth import CurrentUser, require_role
-from search_api.routes.rendering import redirect, render
+from search_api.app.auth import CurrentUser, require_role
+from search_api.app.routes.rendering import redirect, render
 
 log = logging.getLogger(__name__)
 router = APIRouter(tags=["models"])

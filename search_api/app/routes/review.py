@@ -15,9 +15,9 @@ from pydantic import BaseModel, Field
 
 from core.domain import INNOVATION_TYPES
 from core.errors import InputError, NotFoundError, ReferenceDataError
-from search_api import review
-from search_api.auth import CurrentUser, require_role
-from search_api.routes.rendering import redirect, render
+from search_api.app import review
+from search_api.app.auth import CurrentUser, require_role
+from search_api.app.routes.rendering import redirect, render
 
 log = logging.getLogger(__name__)
 router = APIRouter(tags=["review"])
