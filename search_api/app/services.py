@@ -8,8 +8,13 @@ from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from core.protocols import Embedder
+from core.protocols import Embedder, ModelRegistry
 from core.settings import Settings
+from search_api.app.jobs import JobRunner
+from search_api.engines.base import SearchEngine
+
+# Re-analyses the stored pages with the promoted models and re-indexes them; returns the counts.
+Reanalysis = Callable[[], dict[str, Any]]
 
 
 @dataclass
@@ -18,7 +23,10 @@ class AppServices:
 
     settings: Settings
     session_factory: sessionmaker[Session]
-    search_engine: Any  # search_api.engines.base.SearchEngine (typed there; kept loose to avoid a cycle)
+    search_engine: SearchEngine | None
     embedder: Embedder | None = None
-    # Hooks the composition root may plug in (retraining, re-analysis) without the app importing nlp.
-    hooks: dict[str, Callable[..., Any]] = field(default_factory=dict)
+    # The model lifecycle (train, promote, roll back) and re-analysis, plugged in by the composition root
+    # (they need `nlp`); without them the model pages answer that they are not available in this process.
+    registry: ModelRegistry | None = None
+    reanalyze: Reanalysis | None = None
+    jobs: JobRunner = field(default_factory=JobRunner)
