@@ -1,4 +1,4 @@
-"""Print only id, url and text of the second-pass pool records (never their labels), for a blind second labeller."""
+"""Print only id, url and text of the second-pass pool records, never their labels (blind second pass)."""
 
 from __future__ import annotations
 
@@ -6,10 +6,9 @@ import argparse
 import json
 from pathlib import Path
 
-DEFAULT_POOL = (
-    Path(__file__).resolve().parents[1] / ".." / "shared" / "data" / "annotations-pool" / "pool.jsonl"
-)
-DEFAULT_IDS = Path(__file__).resolve().parents[1] / "data" / "splits" / "second-pass.txt"
+REPO_ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_POOL = REPO_ROOT.parent / "shared" / "data" / "annotations-pool" / "pool.jsonl"
+DEFAULT_IDS = REPO_ROOT / "data" / "splits" / "second-pass.txt"
 
 
 def main() -> None:
