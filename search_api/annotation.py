@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
+import unicodedata
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -13,7 +14,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from core.domain import INNOVATION_TYPES
+from core.domain import DOC_KINDS, INNOVATION_TYPES
 from core.errors import InputError, NotFoundError
 from core.storage.tables import AnalysisRow, AnnotationRow, AuditRow, PageRow
 
@@ -116,12 +117,21 @@ def clean_labels(raw: dict[str, Any]) -> dict[str, Any]:
     place = raw.get("communes") or []
     if isinstance(place, str):
         place = [p.strip() for p in place.split(",") if p.strip()]
-    return {
+    clean: dict[str, Any] = {
         "is_initiative": raw["is_initiative"],
         "in_qpv": in_qpv,
         "innovation_types": types,
         "communes": place,
     }
+    # Optional fields of the seed's schema, kept when given (external label files carry them).
+    kind = raw.get("doc_kind")
+    if kind is not None:
+        if kind not in DOC_KINDS:
+            raise InputError(f"unknown doc_kind {kind!r}", hint=f"use one of {', '.join(DOC_KINDS)}")
+        clean["doc_kind"] = kind
+    if raw.get("qpv_mentions"):
+        clean["qpv_mentions"] = [str(m) for m in raw["qpv_mentions"]]
+    return clean
 
 
 def save_annotation(
@@ -140,11 +150,19 @@ def save_annotation(
     return row
 
 
+def commune_key(name: str) -> str:
+    """A commune name without case, accents, hyphens or apostrophes ("Saint-Étienne" = "saint etienne")."""
+    plain = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode().casefold()
+    return " ".join(re.sub(r"[-'’]", " ", plain).split())
+
+
 def label_vector(labels: dict[str, Any]) -> dict[str, Any]:
-    """The categorical fields agreement is measured on."""
+    """The fields agreement and disagreements are measured on (communes as a normalised set)."""
     vec: dict[str, Any] = {"is_initiative": labels.get("is_initiative"), "in_qpv": labels.get("in_qpv")}
     for t in INNOVATION_TYPES:
         vec[f"type:{t}"] = t in (labels.get("innovation_types") or [])
+    vec["doc_kind"] = labels.get("doc_kind")
+    vec["communes"] = tuple(sorted({commune_key(c) for c in labels.get("communes") or []}))
     return vec
 
 
@@ -192,7 +210,7 @@ def agreement_report(session: Session) -> dict[str, Any]:
     """Fleiss' kappa per field, Cohen's kappa per annotator pair, and how many items overlap."""
     by_doc = _human_annotations(session)
     shared = {d: v for d, v in by_doc.items() if len(v) >= 2}
-    fields = ["is_initiative", "in_qpv"] + [f"type:{t}" for t in INNOVATION_TYPES]
+    fields = ["is_initiative", "in_qpv"] + [f"type:{t}" for t in INNOVATION_TYPES] + ["doc_kind"]
     fleiss = {f: fleiss_kappa([[vec[f] for vec in v.values()] for v in shared.values()]) for f in fields}
     pairs = []
     annotators = sorted({a for v in shared.values() for a in v})
