@@ -6,7 +6,7 @@ import logging
 import re
 import unicodedata
 from collections import Counter, defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from itertools import combinations
 from typing import Any
@@ -206,12 +206,18 @@ def _human_annotations(session: Session) -> dict[str, dict[str, dict[str, Any]]]
     return by_doc
 
 
+def _given(vecs: Iterable[dict[str, Any]], field: str) -> list[Any]:
+    """A field's values; doc_kind is optional (the labelling form lacks it): absent ones are left out."""
+    values = [v.get(field) for v in vecs]
+    return [x for x in values if x is not None] if field == "doc_kind" else values
+
+
 def agreement_report(session: Session) -> dict[str, Any]:
     """Fleiss' kappa per field, Cohen's kappa per annotator pair, and how many items overlap."""
     by_doc = _human_annotations(session)
     shared = {d: v for d, v in by_doc.items() if len(v) >= 2}
     fields = ["is_initiative", "in_qpv"] + [f"type:{t}" for t in INNOVATION_TYPES] + ["doc_kind"]
-    fleiss = {f: fleiss_kappa([[vec[f] for vec in v.values()] for v in shared.values()]) for f in fields}
+    fleiss = {f: fleiss_kappa([_given(v.values(), f) for v in shared.values()]) for f in fields}
     pairs = []
     annotators = sorted({a for v in shared.values() for a in v})
     for a, b in combinations(annotators, 2):
@@ -234,7 +240,7 @@ def disagreements(session: Session) -> list[dict[str, Any]]:
         if len(vecs) < 2 or doc_id in adjudicated:
             continue
         fields = sorted(
-            {f for v in vecs.values() for f in v if len({str(x.get(f)) for x in vecs.values()}) > 1}
+            {f for v in vecs.values() for f in v if len({str(x) for x in _given(vecs.values(), f)}) > 1}
         )
         if fields:
             out.append({"doc_id": doc_id, "fields": fields, "annotators": sorted(vecs)})

@@ -150,6 +150,19 @@ def test_disagreements_adjudication_and_export_of_corrections(db, files, tmp_pat
     assert all("text" not in r for r in everything) and everything[1]["doc_kind"] == "association"
 
 
+def test_a_label_set_without_doc_kind_is_no_doc_kind_disagreement(db, files) -> None:  # type: ignore[no-untyped-def]
+    _, factory = db
+    _import(factory, files, "first", "pool-first")
+    web_form = {k: v for k, v in FIRST[1].items() if k not in ("id", "doc_kind")}  # the form has no doc_kind
+    with factory() as session:
+        annotation.save_annotation(session, "pl0002", "anna", web_form)
+        assert annotation.disagreements(session) == []
+        annotation.save_annotation(session, "pl0002", "bob", {**web_form, "doc_kind": "press"})
+        assert annotation.disagreements(session) == [
+            {"doc_id": "pl0002", "fields": ["doc_kind"], "annotators": ["anna", "bob", "pool-first"]}
+        ]
+
+
 def test_non_initiative_decision_drops_place_and_types() -> None:
     base = {"is_initiative": True, "in_qpv": True, "innovation_types": ["sociale"], "communes": ["Brest"]}
     final = svc.complete_decision({"is_initiative": False}, base)
