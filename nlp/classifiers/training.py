@@ -46,6 +46,8 @@ from nlp.classifiers.models import load_models
 from nlp.classifiers.store import promote, read_current, save_model
 
 log = logging.getLogger(__name__)
+# data/annotations files named *-corrections.jsonl (e.g. pool-corrections.jsonl) hold label corrections.
+CORRECTIONS_SUFFIX = "-corrections.jsonl"
 
 Embed = Callable[[list[str]], npt.NDArray[np.float32]]
 # Embeddings read pieces of 500 characters (the e5 model is slow on long inputs; see docs/models.md).
@@ -93,6 +95,8 @@ def load_training_examples(
         log.warning("seed annotations not found path=%s", settings.seed_annotations)
     if settings.annotations_dir.is_dir():
         for path in sorted(settings.annotations_dir.glob("*.jsonl")):
+            if path.name.endswith(CORRECTIONS_SUFFIX):
+                continue  # label corrections of texts kept elsewhere (ids + fields, no text): not examples
             examples += load_jsonl_examples(path, f"annotations/{path.name}")
     if session_factory is not None:
         examples += load_db_examples(session_factory)

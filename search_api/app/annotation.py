@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import logging
 import re
+import unicodedata
 from collections import Counter, defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from itertools import combinations
 from typing import Any
@@ -13,7 +14,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from core.domain import INNOVATION_TYPES
+from core.domain import DOC_KINDS, INNOVATION_TYPES
 from core.errors import InputError, NotFoundError
 from core.storage.tables import AnalysisRow, AnnotationRow, AuditRow, PageRow
 
@@ -116,12 +117,21 @@ def clean_labels(raw: dict[str, Any]) -> dict[str, Any]:
     place = raw.get("communes") or []
     if isinstance(place, str):
         place = [p.strip() for p in place.split(",") if p.strip()]
-    return {
+    clean: dict[str, Any] = {
         "is_initiative": raw["is_initiative"],
         "in_qpv": in_qpv,
         "innovation_types": types,
         "communes": place,
     }
+    # Optional fields of the seed's schema, kept when given (external label files carry them).
+    kind = raw.get("doc_kind")
+    if kind is not None:
+        if kind not in DOC_KINDS:
+            raise InputError(f"unknown doc_kind {kind!r}", hint=f"use one of {', '.join(DOC_KINDS)}")
+        clean["doc_kind"] = kind
+    if raw.get("qpv_mentions"):
+        clean["qpv_mentions"] = [str(m) for m in raw["qpv_mentions"]]
+    return clean
 
 
 def save_annotation(
@@ -140,11 +150,19 @@ def save_annotation(
     return row
 
 
+def commune_key(name: str) -> str:
+    """A commune name without case, accents, hyphens or apostrophes ("Saint-Étienne" = "saint etienne")."""
+    plain = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode().casefold()
+    return " ".join(re.sub(r"[-'’]", " ", plain).split())
+
+
 def label_vector(labels: dict[str, Any]) -> dict[str, Any]:
-    """The categorical fields agreement is measured on."""
+    """The fields agreement and disagreements are measured on (communes as a normalised set)."""
     vec: dict[str, Any] = {"is_initiative": labels.get("is_initiative"), "in_qpv": labels.get("in_qpv")}
     for t in INNOVATION_TYPES:
         vec[f"type:{t}"] = t in (labels.get("innovation_types") or [])
+    vec["doc_kind"] = labels.get("doc_kind")
+    vec["communes"] = tuple(sorted({commune_key(c) for c in labels.get("communes") or []}))
     return vec
 
 
@@ -188,12 +206,18 @@ def _human_annotations(session: Session) -> dict[str, dict[str, dict[str, Any]]]
     return by_doc
 
 
+def _given(vecs: Iterable[dict[str, Any]], field: str) -> list[Any]:
+    """A field's values; doc_kind is optional (the labelling form lacks it): absent ones are left out."""
+    values = [v.get(field) for v in vecs]
+    return [x for x in values if x is not None] if field == "doc_kind" else values
+
+
 def agreement_report(session: Session) -> dict[str, Any]:
     """Fleiss' kappa per field, Cohen's kappa per annotator pair, and how many items overlap."""
     by_doc = _human_annotations(session)
     shared = {d: v for d, v in by_doc.items() if len(v) >= 2}
-    fields = ["is_initiative", "in_qpv"] + [f"type:{t}" for t in INNOVATION_TYPES]
-    fleiss = {f: fleiss_kappa([[vec[f] for vec in v.values()] for v in shared.values()]) for f in fields}
+    fields = ["is_initiative", "in_qpv"] + [f"type:{t}" for t in INNOVATION_TYPES] + ["doc_kind"]
+    fleiss = {f: fleiss_kappa([_given(v.values(), f) for v in shared.values()]) for f in fields}
     pairs = []
     annotators = sorted({a for v in shared.values() for a in v})
     for a, b in combinations(annotators, 2):
@@ -216,7 +240,7 @@ def disagreements(session: Session) -> list[dict[str, Any]]:
         if len(vecs) < 2 or doc_id in adjudicated:
             continue
         fields = sorted(
-            {f for v in vecs.values() for f in v if len({str(x.get(f)) for x in vecs.values()}) > 1}
+            {f for v in vecs.values() for f in v if len({str(x) for x in _given(vecs.values(), f)}) > 1}
         )
         if fields:
             out.append({"doc_id": doc_id, "fields": fields, "annotators": sorted(vecs)})

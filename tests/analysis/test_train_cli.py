@@ -11,14 +11,16 @@ from typer.testing import CliRunner
 from core.domain import INNOVATION_TYPES
 from core.settings import get_settings
 from nlp.classifiers.store import read_current
+from nlp.classifiers.training import CORRECTIONS_SUFFIX
 from vigie.cli import make_app
 
 REPO = Path(__file__).resolve().parents[2]
 
 
 def own_example_count() -> int:
-    """Records of every file of data/annotations (the team's written examples grow over time)."""
+    """Records of the example files of data/annotations (the team's written examples grow over time)."""
     files = (REPO / "data" / "annotations").glob("*.jsonl")
+    files = [path for path in files if not path.name.endswith(CORRECTIONS_SUFFIX)]  # ids + fields only
     return sum(1 for path in files for line in path.read_text(encoding="utf-8").splitlines() if line.strip())
 
 

@@ -22,6 +22,8 @@ class LabelsIn(BaseModel):
     in_qpv: bool | None = None
     innovation_types: list[str] = Field(default_factory=list)
     communes: list[str] = Field(default_factory=list)
+    doc_kind: str | None = None
+    qpv_mentions: list[str] = Field(default_factory=list)
 
 
 class AnnotationIn(LabelsIn):
@@ -37,6 +39,7 @@ def _labels_from_form(form: Any) -> dict[str, Any]:
         "in_qpv": tri.get(str(form.get("in_qpv") or "")),
         "innovation_types": [str(t) for t in form.getlist("innovation_types")],
         "communes": str(form.get("communes") or ""),
+        "doc_kind": str(form.get("doc_kind") or "") or None,
     }
 
 

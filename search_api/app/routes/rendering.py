@@ -12,7 +12,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
 from markupsafe import Markup, escape
 
-from core.domain import INNOVATION_TYPES
+from core.domain import DOC_KINDS, INNOVATION_TYPES
 from search_api.app.auth import ROLE_LABELS, get_current_user
 
 TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
@@ -84,6 +84,7 @@ templates.env.filters["urlencode_dict"] = lambda d: urlencode(
 )
 templates.env.globals["ROLE_LABELS"] = ROLE_LABELS
 templates.env.globals["INNOVATION_TYPES"] = INNOVATION_TYPES
+templates.env.globals["DOC_KINDS"] = DOC_KINDS
 
 
 def render(request: Request, name: str, context: dict[str, Any], status_code: int = 200) -> HTMLResponse:
