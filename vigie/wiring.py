@@ -126,9 +126,9 @@ def make_app_services(settings: Settings) -> AppServices:
     registry = make_model_registry(settings, session_factory)
 
     def reanalyze() -> dict[str, Any]:
-        from vigie.commands.analyze import analyze_stored
+        from vigie.stages import analyze_stored
 
-        done, failed = analyze_stored(settings, make_analyzer(settings), True)
+        done, failed = analyze_stored(session_factory, make_analyzer(settings), True)
         indexed = 0
         if engine is not None:
             from search_api.engines.documents import reindex
