@@ -7,7 +7,7 @@ import re
 
 from nlp.geo.context import LinkContext, entity_adjustment
 from nlp.geo.gazetteer import Entry, Gazetteer
-from nlp.geo.matcher import (
+from nlp.geo.mentions import (
     AUTHORITY_WORDS,
     DEFINITE_ARTICLES,
     INSIDE_WORDS,

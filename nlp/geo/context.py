@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from nlp.geo.matcher import ArrondissementMention, Mention
+from nlp.geo.mentions import ArrondissementMention, Mention
 from nlp.geo.normalise import Token
 from nlp.geo.results import QpvLink
 

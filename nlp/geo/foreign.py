@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from urllib.parse import unquote, urlsplit
 
-from nlp.geo.matcher import STREET_WORDS, follows_word
+from nlp.geo.mentions import STREET_WORDS, follows_word
 from nlp.geo.normalise import Token, fold, name_key
 
 # country code -> towns; "Molenbeek-Saint-Jean|Molenbeek" gives a short form of the same place

@@ -21,7 +21,7 @@ from nlp.geo.gazetteer import FIRST_NAMES, Entry, Gazetteer
 from nlp.geo.geocoder import CentroidGeocoder, Geocoder
 from nlp.geo.guessing import guess_quartiers
 from nlp.geo.locating import link_points
-from nlp.geo.matcher import (
+from nlp.geo.mentions import (
     Mention,
     find_arrondissements,
     find_department_numbers,
