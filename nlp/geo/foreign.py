@@ -13,8 +13,9 @@ from dataclasses import dataclass
 from functools import lru_cache
 from urllib.parse import unquote, urlsplit
 
-from nlp.geo.mentions import STREET_WORDS, follows_word
+from nlp.geo.mentions import follows_word
 from nlp.geo.normalise import Token, fold, name_key
+from nlp.geo.words import STREET_WORDS
 
 # country code -> towns; "Molenbeek-Saint-Jean|Molenbeek" gives a short form of the same place
 _TOWNS: dict[str, str] = {

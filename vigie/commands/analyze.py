@@ -18,6 +18,7 @@ from rich.progress import Progress
 
 from core.domain import Analysis
 from core.errors import InputError
+from core.protocols import TextAnalyzer
 from core.settings import get_settings
 from vigie.commands.models_report import evaluate_models, train_models
 from vigie.stages import analyze_stored
@@ -28,7 +29,7 @@ err = Console(stderr=True)
 
 def iter_jsonl_items(stream: IO[bytes]) -> Iterator[dict[str, Any] | Any]:
     """Input items with their line number; undecodable lines become ItemErrors (never raise)."""
-    from nlp.pipeline import ItemError
+    from nlp.items import ItemError
 
     for number, raw in enumerate(stream, start=1):
         try:
@@ -79,7 +80,7 @@ def open_output(output: str) -> Iterator[IO[str]]:
             os.unlink(tmp)
 
 
-def analyze_file(input_path: str, output: str, analyzer: Any) -> int:
+def analyze_file(input_path: str, output: str, analyzer: TextAnalyzer) -> int:
     """Analyse a JSONL file (or stdin); returns how many lines were bad."""
     if input_path != "-" and not Path(input_path).is_file():
         raise InputError(

@@ -6,6 +6,7 @@ import json
 import logging
 import sys
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +20,7 @@ from core.domain import Analysis, SearchQuery
 from core.errors import InputError, VigieError
 from core.ids import check_half, in_half
 from core.settings import get_settings
-from search_api.engines.base import BulkReport
+from search_api.engines.base import BulkReport, IndexDocument, SearchEngine
 from vigie.stages import store_analysed
 
 log = logging.getLogger(__name__)
@@ -37,7 +38,7 @@ def _read_lines(path: Path) -> tuple[list[dict[str, Any]], dict[int, str]]:
                 continue
             try:
                 data = json.loads(line)
-            except ValueError as exc:
+            except json.JSONDecodeError as exc:
                 bad[number] = f"not JSON ({exc.msg})"
                 continue
             if not isinstance(data, dict) or not isinstance(data.get("id"), str) or not data["id"]:
@@ -83,18 +84,18 @@ def _run_analyzer(
     inputs = [{k: item.get(k) for k in ("id", "text", "url", "title")} for item in raw]
     out = []
     for result in analyzer.analyze_many(inputs):
-        item = by_id.get(str(getattr(result, "id", "")))
-        if item is None:
+        matched = by_id.get(str(getattr(result, "id", "")))
+        if matched is None:
             continue
         if isinstance(result, Analysis):
-            out.append((item, result))
+            out.append((matched, result))
         else:
-            bad[item["_line"]] = f"analysis failed: {getattr(result, 'reason', result)}"
+            bad[matched["_line"]] = f"analysis failed: {getattr(result, 'reason', result)}"
     return out
 
 
 def _index_all(
-    factory: sessionmaker[Session], engine: Any, ids: list[str] | None, rebuild: bool
+    factory: sessionmaker[Session], engine: SearchEngine, ids: list[str] | None, rebuild: bool
 ) -> BulkReport:
     """Index (or rebuild) from the system of record with a progress bar."""
     from search_api.engines.documents import iter_documents
@@ -104,7 +105,7 @@ def _index_all(
     with Progress(console=err, transient=True) as progress:
         task = progress.add_task("indexation", total=len(ids) if ids is not None else None)
 
-        def docs():  # type: ignore[no-untyped-def]
+        def docs() -> Iterator[list[IndexDocument]]:
             for batch in iter_documents(factory, embedder, ids):
                 progress.advance(task, len(batch))
                 yield batch
