@@ -19,7 +19,6 @@ from nlp.geo.context import LinkContext, entity_label
 from nlp.geo.foreign import (
     FOREIGN_CONFIDENCE,
     ForeignPlace,
-    ForeignPlaceLink,
     find_foreign_places,
     read_foreign_url,
 )
@@ -31,7 +30,7 @@ from nlp.geo.locating import link_points
 from nlp.geo.mentions import Mention, find_mentions
 from nlp.geo.normalise import Token, fold_text, name_key, tokenize
 from nlp.geo.reference import ReferenceData, load_reference
-from nlp.geo.results import CommuneLink, GeoResult, QpvLink
+from nlp.geo.results import CommuneLink, ForeignPlaceLink, GeoResult, QpvLink
 from nlp.geo.urls import SECTION_STRENGTH, UrlReader
 
 if TYPE_CHECKING:
