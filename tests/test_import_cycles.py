@@ -16,6 +16,15 @@ INNER_RULES = {
     "vigie.ops": ("vigie.commands", "vigie.cli"),
     "vigie.stages": ("vigie.commands", "vigie.cli", "vigie.wiring"),
     "vigie.wiring": ("vigie.commands", "vigie.cli"),
+    "nlp.decisions": ("nlp.pipeline",),
+}
+# Value types sit at the bottom of their package: they import only these modules of ours.
+BOTTOM = {
+    "core.domain": set(),
+    "nlp.items": set(),
+    "nlp.geo.results": {"core.domain", "nlp.geo.normalise"},
+    "nlp.geo.words": set(),
+    "nlp.geo.normalise": set(),
 }
 
 
@@ -128,6 +137,12 @@ def test_rooms_import_only_downwards(room: str) -> None:
         if target == banned or target.startswith(banned + ".")
     ]
     assert not bad, "\n".join(bad)
+
+
+@pytest.mark.parametrize("module", sorted(BOTTOM))
+def test_value_types_sit_at_the_bottom(module: str) -> None:
+    imported = import_graph()[module]
+    assert imported <= BOTTOM[module], f"{module} imports {sorted(imported - BOTTOM[module])}"
 
 
 def test_checker_finds_a_cycle_inside_functions(tmp_path: Path) -> None:
