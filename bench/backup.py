@@ -18,7 +18,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from core.storage import open_database  # noqa: E402
 from core.storage.tables import AnalysisRow, AnnotationRow, PageRow, ReviewRow  # noqa: E402
-from vigie.backup import backup_database, restore_database  # noqa: E402
+from vigie.ops.backup import backup_database, restore_database  # noqa: E402
 
 WORDS_TEXT = (
     "quartier association habitants projet jardin partagé insertion numérique jeunes emploi ville "

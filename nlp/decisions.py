@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from core.domain import INNOVATION_TYPES, Analysis, CommuneRef, Initiative, PlaceAbroad, QpvRef
+from nlp.classifiers.models import DocScores, ModelSet
 from nlp.extraction import extract_initiatives
+from nlp.geo.in_qpv import decide_in_qpv as in_qpv_rule
+from nlp.geo.in_qpv import merge_passages
+from nlp.geo.protocols import PlaceLinker
 from nlp.geo.results import REPORT_THRESHOLD
-
-if TYPE_CHECKING:
-    from nlp.classifiers.models import DocScores, ModelSet
-    from nlp.pipeline import Prepared
+from nlp.items import Prepared
 
 log = logging.getLogger(__name__)
 
@@ -30,7 +31,9 @@ class Places:
     abroad: list[PlaceAbroad] = field(default_factory=list)
 
 
-def link_places(linker: Any, texts: list[str], docs: list[Any], url: str | None = None) -> Places:
+def link_places(
+    linker: PlaceLinker | None, texts: list[str], docs: list[Any], url: str | None = None
+) -> Places:
     """Run the geography linker over each passage and merge the results (best first, no repeats).
 
     Communes are those the linker reports (confidence >= ``REPORT_THRESHOLD`` in one passage at least),
@@ -60,8 +63,7 @@ def link_places(linker: Any, texts: list[str], docs: list[Any], url: str | None 
             ref = PlaceAbroad(name=a.name, country=a.country)
             if a.confidence >= REPORT_THRESHOLD and ref not in places.abroad:
                 places.abroad.append(ref)
-        if geo.in_qpv is True or (geo.in_qpv is False and places.in_qpv is None):
-            places.in_qpv = geo.in_qpv
+        places.in_qpv = merge_passages(places.in_qpv, geo.in_qpv)
     ranked = sorted(best.values(), key=lambda pair: -pair[0])  # stable: first seen first among equals
     places.communes = [ref for _, ref in ranked]
     return places
@@ -70,17 +72,12 @@ def link_places(linker: Any, texts: list[str], docs: list[Any], url: str | None 
 def decide_in_qpv(
     is_initiative: bool, qpv_score: float, threshold: float, places: Places | None
 ) -> bool | None:
-    """Is the initiative in a QPV? The linker decides when it runs; the classifier only without it.
-
-    Cross-validation showed the classifier adds false positives to the linker's decision (docs/models.md).
-    """
-    if not is_initiative:
-        return None
+    """Is the initiative in a QPV? The rule of `nlp.geo.in_qpv.decide_in_qpv` (no places: no linker ran)."""
     if places is None:
-        return qpv_score >= threshold
-    if places.foreign:
-        return False
-    return places.in_qpv
+        return in_qpv_rule(is_initiative, qpv_score, threshold, linked=False, foreign=False, in_qpv=None)
+    return in_qpv_rule(
+        is_initiative, qpv_score, threshold, linked=True, foreign=places.foreign, in_qpv=places.in_qpv
+    )
 
 
 def empty_analysis(p: Prepared) -> Analysis:
@@ -110,7 +107,7 @@ def _types(scores: DocScores, thresholds: dict[str, float], is_initiative: bool)
 
 
 def _initiatives(
-    p: Prepared, scores: DocScores, models: ModelSet, linker: Any, places: Places
+    p: Prepared, scores: DocScores, models: ModelSet, linker: PlaceLinker | None, places: Places
 ) -> list[Initiative]:
     sentences = [s.text.strip() for doc in p.docs for s in doc.sents if s.text.strip()]
     orgs = list(dict.fromkeys(e.text for doc in p.docs for e in doc.ents if e.label_ == "ORG"))
@@ -139,7 +136,9 @@ def _initiatives(
     return out
 
 
-def decide_analysis(p: Prepared, scores: DocScores | None, models: ModelSet, linker: Any) -> Analysis:
+def decide_analysis(
+    p: Prepared, scores: DocScores | None, models: ModelSet, linker: PlaceLinker | None
+) -> Analysis:
     """Turn one document's scores into its analysis (contract of `vigie analyze`)."""
     if scores is None:
         result = empty_analysis(p)

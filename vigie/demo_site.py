@@ -56,7 +56,7 @@ class DemoSite:
 
     def start(self) -> DemoSite:
         """Bind and serve in a daemon thread; ready as soon as this returns (the socket listens)."""
-        handler = type("Handler", (_DemoHandler,), {})
+        handler: type[_DemoHandler] = type("Handler", (_DemoHandler,), {})
         self._server = ThreadingHTTPServer(
             ("127.0.0.1", self.port), partial(handler, directory=str(self.root))
         )

@@ -45,7 +45,7 @@ def iter_cli_commands(app: typer.Typer) -> list[str]:
         else:
             paths.append(prefix)
 
-    walk(root, "")
+    walk(root, "")  # type: ignore[arg-type]  # typer ships its own copy of click's Command
     return sorted(paths)
 
 

@@ -9,12 +9,13 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from core.protocols import Embedder, ModelRegistry
+from core.protocols import Embedder, ModelRegistry, TextAnalyzer
 from core.settings import Settings
 from core.storage import open_database
 
 if TYPE_CHECKING:
     from nlp.classifiers.training import Embed
+    from nlp.geo.protocols import PlaceLinker
     from search_api.app.services import AppServices
     from search_api.engines.base import SearchEngine
 
@@ -54,7 +55,7 @@ def make_search_engine(settings: Settings, embedder: Embedder | None = None) -> 
     return EmbeddedEngine(search_dir / "embedded", embedder=cached)
 
 
-def make_analyzer(settings: Settings, *, batch_size: int = 32, n_process: int = 1) -> Any:
+def make_analyzer(settings: Settings, *, batch_size: int = 32, n_process: int = 1) -> TextAnalyzer:
     """The analysis pipeline (spaCy, geography linker, classifiers) with the promoted models.
 
     Heavy parts are cached per process: spaCy, the models of a CURRENT pointer, the linker, the embedder.
@@ -84,7 +85,7 @@ def make_analyzer(settings: Settings, *, batch_size: int = 32, n_process: int = 
     return Analyzer(models, linker=linker, embedder=embedder, batch_size=batch_size, n_process=n_process)
 
 
-def make_training_linker(settings: Settings) -> Any:
+def make_training_linker(settings: Settings) -> PlaceLinker | None:
     """The geography linker training and evaluation decide in-QPV with (None without reference data)."""
     if settings.reference_dir is None or not settings.reference_dir.is_dir():
         return None
@@ -126,9 +127,9 @@ def make_app_services(settings: Settings) -> AppServices:
     registry = make_model_registry(settings, session_factory)
 
     def reanalyze() -> dict[str, Any]:
-        from vigie.commands.analyze import analyze_stored
+        from vigie.stages import analyze_stored
 
-        done, failed = analyze_stored(settings, make_analyzer(settings), True)
+        done, failed = analyze_stored(session_factory, make_analyzer(settings), True)
         indexed = 0
         if engine is not None:
             from search_api.engines.documents import reindex

@@ -222,7 +222,7 @@ class MultiLabelTypeClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[
 def apply_thresholds(proba: FloatArray, thresholds: list[float]) -> npt.NDArray[np.int_]:
     """Labels at or above their threshold; a row with none gets the label closest to its threshold."""
     margin = proba - np.asarray(thresholds)
-    out = (margin >= 0).astype(int)
+    out: npt.NDArray[np.int_] = (margin >= 0).astype(int)
     empty = out.sum(axis=1) == 0
     if proba.shape[1]:
         out[np.flatnonzero(empty), np.argmax(margin[empty], axis=1)] = 1

@@ -17,6 +17,8 @@ from core.domain import INNOVATION_TYPES
 from nlp.classifiers.estimators import apply_thresholds
 from nlp.classifiers.examples import TrainingExample
 from nlp.classifiers.features import TextBatch
+from nlp.geo.in_qpv import combine_in_qpv, geo_code
+from nlp.geo.protocols import PlaceLinker
 
 log = logging.getLogger(__name__)
 
@@ -51,12 +53,14 @@ def make_task_data(
     )
 
 
-def geo_codes(linker: Any, texts: list[str], urls: list[str | None] | None = None) -> npt.NDArray[np.int_]:
-    """The linker's in-QPV decision per text: 1 in a QPV, 0 elsewhere, -1 unknown, -2 abroad."""
+def geo_codes(
+    linker: PlaceLinker, texts: list[str], urls: list[str | None] | None = None
+) -> npt.NDArray[np.int_]:
+    """The linker's in-QPV decision per text (`nlp.geo.in_qpv.geo_code`): 1, 0, -1 unknown, -2 abroad."""
     codes = []
     for i, text in enumerate(texts):
         geo = linker.link(text, url=urls[i] if urls is not None else None)
-        codes.append(-2 if geo.foreign else {True: 1, False: 0}.get(geo.in_qpv, -1))
+        codes.append(geo_code(geo.foreign, geo.in_qpv))
     return np.array(codes, dtype=int)
 
 
@@ -153,17 +157,6 @@ def out_of_fold(
         model = factories["doc_kind"]().fit(data.batch.take(kinded), data.kinds[kinded])
         oof.kind[test] = model.predict(test_batch)
     return oof
-
-
-def combine_in_qpv(init: npt.NDArray[Any], qpv: npt.NDArray[Any], geo: npt.NDArray[Any] | None) -> Any:
-    """In-QPV initiative: detected, then placed in a QPV by the linker (or by the classifier without it).
-
-    ``geo`` codes the linker's decision: 1 in a QPV, 0 elsewhere, -1 unknown, -2 abroad
-    (the rule of `nlp.decisions.decide_in_qpv`).
-    """
-    if geo is None:
-        return init * qpv
-    return ((init == 1) & (geo == 1)).astype(int)
 
 
 def build_report(data: TaskData, oof: OutOfFold, folds: int) -> dict[str, Any]:

@@ -15,6 +15,7 @@ from core.settings import Settings
 from core.storage.model_versions import ModelVersionRepository, TrainedVersion
 from nlp.classifiers import store
 from nlp.classifiers.training import Embed, TrainConfig, load_training_examples, train_all
+from nlp.geo.protocols import PlaceLinker
 
 log = logging.getLogger(__name__)
 
@@ -32,7 +33,7 @@ class StoredModelRegistry:
         session_factory: sessionmaker[Session],
         *,
         make_embed: Callable[[bool], Embed | None] = lambda enabled: None,
-        make_linker: Callable[[], Any] = lambda: None,
+        make_linker: Callable[[], PlaceLinker | None] = lambda: None,
     ) -> None:
         self.settings = settings
         self.model_dir = settings.model_dir

@@ -158,7 +158,11 @@ def example_vectors(
 
 def make_factories(config: TrainConfig) -> Factories:
     """A fresh estimator per task, configured (document kind never needs embeddings)."""
-    common = {"C": config.C, "char_ngrams": config.char_ngrams, "use_embeddings": config.use_embeddings}
+    common: dict[str, Any] = {
+        "C": config.C,
+        "char_ngrams": config.char_ngrams,
+        "use_embeddings": config.use_embeddings,
+    }
     lexical = common | {"use_embeddings": False}
     views = EMBEDDING_VIEWS if config.use_embeddings else {}
     factories: Factories = {
@@ -217,7 +221,7 @@ def _library_versions() -> dict[str, str]:
         "numpy": np.__version__,
         "scipy": scipy.__version__,
         "joblib": joblib.__version__,
-        "spacy": spacy.__version__,
+        "spacy": spacy.__version__,  # type: ignore[attr-defined]  # spacy has no __all__ for it
     }
 
 

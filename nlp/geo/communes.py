@@ -7,17 +7,11 @@ import re
 
 from nlp.geo.context import LinkContext, entity_adjustment
 from nlp.geo.gazetteer import Entry, Gazetteer
-from nlp.geo.matcher import (
-    AUTHORITY_WORDS,
-    DEFINITE_ARTICLES,
-    INSIDE_WORDS,
-    Mention,
-    is_bullet_listed,
-    is_enumerated,
-)
+from nlp.geo.mentions import Mention, is_bullet_listed, is_enumerated
 from nlp.geo.normalise import Token, fold_text, name_tokens
 from nlp.geo.reference import Commune, ReferenceData
 from nlp.geo.results import CommuneLink
+from nlp.geo.words import AUTHORITY_WORDS, DEFINITE_ARTICLES, INSIDE_WORDS
 
 MIN_COMMUNE_CONFIDENCE = 0.25
 LEAD_CHARS = 300  # a commune named in the title or lead is usually where things happen

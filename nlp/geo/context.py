@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from nlp.geo.matcher import ArrondissementMention, Mention
+from nlp.geo.codes import ArrondissementMention
+from nlp.geo.mentions import Mention
 from nlp.geo.normalise import Token
 from nlp.geo.results import QpvLink
 

@@ -13,8 +13,10 @@ from dataclasses import dataclass
 from functools import lru_cache
 from urllib.parse import unquote, urlsplit
 
-from nlp.geo.matcher import STREET_WORDS, follows_word
+from nlp.geo.mentions import follows_word
 from nlp.geo.normalise import Token, fold, name_key
+from nlp.geo.results import ForeignPlaceLink
+from nlp.geo.words import STREET_WORDS
 
 # country code -> towns; "Molenbeek-Saint-Jean|Molenbeek" gives a short form of the same place
 _TOWNS: dict[str, str] = {
@@ -90,23 +92,6 @@ class ForeignPlace:
     key: str
     name: str
     country: str
-
-
-@dataclass
-class ForeignPlaceLink:
-    """A foreign town a foreign text talks about (no INSEE code, never in a QPV)."""
-
-    name: str
-    country: str
-    confidence: float
-    evidence: str
-    start: int
-    end: int
-
-    @property
-    def place_id(self) -> str:
-        """Country and folded name ("BE:molenbeek saint jean"): what evaluations compare."""
-        return f"{self.country}:{name_key(self.name)}"
 
 
 def _make_index() -> tuple[dict[str, ForeignPlace | None], int]:

@@ -5,46 +5,44 @@ from __future__ import annotations
 import logging
 import threading
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from nlp.geo import decision
+from nlp.geo.codes import (
+    find_arrondissements,
+    find_department_numbers,
+    find_postal_codes,
+    make_arrondissement_index,
+)
 from nlp.geo.communes import CommuneResolver
 from nlp.geo.context import LinkContext, entity_label
 from nlp.geo.foreign import (
     FOREIGN_CONFIDENCE,
     ForeignPlace,
-    ForeignPlaceLink,
     find_foreign_places,
     read_foreign_url,
 )
 from nlp.geo.gazetteer import FIRST_NAMES, Entry, Gazetteer
 from nlp.geo.geocoder import CentroidGeocoder, Geocoder
 from nlp.geo.guessing import guess_quartiers
+from nlp.geo.in_qpv import QPV_DECISION_THRESHOLD, decide_passage
 from nlp.geo.locating import link_points
-from nlp.geo.matcher import (
-    Mention,
-    find_arrondissements,
-    find_department_numbers,
-    find_mentions,
-    find_postal_codes,
-    make_arrondissement_index,
-)
+from nlp.geo.mentions import Mention, find_mentions
 from nlp.geo.normalise import Token, fold_text, name_key, tokenize
 from nlp.geo.reference import ReferenceData, load_reference
-from nlp.geo.results import CommuneLink, GeoResult, QpvLink
+from nlp.geo.results import CommuneLink, ForeignPlaceLink, GeoResult, QpvLink
 from nlp.geo.urls import SECTION_STRENGTH, UrlReader
+
+if TYPE_CHECKING:
+    from nlp.geo.spatial import QpvPolygonIndex  # loaded on first use: shapely is slow to import
 
 logger = logging.getLogger(__name__)
 
 NAMED_WITH_CHARS = 60  # a town named this close before a QPV name is the QPV's town
-QPV_DECISION_THRESHOLD = 0.6  # a QPV link at least this sure makes the text "in QPV"
 MIN_QPV_CONFIDENCE = 0.3
 DEPARTMENT_LEAD = frozenset({"le", "la", "l", "du", "de", "d", "des", "en", "dans", "departement"})
 NO_TOWN_QPV = 0.5  # base confidence of a unique QPV name whose town is not named
 POINT_CONFIDENCE = 0.9  # a point (coordinates, geocoded address) inside the polygon
-SURE_TOWN = 0.6  # a town this sure can tell "elsewhere" (no QPV there, neighbourhood unlike its QPVs)
-UNLIKE_GUESS = 0.35  # a "quartier X" this far from every QPV name of its town is another neighbourhood
-WEAK_QPV_THRESHOLD = 0.45  # below the decision threshold, still enough when nothing says otherwise
 URL_FOREIGN_BONUS = 0.2  # a foreign town the page URL names too
 SALIENCE = 0.5  # foreign towns far below the most named one are mentioned in passing
 
@@ -59,7 +57,7 @@ class GeoLinker:
         self._arr_index = make_arrondissement_index(ref)
         self._communes = CommuneResolver(ref, gazetteer)
         self._urls = UrlReader(gazetteer)
-        self._spatial: Any = None
+        self._spatial: QpvPolygonIndex | None = None
         self._lock = threading.Lock()
 
     # ---------------------------------------------------------------- public API
@@ -99,8 +97,10 @@ class GeoLinker:
         )
         self._add_point_qpvs(result)
         result.departments, result.regions = self._admin_codes(ctx, communes, qpvs)
-        result.in_qpv, result.in_qpv_reason = self._decide(fold_text(text), result.qpvs, communes, ctx)
-        for link in [*result.qpvs, *result.communes]:
+        decided = decide_passage(self.ref, fold_text(text), result.qpvs, communes, ctx)
+        result.in_qpv, result.in_qpv_reason = decided
+        links: list[QpvLink | CommuneLink] = [*result.qpvs, *result.communes]
+        for link in links:
             link.evidence = link.evidence or text[link.start : link.end]
         return result
 
@@ -113,7 +113,7 @@ class GeoLinker:
         return self.spatial.nearest(lat, lon)
 
     @property
-    def spatial(self) -> Any:
+    def spatial(self) -> QpvPolygonIndex:
         """The QPV polygon index, loaded on first use (it is not needed for text linking)."""
         with self._lock:
             if self._spatial is None:
@@ -335,57 +335,6 @@ class GeoLinker:
         regs += [self.ref.departments[d][1] for d in deps if d in self.ref.departments]
         regs += sorted(ctx.regions)
         return list(dict.fromkeys(deps)), list(dict.fromkeys(regs))
-
-    def _named_ambiguous_qpv(self, ctx: LinkContext, communes: list[CommuneLink]) -> str | None:
-        """ "la cité Gagarine": a QPV name after "quartier"/"cité", even when we cannot tell which one."""
-        towns = {c.insee for c in communes if c.confidence >= SURE_TOWN}
-        for mention in ctx.mentions:
-            qpvs = [self.ref.qpvs[e.code] for e in mention.entries if e.kind == "qpv" and not e.generic]
-            if not mention.quartier_word or not qpvs:
-                continue
-            if towns and not any(set(q.insees) & towns for q in qpvs):
-                continue  # "quartier Pasteur" in Brest: no QPV of that name there
-            return mention.surface
-        return None
-
-    def _town_wide_qpv(self, insee: str) -> bool:
-        """A QPV named after its town ("Mamoudzou"): any neighbourhood of that town may be in it."""
-        town = name_key(self.ref.communes[insee].name) if insee in self.ref.communes else ""
-        return any(name_key(q.name) == town for q in self.ref.qpvs_of_commune(insee))
-
-    def _decide(
-        self, folded: str, qpvs: list[QpvLink], communes: list[CommuneLink], ctx: LinkContext
-    ) -> tuple[bool | None, str]:
-        """true: a known QPV or QPV wording; false: clearly elsewhere; None: unclear."""
-        strong = [q for q in qpvs if q.confidence >= QPV_DECISION_THRESHOLD]
-        if strong:
-            return True, f"qpv {strong[0].code}"
-        cue = decision.find_qpv_cue(folded)
-        if cue:
-            return True, f"wording '{cue}'"
-        if qpvs and qpvs[0].confidence >= WEAK_QPV_THRESHOLD:
-            return True, f"weak qpv {qpvs[0].code}"
-        named = self._named_ambiguous_qpv(ctx, communes)
-        if named:
-            return True, f"neighbourhood named like QPVs: {named}"
-        elsewhere = decision.find_elsewhere_cue(folded)
-        if elsewhere:
-            return False, f"wording '{elsewhere}'"
-        sure_towns = {c.insee for c in communes if c.confidence >= SURE_TOWN}
-        unlike = [
-            g
-            for g in ctx.guesses
-            if g.confidence < UNLIKE_GUESS and g.insee in sure_towns and not self._town_wide_qpv(g.insee)
-        ]
-        if unlike and len(unlike) == len(ctx.guesses):
-            return False, f"named neighbourhood '{unlike[0].evidence}' is not a QPV of {unlike[0].commune}"
-        if (
-            communes
-            and communes[0].confidence >= SURE_TOWN
-            and not self.ref.qpvs_of_commune(communes[0].insee)
-        ):
-            return False, f"{communes[0].name} has no QPV"
-        return None, "no neighbourhood named"
 
 
 _CACHE: dict[Path, GeoLinker] = {}

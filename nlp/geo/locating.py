@@ -19,6 +19,8 @@ def link_points(
 ) -> list[PointLink]:
     """Points of ``text``; a failing geocoder costs that address only, never the text."""
     points: list[PointLink] = []
+    code: str | None
+    distance: float | None  # None for a town centroid: no distance is meant
     for coord in find_coordinates(text):
         code, distance = locate(coord.lat, coord.lon)
         evidence = text[coord.start : coord.end]

@@ -5,10 +5,27 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from core.domain import CommuneRef, QpvRef
-from nlp.geo.foreign import ForeignPlaceLink
+from nlp.geo.normalise import name_key
 
 # links at least this sure are what the analysis reports (lower ones stay available for search facets)
 REPORT_THRESHOLD = 0.5
+
+
+@dataclass
+class ForeignPlaceLink:
+    """A foreign town a foreign text talks about (no INSEE code, never in a QPV)."""
+
+    name: str
+    country: str
+    confidence: float
+    evidence: str
+    start: int
+    end: int
+
+    @property
+    def place_id(self) -> str:
+        """Country and folded name ("BE:molenbeek saint jean"): what evaluations compare."""
+        return f"{self.country}:{name_key(self.name)}"
 
 
 @dataclass

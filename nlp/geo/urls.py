@@ -148,7 +148,7 @@ class UrlReader:
         i = 0
         longest = self.gazetteer.max_tokens
         while i < len(words):
-            found = None
+            found: tuple[int, list[str]] | None = None
             for size in range(min(longest, len(words) - i), 0, -1):
                 key = " ".join(words[i : i + size])
                 dep = self._dep_by_key.get(key)

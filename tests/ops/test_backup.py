@@ -20,7 +20,7 @@ from core.errors import InputError, StorageError
 from core.storage import Base, open_database
 from core.storage.tables import AnnotationRow, AuditRow, PageRow, ReviewRow, UserRow
 from core.storage.tables.analysis import AnalysisRow
-from vigie.backup import backup_database, restore_database
+from vigie.ops.backup import backup_database, restore_database
 
 REPO = Path(__file__).resolve().parents[2]
 WHEN = datetime(2026, 2, 1, 9, 30, tzinfo=UTC)

@@ -8,7 +8,7 @@ import pytest
 
 from core.errors import ConfigError
 from core.metrics import Sample, format_labels, parse_labels, render_prometheus
-from vigie.schedule import backoff_delay, next_run_after
+from vigie.ops.schedule import backoff_delay, next_run_after
 
 T0 = datetime(2026, 1, 30, 17, 45, tzinfo=UTC)  # a Friday
 

@@ -20,7 +20,7 @@ from core.metrics import MetricsStore
 from core.storage import Base, open_database
 from core.storage.db import MIGRATIONS_DIR
 from core.storage.tables.crawl import PageRow
-from vigie.watch_store import WatchStore
+from vigie.ops.watch_store import WatchStore
 
 pytestmark = pytest.mark.postgres
 MOMENT = datetime(2026, 3, 14, 15, 9, 26, tzinfo=UTC)

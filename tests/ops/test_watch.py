@@ -22,7 +22,7 @@ from core.storage.tables.analysis import AnalysisRow
 from core.storage.tables.crawl import PageRow
 from core.storage.tables.ops import WatchRunRow, WatchStateRow
 from tests.ops.site import LocalNewsSite
-from vigie.watch_store import WatchStore
+from vigie.ops.watch_store import WatchStore
 
 REPO = Path(__file__).resolve().parents[2]
 SOURCE = "journal-de-quartier"

@@ -9,7 +9,7 @@ from sqlalchemy import select, update
 
 from core.storage import open_database
 from core.storage.tables.ops import WatchRunRow, WatchStateRow
-from vigie.watch_store import WatchStore, now_utc
+from vigie.ops.watch_store import WatchStore, now_utc
 
 pytestmark = pytest.mark.postgres
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import os
@@ -16,22 +15,21 @@ from typing import IO, Any
 import typer
 from rich.console import Console
 from rich.progress import Progress
-from sqlalchemy import select
 
 from core.domain import Analysis
 from core.errors import InputError
+from core.protocols import TextAnalyzer
 from core.settings import get_settings
-from core.storage.tables import AnalysisRow, PageRow
 from vigie.commands.models_report import evaluate_models, train_models
+from vigie.stages import analyze_stored
 
 log = logging.getLogger(__name__)
 err = Console(stderr=True)
-CHUNK = 64
 
 
 def iter_jsonl_items(stream: IO[bytes]) -> Iterator[dict[str, Any] | Any]:
     """Input items with their line number; undecodable lines become ItemErrors (never raise)."""
-    from nlp.pipeline import ItemError
+    from nlp.items import ItemError
 
     for number, raw in enumerate(stream, start=1):
         try:
@@ -82,7 +80,7 @@ def open_output(output: str) -> Iterator[IO[str]]:
             os.unlink(tmp)
 
 
-def analyze_file(input_path: str, output: str, analyzer: Any) -> int:
+def analyze_file(input_path: str, output: str, analyzer: TextAnalyzer) -> int:
     """Analyse a JSONL file (or stdin); returns how many lines were bad."""
     if input_path != "-" and not Path(input_path).is_file():
         raise InputError(
@@ -103,93 +101,6 @@ def analyze_file(input_path: str, output: str, analyzer: Any) -> int:
     return bad
 
 
-def text_hash(text: str) -> str:
-    """Hash of the text an analysis was computed from (to re-analyse changed pages only)."""
-    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
-
-
-def pages_to_analyse(factory: Any, everything: bool) -> list[str]:
-    """Ids of stored pages without a current analysis or whose text changed (all with --all).
-
-    Pages built by JavaScript (stored with ``js_rendered`` and no text) are left out: there is nothing to
-    judge until a renderer fills them. Texts are streamed and hashed one at a time, so memory holds ids.
-    """
-    query = (
-        select(PageRow.id, PageRow.text, AnalysisRow.text_hash)
-        .outerjoin(AnalysisRow, AnalysisRow.doc_id == PageRow.id)
-        .where(PageRow.js_rendered.is_(False))
-    )
-    with factory() as session:
-        rows = session.execute(query.execution_options(yield_per=500))
-        return [r[0] for r in rows if everything or r[2] is None or r[2] != text_hash(r[1] or "")]
-
-
-def iter_stored_items(factory: Any, ids: list[str], hashes: dict[str, str]) -> Iterator[dict[str, Any]]:
-    """Analysis items of the stored pages, read CHUNK at a time (each read session closed before yielding).
-
-    ``hashes`` receives the text hash of each page read, for its analysis row.
-    """
-    for start in range(0, len(ids), CHUNK):
-        with factory() as session:
-            pages = session.scalars(select(PageRow).where(PageRow.id.in_(ids[start : start + CHUNK]))).all()
-            items = [{"id": p.id, "text": p.text or "", "title": p.title, "url": p.url} for p in pages]
-        for item in items:
-            hashes[item["id"]] = text_hash(item["text"])
-        yield from items
-
-
-def analyze_stored(settings: Any, analyzer: Any, everything: bool) -> tuple[int, int]:
-    """Analyse stored pages and upsert their analyses CHUNK at a time; returns (analysed, failed).
-
-    The pages stream through one `analyze_many` call, so its batches overlap across chunks.
-    """
-    from vigie.wiring import open_db
-
-    engine, factory = open_db(settings)
-    ids = pages_to_analyse(factory, everything)
-    hashes: dict[str, str] = {}
-    rows: list[AnalysisRow] = []
-    done = failed = 0
-    with Progress(console=err, disable=not err.is_terminal) as bar:
-        task = bar.add_task("analyse pages", total=len(ids))
-        for result in analyzer.analyze_many(iter_stored_items(factory, ids, hashes)):
-            bar.advance(task)
-            if not isinstance(result, Analysis):
-                failed += 1
-                log.warning("page not analysed id=%s reason=%s", result.id, result.reason)
-                continue
-            rows.append(_analysis_row(result, hashes.pop(result.id)))
-            done += 1
-            if len(rows) >= CHUNK:
-                _save_rows(factory, rows)
-                rows = []
-        _save_rows(factory, rows)
-    engine.dispose()
-    return done, failed
-
-
-def _save_rows(factory: Any, rows: list[AnalysisRow]) -> None:
-    """Upsert analysis rows in one transaction."""
-    if not rows:
-        return
-    with factory() as session, session.begin():
-        for row in rows:
-            session.merge(row)
-
-
-def _analysis_row(result: Analysis, hashed: str) -> AnalysisRow:
-    return AnalysisRow(
-        doc_id=result.id,
-        result=result.to_contract(),
-        is_initiative=result.is_initiative,
-        initiative_score=result.initiative_score,
-        in_qpv=result.in_qpv,
-        doc_kind=result.doc_kind,
-        model_version=result.model_version,
-        text_hash=hashed,
-    )
-
-
 def register(app: typer.Typer, groups: dict[str, typer.Typer]) -> None:
     """Add `analyze`, `train` and `evaluate models` to the CLI."""
 
@@ -204,12 +115,14 @@ def register(app: typer.Typer, groups: dict[str, typer.Typer]) -> None:
         n_process: int = typer.Option(1, help="spaCy worker processes."),
     ) -> None:
         """Analyse texts: a JSONL file (one output line per input line) or the stored pages."""
-        from vigie.wiring import make_analyzer
+        from vigie.wiring import make_analyzer, open_db
 
         settings = get_settings()
         analyzer = make_analyzer(settings, batch_size=batch_size, n_process=n_process)
         if input_path is None:
-            done, failed = analyze_stored(settings, analyzer, everything)
+            engine, factory = open_db(settings)
+            done, failed = analyze_stored(factory, analyzer, everything)
+            engine.dispose()
             err.print(f"analysed {done} pages ({failed} failed)")
             raise typer.Exit(2 if failed else 0)
         bad = analyze_file(input_path, output, analyzer)

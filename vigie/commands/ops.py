@@ -8,7 +8,7 @@ from pathlib import Path
 import typer
 
 from core.settings import get_settings
-from vigie.watch import DEFAULT_CATALOGUE, WatchConfig
+from vigie.ops.watch import DEFAULT_CATALOGUE, WatchConfig
 
 
 def watch(
@@ -38,7 +38,7 @@ def watch(
 ) -> None:
     """Run the daily watch: crawl each source on its schedule, analyse and index new pages."""
     from crawler.sources import load_sources
-    from vigie.watch import Watcher
+    from vigie.ops.watch import Watcher
     from vigie.wiring import open_db
 
     config = WatchConfig(
@@ -72,7 +72,7 @@ def backup(
 
     from core.errors import StorageError
     from core.storage import make_engine
-    from vigie.backup import backup_database
+    from vigie.ops.backup import backup_database
 
     settings = get_settings()
     engine = make_engine(settings.resolved_database_url)
@@ -89,7 +89,7 @@ def restore(
     archive: Path = typer.Argument(..., help="Archive written by `vigie backup`."),
 ) -> None:
     """Restore an archive into the EMPTY database named by VIGIE_DATABASE_URL (SQLite or PostgreSQL)."""
-    from vigie.backup import restore_database
+    from vigie.ops.backup import restore_database
     from vigie.wiring import open_db
 
     engine, _ = open_db(get_settings())

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import sys
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -17,11 +17,11 @@ from rich.table import Table
 from sqlalchemy.orm import Session, sessionmaker
 
 from core.domain import Analysis, SearchQuery
-from core.errors import InputError, StorageError, VigieError
+from core.errors import InputError, VigieError
 from core.ids import check_half, in_half
 from core.settings import get_settings
-from core.storage.tables import AnalysisRow, PageRow
-from search_api.engines.base import BulkReport
+from search_api.engines.base import BulkReport, IndexDocument, SearchEngine
+from vigie.stages import store_analysed
 
 log = logging.getLogger(__name__)
 err = Console(stderr=True)
@@ -38,7 +38,7 @@ def _read_lines(path: Path) -> tuple[list[dict[str, Any]], dict[int, str]]:
                 continue
             try:
                 data = json.loads(line)
-            except ValueError as exc:
+            except json.JSONDecodeError as exc:
                 bad[number] = f"not JSON ({exc.msg})"
                 continue
             if not isinstance(data, dict) or not isinstance(data.get("id"), str) or not data["id"]:
@@ -84,53 +84,18 @@ def _run_analyzer(
     inputs = [{k: item.get(k) for k in ("id", "text", "url", "title")} for item in raw]
     out = []
     for result in analyzer.analyze_many(inputs):
-        item = by_id.get(str(getattr(result, "id", "")))
-        if item is None:
+        matched = by_id.get(str(getattr(result, "id", "")))
+        if matched is None:
             continue
         if isinstance(result, Analysis):
-            out.append((item, result))
+            out.append((matched, result))
         else:
-            bad[item["_line"]] = f"analysis failed: {getattr(result, 'reason', result)}"
+            bad[matched["_line"]] = f"analysis failed: {getattr(result, 'reason', result)}"
     return out
 
 
-def _store(
-    factory: sessionmaker[Session], pairs: list[tuple[dict[str, Any], Analysis]], bad: dict[int, str]
-) -> list[str]:
-    """Write pages (source "import") and analyses to the system of record; return stored ids."""
-    stored = []
-    for item, analysis in pairs:
-        text = item.get("text") or ""
-        try:
-            with factory() as session, session.begin():
-                page = session.get(PageRow, item["id"])
-                if page is None and not text:
-                    bad[item["_line"]] = "analysed line without text and no page with this id in the database"
-                    continue
-                page = page or PageRow(id=item["id"], source="import")
-                page.text = text or page.text or ""
-                page.title = item.get("title") or page.title
-                page.url = item.get("url") or page.url
-                page.date = item.get("date") or page.date
-                page.content_hash = hashlib.sha256(page.text.encode()).hexdigest()
-                session.add(page)
-                contract = analysis.to_contract()
-                session.merge(
-                    AnalysisRow(
-                        doc_id=item["id"], result=contract, is_initiative=analysis.is_initiative,
-                        initiative_score=analysis.initiative_score, in_qpv=analysis.in_qpv,
-                        doc_kind=analysis.doc_kind, model_version=analysis.model_version,
-                        text_hash=page.content_hash,
-                    )
-                )  # fmt: skip
-            stored.append(item["id"])
-        except Exception as exc:  # one bad row never aborts the batch; reported with its line
-            bad[item["_line"]] = f"not stored: {StorageError(str(exc)).message[:200]}"
-    return stored
-
-
 def _index_all(
-    factory: sessionmaker[Session], engine: Any, ids: list[str] | None, rebuild: bool
+    factory: sessionmaker[Session], engine: SearchEngine, ids: list[str] | None, rebuild: bool
 ) -> BulkReport:
     """Index (or rebuild) from the system of record with a progress bar."""
     from search_api.engines.documents import iter_documents
@@ -140,7 +105,7 @@ def _index_all(
     with Progress(console=err, transient=True) as progress:
         task = progress.add_task("indexation", total=len(ids) if ids is not None else None)
 
-        def docs():  # type: ignore[no-untyped-def]
+        def docs() -> Iterator[list[IndexDocument]]:
             for batch in iter_documents(factory, embedder, ids):
                 progress.advance(task, len(batch))
                 yield batch
@@ -171,7 +136,7 @@ def index(
     ids = None
     if input_file is not None:
         items, bad = _read_lines(input_file)
-        ids = _store(factory, _analyse(items, settings, bad), bad)
+        ids = store_analysed(factory, _analyse(items, settings, bad), bad)
     report = _index_all(factory, engine, None if rebuild else ids, rebuild)
     for number in sorted(bad):
         err.print(f"line {number}: {bad[number]}", highlight=False)

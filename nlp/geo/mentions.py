@@ -1,4 +1,4 @@
-"""Find place mentions in a tokenized text: gazetteer names, postal codes, arrondissements."""
+"""Find place mentions in a tokenized text: gazetteer names, with what the words around them say."""
 
 from __future__ import annotations
 
@@ -7,169 +7,29 @@ from dataclasses import dataclass
 
 from nlp.geo.gazetteer import Entry, Gazetteer
 from nlp.geo.normalise import QUARTIER_WORDS, Token
-from nlp.geo.reference import ReferenceData
+from nlp.geo.words import (
+    AUTHORITY_WORDS,
+    DEFINITE_ARTICLES,
+    ELSEWHERE_WINDOW,
+    ELSEWHERE_WORDS,
+    GOVERNING_STEPS,
+    INSIDE_WORDS,
+    LINK_WORDS,
+    ORIGIN_VERBS,
+    PASSING_WINDOW,
+    PASSING_WORDS,
+    PLACE_NOUNS,
+    RELATION_WORDS,
+    SECONDARY_LINKS,
+    SECONDARY_NOUNS,
+    STREET_WORDS,
+    STRONG_LOCATIVES,
+    WEAK_LOCATIVES,
+)
 
-# a name right after these words is a street, a school or a station, not the place itself
-STREET_WORDS = frozenset(
-    {
-        "rue",
-        "avenue",
-        "av",
-        "boulevard",
-        "bd",
-        "place",
-        "allee",
-        "allees",
-        "chemin",
-        "impasse",
-        "quai",
-        "route",
-        "cours",
-        "square",
-        "college",
-        "lycee",
-        "ecole",
-        "gymnase",
-        "stade",
-        "gare",
-        "pont",
-        "porte",
-        "groupe",
-        "institut",
-        "universite",
-        "hopital",
-        "clinique",
-        "fondation",
-        "prix",
-        "lycees",
-        "colleges",
-        "ecoles",
-        "mediatheque",
-        "salle",
-        "espace",
-        "esplanade",
-        "parvis",
-        "immeuble",
-        "immeubles",
-        "batiment",
-        "eglise",
-        "chapelle",
-        "paroisse",
-        "foyer",
-        "parc",
-    }
-)
-DEFINITE_ARTICLES = frozenset({"le", "la", "les", "l"})
-RELATION_WORDS = frozenset(
-    {
-        "pres",
-        "nord",
-        "sud",
-        "est",
-        "ouest",
-        "proche",
-        "banlieue",
-        "environs",
-        "region",
-        "portes",
-        "periphérie",
-        "rive",
-        "droite",
-        "gauche",
-    }
-)
-# a town right after these words is where an organisation was born or is based, or a comparison:
-# "fondée en 1998 à Lyon", "créée à Cergy", "comme à Paris", "après celui de La Courneuve"
-PASSING_WORDS = frozenset(
-    {
-        "fonde",
-        "fondee",
-        "fondes",
-        "fondees",
-        "cree",
-        "creee",
-        "crees",
-        "creees",
-        "nee",
-        "siege",
-        "originaire",
-        "comme",
-        "apres",
-        "contrairement",
-        "exemple",
-        "bientot",
-        "prochainement",
-    }
-)
-PASSING_WINDOW = 4  # words looked at before the town, within its sentence
-# a town in the complement of these nouns belongs to a partner, a supplier or an event, not to the
-# initiative: "une entreprise de Rennes", "des étudiants bénévoles de Grenoble", "lors d'un colloque à
-# Bordeaux", "la fondation d'une grande banque à Paris", "une entreprise d'insertion installée à
-# Aubervilliers"
-SECONDARY_NOUNS = frozenset(
-    {
-        "entreprise",
-        "entreprises",
-        "societe",
-        "banque",
-        "cabinet",
-        "agence",
-        "etudiants",
-        "etudiantes",
-        "benevoles",
-        "artistes",
-        "collectif",
-        "chercheurs",
-        "colloque",
-        "congres",
-        "salon",
-        "forum",
-        "conference",
-        "seminaire",
-    }
-)
-# a town after these words, in the few words before it, is elsewhere: a trajectory, a model, an imitator
-# ("passés par une formation à Lille", "s'inspire d'un dispositif lancé à Saint-Pierre", "une
-# expérimentation similaire ... à Strasbourg", "la ville voisine de Viry-Châtillon")
-ELSEWHERE_WORDS = frozenset(
-    {
-        "passe",
-        "passes",
-        "passee",
-        "passees",
-        "inspire",
-        "inspiree",
-        "similaire",
-        "semblable",
-        "comparable",
-        "voisine",
-        "voisin",
-    }
-)
-ELSEWHERE_WINDOW = 6
-GOVERNING_STEPS = 4  # words between an organisation noun and the town's preposition, at most
-SECONDARY_LINKS = frozenset({"a", "au", "de", "d", "du"})
 _RELATED_LINK_RE = re.compile(
     r"(?:^|\n)[ \t]*(?:[àa] lire aussi|lire aussi|voir aussi|sur le m[êe]me sujet)", re.I
 )
-STRONG_LOCATIVES = frozenset({"a", "au", "aux"})
-WEAK_LOCATIVES = frozenset({"de", "d", "du", "des", "sur", "en", "vers", "pres", "dans"})
-LINK_WORDS = frozenset({"de", "d", "du"})
-PLACE_NOUNS = frozenset(
-    {"ville", "commune", "mairie", "habitants", "communes", "maire", "centre", "territoire"}
-)
-# a town after these words names an authority or an office, not where things happen: "la Métropole de
-# Lille" (a funder), "le sous-préfet de Mortagne", "la communauté de communes du Val de Drôme"
-AUTHORITY_WORDS = frozenset(
-    {"metropole", "agglomeration", "agglo", "prefet", "prefete", "prefecture", "communaute"}
-)
-INSIDE_WORDS = frozenset({"dans", "sur", "territoire", "toute", "ensemble"})
-_ARR_CITIES = {"paris": "75056", "lyon": "69123", "marseille": "13055"}
-_ORDINAL = r"(\d{1,2})\s*(?:e|er|ème|eme|è|ᵉ|ème)"
-_ARR_RE = [
-    re.compile(_ORDINAL + r"\s+arrondissement\s+(?:de\s+)?(Paris|Lyon|Marseille)", re.IGNORECASE),
-    re.compile(r"(Paris|Lyon|Marseille)\s*\(?" + _ORDINAL + r"\b", re.IGNORECASE),
-]
 
 
 @dataclass(slots=True)
@@ -200,16 +60,6 @@ class Mention:
     labelled: bool = False  # in a "Lieu de réalisation : Marseille, Vitrolles" field of a project sheet
     secondary: bool = False  # "une entreprise de Rennes": a partner's or an event's town
     dateline: bool = False  # "Roubaix. Depuis le printemps...", "Nantes : au Breil...": the text opens on it
-
-
-@dataclass(slots=True)
-class ArrondissementMention:
-    """ "18e arrondissement de Paris", "Marseille 13e" or a postal code 75018 / 13013 / 69008."""
-
-    insee: str
-    parent: str
-    start: int
-    end: int
 
 
 def _is_sentence_start(text: str, offset: int) -> bool:
@@ -450,12 +300,6 @@ def _make_mention(
     )
 
 
-# "des entrepreneurs qui viennent de Paris": where people come from, not where things happen
-ORIGIN_VERBS = frozenset(
-    {"viennent", "vient", "venus", "venues", "venu", "venue", "venant", "arrives", "arrivees", "originaires"}
-)
-
-
 def _is_origin(prev: list[str]) -> bool:
     return len(prev) > 1 and prev[-1] in ("de", "d") and prev[-2] in ORIGIN_VERBS
 
@@ -550,55 +394,3 @@ def _is_passing(text: str, tokens: list[Token], i: int) -> bool:
         return True
     line_start = text.rfind("\n", 0, tokens[i].start) + 1
     return _RELATED_LINK_RE.match(text, max(0, line_start - 1)) is not None
-
-
-def find_postal_codes(tokens: list[Token], ref: ReferenceData) -> dict[str, tuple[str, ...]]:
-    """Five-digit tokens that are French postal codes -> their INSEE codes."""
-    found: dict[str, tuple[str, ...]] = {}
-    for tok in tokens:
-        if len(tok.norm) == 5 and tok.norm.isdigit() and tok.norm in ref.postal_codes:
-            found[tok.norm] = ref.postal_codes[tok.norm]
-    return found
-
-
-_DEP_NUMBER_RE = re.compile(r"\((\d{2}|2[AB]|97\d)\)")
-
-
-def find_department_numbers(text: str, ref: ReferenceData) -> list[tuple[int, str]]:
-    """Department codes written in brackets after a place ("Évry (91)", "Saint-Denis (93)"), with offsets."""
-    return [(m.start(), m.group(1)) for m in _DEP_NUMBER_RE.finditer(text) if m.group(1) in ref.departments]
-
-
-def make_arrondissement_index(ref: ReferenceData) -> dict[tuple[str, int], str]:
-    """(parent INSEE, number) -> arrondissement INSEE, from names like "Marseille 13e Arrondissement"."""
-    index = {}
-    for commune in ref.communes.values():
-        words = commune.name.split()
-        if commune.parent and len(words) > 1 and words[1][:1].isdigit():
-            index[(commune.parent, int(re.sub(r"\D", "", words[1])))] = commune.insee
-    return index
-
-
-def find_arrondissements(
-    text: str,
-    ref: ReferenceData,
-    by_parent_number: dict[tuple[str, int], str],
-    postal: dict[str, tuple[str, ...]],
-) -> list[ArrondissementMention]:
-    """Arrondissements of Paris, Lyon and Marseille written out or given by postal code."""
-    found: list[ArrondissementMention] = []
-    for pattern in _ARR_RE:
-        for m in pattern.finditer(text):
-            groups = m.groups()
-            city, number = (groups[1], groups[0]) if groups[0].isdigit() else (groups[0], groups[1])
-            parent = _ARR_CITIES[city.lower()]
-            insee = by_parent_number.get((parent, int(number)))
-            if insee:
-                found.append(ArrondissementMention(insee, parent, m.start(), m.end()))
-    for code, insees in postal.items():
-        for insee in insees:
-            commune = ref.communes[insee]
-            if commune.parent:
-                pos = text.find(code)
-                found.append(ArrondissementMention(insee, commune.parent, pos, pos + 5))
-    return found

@@ -28,9 +28,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from core.errors import ConfigError, VigieError
 from core.metrics import MetricsStore
 from core.settings import PROJECT_ROOT
-from vigie.schedule import backoff_delay, next_run_after
-from vigie.stage_runner import StageOutcome, StageRunner, crawl_outcome, touch
-from vigie.watch_store import STAGE_KEYS, WatchStore, as_utc, now_utc
+from vigie.ops.schedule import backoff_delay, next_run_after
+from vigie.ops.stage_runner import StageOutcome, StageRunner, crawl_outcome, touch
+from vigie.ops.watch_store import STAGE_KEYS, WatchStore, as_utc, now_utc
 
 log = logging.getLogger(__name__)
 DEFAULT_CATALOGUE = PROJECT_ROOT / "sources" / "catalogue.yaml"
