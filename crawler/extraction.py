@@ -188,13 +188,14 @@ class Evidence:
         return self.texts[key]
 
 
-def gather(html: str, url: str | None = None) -> Evidence:
-    """Parse a page and collect every candidate the rules choose from."""
+def gather(html: str, url: str | None = None, *, complete: bool = False) -> Evidence:
+    """Parse a page and collect every candidate the rules choose from (``complete``: also those that
+    cannot change the decision of all rules together, for an evaluation that switches rules off)."""
     tree = _parse_tree(html)
     metas = meta_index(tree)
     articles = [item for item in iter_jsonld(tree) if is_article(item)]
     titles = gather_titles(tree, metas, articles, url)
-    dates = date_candidates(tree, metas, url, is_title_like(titles))
+    dates = date_candidates(tree, metas, url, is_title_like(titles), complete)
     author = next((a for a in (person_name(i.get("author")) for i in articles) if a), None)
     author = author or get_meta(metas, "author", "article:author", "dc.creator", "sailthru.author", "byl")
     if author and author.startswith("http"):

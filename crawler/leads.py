@@ -7,10 +7,9 @@ lead only when it is text rather than links and the body's first paragraph follo
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
-_LEAD_CLASS = re.compile(r"teaser", re.IGNORECASE)
+_LEAD_XPATH = "//body//*[contains(translate(@class, 'TEASR', 'teasr'), 'teaser')]"
 _MIN_CHARS, _MAX_CHARS = 40, 1000
 _MAX_LINK_SHARE = 0.2
 _BODY_PARAGRAPH_CHARS = 80
@@ -24,9 +23,7 @@ def _squeeze(text: str) -> str:
 def find_leads(tree: Any) -> list[tuple[str, str]]:
     """``(lead, start of the paragraph after it)`` for each teaser-marked text block of the page."""
     leads: list[tuple[str, str]] = []
-    for element in tree.xpath("//body//*[@class]"):
-        if not any(_LEAD_CLASS.search(token) for token in element.get("class", "").split()):
-            continue
+    for element in tree.xpath(_LEAD_XPATH):
         text = _squeeze(element.text_content())
         if not _MIN_CHARS <= len(text) <= _MAX_CHARS:
             continue

@@ -150,7 +150,7 @@ class RuleJudge:
         self.evidence: list[Evidence | None] = []
         for page in pages:
             try:
-                self.evidence.append(gather(page.html, page.url))
+                self.evidence.append(gather(page.html, page.url, complete=True))
             except Exception as exc:  # noqa: BLE001 - one bad page must not abort the evaluation
                 log.warning("extraction failed page=%s error=%s", page.id, exc)
                 self.evidence.append(None)
@@ -205,6 +205,11 @@ class RuleJudge:
         return current
 
 
+def fold_rules(site: str, rules: tuple[Rule, ...] = RULES) -> frozenset[str]:
+    """The rules a fold may start from: all but those written from ``site`` alone."""
+    return frozenset(rule.name for rule in rules if rule.written_for - {site} or not rule.written_for)
+
+
 def evaluate_loso(pages: list[GroundTruthPage], on_step: Callable[[str], None] | None = None) -> LosoReport:
     """Plain and leave-one-site-out figures of Vigie beside trafilatura's, and each rule's ablation."""
     step = on_step or (lambda _: None)
@@ -218,8 +223,7 @@ def evaluate_loso(pages: list[GroundTruthPage], on_step: Callable[[str], None] |
     admitted = {}
     for number, site in enumerate(sites, 1):
         step(f"leave-one-site-out {number}/{len(sites)}: {site}")
-        start = frozenset(r.name for r in RULES if r.written_for - {site} or not r.written_for)
-        admitted[site] = judge.select(site, start)
+        admitted[site] = judge.select(site, fold_rules(site))
     loso = [judge.outcome(i, admitted[page.site]) for i, page in enumerate(pages)]
     ablation = []
     for rule in RULES:

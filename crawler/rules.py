@@ -28,7 +28,12 @@ class Rule:
 RULES: tuple[Rule, ...] = (
     Rule("text.drop_captions", "text", "photo captions and credits (figcaption, .caption/.credit) removed"),
     Rule("text.no_comments", "text", "reader comments left out of the main text"),
-    Rule("text.lead", "text", "a teaser-marked lead block followed by the body's first paragraph kept"),
+    Rule(
+        "text.lead",
+        "text",
+        "a teaser-marked lead block followed by the body's first paragraph kept",
+        frozenset({"ahlen.de", "jagdverband.de", "dbjr.de"}),
+    ),
     Rule("text.repeated_title", "text", "a first line repeating the title dropped"),
     Rule("text.credit_lines", "text", "short 'Crédit photo :', 'Illustration :', 'Bild:' lines dropped"),
     Rule("text.see_also_lines", "text", "short 'Lire aussi', 'Read more', 'Lesen Sie auch' lines dropped"),
@@ -38,7 +43,12 @@ RULES: tuple[Rule, ...] = (
     Rule("title.tag", "title", "the <title>, site name stripped, is a title candidate"),
     Rule("title.site_name", "title", "site name (og:site_name, publisher, host) stripped from candidates"),
     Rule("date.meta", "date", "declared publication metas (article:published_time, dc.date.issued...)"),
-    Rule("date.headline", "date", "the first day written in the 300 characters after the headline <h1>"),
+    Rule(
+        "date.headline",
+        "date",
+        "the first day written in the 300 characters after the headline <h1>",
+        frozenset({"drk.de", "tagesschau.de", "caritas.de"}),
+    ),
 )
 RULES_BY_NAME = {rule.name: rule for rule in RULES}
 ALL_RULES: frozenset[str] = frozenset(RULES_BY_NAME)
