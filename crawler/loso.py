@@ -38,8 +38,8 @@ FIELD_METRICS: dict[Field, tuple[str, ...]] = {
     "date": ("date_accuracy",),
 }
 HEADLINE = ("snippet_f1", "fulltext_f1", "date_accuracy", "title_accuracy")
-_COUNTS = {
-    "snippet_f1": None,
+_COUNTS = {  # the count shown beside a figure: snippets checked, pages with that ground truth
+    "snippet_f1": "n_snippets",
     "fulltext_f1": "n_fulltext",
     "date_accuracy": "n_dates",
     "title_accuracy": "n_titles",

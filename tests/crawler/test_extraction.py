@@ -140,6 +140,9 @@ def test_evaluate_extraction_command_prints_both_extractors(tmp_path: Path) -> N
     figures = json.loads(result.output[result.output.index("{") :])
     assert {"vigie", "vigie_loso", "trafilatura", "by_page_type", "rules"} <= set(figures)
     assert figures["vigie"]["snippet_f1"] == 1.0 and figures["vigie_loso"]["date_accuracy"] == 1.0
+    text = CliRunner().invoke(make_app(), ["evaluate", "extraction", "--pages", str(folder), "--failures"])
+    assert text.exit_code == 0, text.output
+    assert "vigie LOSO" in text.output and "rule ablation" in text.output and "date.headline" in text.output
 
 
 def test_evaluate_extraction_rejects_a_folder_without_manifest(tmp_path: Path) -> None:
