@@ -40,6 +40,8 @@ class Page:
     etag: str | None = None
     last_modified: str | None = None
     js_rendered: bool = False
+    title_source: str | None = None  # where the title came from: og:title, h1, title, trafilatura
+    date_source: str | None = None  # where the date came from: meta, headline, htmldate
 
     def to_export(self) -> dict[str, Any]:
         """The `vigie pages export` line (docs/cli.md)."""
@@ -48,7 +50,9 @@ class Page:
             "url": self.url,
             "canonical_url": self.canonical_url,
             "title": self.title,
+            "title_source": self.title_source,
             "date": self.date,
+            "date_source": self.date_source,
             "author": self.author,
             "lang": self.lang,
             "text": self.text,

@@ -1,29 +1,16 @@
-"""Publication-date evidence found in the page body: the article's own ``<time>``, labelled dates.
+"""Publication-date evidence: day parsing and the date line under the headline.
 
-General rules only (no per-site code): a date shown in a teaser, a related-articles block, a comment
-or a navigation area belongs to another document; a modification date is not a publication date; a
-date after today is a typo or a scheduled event, never a publication date.
+General rules only (no per-site code); a date after tomorrow is a typo or a scheduled event, never a
+publication date. htmldate does the page-wide search (``crawler.metadata``).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Callable
 from typing import Any
 
-_NOT_THIS_ARTICLE = re.compile(
-    r"related|teaser|recommend|similar|sidebar|widget|comment|feed|carousel|promo|popular|"
-    r"aside|footer|\bnav|menu|breadcrumb|most-read|more-articles",
-    re.IGNORECASE,
-)
-_MODIFIED = re.compile(r"modif|update|revis|änder|actualis", re.IGNORECASE)
-_MAIN_CONTAINER = "ancestor::article or ancestor::main or ancestor::*[contains(@itemtype, 'Article')]"
-_LABEL = re.compile(
-    r"\b(?:publi[ée]e?\s+le|date\s+de\s+publication|mis\s+en\s+ligne\s+le|datum\s*:|"
-    r"ver[öo]ffentlicht(?:\s+am)?|erschienen\s+am|published(?:\s+on)?|posted(?:\s+on)?|"
-    r"fecha\s+de\s+publicaci[óo]n|publicado(?:\s+el)?|pubblicato(?:\s+il)?)\s*:?\s*",
-    re.IGNORECASE,
-)
 _MONTHS = {
     name: number
     for number, names in enumerate(
@@ -86,48 +73,32 @@ def parse_day(text: str) -> str | None:
     return None
 
 
-def _in_other_block(element: Any) -> bool:
-    """Whether the element sits in a teaser, related-articles, comment or navigation block."""
-    for node in (element, *element.iterancestors()):
-        if node.tag in ("body", "html"):  # page-wide classes ("no-sidebars") say nothing of the block
-            return False
-        if node.tag in ("aside", "nav", "footer"):
-            return True
-        marks = f"{node.get('class') or ''} {node.get('id') or ''}"
-        if _NOT_THIS_ARTICLE.search(marks):
-            return True
-    return False
+_DATE_START = re.compile(
+    rf"(?<![\d.])(?:\d{{1,2}}[./]\d{{1,2}}[./]\d{{4}}|\d{{4}}-\d{{2}}-\d{{2}}|\d{{1,2}}(?:er)?\.?\s+(?:{_MONTH})"
+    rf"|(?:{_MONTH})\.?\s+\d{{1,2}},)",
+    re.IGNORECASE,
+)
+_HEADLINE_WINDOW_CHARS = 300  # text read after the headline: the date line, never the body
 
 
-def article_time(tree: Any) -> str | None:
-    """The day of the article's own ``<time datetime>``: the only day among the page's ``<time>``
-    elements outside teasers and other blocks (those in the main article when it is marked up),
-    modification stamps and dates in running text, lists or tables (events, deadlines) left out.
-    Several days: ambiguous, ``None``."""
-    candidates = [
-        element
-        for element in tree.xpath("//time[@datetime][not(ancestor::p or ancestor::li or ancestor::td)]")
-        if not _MODIFIED.search(f"{element.get('itemprop') or ''} {element.get('class') or ''}")
-        and not _in_other_block(element)
-    ]
-    inside = [element for element in candidates if element.xpath(_MAIN_CONTAINER)]
-    days = {d for d in (day_of(element.get("datetime")) for element in inside or candidates) if d}
-    return days.pop() if len(days) == 1 else None
-
-
-def labelled_date(tree: Any) -> str | None:
-    """A day written right after a publication label ("Publié le", "Datum :", "Published on"…),
-    outside teasers and other blocks; the first one in document order."""
-    nodes = tree.xpath("//body//text()[not(parent::script) and not(parent::style)]")
-    for index, node in enumerate(nodes):
-        if len(node) > 400 or not _LABEL.search(node):  # cheap test first: most nodes hold no label
-            continue
+def headline_date(tree: Any, is_title: Callable[[str], bool]) -> str | None:
+    """The first day written in the short stretch of text right after the article's ``<h1>`` (the
+    first one ``is_title`` accepts, else the page's only one): the date line under the title."""
+    headings = [h for h in tree.iter("h1") if h.text_content().strip()]
+    chosen = [h for h in headings if is_title(" ".join(h.text_content().split()))]
+    heading = chosen[0] if chosen else (headings[0] if len(headings) == 1 else None)
+    if heading is None:
+        return None
+    read = 0
+    for node in heading.xpath("following::text()[not(parent::script) and not(parent::style)]"):
         text = " ".join(str(node).split())
-        for match in _LABEL.finditer(text):
-            tail = text[match.end() :]
-            following = " ".join(" ".join(str(n).split()) for n in nodes[index + 1 : index + 3])
-            day = parse_day(tail) if tail.strip() else parse_day(following)
-            parent = node.getparent()
-            if day and parent is not None and not _in_other_block(parent):
+        if not text:
+            continue
+        for match in _DATE_START.finditer(text):
+            day = parse_day(text[match.start() :])
+            if day:
                 return day
+        read += len(text)
+        if read > _HEADLINE_WINDOW_CHARS:
+            return None
     return None

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from core.errors import InputError
@@ -25,13 +26,32 @@ _TOKEN = re.compile(r"\w+", re.UNICODE)
 
 @dataclass
 class GroundTruthPage:
-    """One page of the evaluation folder with its expected values."""
+    """One page of the evaluation folder with its expected values, its site and its page type."""
 
     id: str
     url: str | None
     language: str
     html: str
     truth: dict[str, Any]
+    site: str = ""
+    page_type: str = "article"
+
+
+@dataclass
+class PageOutcome:
+    """How one extractor did on one page (``None``: the page has no ground truth for that field)."""
+
+    page_id: str
+    site: str
+    page_type: str
+    snippet_tp: int = 0
+    snippet_fp: int = 0
+    snippet_fn: int = 0
+    snippet_tn: int = 0
+    text_f1: float | None = None
+    date_ok: bool | None = None
+    title_ok: bool | None = None
+    failures: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -48,6 +68,28 @@ class Scores:
     titles: list[bool] = field(default_factory=list)
     failures: list[str] = field(default_factory=list)
 
+    @classmethod
+    def of(cls, name: str, outcomes: list[PageOutcome]) -> Scores:
+        """The scores of a list of page outcomes."""
+        scores = cls(name)
+        for outcome in outcomes:
+            scores.add(outcome)
+        return scores
+
+    def add(self, outcome: PageOutcome) -> None:
+        """Count one page's outcome."""
+        self.snippet_tp += outcome.snippet_tp
+        self.snippet_fp += outcome.snippet_fp
+        self.snippet_fn += outcome.snippet_fn
+        self.snippet_tn += outcome.snippet_tn
+        if outcome.text_f1 is not None:
+            self.text_f1.append(outcome.text_f1)
+        if outcome.date_ok is not None:
+            self.dates.append(outcome.date_ok)
+        if outcome.title_ok is not None:
+            self.titles.append(outcome.title_ok)
+        self.failures.extend(outcome.failures)
+
     def as_dict(self) -> dict[str, float | int]:
         """The headline figures."""
         tp, fp, fn = self.snippet_tp, self.snippet_fp, self.snippet_fn
@@ -61,6 +103,7 @@ class Scores:
             "fulltext_f1": round(_mean(self.text_f1), 4),
             "date_accuracy": round(_mean([float(d) for d in self.dates]), 4),
             "title_accuracy": round(_mean([float(t) for t in self.titles]), 4),
+            "n_snippets": tp + fn + fp + self.snippet_tn,
             "n_fulltext": len(self.text_f1),
             "n_dates": len(self.dates),
             "n_titles": len(self.titles),
@@ -129,8 +172,11 @@ def load_ground_truth(folder: Path, languages: set[str] | None = None) -> list[G
             except LookupError:
                 html = raw.decode("utf-8", errors="replace")
             page_id = Path(row["file"]).stem
+            url = row.get("url") or None
+            site = row.get("registrable_domain") or urlsplit(url or "").hostname or page_id
+            page_type = row.get("page_type") or "article"
             pages.append(
-                GroundTruthPage(page_id, row.get("url") or None, row["language"], html, truth["ground_truth"])
+                GroundTruthPage(page_id, url, row["language"], html, truth["ground_truth"], site, page_type)
             )
     return pages
 
@@ -147,46 +193,54 @@ def _title_ok(expected: dict[str, Any], title: str | None) -> bool | None:
 
 def score_page(scores: Scores, page: GroundTruthPage, result: Extracted) -> None:
     """Add one page's outcome to ``scores``."""
+    scores.add(page_outcome(page, result))
+
+
+def page_outcome(page: GroundTruthPage, result: Extracted) -> PageOutcome:
+    """Score one extraction result against the page's ground truth."""
     truth = page.truth
+    outcome = PageOutcome(page.id, page.site, page.page_type)
     text = normalise(result.text)
     for snippet in truth.get("text_must_contain", []):
         if normalise(snippet) in text:
-            scores.snippet_tp += 1
+            outcome.snippet_tp += 1
         else:
-            scores.snippet_fn += 1
-            scores.failures.append(f"{page.id}: missing {snippet[:60]!r}")
+            outcome.snippet_fn += 1
+            outcome.failures.append(f"{page.id}: missing {snippet[:60]!r}")
     for snippet in truth.get("text_must_not_contain", []):
         if normalise(snippet) in text:
-            scores.snippet_fp += 1
-            scores.failures.append(f"{page.id}: boilerplate {snippet[:60]!r}")
+            outcome.snippet_fp += 1
+            outcome.failures.append(f"{page.id}: boilerplate {snippet[:60]!r}")
         else:
-            scores.snippet_tn += 1
+            outcome.snippet_tn += 1
     if truth.get("main_text"):
-        scores.text_f1.append(token_f1(result.text, truth["main_text"]))
+        outcome.text_f1 = token_f1(result.text, truth["main_text"])
     if truth.get("date_published"):
-        ok = (result.date or "")[:10] in expected_days(truth["date_published"], page.language)
-        scores.dates.append(ok)
-        if not ok:
-            scores.failures.append(f"{page.id}: date {result.date} != {truth['date_published'][:10]}")
-    title_ok = _title_ok(truth, result.title)
-    if title_ok is not None:
-        scores.titles.append(title_ok)
+        outcome.date_ok = (result.date or "")[:10] in expected_days(truth["date_published"], page.language)
+        if not outcome.date_ok:
+            outcome.failures.append(f"{page.id}: date {result.date} != {truth['date_published'][:10]}")
+    outcome.title_ok = _title_ok(truth, result.title)
+    if outcome.title_ok is False:
+        outcome.failures.append(f"{page.id}: title {result.title!r}")
+    return outcome
+
+
+def run_extractor(pages: list[GroundTruthPage], extractor: Extractor, name: str = "") -> list[PageOutcome]:
+    """Each page's outcome; an extractor crash counts as an empty result (one bad page never aborts)."""
+    outcomes = []
+    for page in pages:
+        try:
+            result = extractor(page.html, page.url)
+        except Exception as exc:  # noqa: BLE001 - one bad page must not abort the evaluation
+            log.warning("extraction failed extractor=%s page=%s error=%s", name, page.id, exc)
+            result = Extracted(text="")
+        outcomes.append(page_outcome(page, result))
+    return outcomes
 
 
 def evaluate(pages: list[GroundTruthPage], extractors: dict[str, Extractor]) -> list[Scores]:
-    """Run each extractor on every page and score it; an extractor crash counts as an empty result."""
-    results = []
-    for name, extractor in extractors.items():
-        scores = Scores(name)
-        for page in pages:
-            try:
-                result = extractor(page.html, page.url)
-            except Exception as exc:  # noqa: BLE001 - one bad page must not abort the evaluation
-                log.warning("extraction failed extractor=%s page=%s error=%s", name, page.id, exc)
-                result = Extracted(text="")
-            score_page(scores, page, result)
-        results.append(scores)
-    return results
+    """Run each extractor on every page and score it."""
+    return [Scores.of(name, run_extractor(pages, extractor, name)) for name, extractor in extractors.items()]
 
 
 def extract_with_trafilatura(html: str, url: str | None) -> Extracted:

@@ -14,17 +14,20 @@ from lxml import etree
 
 from core.errors import InputError
 from crawler.language import detect_language
+from crawler.leads import find_leads, with_lead
 from crawler.metadata import (
+    DateCandidate,
     canonical_link,
-    choose_title,
-    find_publication_date,
+    choose_date,
+    date_candidates,
     get_meta,
     is_article,
     iter_jsonld,
     meta_index,
-    page_title,
     person_name,
 )
+from crawler.rules import ALL_RULES
+from crawler.titles import Title, TitleEvidence, choose_title, gather_titles, is_title_like, title_candidates
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +42,7 @@ MIN_TEXT_CHARS = 200
 # every later pass (trafilatura, htmldate, our metadata) walk a smaller tree.
 _PARSER = lxml.html.HTMLParser(collect_ids=False, remove_comments=True, remove_pis=True)
 FULL_PASS_BELOW_CHARS = 2000
+_TRAFILATURA_RULES = frozenset({"text.drop_captions", "text.no_comments"})  # rules that change its input
 _CAPTIONS = (
     "//figcaption | //*[contains(@class, 'credit') or contains(@class, 'copyright') "
     "or contains(@class, 'caption')]"
@@ -71,19 +75,20 @@ def _clean_text(text: str) -> str:
     return "\n".join(line for line in lines if line)
 
 
-# Boilerplate lines trafilatura lets through: credits, "see also" teasers, last-modified stamps,
-# newsletter calls, file-size links. Short lines only, so an article sentence is never dropped.
-_BOILERPLATE_LINE = re.compile(
-    r"^(?:(?:image illustrative|illustration|cr[ée]dits? photos?|photos?|copyright|©|fotos?|bild(?:quelle)?|"
-    r"image|picture|credit)\s*:"
-    r"|(?:[àa] lire aussi|lire aussi|voir aussi|sur le m[êe]me sujet|read more|related"
-    r"|lesen sie auch|mehr zum thema)\b"
-    r"|(?:letzte [äa]nderung|derni[èe]re (?:mise [àa] jour|modification)|mis [àa] jour le"
-    r"|last (?:updated|modified)"
-    r"|stand:)\s*[\d:. /-]*\S{0,12}$)",
-    re.IGNORECASE,
-)
-_FILE_LINK = re.compile(r"\b(?:PDF|DOCX?|XLSX?|ODT|ZIP)\s*\|\s*\d+(?:[.,]\d+)?\s*[KMG]i?B\b", re.IGNORECASE)
+# Boilerplate lines trafilatura lets through, one pattern per rule of ``crawler.rules``. Short lines
+# only, so an article sentence is never dropped.
+_LINE_RULES = {
+    "text.credit_lines": re.compile(
+        r"^(?:image illustrative|illustration|cr[ée]dits? photos?|photos?|copyright|©|fotos?|bild(?:quelle)?|"
+        r"image|picture|credit)\s*:",
+        re.IGNORECASE,
+    ),
+    "text.see_also_lines": re.compile(
+        r"^(?:[àa] lire aussi|lire aussi|voir aussi|sur le m[êe]me sujet|read more|related"
+        r"|lesen sie auch|mehr zum thema)\b",
+        re.IGNORECASE,
+    ),
+}
 _CALL_TO_ACTION = re.compile(
     r"newsletter|sign up|subscribe|abonnez-vous|inscrivez-vous|suscr[ií]b|escr[ií]benos|escribirnos|"
     r"melden sie sich|abonnieren",
@@ -91,21 +96,28 @@ _CALL_TO_ACTION = re.compile(
 )
 
 
-def strip_boilerplate(text: str, title: str | None) -> str:
-    """Drop boilerplate lines from extracted text: the repeated title, credits, teasers, stamps, CTAs."""
+def strip_boilerplate(text: str, titles: list[str], rules: frozenset[str] = ALL_RULES) -> str:
+    """Drop boilerplate lines from extracted text: a first line repeating one of the page's titles
+    (the chosen one, an ``<h1>``, the ``<title>``), credits, see-also teasers, calls to action."""
     lines = text.split("\n")
-    if lines and title:
-        first, head = " ".join(lines[0].split()).lower(), " ".join(title.split()).lower()
-        if first == head or (head in first and len(first) < len(head) + 40):
-            lines = lines[1:]
+    if lines and "text.repeated_title" in rules:
+        first = " ".join(lines[0].split()).lower()
+        for title in titles:
+            head = " ".join(title.split()).lower()
+            if head and (first == head or (head in first and len(first) < len(head) + 40)):
+                lines = lines[1:]
+                break
+    line_rules = [pattern for name, pattern in _LINE_RULES.items() if name in rules]
     kept = []
     for index, line in enumerate(lines):
-        short = len(line) < 160
-        if short and _BOILERPLATE_LINE.search(line):
+        if len(line) < 160 and any(pattern.search(line) for pattern in line_rules):
             continue
-        if _FILE_LINK.search(line) and len(line) < 200:
-            continue
-        if index >= len(lines) - 2 and len(line) < 200 and _CALL_TO_ACTION.search(line):
+        if (
+            "text.call_to_action" in rules
+            and index >= len(lines) - 2
+            and len(line) < 200
+            and _CALL_TO_ACTION.search(line)
+        ):
             continue
         kept.append(line)
     return "\n".join(kept)
@@ -117,25 +129,26 @@ def _drop_captions(tree: Any) -> None:
         element.drop_tree()
 
 
-def _main_text(tree: Any, html: str, url: str | None) -> tuple[str, dict[str, Any]]:
+def _main_text(tree: Any, html: str, url: str | None, rules: frozenset[str]) -> str:
     """Main text with trafilatura on our tree once captions are gone (the tree is consumed).
 
     A fast pass first; trafilatura's fallback extractors (readability, jusText) run only when the fast
     pass finds little text, where they make a difference: same scores, about a third less CPU.
     """
-    doc = _trafilatura(tree, url, fast=True)
+    doc = _trafilatura(tree, url, rules, fast=True)
     if len(doc.get("text") or "") < FULL_PASS_BELOW_CHARS:
-        doc = _trafilatura(_parse_tree(html), url, fast=False) or doc
-    return _clean_text(doc.get("text") or ""), doc
+        doc = _trafilatura(_parse_tree(html), url, rules, fast=False) or doc
+    return _clean_text(doc.get("text") or "")
 
 
-def _trafilatura(tree: Any, url: str | None, *, fast: bool) -> dict[str, Any]:
-    _drop_captions(tree)
+def _trafilatura(tree: Any, url: str | None, rules: frozenset[str], *, fast: bool) -> dict[str, Any]:
+    if "text.drop_captions" in rules:
+        _drop_captions(tree)
     raw = trafilatura.bare_extraction(
         tree,
         url=url,
         fast=fast,
-        include_comments=False,
+        include_comments="text.no_comments" not in rules,
         include_tables=True,
         with_metadata=False,
         deduplicate=False,
@@ -150,36 +163,92 @@ def looks_js_rendered(html: str, text: str) -> bool:
     return len(text) < MIN_TEXT_CHARS and bool(_JS_MARKERS.search(html))
 
 
-def extract_html(html: str, url: str | None = None) -> Extracted:
-    """Main text, title, date, author, language and canonical URL of an HTML page."""
+@dataclass
+class Evidence:
+    """What a page offers before any rule decides: title and date candidates, metadata, and
+    trafilatura's main text for each setting of the rules that change its input (made on demand)."""
+
+    html: str
+    url: str | None
+    titles: TitleEvidence
+    dates: list[DateCandidate]
+    author: str | None
+    canonical_url: str | None
+    html_lang: str | None
+    leads: list[tuple[str, str]] = field(default_factory=list)
+    tree: Any = None  # consumed by the first main-text pass
+    texts: dict[frozenset[str], str] = field(default_factory=dict)
+
+    def main_text(self, rules: frozenset[str]) -> str:
+        """trafilatura's cleaned main text under ``rules`` (only captions and comments change it)."""
+        key = rules & _TRAFILATURA_RULES
+        if key not in self.texts:
+            tree, self.tree = self.tree if self.tree is not None else _parse_tree(self.html), None
+            self.texts[key] = _main_text(tree, self.html, self.url, key)
+        return self.texts[key]
+
+
+def gather(html: str, url: str | None = None, *, complete: bool = False) -> Evidence:
+    """Parse a page and collect every candidate the rules choose from (``complete``: also those that
+    cannot change the decision of all rules together, for an evaluation that switches rules off)."""
     tree = _parse_tree(html)
     metas = meta_index(tree)
     articles = [item for item in iter_jsonld(tree) if is_article(item)]
-    date, date_origin = find_publication_date(tree, metas, articles, url)
-    title_fallback = page_title(tree)
-    canonical = canonical_link(tree, metas, url)
-    html_lang = (tree.get("lang") or "").split("-")[0].lower() or None
-    og_title = get_meta(metas, "og:title", "twitter:title")
+    titles = gather_titles(tree, metas, articles, url)
+    dates = date_candidates(tree, metas, url, is_title_like(titles), complete)
     author = next((a for a in (person_name(i.get("author")) for i in articles) if a), None)
     author = author or get_meta(metas, "author", "article:author", "dc.creator", "sailthru.author", "byl")
-    text, doc = _main_text(tree, html, url)
-    title = choose_title(articles, og_title, doc.get("title") or title_fallback)
-    text = strip_boilerplate(text, title)
     if author and author.startswith("http"):
         author = None
-    result = Extracted(
+    html_lang = (tree.get("lang") or "").split("-")[0].lower() or None
+    canonical = canonical_link(tree, metas, url)
+    return Evidence(html, url, titles, dates, author, canonical, html_lang, find_leads(tree), tree)
+
+
+def decide_title(evidence: Evidence, rules: frozenset[str]) -> Title:
+    """The title the enabled rules choose (trafilatura's when no two candidates agree)."""
+    return choose_title(title_candidates(evidence.titles, rules), evidence.titles.trafilatura)
+
+
+def decide_text(evidence: Evidence, rules: frozenset[str], title: str | None) -> str:
+    """The main text under the enabled rules; empty for a page built by JavaScript."""
+    text = evidence.main_text(rules)
+    if "text.lead" in rules:
+        text = with_lead(text, evidence.leads)
+    titles = [
+        title or "",
+        *evidence.titles.headings,
+        evidence.titles.tag or "",
+        evidence.titles.og_title or "",
+    ]
+    text = strip_boilerplate(text, titles, rules)
+    return "" if looks_js_rendered(evidence.html, text) else text
+
+
+def decide(evidence: Evidence, rules: frozenset[str] = ALL_RULES) -> Extracted:
+    """The extraction result the enabled ``rules`` give on a page's evidence."""
+    title = decide_title(evidence, rules)
+    date, date_source = choose_date(evidence.dates, rules)
+    text = decide_text(evidence, rules, title.value)
+    return Extracted(
         text=text,
-        title=title,
+        title=title.value,
         date=date,
-        author=author,
-        lang=detect_language(text) or html_lang,
-        canonical_url=canonical,
-        js_rendered=looks_js_rendered(html, text),
-        sources={"date": date_origin},
+        author=evidence.author,
+        lang=detect_language(text) or evidence.html_lang,
+        canonical_url=evidence.canonical_url,
+        js_rendered=looks_js_rendered(evidence.html, text),
+        sources={"title": title.source, "date": date_source},
     )
-    if result.js_rendered:
-        result.text = ""
-    return result
+
+
+def extract_html(html: str, url: str | None = None, rules: frozenset[str] = ALL_RULES) -> Extracted:
+    """Main text, title, date, author, language and canonical URL of an HTML page.
+
+    ``rules`` are the enabled rules of ``crawler.rules`` (the evaluation switches them off);
+    ``sources`` says where the title and the date came from.
+    """
+    return decide(gather(html, url), rules)
 
 
 def extract_pdf(data: bytes, url: str | None = None) -> Extracted:

@@ -1,21 +1,21 @@
-"""Page metadata from structured data and markup: JSON-LD, meta tags, microdata, htmldate, titles."""
+"""Page metadata from structured data and markup: JSON-LD, meta tags, microdata, htmldate."""
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import logging
-import re
+from collections import Counter
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import urljoin
 
 from htmldate import find_date
 from lxml import etree
 
-from crawler.dates import article_time, day_of, labelled_date
+from crawler.dates import day_of, headline_date
+from crawler.rules import ALL_RULES
 
 log = logging.getLogger(__name__)
-_DATE_KEYS = ("datePublished", "dateCreated", "uploadDate")
 _META_DATES = (  # declared publication dates
     "article:published_time",
     "og:article:published_time",
@@ -27,8 +27,6 @@ _META_DATES = (  # declared publication dates
     "sailthru.date",
     "parsely-pub-date",
 )
-_WEAK_META_DATES = ("date", "dc.date")  # often the last modification or indexing date
-_WEAK_DATE_WINDOW_DAYS = 30
 
 
 def iter_jsonld(tree: Any) -> list[dict[str, Any]]:
@@ -87,53 +85,38 @@ def get_meta(index: dict[str, str], *names: str) -> str | None:
     return next((index[name.lower()] for name in names if name.lower() in index), None)
 
 
-def _structured_date(
-    tree: Any, metas: dict[str, str], articles: list[dict[str, Any]]
-) -> tuple[str | None, str]:
-    for item in articles:
-        for key in _DATE_KEYS:
-            day = day_of(item.get(key) if isinstance(item.get(key), str) else None)
-            if day:
-                return day, "json-ld"
-    day = day_of(get_meta(metas, *_META_DATES))
-    if day:
-        return day, "meta"
-    values = tree.xpath(
-        "//time[@itemprop='datePublished']/@datetime | //*[@itemprop='datePublished']/@content"
-    )
-    days = {d for d in (day_of(v) for v in values) if d}
-    if len(days) == 1:  # several: teasers of other articles carry theirs too
-        return days.pop(), "microdata"
-    day = article_time(tree)
-    if day:
-        return day, "time"
-    day = day_of(get_meta(metas, *_WEAK_META_DATES))
-    return (day, "meta-weak") if day else (None, "")
+DateCandidate = tuple[str, str, str]  # (rule of crawler.rules, "" for htmldate; source shown; day)
 
 
-def find_publication_date(
-    tree: Any, metas: dict[str, str], articles: list[dict[str, Any]], url: str | None
-) -> tuple[str | None, str]:
-    """Publication day: JSON-LD / meta when declared, else htmldate's original-date search."""
-    day, origin = _structured_date(tree, metas, articles)
-    if day and origin != "meta-weak":
-        return day, origin
-    if day:  # a generic `date` meta: an earlier date shown in the page is the publication date
-        for element in tree.iter("meta"):
-            if (element.get("name") or "").lower() in _WEAK_META_DATES:
-                element.drop_tree()
-        found = _htmldate(tree, url)
-        if (
-            found
-            and 0 < (dt.date.fromisoformat(day) - dt.date.fromisoformat(found)).days <= _WEAK_DATE_WINDOW_DAYS
-        ):
-            return found, "htmldate"
-        return day, "meta"
-    day = labelled_date(tree)
-    if day:
-        return day, "label"
-    found = _htmldate(tree, url)
-    return (found, "htmldate") if found else (None, "")
+def date_candidates(
+    tree: Any, metas: dict[str, str], url: str | None, is_title: Callable[[str], bool], complete: bool = False
+) -> list[DateCandidate]:
+    """Every rule's day candidate, in order of preference, and htmldate's extensive search last.
+
+    htmldate already reads JSON-LD, microdata, ``<time>``, the URL and the page's text; the rules add
+    what it does not weigh: a declared publication meta, and the date line under the headline. When
+    the rules' candidates all give the same day, htmldate's one vote cannot change it and is not asked
+    (half of the extraction's CPU); ``complete`` asks it anyway, for an evaluation that switches rules off.
+    """
+    found = [
+        ("date.meta", "meta", day_of(get_meta(metas, *_META_DATES))),
+        ("date.headline", "headline", headline_date(tree, is_title)),
+    ]
+    cheap = [(rule, source, day) for rule, source, day in found if day]
+    if complete or len({day for _, _, day in cheap}) != 1:
+        found.append(("", "htmldate", _htmldate(tree, url)))
+    return [(rule, source, day) for rule, source, day in found if day]
+
+
+def choose_date(candidates: list[DateCandidate], rules: frozenset[str] = ALL_RULES) -> tuple[str | None, str]:
+    """The day most candidates of the enabled rules give (one vote each; htmldate always votes), the
+    first in order of preference on a tie; with where it came from."""
+    enabled = [(source, day) for rule, source, day in candidates if not rule or rule in rules]
+    if not enabled:
+        return None, ""
+    votes = Counter(day for _, day in enabled)
+    best = max(votes.values())
+    return next((day, source) for source, day in enabled if votes[day] == best)
 
 
 def _htmldate(tree: Any, url: str | None) -> str | None:
@@ -143,34 +126,6 @@ def _htmldate(tree: Any, url: str | None) -> str | None:
         log.debug("htmldate failed url=%s error=%s", url, exc)
         return None
     return str(found) if found else None
-
-
-def choose_title(articles: list[dict[str, Any]], og_title: str | None, fallback: str | None) -> str | None:
-    for item in articles:
-        headline = item.get("headline")
-        if isinstance(headline, str) and headline.strip():
-            return " ".join(headline.split())
-    if og_title:
-        return " ".join(og_title.split())
-    return fallback
-
-
-_TITLE_SEPARATORS = re.compile(r"\s+[|\-–—:»]\s+|\s*::\s*")
-
-
-def page_title(tree: Any) -> str | None:
-    """The headline: the page's only ``<h1>``, or an ``<h1>`` that the ``<title>`` holds (not as its
-    site-name suffix), else the title's longest part."""
-    title = " ".join(tree.findtext(".//title", default="").split())
-    parts = [p.strip() for p in _TITLE_SEPARATORS.split(title) if p.strip()]
-    site_name = parts[-1] if len(parts) > 1 else None
-    headings = [h for h in (" ".join(h1.text_content().split()) for h1 in tree.iter("h1")) if h]
-    if len(headings) == 1 and len(headings[0]) >= 10 and headings[0] != site_name:
-        return headings[0]
-    for heading in headings:
-        if heading != site_name and (not title or heading in title):
-            return heading
-    return max(parts, key=len) if parts else None
 
 
 def canonical_link(tree: Any, metas: dict[str, str], url: str | None) -> str | None:

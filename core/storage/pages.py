@@ -37,6 +37,8 @@ PAGE_FIELDS = (
     "last_modified",
     "http_status",
     "js_rendered",
+    "title_source",
+    "date_source",
     "crawl_run_id",
 )
 
@@ -73,6 +75,8 @@ def row_to_page(row: PageRow) -> Page:
         etag=row.etag,
         last_modified=row.last_modified,
         js_rendered=bool(row.js_rendered),
+        title_source=row.title_source,
+        date_source=row.date_source,
     )
 
 

@@ -38,6 +38,8 @@ class StorePipeline(CountingPipeline):
             "last_modified": item["last_modified"],
             "http_status": item["status"],
             "js_rendered": extracted.js_rendered,
+            "title_source": extracted.sources.get("title") or None,
+            "date_source": extracted.sources.get("date") or None,
             "crawl_run_id": context.run_id,
         }
         try:

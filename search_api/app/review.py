@@ -52,6 +52,8 @@ class Item:
     reviewer: str | None
     analysis: dict[str, Any]
     corrections: dict[str, Any] = field(default_factory=dict)
+    title_source: str | None = None
+    date_source: str | None = None
 
     @property
     def first_initiative(self) -> dict[str, Any]:
@@ -127,6 +129,8 @@ def _to_item(analysis: AnalysisRow, page: PageRow, review: ReviewRow | None, wit
         reviewer=review.reviewer if review else None,
         analysis=dict(analysis.result or {}),
         corrections=dict(review.corrections or {}) if review else {},
+        title_source=page.title_source,
+        date_source=page.date_source,
     )
 
 

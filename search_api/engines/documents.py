@@ -72,6 +72,8 @@ def make_index_document(
         "review_status": status,
         "source": page.source,
         "model_version": result.get("model_version"),
+        "title_source": page.title_source,
+        "date_source": page.date_source,
     }
     return IndexDocument(
         id=page.id,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import re
 
 import pytest
@@ -150,4 +151,45 @@ def test_review_page_shows_the_towns_abroad_of_a_foreign_text(app_live: LiveApp)
         with app_live.services.session_factory() as session:
             session.delete(session.get(AnalysisRow, "be1"))
             session.delete(session.get(PageRow, "be1"))
+            session.commit()
+
+
+def test_queue_review_page_and_exports_show_where_title_and_date_came_from(app_live: LiveApp) -> None:
+    from core.storage.tables import AnalysisRow, PageRow
+    from tests.api.test_auth import login
+
+    analysis = {**make_analysis(DOCS[0]), "id": "src1"}
+    with app_live.services.session_factory() as session:
+        url = "https://exemple.test/src1"
+        session.add(
+            PageRow(
+                id="src1",
+                url=url,
+                canonical_url=url,
+                title="Un jardin partagé",
+                date="2024-03-05",
+                text="Bourg-en-Bresse.",
+                title_source="og:title",
+                date_source="headline",
+            )
+        )
+        session.add(
+            AnalysisRow(
+                doc_id="src1", result=analysis, is_initiative=True, initiative_score=0.99, doc_kind="press"
+            )
+        )
+        session.commit()
+    try:
+        client = login(app_live, "rita")
+        page, queue = client.get("/revue/src1"), client.get("/revue")
+        lines = client.get("/api/exports/jsonl", params={"status": "all"}).text.splitlines()
+        client.close()
+        assert "titre lu dans : og:title · date lue dans : headline" in page.text
+        assert "titre : og:title · date : headline" in queue.text
+        (record,) = [r for r in (json.loads(line) for line in lines) if r["doc_id"] == "src1"]
+        assert (record["title_source"], record["date_source"]) == ("og:title", "headline")
+    finally:
+        with app_live.services.session_factory() as session:
+            session.delete(session.get(AnalysisRow, "src1"))
+            session.delete(session.get(PageRow, "src1"))
             session.commit()

@@ -129,6 +129,10 @@ def test_adhoc_feed_url_and_export(settings, press_site: LocalSite) -> None:
     lines = [json.loads(line) for line in export.stdout.splitlines()]
     keys = {"id", "url", "canonical_url", "title", "date", "author", "lang", "text", "source", "kind"}
     assert all(keys | {"fetched_at", "content_hash", "duplicate_of"} <= set(line) for line in lines)
+    # where the title and the date came from, for the reviewer to spot a wrong one
+    assert {line["title_source"] for line in lines} <= {"og:title", "h1", "title", "trafilatura"}
+    assert {line["date_source"] for line in lines} <= {"meta", "headline", "htmldate", None}
+    assert any(line["date_source"] == "meta" for line in lines)
     by_url = {line["canonical_url"]: line for line in lines}
     assert by_url[canonicalize_url(press_site.url(ARTICLES[0]))]["kind"] == "association"
     assert by_url[canonicalize_url(press_site.url(ARTICLES[5]))]["kind"] == "call_for_projects"

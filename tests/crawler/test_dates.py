@@ -1,25 +1,27 @@
-"""Publication-date rules: the article's own evidence beats dates elsewhere in the page."""
+"""Publication-date rules: a vote of the declared meta, the date line under the headline and htmldate."""
 
 from __future__ import annotations
 
 import datetime as dt
 
-import lxml.html
-
-from crawler.dates import article_time, labelled_date, parse_day
 from crawler.extraction import extract_html
+from crawler.metadata import choose_date
+from crawler.rules import ALL_RULES
 from tests.crawler.site import french_text
 
 
-def _page(head: str, body: str) -> str:
+def _page(head: str, after_h1: str, body: str = "") -> str:
     paragraphs = "".join(f"<p>{s.strip()}.</p>" for s in french_text(4).split(".") if s.strip())
     return (
         f'<!DOCTYPE html><html lang="fr"><head><meta charset="utf-8"><title>Un jardin partagé</title>{head}'
-        f"</head><body><h1>Un jardin partagé</h1>{body}{paragraphs}</body></html>"
+        f"</head><body><article><h1>Un jardin partagé</h1>{after_h1}{paragraphs}{body}</article>"
+        "</body></html>"
     )
 
 
 def test_parse_day_reads_european_and_written_forms() -> None:
+    from crawler.dates import parse_day
+
     assert parse_day("18.10.2021 Fachmeldung") == "2021-10-18"
     assert parse_day("5 mars 2024") == "2024-03-05"
     assert parse_day("1er juillet 2023, 10 h") == "2023-07-01"
@@ -37,31 +39,22 @@ def test_meta_value_attribute_is_read() -> None:
     assert (result.date, result.sources["date"]) == ("2016-12-14", "meta")
 
 
-def test_article_time_ignores_teasers_and_modification_stamps() -> None:
-    body = (
-        '<article><div class="meta"><time datetime="2022-01-25T08:00:00+01:00">25.01.2022</time>'
-        '<time class="updated" datetime="2022-02-02">2 février</time></div>'
-        '<p>Dépôt des dossiers avant le <time datetime="2022-03-01">1er mars</time>.</p></article>'
-        '<div class="related-articles"><time datetime="2021-12-01">1er décembre</time></div>'
-    )
-    tree = lxml.html.fromstring(_page("", body))
-    assert article_time(tree) == "2022-01-25"
-    result = extract_html(_page('<meta name="dcterms.date" content="2022-01-21">', body))
-    assert (result.date, result.sources["date"]) == ("2022-01-25", "time")
+def test_the_date_line_under_the_headline_is_read() -> None:
+    result = extract_html(_page("", "<p class='meta'>Berlin, 28.10.2021, 058/21</p>"))
+    assert (result.date, result.sources["date"]) == ("2021-10-28", "headline")
 
 
-def test_article_time_is_none_when_ambiguous() -> None:
-    body = '<article><time datetime="2022-01-25">a</time><time datetime="2022-01-26">b</time></article>'
-    assert article_time(lxml.html.fromstring(_page("", body))) is None
+def test_a_date_far_below_the_headline_is_not_the_date_line() -> None:
+    body = "<p>Le décret du 17 août 2021 prévoit une aide.</p>"
+    result = extract_html(_page("", "", body))
+    assert result.sources["date"] != "headline"
 
 
-def test_labelled_date_beats_dates_quoted_in_the_text() -> None:
-    body = (
-        '<div class="docData"><span class="label">Datum:</span> <span class="value">18.10.2021</span></div>'
-        "<p>Le décret du 17 août 2021 prévoit une aide.</p>"
-    )
-    assert labelled_date(lxml.html.fromstring(_page("", body))) == "2021-10-18"
-    result = extract_html(_page("", body))
-    assert (result.date, result.sources["date"]) == ("2021-10-18", "label")
-    teaser = "<aside><p>Publié le 3 mai 2020</p></aside><p>Le décret du 17 août 2021.</p>"
-    assert labelled_date(lxml.html.fromstring(_page("", teaser))) is None
+def test_the_vote_takes_the_day_most_sources_give_and_the_first_on_a_tie() -> None:
+    candidates = [("date.meta", "meta", "2020-01-02"), ("date.headline", "headline", "2020-01-03")]
+    candidates.append(("", "htmldate", "2020-01-03"))
+    assert choose_date(candidates, ALL_RULES) == ("2020-01-03", "headline")
+    assert choose_date(candidates[:2] + [("", "htmldate", "2020-01-09")], ALL_RULES) == ("2020-01-02", "meta")
+    # a switched-off rule does not vote; htmldate always does
+    assert choose_date(candidates, ALL_RULES - {"date.headline"}) == ("2020-01-02", "meta")
+    assert choose_date([], ALL_RULES) == (None, "")

@@ -10,6 +10,7 @@ from typer.testing import CliRunner
 
 from crawler.evaluation import Scores, evaluate, expected_days, load_ground_truth, score_page, token_f1
 from crawler.extraction import Extracted, extract_html, extract_pdf
+from crawler.rules import ALL_RULES
 from tests.crawler.site import article_html, french_text, minimal_pdf
 from vigie.cli import make_app
 
@@ -23,9 +24,12 @@ JSONLD = (
 
 
 def test_html_metadata_prefers_structured_data() -> None:
-    html = article_html("Titre de la balise", french_text(3), date="2020-01-01", extra_head=JSONLD)
+    head = JSONLD + '<meta property="og:title" content="Un tiers-lieu ouvre aux Izards">'
+    html = article_html(
+        "Un tiers-lieu ouvre aux Izards | Presse", french_text(3), date="2023-11-02", extra_head=head
+    )
     result = extract_html(html, "https://presse.example.fr/2023/11/tiers-lieu?utm_source=x")
-    assert result.title == "Un tiers-lieu ouvre aux Izards"
+    assert (result.title, result.sources["title"]) == ("Un tiers-lieu ouvre aux Izards", "og:title")
     assert (result.date, result.author, result.lang) == ("2023-11-02", "Camille Martin", "fr")
     assert result.canonical_url == "https://presse.example.fr/2023/11/tiers-lieu"
     assert "habitants du quartier" in result.text
@@ -39,6 +43,36 @@ def test_captions_are_not_main_text() -> None:
         "<figure><img src=a.jpg><figcaption>Crédit photo : Agence Exemple</figcaption></figure></article>",
     )
     assert "Agence Exemple" not in extract_html(html).text
+
+
+def test_title_candidates_that_agree_win_and_the_site_name_goes() -> None:
+    head = '<meta property="og:site_name" content="Ville de Trappes">'
+    html = article_html(
+        "Le budget participatif est lancé - Ville de Trappes", french_text(3), extra_head=head
+    )
+    html = html.replace(
+        "<h1>Le budget participatif est lancé - Ville de Trappes</h1>", "<h1>Ville de Trappes</h1>"
+    )
+    html = html.replace("<article>", "<article><h1>Le budget participatif est lancé</h1>")
+    result = extract_html(html, "https://www.trappes.fr/actualites/budget")
+    assert (result.title, result.sources["title"]) == ("Le budget participatif est lancé", "h1")
+
+
+def test_disagreeing_title_candidates_fall_back_to_trafilatura() -> None:
+    head = '<meta property="og:title" content="Un autre sujet sans rapport">'
+    html = article_html("Les habitants rénovent la place du marché", french_text(3), extra_head=head)
+    html = html.replace("<h1>Les habitants rénovent la place du marché</h1>", "<h1>Rubrique quartiers</h1>")
+    result = extract_html(html, "https://presse.example.fr/a")
+    assert result.sources["title"] == "trafilatura"
+
+
+def test_a_teaser_marked_lead_before_the_body_is_main_text() -> None:
+    lead = "La ville ouvre un nouveau jardin partagé pour les habitants du quartier des Izards cette année."
+    html = article_html("Jardin", french_text(6)).replace(
+        "<h1>Jardin</h1>", f'<h1>Jardin</h1><div class="teaser-text"><p>{lead}</p></div>'
+    )
+    assert lead in extract_html(html).text
+    assert lead not in extract_html(html, rules=ALL_RULES - {"text.lead"}).text
 
 
 def test_javascript_pages_are_recorded_without_text() -> None:
@@ -104,8 +138,11 @@ def test_evaluate_extraction_command_prints_both_extractors(tmp_path: Path) -> N
     result = CliRunner().invoke(make_app(), ["evaluate", "extraction", "--pages", str(folder), "--json"])
     assert result.exit_code == 0, result.output
     figures = json.loads(result.output[result.output.index("{") :])
-    assert set(figures) == {"vigie", "trafilatura"}
-    assert figures["vigie"]["snippet_f1"] == 1.0
+    assert {"vigie", "vigie_loso", "trafilatura", "by_page_type", "rules"} <= set(figures)
+    assert figures["vigie"]["snippet_f1"] == 1.0 and figures["vigie_loso"]["date_accuracy"] == 1.0
+    text = CliRunner().invoke(make_app(), ["evaluate", "extraction", "--pages", str(folder), "--failures"])
+    assert text.exit_code == 0, text.output
+    assert "vigie LOSO" in text.output and "rule ablation" in text.output and "date.headline" in text.output
 
 
 def test_evaluate_extraction_rejects_a_folder_without_manifest(tmp_path: Path) -> None:

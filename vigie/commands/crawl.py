@@ -118,26 +118,32 @@ def crawl(
 def evaluate_extraction(
     pages: Path = typer.Option(..., "--pages", help="Folder laid out like shared/data/web (manifest.csv)."),
     language: list[str] = typer.Option([], "--language", "-l", help="Only pages in this language."),
-    show_failures: bool = typer.Option(False, "--failures", help="List every missed snippet and date."),
-    json_out: bool = typer.Option(False, "--json", help="Print the scores as JSON."),
+    show_failures: bool = typer.Option(False, "--failures", help="List every miss of the LOSO run."),
+    json_out: bool = typer.Option(False, "--json", help="Print the figures as JSON."),
 ) -> None:
-    """Score our extraction and trafilatura's alone, side by side, against the ground truth."""
-    from crawler.evaluation import evaluate, extract_with_trafilatura, load_ground_truth
-    from crawler.extraction import extract_html
+    """Score our extraction beside trafilatura's alone: plain and leave-one-site-out, per page type,
+    with each rule's ablation (docs/crawler.md)."""
+    from crawler.evaluation import load_ground_truth
+    from crawler.loso import evaluate_loso, format_report
 
     truth = load_ground_truth(pages, set(language) or None)
-    results = evaluate(truth, {"vigie": extract_html, "trafilatura": extract_with_trafilatura})
+    console = Console(stderr=True)
+    with Progress(
+        SpinnerColumn(), TextColumn("{task.description}"), console=console, disable=not console.is_terminal
+    ) as bar:
+        task = bar.add_task("evaluate extraction")
+        report = evaluate_loso(truth, on_step=lambda step: bar.update(task, description=step))
     if json_out:
-        typer.echo(json.dumps({r.name: r.as_dict() for r in results}, indent=2))
+        figures = report.as_dict()
+        typer.echo(json.dumps({**report.columns(), **figures}, indent=2, ensure_ascii=False))
         return
-    figures = [r.as_dict() for r in results]
     typer.echo(f"{len(truth)} pages with ground truth in {pages}")
-    typer.echo(f"{'metric':<20}" + "".join(f"{r.name:>14}" for r in results))
-    for key in figures[0]:
-        typer.echo(f"{key:<20}" + "".join(f"{f[key]:>14}" for f in figures))
+    for line in format_report(report):
+        typer.echo(line)
     if show_failures:
-        for line in results[0].failures:
-            typer.echo(f"  {line}")
+        for outcome in report.loso:
+            for line in outcome.failures:
+                typer.echo(f"  {line}")
 
 
 def register(app: typer.Typer, groups: dict[str, typer.Typer]) -> None:

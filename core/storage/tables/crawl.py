@@ -59,5 +59,7 @@ class PageRow(Base):
     last_modified: Mapped[str | None] = mapped_column(Text)
     http_status: Mapped[int | None] = mapped_column(Integer)
     js_rendered: Mapped[bool] = mapped_column(Boolean, default=False)
+    title_source: Mapped[str | None] = mapped_column(String(20))
+    date_source: Mapped[str | None] = mapped_column(String(20))
     crawl_run_id: Mapped[int | None] = mapped_column(ForeignKey("crawl_runs.id"))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)

@@ -21,6 +21,7 @@ router = APIRouter(tags=["exports"])
 CSV_COLUMNS = (
     "doc_id", "title", "url", "source", "date", "status", "score",
     "name", "carrier", "commune", "qpv_code", "innovation_types", "in_qpv",
+    "title_source", "date_source",
 )  # fmt: skip
 MEDIA_TYPES = {
     "csv": "text/csv; charset=utf-8",
@@ -44,6 +45,8 @@ def export_record(item: review.Item) -> dict[str, Any]:
         **{
             k: values.get(k) for k in ("name", "carrier", "commune", "qpv_code", "innovation_types", "in_qpv")
         },
+        "title_source": item.title_source,
+        "date_source": item.date_source,
     }
 
 
