@@ -98,6 +98,7 @@ def empty_analysis(p: Prepared) -> Analysis:
         initiatives=[],
         lang=p.lang,
         warnings=p.warnings,
+        skipped=p.skipped,
     )
 
 
