@@ -173,6 +173,9 @@ def index(
         items, bad = _read_lines(input_file)
         ids = _store(factory, _analyse(items, settings, bad), bad)
     report = _index_all(factory, engine, None if rebuild else ids, rebuild)
+    from search_api.engines.documents import drop_moved_ids
+
+    drop_moved_ids(factory, engine)  # old ids of pages re-keyed by a canonicalisation change
     for number in sorted(bad):
         err.print(f"line {number}: {bad[number]}", highlight=False)
     for doc_id, reason in report.errors.items():

@@ -1,7 +1,7 @@
 """All tables, imported here so that `Base.metadata` is complete for Alembic."""
 
 from core.storage.tables.analysis import AnalysisRow, ModelVersionRow
-from core.storage.tables.crawl import CrawlRunRow, PageRow, SourceRow
+from core.storage.tables.crawl import CrawlRunRow, PageIdMoveRow, PageRow, SourceRow
 from core.storage.tables.ops import WatchStateRow
 from core.storage.tables.review import AnnotationRow, ReviewRow
 from core.storage.tables.users import (
@@ -21,6 +21,7 @@ __all__ = [
     "CrawlRunRow",
     "LoginFailureRow",
     "ModelVersionRow",
+    "PageIdMoveRow",
     "PageRow",
     "ReviewRow",
     "SavedSearchRow",
