@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from core.domain import Analysis, SearchQuery
 from core.errors import InputError, StorageError, VigieError
 from core.ids import check_half, in_half
+from core.jsonl import JsonlError, iter_jsonl
 from core.settings import get_settings
 from core.storage.tables import AnalysisRow, PageRow
 from search_api.engines.base import BulkReport
@@ -29,18 +30,15 @@ err = Console(stderr=True)
 
 def _read_lines(path: Path) -> tuple[list[dict[str, Any]], dict[int, str]]:
     """Parse JSONL lines; bad ones are returned as ``{line_number: reason}``."""
-    handle = sys.stdin if str(path) == "-" else path.open(encoding="utf-8")
+    handle = sys.stdin.buffer if str(path) == "-" else path.open("rb")
     items: list[dict[str, Any]] = []
     bad: dict[int, str] = {}
     with handle:
-        for number, line in enumerate(handle, start=1):
-            if not line.strip():
+        for item in iter_jsonl(handle):
+            if isinstance(item, JsonlError):
+                bad[item.line] = item.reason
                 continue
-            try:
-                data = json.loads(line)
-            except ValueError as exc:
-                bad[number] = f"not JSON ({exc.msg})"
-                continue
+            data, number = item.value, item.line
             if not isinstance(data, dict) or not isinstance(data.get("id"), str) or not data["id"]:
                 bad[number] = 'needs a non-empty string "id"'
             elif not isinstance(data.get("text"), str) and "is_initiative" not in data:
