@@ -7,7 +7,7 @@ from core.storage.tables.review import AnnotationRow, ReviewRow
 from core.storage.tables.users import (
     ApiTokenRow,
     AuditRow,
-    LoginFailureRow,
+    LoginThrottleRow,
     SavedSearchRow,
     UserRow,
     UserSessionRow,
@@ -19,7 +19,7 @@ __all__ = [
     "ApiTokenRow",
     "AuditRow",
     "CrawlRunRow",
-    "LoginFailureRow",
+    "LoginThrottleRow",
     "ModelVersionRow",
     "PageIdMoveRow",
     "PageRow",
