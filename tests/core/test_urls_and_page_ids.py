@@ -55,7 +55,11 @@ def _old_id(url: str) -> str:
 
 
 def test_migration_merges_tracker_duplicates_and_loses_nothing(tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path / 'old.db'}"
+    check_page_id_migration(f"sqlite:///{tmp_path / 'old.db'}")
+
+
+def check_page_id_migration(url: str) -> None:
+    """Store pages under the old rule's ids at revision 0007, migrate to head, check what became of them."""
     migrate(url, "0007_sessions")
     engine = make_engine(url)
     factory = make_session_factory(engine)
