@@ -6,18 +6,20 @@ VENV := .venv
 STAMP := $(VENV)/.installed
 DEV_STAMP := $(VENV)/.installed-dev
 
-.PHONY: run test install install-dev lint clean
+.PHONY: run test install install-dev lint constraints clean
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/pip install -q --upgrade pip
 
-$(STAMP): pyproject.toml | $(VENV)/bin/python
-	$(VENV)/bin/pip install -q -e .
+# Both install from constraints.txt: every package, direct or not, at the version the saved models and the
+# test suite were checked with (regenerate it with `make constraints` after changing pyproject.toml).
+$(STAMP): pyproject.toml constraints.txt | $(VENV)/bin/python
+	$(VENV)/bin/pip install -q -c constraints.txt -e .
 	touch $@
 
-$(DEV_STAMP): pyproject.toml | $(VENV)/bin/python
-	$(VENV)/bin/pip install -q -e '.[dev]'
+$(DEV_STAMP): pyproject.toml constraints.txt | $(VENV)/bin/python
+	$(VENV)/bin/pip install -q -c constraints.txt -e '.[dev]'
 	touch $(STAMP) $@
 
 install: $(STAMP)
@@ -32,6 +34,16 @@ test: $(DEV_STAMP)
 
 lint: $(DEV_STAMP)
 	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check . && $(VENV)/bin/mypy
+
+# A fresh virtualenv with the dev extras, frozen: the lock both install targets read.
+constraints:
+	rm -rf /tmp/vigie-constraints-venv
+	$(PYTHON) -m venv /tmp/vigie-constraints-venv
+	/tmp/vigie-constraints-venv/bin/pip install -q --upgrade pip
+	/tmp/vigie-constraints-venv/bin/pip install -q -e '.[dev]'
+	( echo "# pip freeze of a fresh venv with '.[dev]' (make constraints); read by make run and make test"; \
+	  /tmp/vigie-constraints-venv/bin/pip freeze --exclude-editable ) > constraints.txt
+	rm -rf /tmp/vigie-constraints-venv
 
 clean:
 	rm -rf var .pytest_cache .mypy_cache .ruff_cache

@@ -121,6 +121,8 @@ class Analysis:
     places_abroad: list[PlaceAbroad] = field(default_factory=list)
     model_version: str | None = None
     warnings: list[str] = field(default_factory=list)
+    # Why the text was not scored ("empty_text", "language=en"); None when it was analysed.
+    skipped: str | None = None
 
     def to_contract(self) -> dict[str, Any]:
         """The JSON object written per line by `vigie analyze` (extra keys are additive)."""
@@ -146,6 +148,7 @@ class Analysis:
             places_abroad=[PlaceAbroad(**a) for a in data.get("places_abroad", [])],
             model_version=data.get("model_version"),
             warnings=list(data.get("warnings", [])),
+            skipped=data.get("skipped"),
         )
 
 

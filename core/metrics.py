@@ -1,19 +1,28 @@
-"""Per-stage counters and timings kept in the database, and their Prometheus text rendering.
+"""Per-stage counters and timings kept in the database, exposed through prometheus_client.
 
 The watch process writes them; the API process reads them: the database is the only thing
-both share in a deployment, so metrics live there rather than in process memory.
+both share in a deployment, so metrics live there rather than in process memory, and a custom
+collector reads them at scrape time (with the serving process's own process and GC metrics).
 """
 
 from __future__ import annotations
 
 import logging
-import math
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from prometheus_client import (
+    CollectorRegistry,
+    GCCollector,
+    PlatformCollector,
+    ProcessCollector,
+    generate_latest,
+)
+from prometheus_client.metrics_core import Metric
+from prometheus_client.registry import Collector
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
@@ -26,11 +35,11 @@ from core.storage.tables.ops import MetricRow, WatchStateRow
 
 log = logging.getLogger(__name__)
 
-# name -> (type, help). Unknown names are still rendered, typed as `untyped`.
+# name -> (type, help). A summary is stored as its `_sum` and `_count` rows. Unknown names are still
+# exposed, untyped.
 METRICS: dict[str, tuple[str, str]] = {
     "vigie_stage_runs_total": ("counter", "Stage runs started by vigie watch, by stage and outcome."),
-    "vigie_stage_seconds_sum": ("counter", "Total wall time spent in each stage, in seconds."),
-    "vigie_stage_seconds_count": ("counter", "Number of timed runs of each stage."),
+    "vigie_stage_seconds": ("summary", "Wall time of the stage runs of vigie watch, in seconds."),
     "vigie_stage_errors_total": ("counter", "Failed stage runs, by stage."),
     "vigie_pages_fetched_total": ("counter", "New pages stored by crawls, by source."),
     "vigie_pages_analysed_total": ("counter", "Pages given an analysis by the analyze stage."),
@@ -193,26 +202,51 @@ def live_gauges(session_factory: sessionmaker[Session], now: datetime | None = N
     ]
 
 
-def _format_value(value: float) -> str:
-    if math.isinf(value):
-        return "+Inf" if value > 0 else "-Inf"
-    if math.isnan(value):
-        return "NaN"
-    return repr(int(value)) if value.is_integer() and abs(value) < 1e15 else repr(value)
+def read_samples(session_factory: sessionmaker[Session]) -> list[Sample]:
+    """Stored counters and live gauges (a live gauge wins over a stored sample of the same name)."""
+    live = live_gauges(session_factory)
+    names = {g.name for g in live}
+    return [s for s in MetricsStore(session_factory).samples() if s.name not in names] + live
 
 
-def render_prometheus(samples: list[Sample]) -> str:
-    """The Prometheus text exposition format (version 0.0.4) for ``samples``."""
-    by_name: dict[str, list[Sample]] = {}
-    for sample in samples:
-        by_name.setdefault(sample.name, []).append(sample)
-    lines: list[str] = []
-    for name in sorted(by_name):
-        kind, help_text = METRICS.get(name, (by_name[name][0].kind or "untyped", name))
-        lines.append(f"# HELP {name} {help_text}")
-        lines.append(f"# TYPE {name} {kind}")
-        for sample in sorted(by_name[name], key=lambda s: format_labels(s.labels)):
-            label_text = format_labels(sample.labels)
-            series = f"{name}{{{label_text}}}" if label_text else name
-            lines.append(f"{series} {_format_value(sample.value)}")
-    return "\n".join(lines) + "\n"
+def _family_of(name: str) -> tuple[str, str, str]:
+    """(family name, type, help) of a stored sample name."""
+    for suffix in ("_sum", "_count"):
+        base = name.removesuffix(suffix)
+        if base != name and METRICS.get(base, ("",))[0] == "summary":
+            return base, "summary", METRICS[base][1]
+    kind, help_text = METRICS.get(name, ("unknown", name))
+    return (name.removesuffix("_total") if kind == "counter" else name), kind, help_text
+
+
+def make_metric_families(samples: Iterable[Sample]) -> list[Metric]:
+    """prometheus_client families of ``samples``: one HELP/TYPE per family, series sorted by labels."""
+    families: dict[str, Metric] = {}
+    ordered = sorted(samples, key=lambda s: (s.name, format_labels(s.labels)))
+    for sample in ordered:
+        family, kind, help_text = _family_of(sample.name)
+        metric = families.setdefault(family, Metric(family, help_text, kind))
+        metric.add_sample(sample.name, dict(sample.labels), sample.value)
+    return [families[name] for name in sorted(families)]
+
+
+class StoreCollector(Collector):
+    """A prometheus_client collector that reads the samples at each scrape (from the database)."""
+
+    def __init__(self, read: Callable[[], Iterable[Sample]]) -> None:
+        self.read = read
+
+    def collect(self) -> Iterator[Metric]:
+        """The families of what ``read`` returns now."""
+        yield from make_metric_families(self.read())
+
+
+def render_prometheus(read: Callable[[], Iterable[Sample]], process_metrics: bool = True) -> str:
+    """The Prometheus text exposition (0.0.4) of ``read()``, plus this process's metrics by default."""
+    registry = CollectorRegistry(auto_describe=False)
+    registry.register(StoreCollector(read))
+    if process_metrics:
+        ProcessCollector(registry=registry)
+        PlatformCollector(registry=registry)
+        GCCollector(registry=registry)
+    return generate_latest(registry).decode("utf-8")

@@ -1,30 +1,21 @@
-"""Deduplication: URL canonicalisation (w3lib), exact content hashes and SimHash near-duplicates."""
+"""Deduplication: URL canonicalisation (core.urls: courlan + w3lib), exact content hashes, SimHash."""
 
 from __future__ import annotations
 
 import hashlib
 import re
 from collections import defaultdict
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import numpy as np
-from w3lib.url import canonicalize_url as w3lib_canonicalize
 
-_TRACKING = re.compile(r"^(utm_\w+|fbclid|gclid|xtor|at_\w+|mc_cid|mc_eid|ref|amp)$", re.IGNORECASE)
+# Page ids rest on it, and the page-id migration needs it, so the rule lives in core.
+from core.urls import canonicalize_url, is_tracking_parameter
+
+__all__ = ["NearDuplicateIndex", "canonicalize_url", "content_hash", "is_tracking_parameter", "simhash"]
 _TOKEN = re.compile(r"\w+", re.UNICODE)
 SIMHASH_BITS = 64
 MIN_NEAR_DUP_CHARS = 300  # short texts share too many shingles by chance
 NEAR_DUPLICATE_DISTANCE = 3  # bits out of 64: syndicated copies with small edits fall within it
-
-
-def canonicalize_url(url: str) -> str:
-    """A stable form of ``url``: sorted query, no fragment, no tracking parameters, lower-case host."""
-    parts = urlsplit(url.strip())
-    query = urlencode(
-        [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not _TRACKING.match(k)]
-    )
-    cleaned = urlunsplit((parts.scheme.lower(), parts.netloc.lower(), parts.path or "/", query, ""))
-    return w3lib_canonicalize(cleaned, keep_fragments=False)
 
 
 def content_hash(text: str) -> str:

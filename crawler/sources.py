@@ -8,6 +8,7 @@ from typing import Any, Literal
 from urllib.parse import urlsplit
 
 import yaml
+from croniter import croniter
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from core.errors import ConfigError
@@ -15,8 +16,6 @@ from core.errors import ConfigError
 DEFAULT_SOURCES_FILE = Path(__file__).resolve().parent / "sources.yaml"
 SourceKind = Literal["press", "association", "call_for_projects", "institutional"]
 NAMED_SCHEDULES = ("hourly", "daily", "weekly", "monthly")
-_CRON_RANGES = ((0, 59), (0, 23), (1, 31), (1, 12), (0, 7))
-_CRON_ITEM = re.compile(r"^(\*|\d+(-\d+)?)(/\d+)?$")
 
 
 def check_url(url: str) -> str:
@@ -28,20 +27,15 @@ def check_url(url: str) -> str:
 
 
 def check_schedule(value: str) -> str:
-    """Accept ``hourly``/``daily``/``weekly``/``monthly`` or a 5-field cron string."""
+    """Accept ``hourly``/``daily``/``weekly``/``monthly``, a 5-field cron string or an ``@daily`` alias."""
     text = value.strip()
     if text in NAMED_SCHEDULES:
         return text
-    fields = text.split()
-    if len(fields) != 5:
-        raise ValueError(f"schedule {value!r} is neither one of {NAMED_SCHEDULES} nor a 5-field cron string")
-    for field, (low, high) in zip(fields, _CRON_RANGES, strict=True):
-        for item in field.split(","):
-            if not _CRON_ITEM.match(item):
-                raise ValueError(f"schedule {value!r}: cron field {field!r} is not valid")
-            numbers = [int(n) for n in re.findall(r"\d+", item.split("/")[0])]
-            if any(n < low or n > high for n in numbers):
-                raise ValueError(f"schedule {value!r}: {field!r} is outside {low}-{high}")
+    if not (text.startswith("@") or len(text.split()) == 5) or not croniter.is_valid(text):
+        raise ValueError(
+            f"schedule {value!r} is neither one of {NAMED_SCHEDULES} nor a valid 5-field cron string "
+            "(e.g. '0 6 * * MON-FRI', '30 8 1 JAN,JUL *' or '@daily')"
+        )
     return text
 
 

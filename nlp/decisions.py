@@ -95,6 +95,7 @@ def empty_analysis(p: Prepared) -> Analysis:
         initiatives=[],
         lang=p.lang,
         warnings=p.warnings,
+        skipped=p.skipped,
     )
 
 

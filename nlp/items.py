@@ -27,3 +27,5 @@ class Prepared:
     passages: list[str]
     warnings: list[str] = field(default_factory=list)
     docs: list[Any] = field(default_factory=list)
+    # Why the text is not scored ("empty_text", "language=en"), written in its analysis; None = analysed.
+    skipped: str | None = None

@@ -10,11 +10,12 @@ from typing import Any
 
 from core.domain import Analysis
 from core.errors import ModelError
+from core.language import detect_language
 from nlp.classifiers.models import DocScores, ModelSet
 from nlp.decisions import decide_analysis
 from nlp.geo.protocols import PlaceLinker
 from nlp.items import ItemError, Prepared
-from nlp.text import MAX_ANALYSED_CHARS, clean_text, detect_language, split_passages
+from nlp.text import MAX_ANALYSED_CHARS, clean_text, split_passages
 
 log = logging.getLogger(__name__)
 
@@ -73,12 +74,16 @@ def prepare(item: dict[str, Any]) -> Prepared:
         text = text[:MAX_ANALYSED_CHARS]
     title = clean_text(item["title"]).text if item.get("title") else None
     lang = detect_language(f"{title or ''}\n{text}")
+    skipped = None
     if not text:
+        skipped = "empty_text"
         warnings.append("empty_text: nothing to analyse")
     elif lang not in (None, "fr"):
+        # Not silent: the analysis says so in `skipped`, and an unclear guess (None) is analysed.
+        skipped = f"language={lang}"
         warnings.append(f"non_french: language '{lang}' is not analysed (French only)")
     passages = split_passages(text) if text else []
-    return Prepared(item["id"], text, title, item.get("url"), lang, passages, warnings)
+    return Prepared(item["id"], text, title, item.get("url"), lang, passages, warnings, skipped=skipped)
 
 
 class Analyzer:
@@ -153,7 +158,7 @@ class Analyzer:
     ) -> tuple[list[Prepared | ItemError], dict[int, DocScores]]:
         """Clean every item, then score the French, non-empty ones (keyed by ``id()`` of their Prepared)."""
         prepared = [prepare(x) if isinstance(x, dict) else x for x in batch]
-        valid = [p for p in prepared if isinstance(p, Prepared) and p.passages and p.lang in (None, "fr")]
+        valid = [p for p in prepared if isinstance(p, Prepared) and p.passages and p.skipped is None]
         scores = self.models.score(
             [p.passages for p in valid], [p.title for p in valid], self.embedder, [p.url for p in valid]
         )

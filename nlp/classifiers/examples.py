@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 
 from core.domain import DOC_KINDS, INNOVATION_TYPES
 from core.errors import InputError
+from core.jsonl import JsonlError, iter_jsonl_file
 
 log = logging.getLogger(__name__)
 
@@ -64,16 +65,15 @@ def parse_example(record: dict[str, Any], origin: str) -> TrainingExample:
 def load_jsonl_examples(path: Path, origin: str) -> list[TrainingExample]:
     """All records of one JSONL file; a bad line fails with its line number."""
     examples: list[TrainingExample] = []
-    with path.open(encoding="utf-8") as handle:
-        for number, line in enumerate(handle, start=1):
-            if not line.strip():
-                continue
-            try:
-                examples.append(parse_example(json.loads(line), origin))
-            except (json.JSONDecodeError, InputError) as exc:
-                raise InputError(
-                    f"{path}:{number}: bad annotation line ({exc})", hint="fix or remove the line"
-                ) from exc
+    for item in iter_jsonl_file(path):
+        if isinstance(item, JsonlError):
+            raise InputError(f"{path}:{item.line}: bad annotation line ({item.reason})", hint="fix the line")
+        try:
+            examples.append(parse_example(item.value, origin))
+        except InputError as exc:
+            raise InputError(
+                f"{path}:{item.line}: bad annotation line ({exc})", hint="fix or remove the line"
+            ) from exc
     return examples
 
 

@@ -15,60 +15,12 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.feature_extraction.text import TfidfVectorizer
 
 from core.errors import ModelError
+from core.stopwords import TFIDF_STOP_WORDS
 
 # TF-IDF reads the start of very long passages only: the classifiers were trained on excerpts.
 FEATURE_CHARS = 12000
 
-FRENCH_STOPWORDS = [
-    "le",
-    "la",
-    "les",
-    "l",
-    "un",
-    "une",
-    "des",
-    "du",
-    "de",
-    "d",
-    "et",
-    "à",
-    "au",
-    "aux",
-    "en",
-    "dans",
-    "par",
-    "pour",
-    "sur",
-    "avec",
-    "ce",
-    "cette",
-    "ces",
-    "qui",
-    "que",
-    "qu",
-    "se",
-    "sa",
-    "son",
-    "ses",
-    "leur",
-    "leurs",
-    "il",
-    "elle",
-    "ils",
-    "elles",
-    "on",
-    "nous",
-    "vous",
-    "est",
-    "sont",
-    "a",
-    "ont",
-    "été",
-    "être",
-    "ne",
-    "pas",
-    "plus",
-]
+FRENCH_STOPWORDS = list(TFIDF_STOP_WORDS)  # the one French stop-word module, core.stopwords
 
 
 @dataclass

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 import re
 from collections.abc import Callable, Iterable, Iterator
@@ -12,6 +11,7 @@ from typing import Any
 
 from core.errors import InputError
 from core.ids import check_half, in_half
+from core.jsonl import JsonlError, iter_jsonl_file
 from nlp.geo.foreign import lookup_foreign
 from nlp.geo.linker import GeoLinker
 from nlp.geo.normalise import name_key
@@ -83,19 +83,13 @@ def iter_records(paths: Iterable[Path]) -> Iterator[dict[str, Any]]:
     for path in paths:
         if not path.is_file():
             raise InputError(f"annotation file not found: {path}", hint="pass an existing .jsonl file")
-        with path.open(encoding="utf-8") as handle:
-            for number, line in enumerate(handle, start=1):
-                if not line.strip():
-                    continue
-                try:
-                    record = json.loads(line)
-                except json.JSONDecodeError as exc:
-                    logger.warning("bad annotation line file=%s line=%d error=%s", path, number, exc)
-                    continue
-                if isinstance(record, dict) and isinstance(record.get("text"), str):
-                    yield record
-                else:
-                    logger.warning("annotation line without text file=%s line=%d", path, number)
+        for item in iter_jsonl_file(path):
+            if isinstance(item, JsonlError):
+                logger.warning("bad annotation line file=%s line=%d error=%s", path, item.line, item.reason)
+            elif isinstance(item.value, dict) and isinstance(item.value.get("text"), str):
+                yield item.value
+            else:
+                logger.warning("annotation line without text file=%s line=%d", path, item.line)
 
 
 def select_half(records: Iterable[dict[str, Any]], half: str) -> Iterator[dict[str, Any]]:

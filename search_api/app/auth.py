@@ -15,13 +15,15 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from fastapi import Request
 from itsdangerous import BadSignature, URLSafeTimedSerializer
-from sqlalchemy import delete, func, select
+from sqlalchemy import case, delete, select, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from core.domain import ROLES
 from core.errors import InputError, NotFoundError, PermissionDeniedError, VigieError
 from core.storage.base import utcnow
-from core.storage.tables import ApiTokenRow, LoginFailureRow, UserRow, UserSessionRow
+from core.storage.tables import ApiTokenRow, LoginThrottleRow, UserRow, UserSessionRow
 
 log = logging.getLogger(__name__)
 
@@ -183,18 +185,72 @@ def close_session(session: Session, nonce: str) -> None:
     session.commit()
 
 
-def count_recent_failures(session: Session, username: str, window_s: float) -> int:
-    """Failed logins of ``username`` in the last ``window_s`` seconds (all web processes)."""
-    since = utcnow() - timedelta(seconds=window_s)
-    query = select(func.count()).where(LoginFailureRow.username == username, LoginFailureRow.at >= since)
-    return int(session.scalar(query) or 0)
+@dataclass(frozen=True)
+class ThrottlePolicy:
+    """Login attempts allowed per window: per (username, address), and per username over all addresses.
+
+    A stranger guessing from one address locks only that address out of the account; the per-user
+    total, ten times higher, stops a guess spread over many addresses without a low bar anyone can hit.
+    """
+
+    pair_limit: int = 10
+    user_limit: int = 100
+    window_s: float = 15 * 60.0
 
 
-def record_failure(session: Session, username: str, window_s: float) -> None:
-    """Remember a failed login; failures older than the window are dropped."""
-    session.add(LoginFailureRow(username=username[:100]))
-    cutoff = utcnow() - timedelta(seconds=window_s)
-    session.execute(delete(LoginFailureRow).where(LoginFailureRow.at < cutoff))
+ALL_ADDRESSES = "*"
+
+
+def _count_attempt(session: Session, username: str, address: str, window_s: float) -> int:
+    """Add one attempt to a (username, address) counter in one atomic upsert; return the new count."""
+    now = utcnow()
+    expired = LoginThrottleRow.window_start < now - timedelta(seconds=window_s)
+    values = {"username": username, "address": address, "attempts": 1, "window_start": now}
+    dialect = session.get_bind().dialect.name
+    insert_ = postgresql_insert if dialect == "postgresql" else sqlite_insert
+    upsert = insert_(LoginThrottleRow).values(**values)
+    stmt = upsert.on_conflict_do_update(
+        index_elements=["username", "address"],
+        set_={
+            "attempts": case((expired, 1), else_=LoginThrottleRow.attempts + 1),
+            "window_start": case((expired, now), else_=LoginThrottleRow.window_start),
+        },
+    ).returning(LoginThrottleRow.attempts)
+    return int(session.execute(stmt).scalar_one())
+
+
+def take_login_attempt(
+    session: Session, username: str, address: str, policy: ThrottlePolicy = ThrottlePolicy()
+) -> str | None:
+    """Count one login attempt before the password is checked; return why it is refused, or None.
+
+    Counting first, atomically, keeps the limits exact when many attempts arrive at once.
+    """
+    username, address = username[:100], (address or "unknown")[:64]
+    pair = _count_attempt(session, username, address, policy.window_s)
+    total = _count_attempt(session, username, ALL_ADDRESSES, policy.window_s)
+    session.commit()
+    if pair > policy.pair_limit:
+        return f"too many failed logins for {username!r} from this address"
+    if total > policy.user_limit:
+        return f"too many failed logins for {username!r}"
+    return None
+
+
+def forgive_login_attempt(session: Session, username: str, address: str) -> None:
+    """After a successful login: the pair starts afresh and this attempt leaves the user's total."""
+    username, address = username[:100], (address or "unknown")[:64]
+    session.execute(
+        delete(LoginThrottleRow).where(
+            LoginThrottleRow.username == username, LoginThrottleRow.address == address
+        )
+    )
+    total = (LoginThrottleRow.username == username, LoginThrottleRow.address == ALL_ADDRESSES)
+    session.execute(
+        update(LoginThrottleRow)
+        .where(*total, LoginThrottleRow.attempts > 0)
+        .values(attempts=LoginThrottleRow.attempts - 1)
+    )
     session.commit()
 
 

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator, Sequence
+from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from core.protocols import Embedder
-from core.storage.tables import AnalysisRow, PageRow, ReviewRow
+from core.storage.tables import AnalysisRow, PageIdMoveRow, PageRow, ReviewRow
 from search_api.engines.base import BulkReport, IndexDocument, SearchEngine
 from search_api.engines.embedding_cache import passage_text
 
@@ -149,3 +150,24 @@ def rebuild_index(session_factory: sessionmaker[Session], engine: SearchEngine) 
     """Rebuild the whole index from the system of record and switch to it atomically."""
     embedder: Embedder | None = getattr(engine, "embedder", None)
     return engine.rebuild(doc for docs in iter_documents(session_factory, embedder) for doc in docs)
+
+
+def drop_moved_ids(session_factory: sessionmaker[Session], engine: SearchEngine) -> int:
+    """Remove from the index the old ids of pages re-keyed by migration 0008 (once each); return how many.
+
+    Their pages are indexed under the new ids by the same `vigie index` run (their analyses were stamped
+    as new by the migration).
+    """
+    with session_factory() as session:
+        pending = select(PageIdMoveRow.old_id).where(PageIdMoveRow.unindexed_at.is_(None))
+        old_ids = list(session.scalars(pending))
+    removed = 0
+    for start in range(0, len(old_ids), BATCH):
+        chunk = old_ids[start : start + BATCH]
+        removed += engine.delete_documents(chunk)
+        with session_factory() as session, session.begin():
+            done = update(PageIdMoveRow).where(PageIdMoveRow.old_id.in_(chunk))
+            session.execute(done.values(unindexed_at=datetime.now(UTC)))
+    if old_ids:
+        log.info("moved page ids removed from the index old_ids=%d removed=%d", len(old_ids), removed)
+    return removed

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -11,6 +10,7 @@ from typing import Any
 
 from core.domain import SearchQuery
 from core.errors import InputError
+from core.jsonl import JsonlError, iter_jsonl_file
 from core.protocols import Embedder
 from search_api.engines.base import IndexDocument, SearchEngine
 from search_api.engines.embedding_cache import passage_text
@@ -41,17 +41,17 @@ class ModeScores:
 def load_queries(path: Path) -> list[JudgedQuery]:
     """Read ``{"qid","query","relevant":{doc_id: grade}}`` lines, naming the bad line on error."""
     out = []
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-        if not line.strip():
-            continue
+    hint = 'each line must be {"qid": str, "query": str, "relevant": {doc_id: grade}}'
+    for item in iter_jsonl_file(path):
+        if isinstance(item, JsonlError):
+            raise InputError(f"{path}:{item.line}: not a judged query ({item.reason})", hint=hint)
         try:
-            data = json.loads(line)
+            data = item.value
             relevant = {str(k): float(v) for k, v in data["relevant"].items()}
             out.append(JudgedQuery(str(data["qid"]), str(data["query"]), relevant))
         except (ValueError, KeyError, TypeError, AttributeError) as exc:
             raise InputError(
-                f"{path}:{number}: not a judged query ({exc.__class__.__name__}: {exc})",
-                hint='each line must be {"qid": str, "query": str, "relevant": {doc_id: grade}}',
+                f"{path}:{item.line}: not a judged query ({exc.__class__.__name__}: {exc})", hint=hint
             ) from exc
     if not out:
         raise InputError(f"{path} holds no query", hint="write one judged query per line")
@@ -60,19 +60,18 @@ def load_queries(path: Path) -> list[JudgedQuery]:
 
 def iter_corpus(path: Path) -> Iterator[dict[str, Any]]:
     """Lines ``{"id","text","title"?,"url"?,"date"?}`` of a corpus file (labels are ignored)."""
-    with path.open(encoding="utf-8") as handle:
-        for number, line in enumerate(handle, start=1):
-            if not line.strip():
-                continue
-            try:
-                data = json.loads(line)
-                yield {k: data.get(k) for k in ("id", "text", "title", "url", "date")} | {
-                    "id": str(data["id"])
-                }
-            except (ValueError, KeyError, TypeError) as exc:
-                raise InputError(
-                    f"{path}:{number}: unreadable corpus line: {exc}", hint="one JSON object a line"
-                ) from exc
+    for item in iter_jsonl_file(path):
+        if isinstance(item, JsonlError):
+            raise InputError(
+                f"{path}:{item.line}: unreadable corpus line: {item.reason}", hint="fix the line"
+            )
+        try:
+            data = item.value
+            yield {k: data.get(k) for k in ("id", "text", "title", "url", "date")} | {"id": str(data["id"])}
+        except (AttributeError, KeyError, TypeError) as exc:
+            raise InputError(
+                f"{path}:{item.line}: unreadable corpus line: {exc}", hint="one JSON object a line"
+            ) from exc
 
 
 def index_corpus(engine: SearchEngine, embedder: Embedder, path: Path, batch: int = 32) -> int:

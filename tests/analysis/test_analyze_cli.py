@@ -65,6 +65,7 @@ def test_robustness_one_outcome_per_line(analysis_settings: Settings, tmp_path: 
         {"id": "huge", "text": huge},
         {"id": "html", "text": f"<html><body><p>{INITIATIVE}</p><div>Suite</div></body></html>"},
         {"id": "english", "text": "The city council approved a new housing plan for the borough this week."},
+        {"id": "czech", "text": "Městská rada dnes schválila nový plán bydlení pro celou čtvrť a obyvatele."},
         {"id": "ctrl", "text": INITIATIVE.replace(" ", "\x00 ", 3) + "\x1b"},
         b'{"id": "latin1", "text": "caf\xe9"}',
         {"text": "no id"},
@@ -74,13 +75,16 @@ def test_robustness_one_outcome_per_line(analysis_settings: Settings, tmp_path: 
     proc = run_vigie("analyze", "-", "--output", "-", stdin=src.read_bytes())
     assert proc.returncode == 2
     err = proc.stderr.decode()
-    assert "line 6: invalid UTF-8" in err and "line 7: missing or empty 'id'" in err and "line 8" in err
+    assert "line 7: invalid UTF-8" in err and "line 8: missing or empty 'id'" in err and "line 9" in err
     out = {x["id"]: x for x in map(json.loads, proc.stdout.decode().splitlines())}
-    assert list(out) == ["empty", "huge", "html", "english", "ctrl"]
+    assert list(out) == ["empty", "huge", "html", "english", "czech", "ctrl"]
     assert any("empty_text" in w for w in out["empty"]["warnings"]) and not out["empty"]["is_initiative"]
     assert any("long_text" in w for w in out["huge"]["warnings"])
     assert out["html"]["is_initiative"] and any("html_stripped" in w for w in out["html"]["warnings"])
     assert out["english"]["lang"] == "en" and not out["english"]["is_initiative"]
+    # Not analysed, and the output says why (never a silent skip); analysed texts have skipped=None.
+    assert out["english"]["skipped"] == "language=en" and out["czech"]["skipped"] == "language=cs"
+    assert out["empty"]["skipped"] == "empty_text" and out["html"]["skipped"] is None
     assert any("control_chars" in w for w in out["ctrl"]["warnings"])
 
 

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from core.language import detect_language
 from nlp.extraction import extract_initiatives, find_carriers, find_names, iter_list_items
-from nlp.text import clean_text, detect_language, split_passages
+from nlp.text import clean_text, split_passages
 
 
 def test_clean_text_strips_html_passed_as_text() -> None:

@@ -3,10 +3,19 @@
 from __future__ import annotations
 
 import re
+from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 
-from search_api.app.auth import SESSION_COOKIE, add_user, hash_password, verify_password
+from search_api.app.auth import (
+    SESSION_COOKIE,
+    ThrottlePolicy,
+    add_user,
+    forgive_login_attempt,
+    hash_password,
+    take_login_attempt,
+    verify_password,
+)
 from tests.api.live import PASSWORD, LiveApp, run_server
 
 
@@ -136,3 +145,48 @@ def test_login_throttle_is_shared_by_every_web_process(app_live: LiveApp) -> Non
     with run_server(app_live.services) as second:  # a second web process on the same database
         refused = attempt(second, PASSWORD)
     assert refused.status_code == 403 and "too many failed logins" in refused.text
+
+
+def _attempt(url: str, username: str, password: str, address: str) -> httpx.Response:
+    """A login from ``address``, as the reverse proxy reports it (uvicorn trusts it from 127.0.0.1)."""
+    with httpx.Client(base_url=url, timeout=30, headers={"x-forwarded-for": address}) as client:
+        token = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/connexion").text).group(1)
+        return client.post(
+            "/connexion", data={"username": username, "password": password, "csrf_token": token}
+        )
+
+
+def test_a_stranger_cannot_lock_someone_out(app_live: LiveApp) -> None:
+    with app_live.services.session_factory() as session:
+        add_user(session, "paul", PASSWORD, "viewer")
+    codes = [_attempt(app_live.url, "paul", "devinette", "203.0.113.9").status_code for _ in range(11)]
+    assert codes[:10] == [401] * 10 and codes[10] == 403  # the guessing address is locked out...
+    assert _attempt(app_live.url, "paul", PASSWORD, "203.0.113.9").status_code == 403
+    assert _attempt(app_live.url, "paul", PASSWORD, "198.51.100.7").status_code == 303  # ...paul is not
+
+
+def test_the_per_user_total_stops_a_guess_spread_over_addresses(db) -> None:  # type: ignore[no-untyped-def]
+    _, factory = db
+    policy = ThrottlePolicy(pair_limit=3, user_limit=8)
+    with factory() as session:
+        outcomes = [take_login_attempt(session, "zoe", f"10.0.0.{i % 4}", policy) for i in range(9)]
+    assert outcomes[:8] == [None] * 8 and "too many failed logins for 'zoe'" in (outcomes[8] or "")
+    with factory() as session:  # a success takes its own attempt back from the total
+        assert all(take_login_attempt(session, "zac", f"10.0.1.{i % 4}", policy) is None for i in range(8))
+        forgive_login_attempt(session, "zac", "10.0.1.0")
+        assert take_login_attempt(session, "zac", "10.0.1.0", policy) is None
+        assert take_login_attempt(session, "zac", "10.0.1.0", policy) is not None
+
+
+def test_attempts_are_counted_atomically(db) -> None:  # type: ignore[no-untyped-def]
+    """Forty attempts at once from one address: exactly ten get past the gate, whatever the interleaving."""
+    _, factory = db
+    policy = ThrottlePolicy(pair_limit=10, user_limit=100)
+
+    def one(_: int) -> str | None:
+        with factory() as session:
+            return take_login_attempt(session, "yves", "192.0.2.1", policy)
+
+    with ThreadPoolExecutor(8) as pool:
+        outcomes = list(pool.map(one, range(40)))
+    assert outcomes.count(None) == 10

@@ -6,7 +6,7 @@ import gzip
 import hashlib
 import random
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -84,6 +84,8 @@ class Route:
     headers: dict[str, str] = field(default_factory=dict)
     etag: bool = True
     gate: threading.Event | None = None
+    # Answers given first, one per request, before the route's own: (status, headers made at request time).
+    failures: list[tuple[int, Callable[[], dict[str, str]]]] = field(default_factory=list)
 
 
 class LocalSite:
@@ -127,6 +129,10 @@ class LocalSite:
                     return self._send(404, b"<html><body>Page introuvable</body></html>", "text/html")
                 if route.gate is not None:
                     route.gate.wait(60)
+                with site.lock:
+                    failure = route.failures.pop(0) if route.failures else None
+                if failure is not None:
+                    return self._send(failure[0], b"<html>Trop de requetes</html>", "text/html", failure[1]())
                 etag = '"' + hashlib.sha1(route.body).hexdigest()[:12] + '"'
                 if route.etag and route.status == 200 and self.headers.get("If-None-Match") == etag:
                     return self._send(304, b"", None, {"ETag": etag})

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import threading
+import time
+from email.utils import formatdate
 
 import pytest
 
@@ -139,3 +141,39 @@ def test_bad_inputs_are_counted_and_the_crawl_goes_on(settings, tmp_path, bad_si
     assert pair == {None, rows["ok-1"][3]} or pair == {None, rows["copy-of-ok-1"][3]}
     near = {rows["syndicated"][1], rows["ok-2"][1]}
     assert near == {None, rows["ok-2"][3]} or near == {None, rows["syndicated"][3]}
+
+
+def test_429_and_503_are_retried_after_the_delay_the_server_asks(settings, tmp_path) -> None:
+    """Retry-After as an HTTP date and in seconds, on a real server; the wait goes through the site's slot."""
+    site = LocalSite()
+    with site.serving():
+
+        def in_two_seconds() -> dict[str, str]:
+            return {"Retry-After": formatdate(time.time() + 2, usegmt=True)}
+
+        site.add("/2024/busy", article_html("Occupé", french_text(1)), failures=[(429, in_two_seconds)])
+        site.add(
+            "/2024/down",
+            article_html("En panne", french_text(2)),
+            failures=[(503, lambda: {"Retry-After": "1"})],
+        )
+        site.add("/2024/calme", article_html("Calme", french_text(3)))
+        site.add(
+            "/sitemap.xml", sitemap_xml([site.url(p) for p in ("/2024/busy", "/2024/down", "/2024/calme")])
+        )
+        sources = tmp_path / "sources.yaml"
+        sources.write_text(
+            f"sources:\n  - id: busy\n    kind: press\n    sitemaps: ['{site.url('/sitemap.xml')}']\n",
+            encoding="utf-8",
+        )
+        run = run_crawl_cli(settings, "--sources", str(sources))
+    assert run.returncode == 0, run.stderr[-3000:]
+    assert run.counts["new"] == 3 and not {"http_429", "http_503"} & set(run.errors), run.stats
+    assert len(site.requests_for("/2024/busy")) == len(site.requests_for("/2024/down")) == 2
+    waits = {
+        line.rsplit("url=", 1)[1].rsplit("/", 1)[1]: float(line.split("seconds=")[1].split()[0])
+        for line in run.stderr.splitlines()
+        if "backoff slot=127.0.0.1" in line
+    }
+    assert 0.0 <= waits["busy"] <= 2.0  # read from the HTTP date, not the exponential default
+    assert waits["down"] == 1.0

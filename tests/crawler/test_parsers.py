@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import random
+from datetime import UTC, datetime
+
 import pytest
 
 from core.errors import InputError
 from crawler.dedup import NearDuplicateIndex, canonicalize_url, content_hash, hamming, simhash
-from crawler.middlewares import backoff_delay
+from crawler.middlewares import backoff_delay, parse_retry_after
 from crawler.pipelines.dedup import choose_canonical
 from crawler.pipelines.extract import decode_html, looks_binary
 from crawler.spiders.feeds import iter_feed_entries
@@ -90,7 +93,19 @@ def test_decoding_and_binary_detection() -> None:
     assert not looks_binary(b"<html>Bonjour</html>")
 
 
-def test_backoff_grows_and_honours_retry_after() -> None:
-    assert [backoff_delay(0.5, n) for n in (1, 2, 3)] == [0.5, 1.0, 2.0]
+def test_backoff_grows_with_jitter_and_honours_retry_after() -> None:
+    rng = random.Random(7)
+    for attempt, ceiling in ((1, 0.5), (2, 1.0), (3, 2.0), (30, 60.0)):
+        delays = [backoff_delay(0.5, attempt, rng=rng) for _ in range(50)]
+        assert all(ceiling / 2 <= d <= ceiling for d in delays)
+        assert len(set(delays)) > 40  # jittered: retries of many pages do not come back in step
     assert backoff_delay(0.5, 1, b"7") == 7.0
-    assert backoff_delay(0.5, 30) == 60.0
+    assert backoff_delay(0.5, 1, b"3600") == 60.0
+
+
+def test_retry_after_as_an_http_date() -> None:
+    now = datetime(2026, 3, 1, 12, 0, 0, tzinfo=UTC)
+    assert parse_retry_after(b"Sun, 01 Mar 2026 12:00:30 GMT", now) == 30.0
+    assert parse_retry_after("Sun, 01 Mar 2026 11:00:00 GMT", now) == 0.0  # already past
+    assert parse_retry_after(b"  12 ", now) == 12.0
+    assert parse_retry_after(b"demain", now) is None and parse_retry_after(None, now) is None

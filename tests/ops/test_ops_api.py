@@ -79,10 +79,12 @@ def test_metrics_are_prometheus_text(client: TestClient) -> None:
     assert response.headers["content-type"].startswith("text/plain; version=0.0.4")
     lines = response.text.splitlines()
     assert "# TYPE vigie_stage_runs_total counter" in lines
-    assert 'vigie_stage_runs_total{stage="crawl",status="failed"} 1' in lines
-    assert 'vigie_stage_seconds_sum{stage="crawl"} 3' in lines
-    assert 'vigie_pages_fetched_total{source="presse-ok"} 2' in lines
-    assert "vigie_analysis_queue 2" in lines and "# TYPE vigie_analysis_queue gauge" in lines
+    assert 'vigie_stage_runs_total{stage="crawl",status="failed"} 1.0' in lines
+    assert "# TYPE vigie_stage_seconds summary" in lines
+    assert 'vigie_stage_seconds_sum{stage="crawl"} 3.0' in lines
+    assert 'vigie_pages_fetched_total{source="presse-ok"} 2.0' in lines
+    assert "vigie_analysis_queue 2.0" in lines and "# TYPE vigie_analysis_queue gauge" in lines
+    assert "# TYPE process_cpu_seconds_total counter" in lines  # the serving process's own metrics
     for line in lines:
         assert line.startswith("# ") or SAMPLE_LINE.match(line), line
 

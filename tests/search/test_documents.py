@@ -11,8 +11,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from core.domain import SearchQuery
 from core.settings import Settings
-from core.storage.tables import AnalysisRow, PageRow, ReviewRow
-from search_api.engines.documents import rebuild_index, reindex
+from core.storage.tables import AnalysisRow, PageIdMoveRow, PageRow, ReviewRow
+from search_api.engines.documents import drop_moved_ids, rebuild_index, reindex
 from search_api.engines.embedded import EmbeddedEngine
 from search_api.engines.embedding_cache import CachedEmbedder
 from tests.search.test_api import run_vigie
@@ -73,6 +73,34 @@ def test_reindex_follows_reviews_and_removals(
     assert engine.count() == 1  # p2 lost its analysis: removed from the index
 
     assert rebuild_index(factory, engine).indexed == 1 and engine.count() == 1
+
+
+def test_ids_moved_by_the_canonicalisation_leave_the_index_once(
+    settings: Settings, db: tuple[Engine, sessionmaker[Session]], embedder: CachedEmbedder
+) -> None:
+    factory = db[1]
+    with factory() as session:
+        _add_page(session, "old1", "Un fablab ouvre pour les jeunes du quartier.", ["technologique"])
+        session.commit()
+    engine = EmbeddedEngine(settings.data_dir / "idx", embedder=embedder)
+    reindex(factory, engine)
+    with factory() as session:  # what migration 0009 does to the system of record
+        page, analysis = session.get(PageRow, "old1"), session.get(AnalysisRow, "old1")
+        assert page is not None and analysis is not None
+        session.delete(analysis)
+        session.flush()
+        page.id = "new1"
+        session.add(AnalysisRow(doc_id="new1", result={**analysis.result, "id": "new1"}, is_initiative=True,
+                                initiative_score=0.8, in_qpv=True, doc_kind="press"))  # fmt: skip
+        session.add(PageIdMoveRow(old_id="old1", new_id="new1"))
+        session.commit()
+    reindex(factory, engine)
+    assert engine.count() == 2  # the old id lingers until the moves are applied
+    assert drop_moved_ids(factory, engine) == 1
+    assert engine.count() == 1 and engine.get_document("new1")["id"] == "new1"
+    assert drop_moved_ids(factory, engine) == 0
+    with factory() as session:
+        assert session.get(PageIdMoveRow, "old1").unindexed_at is not None  # type: ignore[union-attr]
 
 
 def test_embedding_cache_does_not_re_embed(tmp_path: Path, embedder: CachedEmbedder) -> None:

@@ -18,6 +18,7 @@ from rich.progress import Progress
 
 from core.domain import Analysis
 from core.errors import InputError
+from core.jsonl import JsonlError, iter_jsonl
 from core.protocols import TextAnalyzer
 from core.settings import get_settings
 from vigie.commands.models_report import evaluate_models, train_models
@@ -31,24 +32,13 @@ def iter_jsonl_items(stream: IO[bytes]) -> Iterator[dict[str, Any] | Any]:
     """Input items with their line number; undecodable lines become ItemErrors (never raise)."""
     from nlp.items import ItemError
 
-    for number, raw in enumerate(stream, start=1):
-        try:
-            line = raw.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            yield ItemError(None, number, f"invalid UTF-8 at byte {exc.start} ({exc.reason})")
-            continue
-        if not line.strip():
-            continue
-        try:
-            data = json.loads(line)
-        except ValueError as exc:
-            yield ItemError(None, number, f"not valid JSON ({getattr(exc, 'msg', exc)})")
-            continue
-        yield (
-            data | {"_line": number}
-            if isinstance(data, dict)
-            else ItemError(None, number, f"expected a JSON object, got {type(data).__name__}")
-        )
+    for item in iter_jsonl(stream):
+        if isinstance(item, JsonlError):
+            yield ItemError(None, item.line, item.reason)
+        elif isinstance(item.value, dict):
+            yield item.value | {"_line": item.line}
+        else:
+            yield ItemError(None, item.line, f"expected a JSON object, got {type(item.value).__name__}")
 
 
 @contextmanager

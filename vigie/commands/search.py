@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from core.domain import Analysis, SearchQuery
 from core.errors import InputError, VigieError
 from core.ids import check_half, in_half
+from core.jsonl import JsonlError, iter_jsonl
 from core.settings import get_settings
 from search_api.engines.base import BulkReport, IndexDocument, SearchEngine
 from vigie.stages import store_analysed
@@ -29,18 +30,15 @@ err = Console(stderr=True)
 
 def _read_lines(path: Path) -> tuple[list[dict[str, Any]], dict[int, str]]:
     """Parse JSONL lines; bad ones are returned as ``{line_number: reason}``."""
-    handle = sys.stdin if str(path) == "-" else path.open(encoding="utf-8")
+    handle = sys.stdin.buffer if str(path) == "-" else path.open("rb")
     items: list[dict[str, Any]] = []
     bad: dict[int, str] = {}
     with handle:
-        for number, line in enumerate(handle, start=1):
-            if not line.strip():
+        for item in iter_jsonl(handle):
+            if isinstance(item, JsonlError):
+                bad[item.line] = item.reason
                 continue
-            try:
-                data = json.loads(line)
-            except json.JSONDecodeError as exc:
-                bad[number] = f"not JSON ({exc.msg})"
-                continue
+            data, number = item.value, item.line
             if not isinstance(data, dict) or not isinstance(data.get("id"), str) or not data["id"]:
                 bad[number] = 'needs a non-empty string "id"'
             elif not isinstance(data.get("text"), str) and "is_initiative" not in data:
@@ -138,6 +136,9 @@ def index(
         items, bad = _read_lines(input_file)
         ids = store_analysed(factory, _analyse(items, settings, bad), bad)
     report = _index_all(factory, engine, None if rebuild else ids, rebuild)
+    from search_api.engines.documents import drop_moved_ids
+
+    drop_moved_ids(factory, engine)  # old ids of pages re-keyed by a canonicalisation change
     for number in sorted(bad):
         err.print(f"line {number}: {bad[number]}", highlight=False)
     for doc_id, reason in report.errors.items():

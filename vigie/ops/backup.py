@@ -28,6 +28,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 import core.storage.tables  # noqa: F401  # registers every table on Base.metadata
 from core.errors import InputError, StorageError
+from core.jsonl import JsonlError, iter_jsonl
 from core.storage.base import Base
 
 log = logging.getLogger(__name__)
@@ -188,8 +189,12 @@ def _insert_table(conn: Connection, table: Table, lines: Iterator[bytes]) -> int
     columns = {c.name: c for c in table.columns}
     batch: list[dict[str, Any]] = []
     count = 0
-    for line in lines:
-        raw = json.loads(line)
+    for item in iter_jsonl(lines):
+        if isinstance(item, JsonlError):
+            raise InputError(
+                f"backup table {table.name}, line {item.line}: {item.reason}", hint="use another backup"
+            )
+        raw = item.value
         unknown = sorted(set(raw) - set(columns))
         if unknown:
             raise InputError(

@@ -1,13 +1,13 @@
 """All tables, imported here so that `Base.metadata` is complete for Alembic."""
 
 from core.storage.tables.analysis import AnalysisRow, ModelVersionRow
-from core.storage.tables.crawl import CrawlRunRow, PageRow, SourceRow
+from core.storage.tables.crawl import CrawlRunRow, PageIdMoveRow, PageRow, SourceRow
 from core.storage.tables.ops import WatchStateRow
 from core.storage.tables.review import AnnotationRow, ReviewRow
 from core.storage.tables.users import (
     ApiTokenRow,
     AuditRow,
-    LoginFailureRow,
+    LoginThrottleRow,
     SavedSearchRow,
     UserRow,
     UserSessionRow,
@@ -19,8 +19,9 @@ __all__ = [
     "ApiTokenRow",
     "AuditRow",
     "CrawlRunRow",
-    "LoginFailureRow",
+    "LoginThrottleRow",
     "ModelVersionRow",
+    "PageIdMoveRow",
     "PageRow",
     "ReviewRow",
     "SavedSearchRow",

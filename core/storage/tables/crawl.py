@@ -63,3 +63,21 @@ class PageRow(Base):
     date_source: Mapped[str | None] = mapped_column(String(20))
     crawl_run_id: Mapped[int | None] = mapped_column(ForeignKey("crawl_runs.id"))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+
+
+class PageIdMoveRow(Base):
+    """A page whose id changed with the canonicalisation rule (migration 0008), and what a merge set aside.
+
+    ``merged`` holds, for a page merged into another one with the same canonical URL, the rows that could
+    not be kept side by side (the page itself, its analysis or review when the survivor had its own), so
+    that nothing is lost. ``unindexed_at`` is set once the old id is removed from the search index.
+    """
+
+    __tablename__ = "page_id_moves"
+
+    old_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    new_id: Mapped[str] = mapped_column(String(64), index=True)
+    old_canonical_url: Mapped[str | None] = mapped_column(Text)
+    merged: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    moved_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    unindexed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

@@ -9,18 +9,17 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
-from sqlalchemy.orm import Session
 
 from core.errors import PermissionDeniedError
 from search_api.app.auth import (
     SESSION_COOKIE,
     authenticate,
     close_session,
-    count_recent_failures,
     create_api_token,
+    forgive_login_attempt,
     open_session,
-    record_failure,
     set_session_cookie,
+    take_login_attempt,
 )
 from search_api.app.dependencies import Viewer, get_services
 from search_api.app.routes.rendering import redirect, render
@@ -28,17 +27,11 @@ from search_api.app.routes.rendering import redirect, render
 log = logging.getLogger(__name__)
 router = APIRouter(tags=["auth"])
 LOGIN_CSRF_COOKIE = "vigie_login_csrf"
-MAX_FAILED_LOGINS = 10
-FAILED_LOGIN_WINDOW = 15 * 60.0
 
 
-def _check_throttle(session: Session, username: str) -> None:
-    """Refuse a login after too many recent failures for the same name (counted in the database, so
-    every web process shares the count)."""
-    if count_recent_failures(session, username, FAILED_LOGIN_WINDOW) >= MAX_FAILED_LOGINS:
-        raise PermissionDeniedError(
-            f"too many failed logins for {username!r}", hint="wait 15 minutes or ask an administrator"
-        )
+def _client_address(request: Request) -> str:
+    """The caller's address (behind the reverse proxy, uvicorn's proxy headers give the real one)."""
+    return request.client.host if request.client else "unknown"
 
 
 def _safe_next(target: str | None) -> str:
@@ -69,12 +62,15 @@ def login(
     if not expected or not hmac.compare_digest(expected, csrf_token):
         raise PermissionDeniedError("missing or wrong CSRF token", hint="reload the login page and try again")
     username = username.strip()
+    address = _client_address(request)
     with services.session_factory() as session:
-        _check_throttle(session, username)
+        refused = take_login_attempt(session, username, address)
+        if refused is not None:
+            log.warning("login throttled username=%s address=%s", username, address)
+            raise PermissionDeniedError(refused, hint="wait 15 minutes or ask an administrator")
         user = authenticate(session, username, password)
-        if user is None:
-            record_failure(session, username, FAILED_LOGIN_WINDOW)
-        else:
+        if user is not None:
+            forgive_login_attempt(session, username, address)
             nonce = open_session(session, user.username)
     if user is None:
         log.info("login failed username=%s", username)

@@ -8,11 +8,12 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse
+from prometheus_client import CONTENT_TYPE_PLAIN_0_0_4
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from core.errors import StorageError
-from core.metrics import MetricsStore, Sample, live_gauges, render_prometheus
+from core.metrics import live_gauges, read_samples, render_prometheus
 from core.storage.tables.ops import WatchRunRow, WatchStateRow
 from core.storage.watch_status import ping, read_watch_overview
 from search_api.app.auth import require_role
@@ -21,7 +22,7 @@ from search_api.app.routes.rendering import render
 
 log = logging.getLogger(__name__)
 router = APIRouter(tags=["ops"])
-PROMETHEUS_TYPE = "text/plain; version=0.0.4; charset=utf-8"
+PROMETHEUS_TYPE = CONTENT_TYPE_PLAIN_0_0_4  # what generate_latest writes
 STAGE_PREFIX = "stage:"
 
 
@@ -111,15 +112,13 @@ def status(request: Request) -> dict[str, Any]:
 
 @router.get("/api/metrics", dependencies=[Depends(require_role("viewer"))], response_class=PlainTextResponse)
 def metrics(request: Request) -> PlainTextResponse:
-    """Per-stage counters and timings plus live gauges, in the Prometheus text format."""
+    """Stage counters, stage seconds (a summary), live gauges and this process's metrics (Prometheus)."""
     factory = _factory(request)
     try:
-        live = live_gauges(factory)
-        names = {g.name for g in live}
-        stored: list[Sample] = [s for s in MetricsStore(factory).samples() if s.name not in names]
+        samples = read_samples(factory)  # read before rendering, so a database error is ours to report
     except SQLAlchemyError as exc:
         raise StorageError(f"cannot read metrics: {exc}", hint="check the database") from exc
-    return PlainTextResponse(render_prometheus(stored + live), media_type=PROMETHEUS_TYPE)
+    return PlainTextResponse(render_prometheus(lambda: samples), media_type=PROMETHEUS_TYPE)
 
 
 @router.get("/etat", response_class=HTMLResponse)

@@ -1,0 +1,9 @@
+"""Migration 0009 (page ids from the new canonical URLs) on the real PostgreSQL server."""
+
+from __future__ import annotations
+
+from tests.core.test_urls_and_page_ids import check_page_id_migration
+
+
+def test_page_id_migration_on_postgresql(pg_url: str) -> None:
+    check_page_id_migration(pg_url)
