@@ -144,7 +144,7 @@ _DATE = TypeAdapter(date)
 def parse_date(value: str, name: str) -> str:
     """An ISO date (YYYY-MM-DD) or a clear error naming the parameter."""
     try:
-        return _DATE.validate_python(value[:10] if len(value) <= 10 else value).isoformat()
+        return _DATE.validate_python(value).isoformat()
     except ValidationError as exc:
         raise InputError(f"{name} is not a date: {value[:40]!r}", hint="use YYYY-MM-DD") from exc
 
@@ -166,3 +166,31 @@ def check_doc_id(doc_id: str) -> str:
             hint=f"ids have 1 to {MAX_DOC_ID_CHARS} characters",
         )
     return doc_id
+
+
+MAX_FILTER_VALUES = 50
+
+
+def check_search_filters(filters: dict[str, Any]) -> dict[str, Any]:
+    """Search filters checked as the engine will read them, and bounded (at most 50 short values each).
+
+    Saved searches are checked when saved, so their feed never answers 422 forever.
+    """
+    from search_api.engines.base import parse_filters
+
+    if not isinstance(filters, dict):
+        raise InputError("filters must be a JSON object", hint='e.g. {"commune": ["69123"]}')
+    for name, value in filters.items():
+        values = value if isinstance(value, list) else [value]
+        if len(values) > MAX_FILTER_VALUES or any(
+            not isinstance(v, str | int | float) or len(str(v)) > MAX_FIELD_CHARS for v in values
+        ):
+            raise InputError(
+                f"filter {str(name)[:40]!r} holds too many or too long values",
+                hint=f"at most {MAX_FILTER_VALUES} values of {MAX_FIELD_CHARS} characters",
+            )
+    parse_filters(filters)  # the engine's own rules: names, in_qpv values, dates, min_score
+    min_score = filters.get("min_score")
+    if min_score not in (None, "") and not 0.0 <= float(min_score) <= 1.0:
+        raise InputError(f"min_score must be in 0..1, not {min_score!r}", hint="e.g. 0.5")
+    return filters
