@@ -25,12 +25,12 @@ from pydantic import (
 
 from core.domain import INNOVATION_TYPES
 from core.errors import InputError
+from core.inputs import MAX_DOC_ID_CHARS
 
 MAX_INT64 = 2**63 - 1  # the largest integer SQLite and PostgreSQL BIGINT columns hold
 MAX_OFFSET = 100_000  # deeper pages are better reached with filters
 MAX_LIMIT = 10_000  # also the export cap: `limit` can lower it, never raise or bypass it
 MAX_QUERY_CHARS = 500  # search words, in the API, the UI, saved searches and feeds
-MAX_DOC_ID_CHARS = 64  # the width of every doc_id column and of the index's id field
 MAX_FIELD_CHARS = 300  # a corrected name, carrier or commune
 MAX_REASON_CHARS = 2_000  # a rejection reason
 MAX_BULK_IDS = 10_000  # ids in one bulk action

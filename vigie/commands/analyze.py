@@ -20,6 +20,7 @@ from sqlalchemy import select
 
 from core.domain import Analysis
 from core.errors import InputError
+from core.inputs import MAX_LINE_BYTES, cap_text, find_line_problem
 from core.settings import get_settings
 from core.storage.tables import AnalysisRow, PageRow
 from vigie.commands.models_report import evaluate_models, train_models
@@ -30,10 +31,19 @@ CHUNK = 64
 
 
 def iter_jsonl_items(stream: IO[bytes]) -> Iterator[dict[str, Any] | Any]:
-    """Input items with their line number; undecodable lines become ItemErrors (never raise)."""
+    """Input items with their line number; bad lines become ItemErrors (never raise).
+
+    A line is bad when it is not UTF-8, not a JSON object, has no usable id (1 to 64 characters), holds
+    a lone surrogate, is longer than `core.inputs.MAX_LINE_BYTES`, or repeats an id of an earlier line.
+    Texts are cut at `core.inputs.MAX_TEXT_CHARS`.
+    """
     from nlp.pipeline import ItemError
 
+    seen: dict[str, int] = {}
     for number, raw in enumerate(stream, start=1):
+        if len(raw) > MAX_LINE_BYTES:
+            yield ItemError(None, number, f"line of {len(raw)} bytes (at most {MAX_LINE_BYTES})")
+            continue
         try:
             line = raw.decode("utf-8")
         except UnicodeDecodeError as exc:
@@ -46,11 +56,17 @@ def iter_jsonl_items(stream: IO[bytes]) -> Iterator[dict[str, Any] | Any]:
         except ValueError as exc:
             yield ItemError(None, number, f"not valid JSON ({getattr(exc, 'msg', exc)})")
             continue
-        yield (
-            data | {"_line": number}
-            if isinstance(data, dict)
-            else ItemError(None, number, f"expected a JSON object, got {type(data).__name__}")
-        )
+        problem = find_line_problem(data)
+        if problem is None and data["id"] in seen:
+            problem = f"duplicate id {data['id']!r} (first on line {seen[data['id']]}): line skipped"
+        if problem is not None:
+            doc_id = data.get("id") if isinstance(data, dict) and isinstance(data.get("id"), str) else None
+            yield ItemError(doc_id if doc_id and len(doc_id) <= 64 else None, number, problem)
+            continue
+        seen[data["id"]] = number
+        if isinstance(data.get("text"), str):
+            data["text"] = cap_text(data["text"])
+        yield data | {"_line": number}
 
 
 @contextmanager
