@@ -13,6 +13,7 @@ from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
+from pydantic import BaseModel
 
 from core.errors import (
     ConfigError,
@@ -50,6 +51,36 @@ STATUS_OF_ERROR: tuple[tuple[type[VigieError], int], ...] = (
     (ModelError, 409),
     (ConfigError, 500),
 )
+
+
+class ErrorBody(BaseModel):
+    """What went wrong, the code to quote, and how to fix it."""
+
+    code: str
+    message: str
+    hint: str | None = None
+
+
+class ErrorOut(BaseModel):
+    """The one shape of every API error (and of the French error page's content)."""
+
+    error: ErrorBody
+
+
+# Documented on every operation: any route may answer these, always in the `ErrorOut` shape.
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    status: {"model": ErrorOut, "description": text}
+    for status, text in (
+        (400, "The search engine refused the request."),
+        (401, "Not authenticated (no valid session or token)."),
+        (403, "The role does not allow this, or the CSRF token is missing."),
+        (404, "No such object."),
+        (409, "Changed meanwhile (reload), or a model operation is not possible now."),
+        (422, "Invalid input: the message names the field."),
+        (500, "Internal error."),
+        (503, "The search engine is unavailable."),
+    )
+}
 
 
 def status_of(exc: VigieError) -> int:
@@ -147,6 +178,7 @@ def create_app(services: AppServices) -> FastAPI:
         version="0.1.0",
         description="Veille des innovations dans les QPV.",
         lifespan=lifespan,
+        responses=ERROR_RESPONSES,
     )
     app.state.services = services
     app.state.drainer = drainer
