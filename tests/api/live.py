@@ -151,7 +151,14 @@ def make_services(data_dir: Path, reference_dir: Path, database_url: str | None 
 @contextmanager
 def run_server(services: AppServices) -> Iterator[str]:
     """Serve the app on 127.0.0.1, a free port, in a thread; yield its base URL once it answers."""
-    config = uvicorn.Config(create_app(services), host="127.0.0.1", port=0, log_level="warning")
+    with run_app(create_app(services)) as url:
+        yield url
+
+
+@contextmanager
+def run_app(app: Any) -> Iterator[str]:
+    """Serve an ASGI app on 127.0.0.1, a free port, in a thread; yield its base URL once it answers."""
+    config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning")
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
