@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import update
 
 from core.storage.audit import find_chain_violations
-from core.storage.tables import AuditRow
+from core.storage.tables import AuditRow, ReviewRow
 from tests.api.live import LiveApp, live_app
 
 pytestmark = pytest.mark.postgres
@@ -118,7 +118,7 @@ def test_doctor_reports_a_broken_chain(live: LiveApp, tmp_path: Path) -> None:
     env = {"VIGIE_DATABASE_URL": live.settings.resolved_database_url, "VIGIE_DATA_DIR": str(tmp_path / "d")}
     ok = _doctor(env)
     assert ok.returncode == 0, ok.stderr
-    assert "audit chain violations: 0" in ok.stdout
+    assert "violations: 0" in ok.stdout
     with live.services.session_factory() as session:
         last = max(e.id for e in session.query(AuditRow).filter(AuditRow.doc_id == "d1"))
         forged = {"status": "pending", "reason": None, "corrections": {}}
@@ -127,6 +127,13 @@ def test_doctor_reports_a_broken_chain(live: LiveApp, tmp_path: Path) -> None:
     broken = _doctor(env)
     assert broken.returncode == 1
     assert "document 'd1'" in broken.stderr and "before is not the previous after" in broken.stderr
+    with live.services.session_factory() as session:  # a correction stored untyped, before this check
+        session.execute(
+            update(ReviewRow).where(ReviewRow.doc_id == "d1").values(corrections={"is_initiative": "false"})
+        )
+        session.commit()
+    typed = _doctor(env)
+    assert typed.returncode == 1 and "is_initiative" in typed.stderr
 
 
 def _doctor(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
