@@ -44,7 +44,7 @@ def find_line_problem(data: Any) -> str | None:
         return f"expected a JSON object, got {type(data).__name__}"
     doc_id = data.get("id")
     if not isinstance(doc_id, str) or not doc_id.strip():
-        return 'needs a non-empty string "id"'
+        return "missing or empty 'id' (a string)"
     if len(doc_id) > MAX_DOC_ID_CHARS:
         return f"id of {len(doc_id)} characters (at most {MAX_DOC_ID_CHARS}): {doc_id[:40]!r}…"
     if _CONTROL.search(doc_id):
