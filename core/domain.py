@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any, Literal
+
+from core.errors import InputError
 
 INNOVATION_TYPES: tuple[str, ...] = ("sociale", "technologique", "territoriale", "marketing", "services")
 DOC_KINDS: tuple[str, ...] = (
@@ -234,6 +237,19 @@ class TaskVersions:
     versions: list[ModelVersion] = field(default_factory=list)
 
 
+_VERSION_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
+
+
+def check_version_name(version: str) -> str:
+    """A model version is a plain folder name (``v9``, ``2026-03-14.b``): never a path like ``../../x``."""
+    if not _VERSION_NAME.fullmatch(version) or ".." in version:
+        raise InputError(
+            f"invalid model version name {version[:80]!r}",
+            hint="use letters, digits, '.', '_' or '-' (1 to 64, starting with a letter or digit, no '..')",
+        )
+    return version
+
+
 @dataclass(frozen=True)
 class TrainOptions:
     """How to train new model versions: `vigie train`'s flags; the web app trains with the defaults.
@@ -250,3 +266,7 @@ class TrainOptions:
     promote: bool = False
     version: str | None = None
     record: Literal["report", "meta"] = "meta"
+
+    def __post_init__(self) -> None:
+        if self.version is not None:
+            check_version_name(self.version)

@@ -72,3 +72,9 @@ class PermissionDeniedError(VigieError):
     """The user's role does not allow the action."""
 
     code = "E010"
+
+
+class ConflictError(VigieError):
+    """Someone else changed the object between the moment it was read and the change (retry on fresh data)."""
+
+    code = "E011"

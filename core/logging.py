@@ -22,6 +22,22 @@ class _CurrentStderrHandler(logging.StreamHandler):  # type: ignore[type-arg]  #
         pass
 
 
+_CONTROL = {c: f"\\x{c:02x}" for c in (*range(32), 127)} | {10: "\\n", 13: "\\r", 9: "\\t"}
+
+
+def escape_log_text(text: str) -> str:
+    """Control characters written as escapes: a newline in a user name cannot forge a log line."""
+    return text.translate(_CONTROL)
+
+
+class EscapingFormatter(logging.Formatter):
+    """Formats the message with its control characters escaped (tracebacks, appended after, stay as is)."""
+
+    def formatMessage(self, record: logging.LogRecord) -> str:  # noqa: N802  (stdlib name)
+        record.message = escape_log_text(record.message)
+        return super().formatMessage(record)
+
+
 def setup_logging(level: str = "INFO") -> None:
     """Configure the root logger once, writing to stderr."""
     root = logging.getLogger()
@@ -29,7 +45,7 @@ def setup_logging(level: str = "INFO") -> None:
         root.setLevel(level)
         return
     handler = _CurrentStderrHandler()
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
+    handler.setFormatter(EscapingFormatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
     root.addHandler(handler)
     root.setLevel(level)
     root._vigie_configured = True  # type: ignore[attr-defined]  # marker attribute on the stdlib logger

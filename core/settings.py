@@ -69,6 +69,14 @@ class Settings(BaseSettings):
         default=10.0, gt=0, description="Crawler: pages larger than this are skipped."
     )
     log_level: str = Field(default="INFO", description="Logging level of entry points.")
+    trusted_proxies: str = Field(
+        default="127.0.0.1",
+        description="Comma-separated proxy addresses whose X-Forwarded-* headers `vigie serve` trusts.",
+    )
+    cookie_secure: bool | None = Field(
+        default=None,
+        description="Cookies sent over HTTPS only (true behind TLS); unset: when the request is https.",
+    )
 
     @field_validator("log_level")
     @classmethod

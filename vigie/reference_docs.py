@@ -39,8 +39,10 @@ def iter_cli_commands(app: typer.Typer) -> list[str]:
     paths: list[str] = []
 
     def walk(cmd: click.Command, prefix: str) -> None:
-        if isinstance(cmd, click.Group):
-            for name, sub in cmd.commands.items():
+        # Typer 0.29 builds groups on its own vendored click: test for sub-commands, not click.Group.
+        commands = getattr(cmd, "commands", None)
+        if isinstance(commands, dict):
+            for name, sub in commands.items():
                 walk(sub, f"{prefix} {name}".strip())
         else:
             paths.append(prefix)

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from core.domain import Page
 from core.errors import StorageError
 from core.ids import make_page_id
+from core.inputs import cap_text
 from core.storage.tables.crawl import CrawlRunRow, PageRow, SourceRow
 
 log = logging.getLogger(__name__)
@@ -102,6 +103,8 @@ class PageRepository:
                 for name in PAGE_FIELDS:
                     if name in fields:
                         setattr(row, name, fields[name])
+                if isinstance(row.text, str):
+                    row.text = cap_text(row.text)  # the documented cap (core.inputs.MAX_TEXT_CHARS)
                 if row.fetched_at is None:
                     row.fetched_at = datetime.now(UTC)
         except SQLAlchemyError as exc:

@@ -84,20 +84,41 @@ def check_role(role: str) -> str:
     return role
 
 
-def add_user(session: Session, username: str, password: str, role: str) -> UserRow:
-    """Create (or replace the password and role of) a user."""
+def add_user(
+    session: Session, username: str, password: str, role: str, *, revoke_tokens: bool = False
+) -> UserRow:
+    """Create a user, or replace their password and role.
+
+    Changing an existing user's password or role closes every open web session of theirs (the session
+    version named by their cookies moves on) and, with ``revoke_tokens``, deletes their API tokens.
+    """
     check_role(role)
     if not username or len(username) > 100 or not username.replace("-", "").replace(".", "").isalnum():
         raise InputError(f"invalid username {username!r}", hint="use letters, digits, '.' or '-' (max 100)")
     if len(password) < 8:
         raise InputError("password too short", hint="use at least 8 characters")
-    row = session.get(UserRow, username) or UserRow(username=username)
+    row = session.get(UserRow, username)
+    if row is None:
+        row = UserRow(username=username, session_version=0)
+    elif row.role != role or not verify_password(row.password_hash, password):
+        close_user_sessions(session, username, row, revoke_tokens=revoke_tokens)
+    elif revoke_tokens:
+        close_user_sessions(session, username, row, revoke_tokens=True)
     row.password_hash = hash_password(password)
     row.role = role
     session.add(row)
     session.commit()
     log.info("user saved username=%s role=%s", username, role)
     return row
+
+
+def close_user_sessions(session: Session, username: str, row: UserRow, *, revoke_tokens: bool) -> None:
+    """Refuse every open web session of a user from now on (and their API tokens with ``revoke_tokens``)."""
+    row.session_version = int(row.session_version or 0) + 1
+    session.execute(delete(UserSessionRow).where(UserSessionRow.username == username))
+    if revoke_tokens:
+        session.execute(delete(ApiTokenRow).where(ApiTokenRow.username == username))
+    log.info("sessions closed username=%s tokens_revoked=%s", username, revoke_tokens)
 
 
 def remove_user(session: Session, username: str) -> None:
@@ -133,22 +154,73 @@ def _digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def create_api_token(session: Session, username: str, label: str | None = None) -> str:
-    """Create a bearer token for a user; the clear token is returned once and never stored."""
+MAX_TOKEN_DAYS = 3650
+
+
+def create_api_token(
+    session: Session, username: str, label: str | None = None, expires_in_days: float | None = None
+) -> str:
+    """Create a bearer token for a user; the clear token is returned once and never stored.
+
+    ``expires_in_days`` (optional, up to 3650) makes the token refused after that time.
+    """
     if session.get(UserRow, username) is None:
         raise NotFoundError(f"no user named {username!r}", hint="create it with `vigie users add`")
+    expires_at = None
+    if expires_in_days is not None:
+        if not 0 < expires_in_days <= MAX_TOKEN_DAYS:
+            raise InputError(
+                f"token lifetime of {expires_in_days} days", hint=f"give 1 to {MAX_TOKEN_DAYS} days"
+            )
+        expires_at = datetime.now(UTC) + timedelta(days=expires_in_days)
     token = "vigie_" + secrets.token_urlsafe(32)
-    session.add(ApiTokenRow(username=username, token_hash=_digest(token), label=label))
+    label = (label or "").strip()[:200] or None
+    session.add(ApiTokenRow(username=username, token_hash=_digest(token), label=label, expires_at=expires_at))
     session.commit()
     return token
 
 
+def _aware(moment: datetime | None) -> datetime | None:
+    """SQLite hands back naive UTC datetimes."""
+    return moment.replace(tzinfo=UTC) if moment is not None and moment.tzinfo is None else moment
+
+
+def list_api_tokens(session: Session, username: str | None = None) -> list[ApiTokenRow]:
+    """API tokens (of one user, or everyone's), oldest first; digests only, never the tokens."""
+    query = select(ApiTokenRow).order_by(ApiTokenRow.id)
+    if username is not None:
+        query = query.where(ApiTokenRow.username == username)
+    rows = list(session.scalars(query))
+    for row in rows:
+        row.expires_at = _aware(row.expires_at)
+        row.created_at = _aware(row.created_at)  # type: ignore[assignment]  # never None once stored
+        row.last_used_at = _aware(row.last_used_at)
+    return rows
+
+
+def revoke_api_token(session: Session, token_id: int, username: str | None = None) -> None:
+    """Delete a token (only one of ``username``'s when given); refused at once by every process."""
+    row = session.get(ApiTokenRow, token_id)
+    if row is None or (username is not None and row.username != username):
+        raise NotFoundError(f"no API token {token_id}" + (f" of {username!r}" if username else ""),
+                            hint="list them with `vigie users token list` or GET /api/tokens")  # fmt: skip
+    session.delete(row)
+    session.commit()
+    log.info("api token revoked id=%s username=%s", token_id, row.username)
+
+
 def resolve_api_token(session: Session, token: str) -> UserRow | None:
-    """The user owning a bearer token, or None."""
+    """The user owning a bearer token, or None (unknown, revoked or expired)."""
+    if not token or len(token) > 200:
+        return None
     row = session.scalars(select(ApiTokenRow).where(ApiTokenRow.token_hash == _digest(token))).first()
     if row is None:
         return None
-    row.last_used_at = datetime.now(UTC)
+    now = datetime.now(UTC)
+    expires_at = _aware(row.expires_at)
+    if expires_at is not None and expires_at <= now:
+        return None
+    row.last_used_at = now
     session.commit()
     return session.get(UserRow, row.username)
 
@@ -160,9 +232,10 @@ def _serializer(secret: str, salt: str) -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(secret, salt=salt)
 
 
-def make_session_cookie(secret: str, username: str, nonce: str) -> str:
-    """A signed cookie value naming the user and the session's nonce (recorded by `open_session`)."""
-    return _serializer(secret, "session").dumps({"u": username, "n": nonce})
+def make_session_cookie(secret: str, username: str, nonce: str, version: int = 0) -> str:
+    """A signed cookie naming the user, the session's nonce (see `open_session`) and the user's session
+    version (a password or role change moves it on, and the cookie is refused)."""
+    return _serializer(secret, "session").dumps({"u": username, "n": nonce, "v": version})
 
 
 def open_session(session: Session, username: str) -> str:
@@ -268,11 +341,13 @@ def make_csrf_token(secret: str, nonce: str) -> str:
     return hmac.new(secret.encode(), f"csrf:{nonce}".encode(), hashlib.sha256).hexdigest()
 
 
-def set_session_cookie(response: Any, secret: str, username: str, nonce: str, secure: bool = False) -> None:
+def set_session_cookie(
+    response: Any, secret: str, username: str, nonce: str, secure: bool = False, version: int = 0
+) -> None:
     """Attach an HttpOnly, SameSite=Lax cookie naming the session ``nonce`` to a response."""
     response.set_cookie(
         SESSION_COOKIE,
-        make_session_cookie(secret, username, nonce),
+        make_session_cookie(secret, username, nonce, version),
         max_age=SESSION_MAX_AGE,
         httponly=True,
         samesite="lax",
@@ -299,8 +374,8 @@ def _load_user(request: Request) -> CurrentUser | None:
         if open_ is None or open_.username != data["u"]:
             return None  # logged out (revoked), or a session from before server-side sessions
         row = session.get(UserRow, data["u"])
-        if row is None:
-            return None
+        if row is None or int(data.get("v", 0)) != int(row.session_version or 0):
+            return None  # gone, or the password or role changed since this session opened
         nonce = str(data["n"])
         return CurrentUser(row.username, row.role, "session", make_csrf_token(secret, nonce), nonce)
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import importlib
 import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -11,9 +13,11 @@ from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
+from pydantic import BaseModel
 
 from core.errors import (
     ConfigError,
+    ConflictError,
     EngineUnavailableError,
     InputError,
     ModelError,
@@ -23,6 +27,7 @@ from core.errors import (
     VigieError,
 )
 from search_api.app.auth import NotAuthenticatedError, require_role
+from search_api.app.indexing import IndexDrainer
 from search_api.app.routes import admin, annotate, auth, exports, pages, review, saved
 from search_api.app.routes.rendering import render
 from search_api.app.services import AppServices
@@ -40,11 +45,42 @@ STATUS_OF_ERROR: tuple[tuple[type[VigieError], int], ...] = (
     (PermissionDeniedError, 403),
     (NotFoundError, 404),
     (InputError, 422),
+    (ConflictError, 409),
     (EngineUnavailableError, 503),
     (SearchEngineError, 400),
     (ModelError, 409),
     (ConfigError, 500),
 )
+
+
+class ErrorBody(BaseModel):
+    """What went wrong, the code to quote, and how to fix it."""
+
+    code: str
+    message: str
+    hint: str | None = None
+
+
+class ErrorOut(BaseModel):
+    """The one shape of every API error (and of the French error page's content)."""
+
+    error: ErrorBody
+
+
+# Documented on every operation: any route may answer these, always in the `ErrorOut` shape.
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    status: {"model": ErrorOut, "description": text}
+    for status, text in (
+        (400, "The search engine refused the request."),
+        (401, "Not authenticated (no valid session or token)."),
+        (403, "The role does not allow this, or the CSRF token is missing."),
+        (404, "No such object."),
+        (409, "Changed meanwhile (reload), or a model operation is not possible now."),
+        (422, "Invalid input: the message names the field."),
+        (500, "Internal error."),
+        (503, "The search engine is unavailable."),
+    )
+}
 
 
 def status_of(exc: VigieError) -> int:
@@ -72,6 +108,40 @@ async def handle_vigie_error(request: Request, exc: Exception) -> Response:
     return JSONResponse(body, status_code=status)
 
 
+SECURITY_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "same-origin",
+    "Content-Security-Policy": CSP,
+}
+
+
+def add_security_headers(response: Response) -> Response:
+    """The headers every answer carries, errors included."""
+    for name, value in SECURITY_HEADERS.items():
+        response.headers.setdefault(name, value)
+    return response
+
+
+async def handle_unexpected_error(request: Request, exc: Exception) -> Response:
+    """The catch-all: a bug answers 500 in the documented shape, with the security headers, no traceback."""
+    log.error("unexpected error path=%s error=%s", request.url.path, type(exc).__name__, exc_info=exc)
+    error = {
+        "code": "E500",
+        "message": "internal error",
+        "hint": "try again; if it persists, report the time and the page to an administrator",
+    }
+    response: Response
+    if _wants_html(request):
+        try:
+            response = render(request, "error.html", {"status": 500, "error": error}, status_code=500)
+        except Exception:  # the page itself may be what fails: fall back to JSON
+            response = JSONResponse({"error": error}, status_code=500)
+    else:
+        response = JSONResponse({"error": error}, status_code=500)
+    return add_security_headers(response)
+
+
 async def handle_validation_error(request: Request, exc: Exception) -> Response:
     """Request validation errors get the same shape as Vigie input errors."""
     assert isinstance(exc, RequestValidationError)
@@ -93,10 +163,28 @@ def _include_optional(app: FastAPI, module_name: str, dependencies: list[Any]) -
 
 def create_app(services: AppServices) -> FastAPI:
     """Build the app around the given services; routers are included here, with their roles."""
-    app = FastAPI(title="Vigie", version="0.1.0", description="Veille des innovations dans les QPV.")
+    drainer = IndexDrainer(services.session_factory, services.search_engine)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        drainer.start()  # indexes what a killed process left in the outbox, then keeps up
+        try:
+            yield
+        finally:
+            drainer.stop()
+
+    app = FastAPI(
+        title="Vigie",
+        version="0.1.0",
+        description="Veille des innovations dans les QPV.",
+        lifespan=lifespan,
+        responses=ERROR_RESPONSES,
+    )
     app.state.services = services
+    app.state.drainer = drainer
     app.add_exception_handler(VigieError, handle_vigie_error)
     app.add_exception_handler(RequestValidationError, handle_validation_error)
+    app.add_exception_handler(Exception, handle_unexpected_error)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     for router in (auth.router, pages.router, review.router, annotate.router, admin.router, exports.router):
         app.include_router(router)
@@ -112,10 +200,6 @@ def create_app(services: AppServices) -> FastAPI:
     @app.middleware("http")
     async def security_headers(request: Request, call_next: Any) -> Response:
         response: Response = await call_next(request)
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("X-Frame-Options", "DENY")
-        response.headers.setdefault("Referrer-Policy", "same-origin")
-        response.headers.setdefault("Content-Security-Policy", CSP)
-        return response
+        return add_security_headers(response)
 
     return app

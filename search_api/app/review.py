@@ -6,18 +6,24 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Select, or_, select
+from sqlalchemy import Select, insert, or_, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, defer
 
-from core.domain import INNOVATION_TYPES
-from core.errors import InputError, NotFoundError
+from core.errors import ConflictError, InputError, NotFoundError
+from core.storage import outbox
+from core.storage.base import utcnow
 from core.storage.tables import AnalysisRow, AuditRow, PageRow, ReviewRow
+from search_api.app.validation import parse_corrections
 
 log = logging.getLogger(__name__)
 
 ACTIONS = ("validate", "reject", "correct", "reset")
 STATUS_OF_ACTION = {"validate": "validated", "reject": "rejected", "reset": "pending"}
 EDITABLE_FIELDS = ("name", "carrier", "commune", "qpv_code", "innovation_types", "is_initiative", "in_qpv")
+# Without an expected version, an action that lost a race is re-read and re-applied this many times.
+RACE_RETRIES = 8
+CONFLICT_HINT = "Quelqu'un a modifié cet élément entre-temps : rechargez la page"
 
 
 @dataclass
@@ -54,6 +60,7 @@ class Item:
     corrections: dict[str, Any] = field(default_factory=dict)
     title_source: str | None = None
     date_source: str | None = None
+    version: int = 0  # 0: never reviewed (no review row yet)
 
     @property
     def first_initiative(self) -> dict[str, Any]:
@@ -131,6 +138,7 @@ def _to_item(analysis: AnalysisRow, page: PageRow, review: ReviewRow | None, wit
         corrections=dict(review.corrections or {}) if review else {},
         title_source=page.title_source,
         date_source=page.date_source,
+        version=int(review.version or 1) if review else 0,
     )
 
 
@@ -174,49 +182,49 @@ def get_item(session: Session, doc_id: str) -> Item:
 
 
 def _clean_corrections(raw: dict[str, Any]) -> dict[str, Any]:
-    unknown = set(raw) - set(EDITABLE_FIELDS)
-    if unknown:
-        raise InputError(
-            f"cannot correct field(s) {sorted(unknown)}",
-            hint=f"editable fields: {', '.join(EDITABLE_FIELDS)}",
-        )
-    clean = dict(raw)
-    types = clean.get("innovation_types")
-    if types is not None:
-        if isinstance(types, str):
-            types = [t.strip() for t in types.split(",") if t.strip()]
-        bad = [t for t in types if t not in INNOVATION_TYPES]
-        if bad:
-            raise InputError(f"unknown innovation type(s) {bad}", hint=f"use: {', '.join(INNOVATION_TYPES)}")
-        clean["innovation_types"] = list(types)
-    for key in ("name", "carrier", "commune", "qpv_code"):
-        if key in clean and isinstance(clean[key], str):
-            clean[key] = clean[key].strip() or None
-    return clean
+    """Corrections typed per field (see `search_api.app.validation.Corrections`), unknown fields refused."""
+    return parse_corrections(raw)
 
 
-def _save_state(session: Session, doc_id: str, state: dict[str, Any], actor: str) -> None:
-    row = session.get(ReviewRow, doc_id) or ReviewRow(doc_id=doc_id)
-    row.status = state["status"]
-    row.reason = state.get("reason")
-    row.corrections = dict(state.get("corrections") or {})
-    row.reviewer = actor
-    session.add(row)
+class _RaceLostError(Exception):
+    """Another action changed the review row between our read and our write."""
 
 
-def apply_action(
-    session: Session,
-    doc_id: str,
-    actor: str,
-    action: str,
-    reason: str | None = None,
-    corrections: dict[str, Any] | None = None,
-) -> AuditRow:
-    """Validate, reject (with a reason), correct fields or reset a detection; audited, then committed."""
-    if action not in ACTIONS:
-        raise InputError(f"unknown review action {action!r}", hint=f"use one of: {', '.join(ACTIONS)}")
-    item = get_item(session, doc_id)
-    before = item.snapshot()
+def _write_state(session: Session, doc_id: str, version: int, state: dict[str, Any], actor: str) -> None:
+    """Compare-and-set the review row: applies only if it is still at ``version`` (0: no row yet)."""
+    values = {
+        "status": state["status"],
+        "reason": state.get("reason"),
+        "corrections": dict(state.get("corrections") or {}),
+        "reviewer": actor,
+        "updated_at": utcnow(),
+    }
+    if version == 0:
+        try:  # the caller rolls the whole transaction back on a lost race (no savepoint needed)
+            session.execute(insert(ReviewRow).values(doc_id=doc_id, version=1, **values))
+        except IntegrityError as exc:  # another first action inserted the row: re-read and retry
+            raise _RaceLostError from exc
+        return
+    result = session.execute(
+        update(ReviewRow)
+        .where(ReviewRow.doc_id == doc_id, ReviewRow.version == version)
+        .values(version=version + 1, **values)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:  # type: ignore[attr-defined]  # DML results carry rowcount
+        raise _RaceLostError
+
+
+def _conflict(doc_id: str, expected: int | None, current: int) -> ConflictError:
+    return ConflictError(
+        f"document {doc_id!r} changed meanwhile (version {current}, the action was for {expected})",
+        hint=CONFLICT_HINT,
+    )
+
+
+def _next_state(
+    before: dict[str, Any], action: str, reason: str | None, corrections: dict[str, Any] | None
+) -> dict[str, Any]:
     after = dict(before)
     if action == "reject":
         if not reason or not reason.strip():
@@ -230,10 +238,71 @@ def apply_action(
         if not corrections:
             raise InputError("nothing to correct", hint=f"send one of: {', '.join(EDITABLE_FIELDS)}")
         after["corrections"] = {**before["corrections"], **_clean_corrections(corrections)}
-    _save_state(session, doc_id, after, actor)
-    audit = AuditRow(actor=actor, action=action, doc_id=doc_id, before=before, after=after)
+    return after
+
+
+def _commit_change(
+    session: Session,
+    item: Item,
+    after: dict[str, Any],
+    actor: str,
+    action: str,
+    undo_of: int | None = None,
+) -> AuditRow:
+    """Write the new state, its audit entry and its outbox row in one transaction, then commit."""
+    _write_state(session, item.doc_id, item.version, after, actor)
+    audit = AuditRow(
+        actor=actor, action=action, doc_id=item.doc_id, before=item.snapshot(), after=after, undo_of=undo_of
+    )
     session.add(audit)
+    outbox.enqueue(session, [item.doc_id])
     session.commit()
+    return audit
+
+
+def _with_retries(session: Session, doc_id: str, expected: int | None, attempt: Any) -> AuditRow:
+    """Run ``attempt(item)`` on a fresh read until it wins its compare-and-set (or conflict)."""
+    for _ in range(RACE_RETRIES):
+        item = get_item(session, doc_id)
+        if expected is not None and item.version != expected:
+            session.rollback()
+            raise _conflict(doc_id, expected, item.version)
+        try:
+            entry: AuditRow = attempt(item)
+            return entry
+        except _RaceLostError:
+            session.rollback()
+            if expected is not None:
+                raise _conflict(doc_id, expected, get_item(session, doc_id).version) from None
+        except BaseException:
+            session.rollback()
+            raise
+    raise ConflictError(f"document {doc_id!r} is being changed by others right now", hint=CONFLICT_HINT)
+
+
+def apply_action(
+    session: Session,
+    doc_id: str,
+    actor: str,
+    action: str,
+    reason: str | None = None,
+    corrections: dict[str, Any] | None = None,
+    expected_version: int | None = None,
+) -> AuditRow:
+    """Validate, reject (with a reason), correct fields or reset a detection; audited, then committed.
+
+    Each action applies to the version of the review it read: with ``expected_version`` (the version
+    the reviewer saw) a concurrent change answers `ConflictError`; without it, a lost race is retried
+    on fresh data. The audit entry's "before" is therefore always the previous entry's "after".
+    """
+    if action not in ACTIONS:
+        raise InputError(f"unknown review action {action!r}", hint=f"use one of: {', '.join(ACTIONS)}")
+
+    def attempt(item: Item) -> AuditRow:
+        after = _next_state(item.snapshot(), action, reason, corrections)
+        return _commit_change(session, item, after, actor, action)
+
+    audit = _with_retries(session, doc_id, expected_version, attempt)
     log.info("review action=%s doc_id=%s actor=%s", action, doc_id, actor)
     return audit
 
@@ -243,19 +312,12 @@ def undo(session: Session, audit_id: int, actor: str) -> AuditRow:
     target = session.get(AuditRow, audit_id)
     if target is None or target.doc_id is None or target.before is None:
         raise NotFoundError(f"no undoable audit entry {audit_id}", hint="pick an entry from the history")
-    current = get_item(session, target.doc_id).snapshot()
-    _save_state(session, target.doc_id, dict(target.before), actor)
-    audit = AuditRow(
-        actor=actor,
-        action="undo",
-        doc_id=target.doc_id,
-        before=current,
-        after=target.before,
-        undo_of=target.id,
-    )
-    session.add(audit)
-    session.commit()
-    return audit
+    restored = dict(target.before)
+
+    def attempt(item: Item) -> AuditRow:
+        return _commit_change(session, item, restored, actor, "undo", undo_of=target.id)
+
+    return _with_retries(session, target.doc_id, None, attempt)
 
 
 def apply_bulk(
@@ -263,11 +325,11 @@ def apply_bulk(
 ) -> dict[str, Any]:
     """Apply one action to many detections; one bad item never stops the others."""
     done, failed = [], {}
-    for doc_id in doc_ids:
+    for doc_id in dict.fromkeys(doc_ids):
         try:
             apply_action(session, doc_id, actor, action, reason=reason)
             done.append(doc_id)
-        except (InputError, NotFoundError) as exc:
+        except (InputError, NotFoundError, ConflictError) as exc:
             session.rollback()
             failed[doc_id] = exc.message
     return {"done": done, "failed": failed}

@@ -10,10 +10,18 @@ from core.storage.tables import UserRow
 from search_api.app import auth
 
 
-def save_user(factory: sessionmaker[Session], actor: str, username: str, password: str, role: str) -> None:
-    """Create or update a user and audit it."""
+def save_user(
+    factory: sessionmaker[Session],
+    actor: str,
+    username: str,
+    password: str,
+    role: str,
+    *,
+    revoke_tokens: bool = False,
+) -> None:
+    """Create or update a user and audit it (a password or role change closes the user's sessions)."""
     with factory() as session:
-        auth.add_user(session, username, password, role)
+        auth.add_user(session, username, password, role, revoke_tokens=revoke_tokens)
         add_audit(session, actor, "user_save", after={"username": username, "role": role})
         session.commit()
 

@@ -125,9 +125,14 @@ class LiveApp:
         return httpx.Client(base_url=self.url, headers=headers, timeout=30)
 
 
-def make_services(data_dir: Path, reference_dir: Path) -> AppServices:
+def make_services(data_dir: Path, reference_dir: Path, database_url: str | None = None) -> AppServices:
     """Settings, a migrated and seeded database, and the embedded engine with the seed indexed."""
-    settings = load_settings(data_dir=data_dir, reference_dir=reference_dir, secret_key="test-secret-key")
+    settings = load_settings(
+        data_dir=data_dir,
+        reference_dir=reference_dir,
+        secret_key="test-secret-key",
+        database_url=database_url,
+    )
     _, factory = open_database(settings.resolved_database_url)
     seed(factory)
     engine = None
@@ -146,7 +151,14 @@ def make_services(data_dir: Path, reference_dir: Path) -> AppServices:
 @contextmanager
 def run_server(services: AppServices) -> Iterator[str]:
     """Serve the app on 127.0.0.1, a free port, in a thread; yield its base URL once it answers."""
-    config = uvicorn.Config(create_app(services), host="127.0.0.1", port=0, log_level="warning")
+    with run_app(create_app(services)) as url:
+        yield url
+
+
+@contextmanager
+def run_app(app: Any) -> Iterator[str]:
+    """Serve an ASGI app on 127.0.0.1, a free port, in a thread; yield its base URL once it answers."""
+    config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning")
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
@@ -166,9 +178,9 @@ def run_server(services: AppServices) -> Iterator[str]:
 
 
 @contextmanager
-def live_app(data_dir: Path, reference_dir: Path) -> Iterator[LiveApp]:
-    """A seeded app served live, with one API token per role."""
-    services = make_services(data_dir, reference_dir)
+def live_app(data_dir: Path, reference_dir: Path, database_url: str | None = None) -> Iterator[LiveApp]:
+    """A seeded app served live, with one API token per role (SQLite in data_dir unless a URL is given)."""
+    services = make_services(data_dir, reference_dir, database_url)
     with services.session_factory() as session:
         tokens = {role: create_api_token(session, name, "tests") for name, role in USERS.items()}
     with run_server(services) as url:

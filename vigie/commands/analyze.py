@@ -18,7 +18,8 @@ from rich.progress import Progress
 
 from core.domain import Analysis
 from core.errors import InputError
-from core.jsonl import JsonlError, iter_jsonl
+from core.inputs import MAX_LINE_BYTES, cap_text, find_line_problem
+from core.jsonl import JsonlError, parse_jsonl_line
 from core.protocols import TextAnalyzer
 from core.settings import get_settings
 from vigie.commands.models_report import evaluate_models, train_models
@@ -29,16 +30,37 @@ err = Console(stderr=True)
 
 
 def iter_jsonl_items(stream: IO[bytes]) -> Iterator[dict[str, Any] | Any]:
-    """Input items with their line number; undecodable lines become ItemErrors (never raise)."""
+    """Input items with their line number; bad lines become ItemErrors (never raise).
+
+    A line is bad when it is not UTF-8 (`core.jsonl`), not a JSON object, has no usable id (1 to 64
+    characters), holds a lone surrogate, is longer than `core.inputs.MAX_LINE_BYTES`, or repeats an id of
+    an earlier line. Texts are cut at `core.inputs.MAX_TEXT_CHARS`.
+    """
     from nlp.items import ItemError
 
-    for item in iter_jsonl(stream):
-        if isinstance(item, JsonlError):
-            yield ItemError(None, item.line, item.reason)
-        elif isinstance(item.value, dict):
-            yield item.value | {"_line": item.line}
-        else:
-            yield ItemError(None, item.line, f"expected a JSON object, got {type(item.value).__name__}")
+    seen: dict[str, int] = {}
+    for number, raw in enumerate(stream, start=1):
+        if len(raw) > MAX_LINE_BYTES:
+            yield ItemError(None, number, f"line of {len(raw)} bytes (at most {MAX_LINE_BYTES})")
+            continue
+        parsed = parse_jsonl_line(raw, number)
+        if parsed is None:
+            continue
+        if isinstance(parsed, JsonlError):
+            yield ItemError(None, number, parsed.reason)
+            continue
+        data = parsed.value
+        problem = find_line_problem(data)
+        if problem is None and data["id"] in seen:
+            problem = f"duplicate id {data['id']!r} (first on line {seen[data['id']]}): line skipped"
+        if problem is not None:
+            doc_id = data.get("id") if isinstance(data, dict) and isinstance(data.get("id"), str) else None
+            yield ItemError(doc_id if doc_id and len(doc_id) <= 64 else None, number, problem)
+            continue
+        seen[data["id"]] = number
+        if isinstance(data.get("text"), str):
+            data["text"] = cap_text(data["text"])
+        yield data | {"_line": number}
 
 
 @contextmanager

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import json
+import tarfile
+import zlib
 from pathlib import Path
 
 import typer
 
+from core.errors import InputError
 from core.settings import get_settings
 from vigie.ops.watch import DEFAULT_CATALOGUE, WatchConfig
 
@@ -85,6 +88,19 @@ def backup(
     typer.echo(json.dumps({"path": str(report.path), "rows": report.rows, "revision": report.revision}))
 
 
+# What reading a truncated, corrupted or foreign archive raises past the checks of `restore_database`.
+DAMAGED_ARCHIVE = (
+    tarfile.TarError,
+    EOFError,
+    zlib.error,
+    OSError,
+    ValueError,
+    KeyError,
+    TypeError,
+    AttributeError,
+)
+
+
 def restore(
     archive: Path = typer.Argument(..., help="Archive written by `vigie backup`."),
 ) -> None:
@@ -95,6 +111,21 @@ def restore(
     engine, _ = open_db(get_settings())
     try:
         report = restore_database(engine, archive)
+    except (
+        tarfile.TarError,
+        EOFError,
+        zlib.error,
+        OSError,
+        ValueError,
+        KeyError,
+        TypeError,
+        AttributeError,
+    ) as exc:
+        raise InputError(
+            f"{archive} is damaged or not a Vigie backup ({type(exc).__name__}: {str(exc)[:200]}); "
+            "nothing was restored",
+            hint="pass an intact file made by `vigie backup`",
+        ) from exc
     finally:
         engine.dispose()
     typer.echo(json.dumps({"path": str(report.path), "rows": report.rows, "revision": report.revision}))

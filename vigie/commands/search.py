@@ -8,7 +8,7 @@ import sys
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import typer
 from rich.console import Console
@@ -19,7 +19,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from core.domain import Analysis, SearchQuery
 from core.errors import InputError, VigieError
 from core.ids import check_half, in_half
-from core.jsonl import JsonlError, iter_jsonl
+from core.inputs import MAX_LINE_BYTES, cap_text, find_line_problem
+from core.jsonl import JsonlError, parse_jsonl_line
 from core.settings import get_settings
 from search_api.engines.base import BulkReport, IndexDocument, SearchEngine
 from vigie.stages import store_analysed
@@ -28,23 +29,47 @@ log = logging.getLogger(__name__)
 err = Console(stderr=True)
 
 
+def _open_bytes(path: Path) -> IO[bytes]:
+    if str(path) == "-":
+        return sys.stdin.buffer
+    try:
+        return path.open("rb")
+    except OSError as exc:
+        raise InputError(
+            f"cannot read {path}: {exc.strerror or exc}", hint="give an existing JSONL file, or '-' for stdin"
+        ) from exc
+
+
 def _read_lines(path: Path) -> tuple[list[dict[str, Any]], dict[int, str]]:
-    """Parse JSONL lines; bad ones are returned as ``{line_number: reason}``."""
-    handle = sys.stdin.buffer if str(path) == "-" else path.open("rb")
+    """Parse JSONL lines; bad ones (encoding, JSON, id, surrogates, duplicates) come back as
+    ``{line_number: reason}`` and never stop the others. Texts are cut at `MAX_TEXT_CHARS`."""
     items: list[dict[str, Any]] = []
     bad: dict[int, str] = {}
-    with handle:
-        for item in iter_jsonl(handle):
-            if isinstance(item, JsonlError):
-                bad[item.line] = item.reason
+    seen: dict[str, int] = {}
+    with _open_bytes(path) as handle:
+        for number, raw in enumerate(handle, start=1):
+            if len(raw) > MAX_LINE_BYTES:
+                bad[number] = f"line of {len(raw)} bytes (at most {MAX_LINE_BYTES})"
                 continue
-            data, number = item.value, item.line
-            if not isinstance(data, dict) or not isinstance(data.get("id"), str) or not data["id"]:
-                bad[number] = 'needs a non-empty string "id"'
-            elif not isinstance(data.get("text"), str) and "is_initiative" not in data:
-                bad[number] = 'needs a string "text"'
-            else:
-                items.append(data | {"_line": number})
+            parsed = parse_jsonl_line(raw, number)
+            if parsed is None:
+                continue
+            if isinstance(parsed, JsonlError):
+                bad[number] = parsed.reason
+                continue
+            data = parsed.value
+            problem = find_line_problem(data)
+            if problem is None and data["id"] in seen:
+                problem = f"duplicate id {data['id']!r} (first on line {seen[data['id']]}): line skipped"
+            if problem is None and not isinstance(data.get("text"), str) and "is_initiative" not in data:
+                problem = 'needs a string "text"'
+            if problem is not None:
+                bad[number] = problem
+                continue
+            seen[data["id"]] = number
+            if isinstance(data.get("text"), str):
+                data["text"] = cap_text(data["text"])
+            items.append(data | {"_line": number})
     return items, bad
 
 
@@ -123,13 +148,29 @@ def index(
     rebuild: bool = typer.Option(
         False, "--rebuild", help="Build a new index from the database and switch to it."
     ),
+    outbox_only: bool = typer.Option(
+        False, "--outbox", help="Only index the documents waiting in the index outbox (review changes)."
+    ),
 ) -> None:
-    """Index documents: a JSONL file (raw or already analysed lines), or every analysed page."""
+    """Index documents: a JSONL file (raw or already analysed lines), or every analysed page.
+
+    Every run also drains the index outbox (review changes not yet indexed, e.g. after a crash).
+    """
+    from search_api.engines.outbox import drain_outbox
     from vigie.wiring import make_search_engine, open_db
 
     settings = get_settings()
+    if input_file is not None and str(input_file) != "-" and not input_file.is_file():
+        raise InputError(
+            f"input file not found: {input_file}", hint="give a JSONL file path or '-' for stdin"
+        )
     _, factory = open_db(settings)
     engine = make_search_engine(settings)
+    if outbox_only:
+        drained = drain_outbox(factory, engine)
+        typer.echo(f"indexed {drained} document(s) from the outbox in {engine.name}")
+        engine.close()
+        return
     bad: dict[int, str] = {}
     ids = None
     if input_file is not None:
@@ -139,6 +180,7 @@ def index(
     from search_api.engines.documents import drop_moved_ids
 
     drop_moved_ids(factory, engine)  # old ids of pages re-keyed by a canonicalisation change
+    drain_outbox(factory, engine)
     for number in sorted(bad):
         err.print(f"line {number}: {bad[number]}", highlight=False)
     for doc_id, reason in report.errors.items():

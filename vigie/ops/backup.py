@@ -98,6 +98,8 @@ def backup_database(engine: Engine, out: Path) -> BackupReport:
     manifest: dict[str, Any] = {"format": FORMAT, "version": FORMAT_VERSION, "tables": {}}
     out.parent.mkdir(parents=True, exist_ok=True)
     part = out.with_name(out.name + ".part")
+    part.unlink(missing_ok=True)
+    part.touch(mode=0o600)  # the archive holds password hashes: readable by its owner only
     try:
         with (
             engine.connect() as conn,

@@ -239,8 +239,17 @@ class Watcher:
         last = self.store.last_ok_run("index")
         since = as_utc(last.started_at) if last is not None else None
         if latest is None or (since is not None and latest < since):
-            return False
+            return self._drain_outbox()
         return self._global_stage("index", ["index"], fresh=self.store.count_analyses(since=since))
+
+    def _drain_outbox(self) -> bool:
+        """Run `vigie index --outbox` when review changes wait in the index outbox (e.g. after a crash)."""
+        from core.storage import outbox
+
+        with self.store.factory() as session:
+            if not outbox.count_pending(session):
+                return False
+        return self._global_stage("index", ["index", "--outbox"])
 
     def _global_stage(
         self, stage: str, args: list[str], ok_codes: tuple[int, ...] = (0,), fresh: int = 0

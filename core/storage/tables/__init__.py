@@ -3,7 +3,7 @@
 from core.storage.tables.analysis import AnalysisRow, ModelVersionRow
 from core.storage.tables.crawl import CrawlRunRow, PageIdMoveRow, PageRow, SourceRow
 from core.storage.tables.ops import WatchStateRow
-from core.storage.tables.review import AnnotationRow, ReviewRow
+from core.storage.tables.review import AnnotationRow, IndexOutboxRow, ReviewRow
 from core.storage.tables.users import (
     ApiTokenRow,
     AuditRow,
@@ -19,6 +19,7 @@ __all__ = [
     "ApiTokenRow",
     "AuditRow",
     "CrawlRunRow",
+    "IndexOutboxRow",
     "LoginThrottleRow",
     "ModelVersionRow",
     "PageIdMoveRow",

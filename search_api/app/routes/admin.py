@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
-from pydantic import BaseModel
+from pydantic import BaseModel, StringConstraints
 
 from search_api.app import users
 from search_api.app.dependencies import Admin, get_services
@@ -20,9 +20,10 @@ router.include_router(models_router)
 class UserIn(BaseModel):
     """A user to create or update."""
 
-    username: str
-    password: str
-    role: str
+    username: Annotated[str, StringConstraints(min_length=1, max_length=100)]
+    password: Annotated[str, StringConstraints(max_length=1000)]
+    role: Annotated[str, StringConstraints(max_length=20)]
+    revoke_tokens: bool = False  # also revoke the user's API tokens (their web sessions always close)
 
 
 @router.get("/admin/utilisateurs", response_class=HTMLResponse)
@@ -62,7 +63,12 @@ def api_users(request: Request, user: Admin) -> dict[str, Any]:
 def api_users_add(request: Request, body: UserIn, user: Admin) -> dict[str, str]:
     """Create or update a user."""
     users.save_user(
-        get_services(request).session_factory, user.username, body.username, body.password, body.role
+        get_services(request).session_factory,
+        user.username,
+        body.username,
+        body.password,
+        body.role,
+        revoke_tokens=body.revoke_tokens,
     )
     return {"username": body.username, "role": body.role}
 

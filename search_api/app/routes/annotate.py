@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel, Field
 
 from search_api.app import annotation
 from search_api.app.dependencies import Annotator, Reviewer, get_services
 from search_api.app.routes.rendering import redirect, render
+from search_api.app.validation import DocId, DocIdPath
 
 router = APIRouter(tags=["annotation"])
 
@@ -29,7 +30,7 @@ class LabelsIn(BaseModel):
 class AnnotationIn(LabelsIn):
     """Labels for a named document."""
 
-    doc_id: str
+    doc_id: DocId
 
 
 def _labels_from_form(form: Any) -> dict[str, Any]:
@@ -60,7 +61,7 @@ def next_item(request: Request, user: Annotator) -> Response:
 
 
 @router.get("/annotation/{doc_id}", response_class=HTMLResponse)
-def label_page(request: Request, doc_id: str, user: Annotator) -> Response:
+def label_page(request: Request, doc_id: DocIdPath, user: Annotator) -> Response:
     """The keyboard labelling screen for one document."""
     with get_services(request).session_factory() as session:
         page, analysis = annotation.get_document(session, doc_id)
@@ -78,7 +79,7 @@ def label_page(request: Request, doc_id: str, user: Annotator) -> Response:
 
 
 @router.post("/annotation/{doc_id}")
-async def label_submit(request: Request, doc_id: str, user: Annotator) -> Response:
+async def label_submit(request: Request, doc_id: DocIdPath, user: Annotator) -> Response:
     """Save the labels and go to the next document."""
     form = await request.form()
     with get_services(request).session_factory() as session:
@@ -96,7 +97,7 @@ def agreement_page(request: Request, user: Annotator) -> Response:
 
 
 @router.get("/accord/{doc_id}", response_class=HTMLResponse)
-def adjudication_page(request: Request, doc_id: str, user: Reviewer) -> Response:
+def adjudication_page(request: Request, doc_id: DocIdPath, user: Reviewer) -> Response:
     """Every annotator's labels side by side, and the adjudication form."""
     with get_services(request).session_factory() as session:
         rows = annotation.annotations_of(session, doc_id)
@@ -105,7 +106,7 @@ def adjudication_page(request: Request, doc_id: str, user: Reviewer) -> Response
 
 
 @router.post("/accord/{doc_id}")
-async def adjudication_submit(request: Request, doc_id: str, user: Reviewer) -> Response:
+async def adjudication_submit(request: Request, doc_id: DocIdPath, user: Reviewer) -> Response:
     """Record the final labels of a disputed document."""
     form = await request.form()
     with get_services(request).session_factory() as session:
@@ -117,7 +118,9 @@ async def adjudication_submit(request: Request, doc_id: str, user: Reviewer) -> 
 
 
 @router.get("/api/annotation/queue")
-def api_queue(request: Request, user: Annotator, size: int = 20) -> dict[str, Any]:
+def api_queue(
+    request: Request, user: Annotator, size: Annotated[int, Query(ge=1, le=200)] = 20
+) -> dict[str, Any]:
     """The caller's next documents with their uncertainty."""
     with get_services(request).session_factory() as session:
         queue = annotation.select_queue(session, user.username, size=min(size, 200))
@@ -141,7 +144,7 @@ def api_agreement(request: Request, user: Annotator) -> dict[str, Any]:
 
 
 @router.post("/api/annotation/{doc_id}/adjudicate")
-def api_adjudicate(request: Request, doc_id: str, body: LabelsIn, user: Reviewer) -> dict[str, Any]:
+def api_adjudicate(request: Request, doc_id: DocIdPath, body: LabelsIn, user: Reviewer) -> dict[str, Any]:
     """Settle a disagreement with final labels."""
     with get_services(request).session_factory() as session:
         row = annotation.adjudicate(session, doc_id, user.username, body.model_dump())

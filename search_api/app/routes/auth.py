@@ -7,22 +7,27 @@ import logging
 import secrets
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, Response
+from pydantic import BaseModel, Field, StringConstraints
 
 from core.errors import PermissionDeniedError
 from search_api.app.auth import (
+    MAX_TOKEN_DAYS,
     SESSION_COOKIE,
     authenticate,
     close_session,
     create_api_token,
     forgive_login_attempt,
+    list_api_tokens,
     open_session,
+    revoke_api_token,
     set_session_cookie,
     take_login_attempt,
 )
 from search_api.app.dependencies import Viewer, get_services
 from search_api.app.routes.rendering import redirect, render
+from search_api.app.validation import RowIdPath
 
 log = logging.getLogger(__name__)
 router = APIRouter(tags=["auth"])
@@ -81,8 +86,12 @@ def login(
         }
         return render(request, "login.html", context, status_code=401)
     response = redirect(_safe_next(suite))
-    secure = request.url.scheme == "https"
-    set_session_cookie(response, services.settings.secret_key, user.username, nonce, secure)
+    secure = services.settings.cookie_secure
+    if secure is None:  # auto: the scheme as seen through the trusted proxies (VIGIE_TRUSTED_PROXIES)
+        secure = request.url.scheme == "https"
+    set_session_cookie(
+        response, services.settings.secret_key, user.username, nonce, secure, user.session_version or 0
+    )
     log.info("login username=%s role=%s", user.username, user.role)
     return response
 
@@ -105,12 +114,63 @@ def me(user: Viewer) -> dict[str, Any]:
     return {"username": user.username, "role": user.role, "via": user.via}
 
 
+class TokenIn(BaseModel):
+    """A new API token: a label and an optional lifetime."""
+
+    label: Annotated[str, StringConstraints(max_length=200)] | None = None
+    expires_in_days: Annotated[int, Field(ge=1, le=MAX_TOKEN_DAYS)] | None = None
+
+
+def _token_json(row: Any) -> dict[str, Any]:
+    def when(moment: Any) -> str | None:
+        return moment.isoformat() if moment else None
+
+    return {
+        "id": row.id,
+        "username": row.username,
+        "label": row.label,
+        "created_at": when(row.created_at),
+        "last_used_at": when(row.last_used_at),
+        "expires_at": when(row.expires_at),
+    }
+
+
 @router.post("/api/tokens")
-def new_token(request: Request, user: Viewer, label: str | None = None) -> dict[str, str]:
-    """Create an API token for the caller (shown once: keep it)."""
+def new_token(
+    request: Request,
+    user: Viewer,
+    body: TokenIn | None = None,
+    label: Annotated[str | None, Query(max_length=200)] = None,
+) -> dict[str, Any]:
+    """Create an API token for the caller (shown once: keep it), optionally expiring."""
+    body = body or TokenIn(label=label)
     with get_services(request).session_factory() as session:
-        token = create_api_token(session, user.username, label)
-    return {"token": token, "username": user.username}
+        token = create_api_token(session, user.username, body.label or label, body.expires_in_days)
+        row = list_api_tokens(session, user.username)[-1]
+    return {
+        "token": token,
+        "username": user.username,
+        "id": row.id,
+        "expires_at": _token_json(row)["expires_at"],
+    }
+
+
+@router.get("/api/tokens")
+def list_tokens(request: Request, user: Viewer, all_users: bool = False) -> dict[str, Any]:
+    """The caller's API tokens (an administrator may ask for everyone's); never the tokens themselves."""
+    if all_users and not user.can("admin"):
+        raise PermissionDeniedError("only administrators see every token", hint="drop all_users")
+    with get_services(request).session_factory() as session:
+        rows = list_api_tokens(session, None if all_users else user.username)
+    return {"items": [_token_json(r) for r in rows]}
+
+
+@router.delete("/api/tokens/{token_id}")
+def delete_token(request: Request, token_id: RowIdPath, user: Viewer) -> dict[str, Any]:
+    """Revoke one of the caller's tokens (an administrator may revoke anyone's)."""
+    with get_services(request).session_factory() as session:
+        revoke_api_token(session, token_id, None if user.can("admin") else user.username)
+    return {"revoked": token_id}
 
 
 @router.get("/compte", response_class=HTMLResponse)

@@ -50,11 +50,19 @@ def export_record(item: review.Item) -> dict[str, Any]:
     }
 
 
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n")
+
+
 def _csv_cell(value: Any) -> Any:
-    """Lists joined by '|'; text that a spreadsheet would run as a formula is quoted with a '."""
+    """Lists joined by '|'; text a spreadsheet could run as a formula is prefixed with a ' (OWASP).
+
+    Spreadsheets skip leading spaces and line breaks before reading "=", so those count too.
+    """
     if isinstance(value, list):
         value = "|".join(str(v) for v in value)
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+    if isinstance(value, str) and (
+        value.startswith(FORMULA_STARTS) or value.lstrip(" \t\r\n\f\v\u00a0").startswith(FORMULA_STARTS)
+    ):
         return "'" + value
     return value
 

@@ -12,6 +12,7 @@ from core.errors import ModelError
 from core.protocols import ModelRegistry
 from search_api.app.dependencies import Admin, Viewer, get_registry, get_services
 from search_api.app.routes.rendering import redirect, render
+from search_api.app.validation import RowIdPath
 
 router = APIRouter(tags=["models"])
 JOBS = ("train", "reanalyze")
@@ -93,7 +94,7 @@ def train_page(request: Request, user: Admin) -> Response:
 
 
 @router.post("/admin/modeles/{model_id}/promouvoir")
-def promote_page(request: Request, model_id: int, user: Admin) -> Response:
+def promote_page(request: Request, model_id: RowIdPath, user: Admin) -> Response:
     """Promote a version from the admin page."""
     get_registry(request).promote(model_id, user.username)
     return redirect("/admin/modeles")
@@ -138,7 +139,7 @@ def api_train(request: Request, user: Admin) -> JSONResponse:
 
 
 @router.post("/api/models/{model_id}/promote")
-def api_promote(request: Request, model_id: int, user: Admin) -> dict[str, Any]:
+def api_promote(request: Request, model_id: RowIdPath, user: Admin) -> dict[str, Any]:
     """Promote a model version."""
     registry = get_registry(request)
     return _row_json(registry, registry.promote(model_id, user.username))

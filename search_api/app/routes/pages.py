@@ -16,6 +16,7 @@ from search_api.app.auth import get_current_user
 from search_api.app.dependencies import Viewer, get_search_engine, get_services
 from search_api.app.routes.rendering import redirect, render
 from search_api.app.routes.review import parse_queue_filters
+from search_api.app.validation import DocIdPath, check_query_text, check_search_filters
 
 log = logging.getLogger(__name__)
 router = APIRouter(tags=["pages"])
@@ -43,13 +44,13 @@ FACET_LABELS = {
 
 
 def search_filters(params: QueryParams) -> dict[str, Any]:
-    """Engine filters from query parameters (facets are multi-valued)."""
+    """Engine filters from query parameters (facets are multi-valued), checked: dates, score, sizes."""
     filters: dict[str, Any] = {}
     for name in (*FACET_LABELS, *RANGE_PARAMS):
         values = [v for v in params.getlist(name) if v]
         if values:
             filters[name] = values if name in FACET_LABELS else values[0]
-    return filters
+    return check_search_filters(filters)
 
 
 def run_search(request: Request, query: SearchQuery) -> SearchResult:
@@ -75,9 +76,10 @@ def search_page(request: Request, user: Viewer) -> Response:
     params = request.query_params
     filters = search_filters(params)
     mode = params.get("mode") if params.get("mode") in ("hybrid", "keyword", "semantic") else "hybrid"
-    page = max(1, int(params.get("page") or 1)) if (params.get("page") or "1").isdigit() else 1
+    raw_page = params.get("page") or "1"
+    page = min(max(1, int(raw_page)), 1000) if raw_page.isdigit() and len(raw_page) < 6 else 1
     query = SearchQuery(
-        text=params.get("q", ""),
+        text=check_query_text(params.get("q", "")),
         mode=mode,  # type: ignore[arg-type]  # checked just above
         filters=filters,
         facets=list(FACETS),
@@ -97,7 +99,7 @@ def search_page(request: Request, user: Viewer) -> Response:
 
 
 @router.get("/recherche/similaires/{doc_id}", response_class=HTMLResponse)
-def similar_page(request: Request, doc_id: str, user: Viewer) -> Response:
+def similar_page(request: Request, doc_id: DocIdPath, user: Viewer) -> Response:
     """Documents most similar to one document."""
     engine = get_search_engine(request)
     if engine is None:

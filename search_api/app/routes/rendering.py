@@ -14,6 +14,7 @@ from markupsafe import Markup, escape
 
 from core.domain import DOC_KINDS, INNOVATION_TYPES
 from search_api.app.auth import ROLE_LABELS, get_current_user
+from search_api.app.links import link_target
 
 TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
 templates = Jinja2Templates(directory=str(TEMPLATES_DIR))
@@ -74,6 +75,7 @@ def french_datetime(value: datetime | None) -> str:
 
 
 templates.env.filters["highlight"] = highlight
+templates.env.filters["safe_url"] = lambda url: link_target(url) or "#"
 templates.env.filters["facet_value"] = facet_value
 templates.env.globals["changed_fields"] = changed_fields
 templates.env.filters["datetime_fr"] = french_datetime

@@ -6,7 +6,7 @@ import json
 import logging
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, Literal
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Query, Request
@@ -18,74 +18,77 @@ from core.errors import InputError, NotFoundError, ReferenceDataError
 from search_api.app import review
 from search_api.app.dependencies import Reviewer, Viewer, get_services
 from search_api.app.routes.rendering import redirect, render
+from search_api.app.validation import (
+    MAX_BULK_IDS,
+    MAX_INT64,
+    MAX_REASON_CHARS,
+    DocId,
+    DocIdPath,
+    Reason,
+    RowIdPath,
+    parse_queue_params,
+)
 
 log = logging.getLogger(__name__)
 router = APIRouter(tags=["review"])
 CONTOURS_FILE = "qpv_2024_contours.geojson"
 
 
-class ActionIn(BaseModel):
-    """One review action sent to the API."""
+Action = Literal["validate", "reject", "correct", "reset"]
 
-    action: str
-    reason: str | None = None
+
+class ActionIn(BaseModel):
+    """One review action sent to the API; ``version`` (from the item) makes it fail with 409 if stale."""
+
+    action: Action
+    reason: Reason | None = None
     corrections: dict[str, Any] = Field(default_factory=dict)
+    version: Annotated[int, Field(ge=0, le=MAX_INT64)] | None = None
 
 
 class BulkIn(BaseModel):
     """One action applied to listed documents, or to every document matching filters."""
 
-    action: str
-    reason: str | None = None
-    doc_ids: list[str] = Field(default_factory=list)
+    action: Action
+    reason: Reason | None = None
+    doc_ids: Annotated[list[DocId], Field(max_length=MAX_BULK_IDS)] = Field(default_factory=list)
     filters: dict[str, Any] | None = None
 
 
 def parse_queue_filters(
     params: dict[str, Any], default_status: str | None = "pending"
 ) -> review.QueueFilters:
-    """Queue filters from query or form parameters, with clear errors."""
-
-    def _opt(name: str) -> str | None:
-        value = params.get(name)
-        return str(value).strip() or None if value is not None else None
-
-    try:
-        min_score = float(params["min_score"]) if _opt("min_score") else None
-        limit = min(int(params.get("limit") or 50), 10000)
-        offset = max(int(params.get("offset") or 0), 0)
-    except ValueError as exc:
-        hint = "min_score is 0..1, limit and offset integers"
-        raise InputError(f"bad number in filters: {exc}", hint=hint) from exc
-    in_qpv = {"true": True, "false": False}.get(str(params.get("in_qpv") or "").lower())
-    status = params.get("status", default_status)
-    if status not in (None, "", "pending", "validated", "rejected", "all"):
-        raise InputError(f"unknown status {status!r}", hint="use pending, validated, rejected or all")
+    """Queue filters from query or form parameters, bounded and typed (`validation.QueueParams`)."""
+    p = parse_queue_params(params)
+    status = p.status if "status" in params else default_status
     return review.QueueFilters(
         status=None if status in ("", "all") else status,
-        text=_opt("q"),
-        source=_opt("source"),
-        commune=_opt("commune"),
-        innovation_type=_opt("innovation_type"),
-        min_score=min_score,
-        in_qpv=in_qpv,
-        sort="date" if params.get("sort") == "date" else "score",
-        limit=limit,
-        offset=offset,
+        text=p.q or None,
+        source=p.source or None,
+        commune=p.commune or None,
+        innovation_type=p.innovation_type or None,
+        min_score=p.min_score,
+        in_qpv={"true": True, "false": False}.get((p.in_qpv or "").lower()),
+        sort="date" if p.sort == "date" else "score",
+        limit=p.limit,
+        offset=p.offset,
     )
 
 
-def reindex_documents(request: Request, doc_ids: list[str]) -> None:
-    """Push reviewed documents to the search engine; a search failure never undoes a review."""
-    services = get_services(request)
-    if services.search_engine is None or not doc_ids:
-        return
-    try:
-        from search_api.engines.documents import reindex
+def parse_version(value: Any) -> int | None:
+    """The review version a form was rendered with (None when the form has none)."""
+    text = str(value or "").strip()
+    if not text:
+        return None
+    if not text.isdigit() or len(text) > 18:
+        raise InputError(f"bad version {text[:20]!r}", hint="reload the page and submit the form again")
+    return int(text)
 
-        reindex(services.session_factory, services.search_engine, doc_ids)
-    except Exception as exc:  # the review is saved; the index catches up at the next `vigie index`
-        log.warning("reindex after review failed ids=%d error=%s", len(doc_ids), exc)
+
+def reindex_documents(request: Request, doc_ids: list[str]) -> None:
+    """Index what review actions queued in the outbox; a search failure never undoes a review."""
+    if doc_ids:
+        request.app.state.drainer.drain_now()
 
 
 def _form_corrections(form: dict[str, Any], types: list[str], current: dict[str, Any]) -> dict[str, Any]:
@@ -116,7 +119,7 @@ def queue_page(request: Request, user: Reviewer) -> Response:
 
 
 @router.get("/revue/{doc_id}", response_class=HTMLResponse)
-def item_page(request: Request, doc_id: str, user: Reviewer) -> Response:
+def item_page(request: Request, doc_id: DocIdPath, user: Reviewer) -> Response:
     """One detection: evidence highlighted, map, types, correction form and history."""
     with get_services(request).session_factory() as session:
         item = review.get_item(session, doc_id)
@@ -125,10 +128,11 @@ def item_page(request: Request, doc_id: str, user: Reviewer) -> Response:
 
 
 @router.post("/revue/{doc_id}/action")
-async def item_action(request: Request, doc_id: str, user: Reviewer) -> Response:
+async def item_action(request: Request, doc_id: DocIdPath, user: Reviewer) -> Response:
     """Validate, reject or correct from the item page."""
     form = await request.form()
     action = str(form.get("action") or "")
+    expected = parse_version(form.get("version"))
     with get_services(request).session_factory() as session:
         corrections = None
         if action == "correct":
@@ -136,7 +140,13 @@ async def item_action(request: Request, doc_id: str, user: Reviewer) -> Response
             types = [str(t) for t in form.getlist("innovation_types")]
             corrections = _form_corrections(dict(form), types, current)
         review.apply_action(
-            session, doc_id, user.username, action, str(form.get("reason") or "") or None, corrections
+            session,
+            doc_id,
+            user.username,
+            action,
+            str(form.get("reason") or "")[:MAX_REASON_CHARS] or None,
+            corrections,
+            expected,
         )
         item = review.get_item(session, doc_id)
     reindex_documents(request, [doc_id])
@@ -169,7 +179,7 @@ async def bulk_action(request: Request, user: Reviewer) -> Response:
 
 
 @router.post("/audit/{audit_id}/annuler")
-async def undo_page(request: Request, audit_id: int, user: Reviewer) -> Response:
+async def undo_page(request: Request, audit_id: RowIdPath, user: Reviewer) -> Response:
     """Undo one audited action from a page."""
     with get_services(request).session_factory() as session:
         entry = review.undo(session, audit_id, user.username)
@@ -200,6 +210,7 @@ def _item_json(item: review.Item) -> dict[str, Any]:
         "reason": item.reason,
         "values": item.values,
         "corrections": item.corrections,
+        "version": item.version,
         "evidence": item.evidence,
         "type_scores": item.analysis.get("type_scores") or {},
     }
@@ -228,18 +239,18 @@ def api_queue(request: Request, user: Reviewer) -> dict[str, Any]:
 
 
 @router.get("/api/review/{doc_id}")
-def api_item(request: Request, doc_id: str, user: Reviewer) -> dict[str, Any]:
+def api_item(request: Request, doc_id: DocIdPath, user: Reviewer) -> dict[str, Any]:
     """One detection with its values after corrections."""
     with get_services(request).session_factory() as session:
         return _item_json(review.get_item(session, doc_id))
 
 
 @router.post("/api/review/{doc_id}")
-def api_action(request: Request, doc_id: str, body: ActionIn, user: Reviewer) -> dict[str, Any]:
+def api_action(request: Request, doc_id: DocIdPath, body: ActionIn, user: Reviewer) -> dict[str, Any]:
     """Validate, reject (reason required), correct or reset one detection."""
     with get_services(request).session_factory() as session:
         entry = review.apply_action(
-            session, doc_id, user.username, body.action, body.reason, body.corrections
+            session, doc_id, user.username, body.action, body.reason, body.corrections, body.version
         )
         result = {"audit": _audit_json(entry), "item": _item_json(review.get_item(session, doc_id))}
     reindex_documents(request, [doc_id])
@@ -260,7 +271,10 @@ def api_bulk(request: Request, body: BulkIn, user: Reviewer) -> dict[str, Any]:
 
 @router.get("/api/audit")
 def api_audit(
-    request: Request, user: Reviewer, doc_id: str | None = None, limit: int = Query(100, le=1000)
+    request: Request,
+    user: Reviewer,
+    doc_id: Annotated[str | None, Query(max_length=64)] = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> dict[str, Any]:
     """Audit entries, newest first."""
     with get_services(request).session_factory() as session:
@@ -268,7 +282,7 @@ def api_audit(
 
 
 @router.post("/api/audit/{audit_id}/undo")
-def api_undo(request: Request, audit_id: int, user: Reviewer) -> dict[str, Any]:
+def api_undo(request: Request, audit_id: RowIdPath, user: Reviewer) -> dict[str, Any]:
     """Undo an audited action (the undo is audited too)."""
     with get_services(request).session_factory() as session:
         entry = review.undo(session, audit_id, user.username)

@@ -5,19 +5,22 @@ from __future__ import annotations
 import secrets
 from datetime import UTC, datetime
 from typing import Annotated, Any
+from urllib.parse import urlencode
 from xml.sax.saxutils import escape
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, StringConstraints
 
 from core.domain import SearchQuery
 from core.errors import InputError, NotFoundError
 from core.storage.saved_searches import SavedSearchRepository
 from core.storage.tables import SavedSearchRow
 from search_api.app.dependencies import Viewer, get_services
+from search_api.app.links import link_target
 from search_api.app.routes.pages import run_search, search_filters
 from search_api.app.routes.rendering import redirect, render
+from search_api.app.validation import MAX_QUERY_CHARS, RowIdPath, check_query_text, check_search_filters
 
 router = APIRouter(tags=["saved searches"])
 FEED_SIZE = 50
@@ -26,8 +29,8 @@ FEED_SIZE = 50
 class SavedSearchIn(BaseModel):
     """A search to follow."""
 
-    name: str
-    text: str = ""
+    name: Annotated[str, StringConstraints(min_length=1, max_length=200)]
+    text: Annotated[str, StringConstraints(max_length=MAX_QUERY_CHARS)] = ""
     filters: dict[str, Any] = Field(default_factory=dict)
 
 
@@ -41,14 +44,17 @@ def save_search(
     """Store a saved search with a fresh secret feed key."""
     if not name.strip():
         raise InputError("a saved search needs a name", hint="type a short name")
-    query = {"text": text, "filters": filters}
+    query = {"text": check_query_text(text), "filters": check_search_filters(filters)}
     return _saved(request).add(owner, name.strip()[:200], query, secrets.token_urlsafe(24))
 
 
 def atom_feed(request: Request, row: SavedSearchRow) -> str:
     """The Atom document of the newest matches of a saved search."""
     query = SearchQuery(
-        text=row.query.get("text", ""), filters=row.query.get("filters", {}), sort="date", size=FEED_SIZE
+        text=str(row.query.get("text") or "")[:MAX_QUERY_CHARS],
+        filters=row.query.get("filters") or {},
+        sort="date",
+        size=FEED_SIZE,
     )
     result = run_search(request, query)
     base = str(request.base_url).rstrip("/")
@@ -57,7 +63,7 @@ def atom_feed(request: Request, row: SavedSearchRow) -> str:
     for hit in result.hits:
         date = hit.source.get("date") or now
         updated = date if "T" in date else f"{date[:10]}T00:00:00Z"
-        link = hit.source.get("url") or f"{base}/recherche?q={hit.id}"
+        link = link_target(hit.source.get("url")) or f"{base}/recherche?{urlencode({'q': hit.id})}"
         summary = " … ".join(hit.highlights) or (hit.source.get("text") or "")[:300]
         entries.append(
             f"<entry><id>urn:vigie:doc:{escape(hit.id)}</id><title>{escape(hit.title or hit.id)}</title>"
@@ -90,7 +96,7 @@ async def saved_add(
 
 
 @router.post("/recherches/{search_id}/supprimer")
-def saved_remove(request: Request, search_id: int, user: Viewer) -> Response:
+def saved_remove(request: Request, search_id: RowIdPath, user: Viewer) -> Response:
     """Delete one of the user's saved searches."""
     if not _saved(request).remove_owned(search_id, user.username):
         raise NotFoundError(f"no saved search {search_id} of yours", hint="see /recherches")

@@ -12,6 +12,7 @@ from core.domain import SearchQuery
 from core.errors import EngineUnavailableError
 from search_api.app.dependencies import get_search_engine
 from search_api.app.schemas_search import DocumentOut, SearchHitOut, SearchResponse, SimilarResponse
+from search_api.app.validation import MAX_QUERY_CHARS, DocIdPath
 from search_api.engines.base import SearchEngine
 
 log = logging.getLogger(__name__)
@@ -37,7 +38,7 @@ def _split(values: list[str]) -> list[str]:
 @router.get("/search", response_model=SearchResponse, summary="Hybrid French search with filters and facets")
 def search(
     request: Request,
-    q: Annotated[str, Query(max_length=500, description="Words to look for, in French.")] = "",
+    q: Annotated[str, Query(max_length=MAX_QUERY_CHARS, description="Words to look for, in French.")] = "",
     mode: Annotated[Literal["hybrid", "keyword", "semantic"], Query()] = "hybrid",
     region: Values = [],  # noqa: B006  (FastAPI copies defaults)
     department: Values = [],  # noqa: B006
@@ -87,13 +88,15 @@ def search(
 
 
 @router.get("/documents/{doc_id}", response_model=DocumentOut, summary="One indexed document")
-def get_document(request: Request, doc_id: str) -> DocumentOut:
+def get_document(request: Request, doc_id: DocIdPath) -> DocumentOut:
     """The document as indexed; 404 when absent."""
     return DocumentOut.model_validate(get_engine(request).get_document(doc_id))
 
 
 @router.get("/documents/{doc_id}/similar", response_model=SimilarResponse, summary="More like this")
-def similar(request: Request, doc_id: str, size: Annotated[int, Query(ge=1, le=50)] = 10) -> SimilarResponse:
+def similar(
+    request: Request, doc_id: DocIdPath, size: Annotated[int, Query(ge=1, le=50)] = 10
+) -> SimilarResponse:
     """Documents closest in meaning to ``doc_id`` (itself and its near-duplicates excluded)."""
     result = get_engine(request).more_like_this(doc_id, size=size)
     return SimilarResponse(id=doc_id, hits=[SearchHitOut.from_hit(h) for h in result.hits])
