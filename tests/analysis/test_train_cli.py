@@ -101,7 +101,7 @@ def test_evaluate_models_reports_real_cv_and_the_blind_split_by_default(small_tr
     assert cv["n_scored"] == 100 and cv["n_written_in_training"] == 0
     assert 0.0 < cv["mean"]["initiative_f1"] <= 1.0 and "press" in cv["by_kind_last_seed"]
     assert 0.0 <= cv["communes_dev"]["commune_f1"] <= 1.0
-    assert blind["n"] == 10 and blind["version"] == "blind"
+    assert blind["n"] == 10 and blind["version"] == "blind-eval"
     lo, hi = blind["intervals_95"]["initiative_f1"]
     assert lo <= blind["figures"]["initiative_f1"] <= hi
     assert sum(int(k["n"]) for k in blind["by_kind"].values()) == 10
