@@ -46,6 +46,14 @@ class Settings(BaseSettings):
         default_factory=lambda: _default_shared("data/annotations-seed/seed.jsonl"),
         description="Seed annotation file read at training time (never copied).",
     )
+    pool_annotations: Path | None = Field(
+        default_factory=lambda: _default_shared("data/annotations-pool/pool.jsonl"),
+        description="Real labelled pool read at training time (never copied); only its dev ids train.",
+    )
+    splits_dir: Path = Field(
+        default=PROJECT_ROOT / "data" / "splits",
+        description="Folder of the frozen pool split (pool-dev.txt, pool-blind.txt).",
+    )
     annotations_dir: Path = Field(
         default=PROJECT_ROOT / "data" / "annotations", description="Folder of the team's JSONL annotations."
     )

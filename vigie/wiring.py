@@ -103,6 +103,17 @@ def make_embed_fn(settings: Settings, enabled: bool) -> Embed | None:
     return CachedEmbedder(make_embedder(), settings.data_dir / "search" / "embeddings.sqlite").embed_passages
 
 
+def make_lazy_embed_fn(settings: Settings) -> Embed:
+    """An embedding function that loads the embedder only if called (promoted models that need it)."""
+
+    def embed(texts: list[str]) -> Any:
+        fn = make_embed_fn(settings, True)
+        assert fn is not None  # enabled=True always gives one
+        return fn(texts)
+
+    return embed
+
+
 def make_model_registry(settings: Settings, session_factory: sessionmaker[Session]) -> ModelRegistry:
     """The model registry over settings.model_dir and the model table, with training's embedder and linker."""
     from nlp.classifiers.registry import StoredModelRegistry

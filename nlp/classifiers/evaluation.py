@@ -119,12 +119,18 @@ class OutOfFold:
 
 
 def out_of_fold(
-    data: TaskData, factories: Factories, folds: int = 5, seed: int = 0, cascade_low: float = 0.0
+    data: TaskData,
+    factories: Factories,
+    folds: int = 5,
+    seed: int = 0,
+    cascade_low: float = 0.0,
+    train_only: npt.NDArray[np.bool_] | None = None,
 ) -> OutOfFold:
     """Fit each task on the training folds (grouped by site/initiative), predict the held-out fold.
 
     With an ``initiative_fast`` factory, held-out texts it scores below ``cascade_low`` keep its score
-    and get no types, as in production where they are never embedded.
+    and get no types, as in production where they are never embedded. Examples marked ``train_only``
+    (texts we wrote) join every training fold and are never scored (their rows stay zero).
     """
     n = len(data.batch)
     k = data.types.shape[1]
@@ -132,8 +138,7 @@ def out_of_fold(
         np.zeros(n), np.zeros(n, dtype=int), np.zeros(n), np.zeros(n, dtype=int),
         np.zeros((n, k)), np.zeros((n, k), dtype=int), np.array([""] * n, dtype=object),
     )  # fmt: skip
-    splitter = StratifiedGroupKFold(n_splits=folds, shuffle=True, random_state=seed)
-    for fold, (train, test) in enumerate(splitter.split(np.zeros(n), data.is_init, data.groups)):
+    for fold, (train, test) in enumerate(_fold_indices(data, folds, seed, train_only)):
         log.info("cv fold=%d train=%d test=%d", fold, len(train), len(test))
         test_batch = data.batch.take(test)
         model = factories["initiative"]().fit(data.batch.take(train), data.is_init[train])
@@ -159,6 +164,17 @@ def out_of_fold(
     return oof
 
 
+def _fold_indices(
+    data: TaskData, folds: int, seed: int, train_only: npt.NDArray[np.bool_] | None
+) -> list[tuple[npt.NDArray[np.intp], npt.NDArray[np.intp]]]:
+    """(train, test) indices of each fold: grouped, stratified splits of the scored examples."""
+    extra = np.flatnonzero(train_only) if train_only is not None else np.zeros(0, dtype=np.intp)
+    scored = np.setdiff1d(np.arange(len(data.batch)), extra)
+    splitter = StratifiedGroupKFold(n_splits=folds, shuffle=True, random_state=seed)
+    splits = splitter.split(np.zeros(len(scored)), data.is_init[scored], data.groups[scored])
+    return [(np.sort(np.concatenate([scored[tr], extra])), scored[te]) for tr, te in splits]
+
+
 def build_report(data: TaskData, oof: OutOfFold, folds: int) -> dict[str, Any]:
     """Per-task reports from out-of-fold predictions."""
     init_mask = data.is_init == 1
@@ -175,6 +191,22 @@ def build_report(data: TaskData, oof: OutOfFold, folds: int) -> dict[str, Any]:
         "folds": folds,
         "geo_linker": data.geo is not None,
     }
+
+
+def restrict(data: TaskData, oof: OutOfFold, mask: npt.NDArray[np.bool_]) -> tuple[TaskData, OutOfFold]:
+    """The data and out-of-fold rows of the masked examples only (e.g. real texts, one document kind)."""
+    idx = np.flatnonzero(mask)
+    sub = TaskData(
+        batch=data.batch.take(idx),
+        is_init=data.is_init[idx],
+        in_qpv=data.in_qpv[idx],
+        types=data.types[idx],
+        kinds=data.kinds[idx],
+        groups=data.groups[idx],
+        geo=None if data.geo is None else data.geo[idx],
+    )
+    rows = OutOfFold(*(getattr(oof, f)[idx] for f in OutOfFold.__dataclass_fields__))
+    return sub, rows
 
 
 def cross_validate(

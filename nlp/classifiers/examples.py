@@ -32,6 +32,8 @@ class TrainingExample:
     url: str | None = None
     initiative_names: list[str] = field(default_factory=list)
     origin: str = "file"
+    # Towns where the initiative happens, as written (scores the geography; not a training label).
+    communes: list[str] = field(default_factory=list)
     group: str = ""
 
 
@@ -59,6 +61,7 @@ def parse_example(record: dict[str, Any], origin: str) -> TrainingExample:
         url=record.get("url"),
         initiative_names=list(record.get("initiative_names") or []),
         origin=origin,
+        communes=[str(c) for c in record.get("communes") or []],
     )
 
 

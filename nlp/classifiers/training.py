@@ -20,6 +20,7 @@ from core.domain import INNOVATION_TYPES
 from core.errors import InputError, ModelError
 from core.settings import Settings
 from core.storage.tables import AnalysisRow, AnnotationRow, PageRow, ReviewRow
+from nlp.classifiers.doc_kind import DocKindModel
 from nlp.classifiers.estimators import BinaryTextClassifier, DocKindClassifier, MultiLabelTypeClassifier
 from nlp.classifiers.evaluation import (
     HOLDOUT_SHARE,
@@ -43,6 +44,7 @@ from nlp.classifiers.examples import (
 )
 from nlp.classifiers.features import chunked_vectors
 from nlp.classifiers.models import load_models
+from nlp.classifiers.pool import CORRECTIONS_FILE, drop_blind, load_pool_examples
 from nlp.classifiers.store import promote, read_current, save_model
 
 log = logging.getLogger(__name__)
@@ -55,6 +57,8 @@ EMBED_CHARS = 500
 # Which half of the [head | mean] embedding features each task reads (measured, docs/models.md): the
 # mean over the first `embed_pieces` helps initiative detection; types do as well on the head.
 EMBEDDING_VIEWS = {"initiative": "mean", "qpv": "mean", "types": "head"}
+# Whether the team's written examples (data/annotations/vigie-examples*.jsonl) join the training data.
+WRITTEN_EXAMPLES = False
 
 
 @dataclass
@@ -76,6 +80,10 @@ class TrainConfig:
     types_sublinear_tf: bool = False
     # The initiative detectors' word TF-IDF counts each word once (binary) since v8 (docs/models.md).
     initiative_binary_tf: bool = True
+    # Document kind: `DocKindModel` (URL character n-grams + text words) since v9; False: v8's
+    # `DocKindClassifier` (URL words joined to the text).
+    doc_kind_url_chars: bool = True
+    doc_kind_C: float = 8.0
 
     @property
     def features(self) -> str:
@@ -85,15 +93,26 @@ class TrainConfig:
 
 
 def load_training_examples(
-    settings: Settings, session_factory: sessionmaker[Session] | None = None
+    settings: Settings,
+    session_factory: sessionmaker[Session] | None = None,
+    *,
+    written: bool = WRITTEN_EXAMPLES,
 ) -> list[TrainingExample]:
-    """Seed file + data/annotations/*.jsonl + (given a session factory) DB annotations and reviews."""
+    """Seed file + the pool's dev ids + (``written``) data/annotations/*.jsonl + DB annotations and reviews.
+
+    Blind ids of the pool split never come back, whatever the source (`pool.drop_blind`).
+    """
     examples: list[TrainingExample] = []
     if settings.seed_annotations is not None and settings.seed_annotations.exists():
         examples += load_jsonl_examples(settings.seed_annotations, "seed")
     else:
         log.warning("seed annotations not found path=%s", settings.seed_annotations)
-    if settings.annotations_dir.is_dir():
+    if settings.pool_annotations is not None and settings.pool_annotations.exists():
+        corrections = settings.annotations_dir / CORRECTIONS_FILE
+        examples += load_pool_examples(settings.pool_annotations, settings.splits_dir, "dev", corrections)
+    else:
+        log.warning("pool annotations not found path=%s", settings.pool_annotations)
+    if written and settings.annotations_dir.is_dir():
         for path in sorted(settings.annotations_dir.glob("*.jsonl")):
             if path.name.endswith(CORRECTIONS_SUFFIX):
                 continue  # label corrections of texts kept elsewhere (ids + fields, no text): not examples
@@ -103,9 +122,21 @@ def load_training_examples(
     if not examples:
         raise InputError(
             "no training examples found",
-            hint="set VIGIE_SEED_ANNOTATIONS or add JSONL files to VIGIE_ANNOTATIONS_DIR",
+            hint="set VIGIE_SEED_ANNOTATIONS / VIGIE_POOL_ANNOTATIONS or add JSONL files to"
+            " VIGIE_ANNOTATIONS_DIR",
         )
-    return assign_groups(_dedupe(examples))
+    return assign_groups(drop_blind(_dedupe(examples), settings.splits_dir))
+
+
+def load_blind_examples(settings: Settings) -> list[TrainingExample]:
+    """The pool's blind ids (labels corrected): scored once per promoted model, never trained on."""
+    if settings.pool_annotations is None or not settings.pool_annotations.exists():
+        raise InputError(
+            f"pool annotations not found ({settings.pool_annotations})",
+            hint="set VIGIE_POOL_ANNOTATIONS to the pool's pool.jsonl",
+        )
+    corrections = settings.annotations_dir / CORRECTIONS_FILE
+    return load_pool_examples(settings.pool_annotations, settings.splits_dir, "blind", corrections)
 
 
 def _dedupe(examples: list[TrainingExample]) -> list[TrainingExample]:
@@ -177,7 +208,11 @@ def make_factories(config: TrainConfig) -> Factories:
             type_cues=config.type_cues,
             sublinear_tf=config.types_sublinear_tf,
         ),
-        "doc_kind": lambda: DocKindClassifier(**lexical),
+        "doc_kind": (
+            (lambda: DocKindModel(C=config.doc_kind_C, url_weight=1.0))
+            if config.doc_kind_url_chars
+            else (lambda: DocKindClassifier(**lexical))
+        ),
     }
     if config.use_embeddings:
         factories["initiative_fast"] = lambda: BinaryTextClassifier(

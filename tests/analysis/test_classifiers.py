@@ -94,8 +94,11 @@ def test_load_training_examples_reads_files_and_database(analysis_settings, db) 
             AnalysisRow(doc_id="p2", result={"in_qpv": True, "innovation_types": ["sociale"]},
                         is_initiative=True, initiative_score=0.9, doc_kind="press")
         )  # fmt: skip
-    examples = {e.id: e for e in load_training_examples(analysis_settings, factory)}
+    examples = {e.id: e for e in load_training_examples(analysis_settings, factory, written=True)}
     assert "vg-001" in examples and "sd0001" in examples
+    # real texts only by default (seed, pool dev, database): no written example since v9
+    real = {e.id for e in load_training_examples(analysis_settings, factory)}
+    assert "vg-001" not in real and "sd0001" in real and "p1" in real
     assert examples["p1"].is_initiative is False and examples["p1"].origin == "db/annotation"
     assert examples["p2"].is_initiative is True
     assert examples["p2"].innovation_types == ["services"] and examples["p2"].in_qpv is True

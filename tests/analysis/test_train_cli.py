@@ -26,12 +26,26 @@ def own_example_count() -> int:
 
 @pytest.fixture
 def small_training_env(settings, shared_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:  # type: ignore[no-untyped-def]
-    """Seed subset in tmp (never in the repo), our examples, an empty model folder."""
+    """Seed and pool subsets in tmp (never in the repo), our examples, an empty model folder.
+
+    The pool subset holds 50 dev ids of the real split: 40 play dev, 10 play blind in a tmp split, so
+    these tests never read a real blind text.
+    """
     seed = (shared_dir / "data" / "annotations-seed" / "seed.jsonl").read_text(encoding="utf-8")
     subset = tmp_path / "seed-subset.jsonl"
     subset.write_text("".join(seed.splitlines(keepends=True)[:60]), encoding="utf-8")
+    dev_ids = (REPO / "data" / "splits" / "pool-dev.txt").read_text(encoding="utf-8").split()[:50]
+    pool = (shared_dir / "data" / "annotations-pool" / "pool.jsonl").read_text(encoding="utf-8")
+    kept = [line for line in pool.splitlines(keepends=True) if json.loads(line)["id"] in dev_ids]
+    (tmp_path / "pool.jsonl").write_text("".join(kept), encoding="utf-8")
+    splits = tmp_path / "splits"
+    splits.mkdir()
+    (splits / "pool-dev.txt").write_text("\n".join(dev_ids[:40]) + "\n", encoding="utf-8")
+    (splits / "pool-blind.txt").write_text("\n".join(dev_ids[40:]) + "\n", encoding="utf-8")
     model_dir = tmp_path / "models"
     monkeypatch.setenv("VIGIE_SEED_ANNOTATIONS", str(subset))
+    monkeypatch.setenv("VIGIE_POOL_ANNOTATIONS", str(tmp_path / "pool.jsonl"))
+    monkeypatch.setenv("VIGIE_SPLITS_DIR", str(splits))
     monkeypatch.setenv("VIGIE_ANNOTATIONS_DIR", str(REPO / "data" / "annotations"))
     monkeypatch.setenv("VIGIE_MODEL_DIR", str(model_dir))
     monkeypatch.setenv("VIGIE_REFERENCE_DIR", str(shared_dir / "data" / "reference"))
@@ -47,18 +61,19 @@ def test_train_writes_and_promotes_a_version(small_training_env: Path) -> None:
         ["doc_kind", "initiative", "qpv", "types"], "vcli"
     )
     meta = json.loads((small_training_env / "initiative" / "vcli" / "meta.json").read_text())
-    assert meta["n_examples"] == 60 + own_example_count() and meta["features"] == "tfidf-word-1-2"
+    # real texts only: the written examples are not trained on since v9 (docs/models.md)
+    assert meta["n_examples"] == 60 + 40 and meta["features"] == "tfidf-word-1-2"
 
 
 def test_evaluate_models_prints_grouped_cv(small_training_env: Path) -> None:
     result = CliRunner().invoke(
-        make_app(), ["evaluate", "models", "--no-embeddings", "--folds", "2", "--json"]
+        make_app(), ["evaluate", "models", "--protocol", "mixed", "--no-embeddings", "--folds", "2", "--json"]
     )
     assert result.exit_code == 0, result.output
     report = json.loads(result.stdout)
     assert (
         report["folds"] == 2
-        and report["n_examples"] == 60 + own_example_count()
+        and report["n_examples"] == 60 + 40 + own_example_count()
         and report["geo_linker"] is True
     )
     assert set(report["types"]["per_class"]) == set(INNOVATION_TYPES)
@@ -66,7 +81,7 @@ def test_evaluate_models_prints_grouped_cv(small_training_env: Path) -> None:
 
 
 def test_evaluate_models_reports_each_fold_shuffle_and_their_mean(small_training_env: Path) -> None:
-    args = ["evaluate", "models", "--no-embeddings", "--folds", "2", "--json"]
+    args = ["evaluate", "models", "--protocol", "mixed", "--no-embeddings", "--folds", "2", "--json"]
     result = CliRunner().invoke(make_app(), [*args, "--fold-seed", "0", "--fold-seed", "3"])
     assert result.exit_code == 0, result.output
     report = json.loads(result.stdout)
@@ -76,3 +91,19 @@ def test_evaluate_models_reports_each_fold_shuffle_and_their_mean(small_training
     # seed 0 alone gives the same report as the default run
     alone = json.loads(CliRunner().invoke(make_app(), [*args, "--fold-seed", "0"]).stdout)
     assert alone["initiative"] == report["by_fold_seed"]["0"]["initiative"]
+
+
+def test_evaluate_models_reports_real_cv_and_the_blind_split_by_default(small_training_env: Path) -> None:
+    args = ["evaluate", "models", "--no-embeddings", "--folds", "2", "--fold-seed", "0", "--json"]
+    result = CliRunner().invoke(make_app(), args)
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    cv, blind = report["real_cv"], report["blind"]
+    # 100 real texts scored (60 seed + 40 pool dev); the written ones only train, if at all
+    assert cv["n_scored"] == 100 and cv["n_written_in_training"] == 0
+    assert 0.0 < cv["mean"]["initiative_f1"] <= 1.0 and "press" in cv["by_kind_last_seed"]
+    assert 0.0 <= cv["communes_dev"]["commune_f1"] <= 1.0
+    assert blind["n"] == 10 and blind["version"] == "blind-eval"
+    lo, hi = blind["intervals_95"]["initiative_f1"]
+    assert lo <= blind["figures"]["initiative_f1"] <= hi
+    assert sum(int(k["n"]) for k in blind["by_kind"].values()) == 10

