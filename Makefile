@@ -17,7 +17,7 @@ $(STAMP): pyproject.toml | $(VENV)/bin/python
 	touch $@
 
 $(DEV_STAMP): pyproject.toml | $(VENV)/bin/python
-	$(VENV)/bin/pip install -q -e '.[dev]'
+	$(VENV)/bin/pip install -q -e '.[dev,train]'
 	touch $(STAMP) $@
 
 install: $(STAMP)
