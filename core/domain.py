@@ -203,3 +203,43 @@ class SearchResult:
     hits: list[SearchHit]
     total: int
     facets: dict[str, dict[str, int]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ModelVersion:
+    """One trained version of a task's model and its place in the promote/rollback history."""
+
+    id: int
+    task: str
+    version: str
+    path: str
+    status: str  # candidate, promoted, retired, rolled_back
+    metrics: dict[str, Any]
+    created_at: datetime | None = None
+    promoted_at: datetime | None = None
+
+
+@dataclass
+class TaskVersions:
+    """A task's promoted version (if any) and every version, newest first."""
+
+    promoted: ModelVersion | None = None
+    versions: list[ModelVersion] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class TrainOptions:
+    """How to train new model versions: `vigie train`'s flags; the web app trains with the defaults.
+
+    ``record`` says how the new versions enter the model table: ``"report"`` (one row per task with its
+    cross-validation figures, promoted or candidate, as `vigie train` does) or ``"meta"`` (mirror every
+    meta.json and CURRENT.json, as the web app does).
+    """
+
+    use_embeddings: bool = True
+    char_ngrams: bool = False
+    with_db: bool = True
+    run_cv: bool = True
+    promote: bool = False
+    version: str | None = None
+    record: Literal["report", "meta"] = "meta"

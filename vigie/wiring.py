@@ -2,15 +2,23 @@
 
 from __future__ import annotations
 
+import logging
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from core.protocols import Embedder
+from core.protocols import Embedder, ModelRegistry
 from core.settings import Settings
 from core.storage import open_database
+
+if TYPE_CHECKING:
+    from nlp.classifiers.training import Embed
+    from search_api.app.services import AppServices
+    from search_api.engines.base import SearchEngine
+
+log = logging.getLogger(__name__)
 
 
 def open_db(settings: Settings) -> tuple[Engine, sessionmaker[Session]]:
@@ -28,7 +36,7 @@ def make_embedder() -> Embedder:
     return make_embedder_backend(settings.embedder, settings.encoder_dir)
 
 
-def make_search_engine(settings: Settings, embedder: Embedder | None = None) -> Any:
+def make_search_engine(settings: Settings, embedder: Embedder | None = None) -> SearchEngine:
     """The configured search engine (embedded by default, or Elasticsearch), with the cached embedder.
 
     Passage vectors are cached by content hash under ``<data_dir>/search/embeddings.sqlite``.
@@ -78,71 +86,46 @@ def make_analyzer(settings: Settings, *, batch_size: int = 32, n_process: int = 
     return Analyzer(models, linker=linker, embedder=embedder, batch_size=batch_size, n_process=n_process)
 
 
-def make_app_services(settings: Settings) -> Any:
-    """Everything the web app needs: database, search engine, and the train/promote/reanalyze hooks."""
-    import logging
-    from datetime import UTC, datetime
+def make_training_linker(settings: Settings) -> Any:
+    """The geography linker training and evaluation decide in-QPV with (None without reference data)."""
+    if settings.reference_dir is None or not settings.reference_dir.is_dir():
+        return None
+    from nlp.geo import load_linker
 
-    from search_api.services import AppServices
+    return load_linker(settings.reference_dir)
 
-    log = logging.getLogger(__name__)
+
+def make_embed_fn(settings: Settings, enabled: bool) -> Embed | None:
+    """The passage embedding function of training (the search index's cache), or None when disabled."""
+    if not enabled:
+        return None
+    from search_api.engines.embedding_cache import CachedEmbedder
+
+    return CachedEmbedder(make_embedder(), settings.data_dir / "search" / "embeddings.sqlite").embed_passages
+
+
+def make_model_registry(settings: Settings, session_factory: sessionmaker[Session]) -> ModelRegistry:
+    """The model registry over settings.model_dir and the model table, with training's embedder and linker."""
+    from nlp.classifiers.registry import StoredModelRegistry
+
+    return StoredModelRegistry(
+        settings,
+        session_factory,
+        make_embed=lambda enabled: make_embed_fn(settings, enabled),
+        make_linker=lambda: make_training_linker(settings),
+    )
+
+
+def make_app_services(settings: Settings) -> AppServices:
+    """Everything the web app needs: database, search engine, the model registry and re-analysis."""
+    from search_api.app.services import AppServices
+
     _, session_factory = open_db(settings)
     try:
         engine = make_search_engine(settings)
     except NotImplementedError:
         engine = None
-
-    def sync_models() -> int:
-        """Mirror models/<task>/<version>/meta.json and CURRENT.json into the model_versions table."""
-        import json
-
-        from sqlalchemy import select
-
-        from core.storage.tables import ModelVersionRow
-        from nlp.classifiers.store import read_current
-
-        current, added = read_current(settings.model_dir), 0
-        with session_factory() as session:
-            known = {(r.task, r.version): r for r in session.scalars(select(ModelVersionRow))}
-            for meta_path in sorted(settings.model_dir.glob("*/*/meta.json")):
-                task, version = meta_path.parent.parent.name, meta_path.parent.name
-                row = known.get((task, version))
-                if row is None:
-                    meta = json.loads(meta_path.read_text(encoding="utf-8"))
-                    metrics = meta.get("cv_metrics") or {}
-                    metrics |= {"n_examples": meta.get("n_examples"), "data_hash": meta.get("data_hash")}
-                    row = ModelVersionRow(
-                        task=task, version=version, path=str(meta_path.parent), metrics=metrics
-                    )
-                    session.add(row)
-                    added += 1
-                promoted = current.get(task) == version
-                if promoted and row.status != "promoted":
-                    row.status, row.promoted_at = "promoted", datetime.now(UTC)
-                elif not promoted and row.status == "promoted":
-                    row.status = "retired"
-            session.commit()
-        return added
-
-    def train() -> dict[str, Any]:
-        from nlp.classifiers.training import TrainConfig, load_training_examples, train_all
-        from vigie.commands.models_report import make_embed_fn, make_training_linker
-
-        # Same design as `vigie train`: TF-IDF + e5 embeddings, in-QPV decided with the geography linker.
-        report = train_all(
-            load_training_examples(settings, session_factory),
-            settings.model_dir,
-            config=TrainConfig(use_embeddings=True),
-            embed=make_embed_fn(settings, True),
-            linker=make_training_linker(settings),
-        )
-        sync_models()
-        return report
-
-    def promote(task: str, version: str) -> None:
-        from nlp.classifiers.store import promote as promote_files
-
-        promote_files(settings.model_dir, {task: version})
+    registry = make_model_registry(settings, session_factory)
 
     def reanalyze() -> dict[str, Any]:
         from vigie.commands.analyze import analyze_stored
@@ -156,8 +139,13 @@ def make_app_services(settings: Settings) -> Any:
         return {"analysed": done, "failed": failed, "indexed": indexed}
 
     try:
-        sync_models()
+        registry.sync()
     except Exception as exc:  # a bad meta.json must not keep the web app down
         log.warning("model versions not synchronised: %s", exc)
-    hooks = {"train": train, "promote": promote, "reanalyze": reanalyze, "sync_models": sync_models}
-    return AppServices(settings=settings, session_factory=session_factory, search_engine=engine, hooks=hooks)
+    return AppServices(
+        settings=settings,
+        session_factory=session_factory,
+        search_engine=engine,
+        registry=registry,
+        reanalyze=reanalyze,
+    )

@@ -17,9 +17,10 @@ from core.domain import INNOVATION_TYPES, Analysis, CommuneRef, Initiative, QpvR
 from core.settings import Settings, load_settings
 from core.storage import open_database
 from core.storage.tables import AnalysisRow, ModelVersionRow, PageRow
-from search_api.app import create_app
-from search_api.auth import add_user, create_api_token
-from search_api.services import AppServices
+from nlp.classifiers.registry import StoredModelRegistry
+from search_api.app.auth import add_user, create_api_token
+from search_api.app.factory import create_app
+from search_api.app.services import AppServices
 
 PASSWORD = "motdepasse-test"
 USERS = {"ada": "admin", "rita": "reviewer", "anna": "annotator", "victor": "viewer"}
@@ -138,7 +139,8 @@ def make_services(data_dir: Path, reference_dir: Path) -> AppServices:
         reindex(factory, engine)
     except ImportError:
         pass
-    return AppServices(settings=settings, session_factory=factory, search_engine=engine)
+    registry = StoredModelRegistry(settings, factory)  # the model pages read the seeded versions
+    return AppServices(settings=settings, session_factory=factory, search_engine=engine, registry=registry)
 
 
 @contextmanager

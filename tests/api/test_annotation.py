@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from core.errors import InputError
-from search_api import annotation
-from search_api.annotation import Candidate, cohen_kappa, fleiss_kappa, pick_diverse, uncertainty
+from search_api.app import annotation
+from search_api.app.annotation import Candidate, cohen_kappa, fleiss_kappa, pick_diverse, uncertainty
 from tests.api.live import seed
 
 YES = {"is_initiative": True, "in_qpv": True, "innovation_types": ["sociale"], "communes": []}

@@ -6,7 +6,7 @@ import re
 
 import httpx
 
-from search_api.auth import SESSION_COOKIE, add_user, hash_password, verify_password
+from search_api.app.auth import SESSION_COOKIE, add_user, hash_password, verify_password
 from tests.api.live import PASSWORD, LiveApp, run_server
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typer.testing import CliRunner
 
 from core.errors import InputError
-from search_api.auth import authenticate
+from search_api.app.auth import authenticate
 from vigie.cli import make_app
 from vigie.wiring import open_db
 

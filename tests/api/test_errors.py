@@ -15,8 +15,8 @@ from core.errors import (
     StorageError,
     VigieError,
 )
-from search_api.app import status_of
-from search_api.auth import NotAuthenticatedError
+from search_api.app.auth import NotAuthenticatedError
+from search_api.app.factory import status_of
 from tests.api.live import LiveApp
 
 

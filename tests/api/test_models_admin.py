@@ -15,8 +15,7 @@ from core.settings import load_settings
 from core.storage.tables import AuditRow, ModelVersionRow
 from nlp.classifiers.store import promote as promote_files
 from nlp.classifiers.store import read_current, save_model
-from search_api.auth import add_user, create_api_token
-from search_api.routes.models import models_by_task, promote, rollback
+from search_api.app.auth import add_user, create_api_token
 from tests.api.live import run_server
 from vigie.wiring import make_app_services
 
@@ -42,15 +41,21 @@ def test_promote_then_roll_back_moves_the_analyser_pointer(tmp_path, settings) -
         assert _status(session) == {"v1": "promoted", "v2": "candidate"}  # mirrored from the files
         v2 = session.scalars(select(ModelVersionRow).where(ModelVersionRow.version == "v2")).one()
         assert v2.metrics == {"f1": 0.75, "n_examples": 10, "data_hash": "hash-v2"}
-        promote(session, v2.id, "ada", services.hooks)
-        assert read_current(model_dir) == {"initiative": "v2"}
+    registry = services.registry
+    assert registry is not None
+    assert registry.promote(v2.id, "ada").status == "promoted"
+    assert read_current(model_dir) == {"initiative": "v2"}
+    with services.session_factory() as session:
         assert _status(session) == {"v1": "retired", "v2": "promoted"}
-        assert models_by_task(session)["initiative"]["promoted"].version == "v2"
-        rollback(session, "initiative", "ada", services.hooks)
-        assert read_current(model_dir) == {"initiative": "v1"}
+    promoted = registry.versions_by_task()["initiative"].promoted
+    assert promoted is not None and promoted.version == "v2"
+    assert registry.rollback("initiative", "ada").version == "v1"
+    assert read_current(model_dir) == {"initiative": "v1"}
+    with services.session_factory() as session:
         assert _status(session) == {"v1": "promoted", "v2": "rolled_back"}
-        with pytest.raises(InputError, match="nothing to roll back"):
-            rollback(session, "initiative", "ada", services.hooks)
+    with pytest.raises(InputError, match="nothing to roll back"):
+        registry.rollback("initiative", "ada")
+    with services.session_factory() as session:
         audit = [
             (a.action, json.dumps(a.after)) for a in session.scalars(select(AuditRow).order_by(AuditRow.id))
         ]

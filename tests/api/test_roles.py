@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from search_api.auth import ROLE_RANK
+from search_api.app.auth import ROLE_RANK
 from tests.api.live import LiveApp
 
 ROLES = ("viewer", "annotator", "reviewer", "admin")

@@ -10,9 +10,9 @@ from fastapi.testclient import TestClient
 
 from core.metrics import MetricsStore
 from core.storage.tables.crawl import PageRow
-from search_api.app import create_app
-from search_api.auth import add_user, create_api_token
-from search_api.services import AppServices
+from search_api.app.auth import add_user, create_api_token
+from search_api.app.factory import create_app
+from search_api.app.services import AppServices
 from vigie.watch_store import WatchStore
 
 SAMPLE_LINE = re.compile(r'^[a-zA-Z_:][a-zA-Z0-9_:]*(\{([a-zA-Z_][a-zA-Z0-9_]*="([^"\\]|\\.)*",?)*\})? \S+$')

@@ -14,12 +14,12 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from core.settings import Settings
-from search_api.app import create_app
-from search_api.auth import add_user, create_api_token
+from search_api.app.auth import add_user, create_api_token
+from search_api.app.factory import create_app
+from search_api.app.services import AppServices
 from search_api.engines.base import SearchEngine
 from search_api.engines.elasticsearch import ElasticsearchEngine
 from search_api.engines.embedding_cache import CachedEmbedder
-from search_api.services import AppServices
 from tests.search.corpus import DOCS
 
 REPO = Path(__file__).resolve().parents[2]
@@ -30,7 +30,7 @@ def make_client(
 ) -> TestClient:
     app = create_app(AppServices(settings=settings, session_factory=factory, search_engine=engine))
     if not any(getattr(r, "path", None) == "/api/search" for r in app.routes):
-        from search_api.routes.search import router
+        from search_api.app.routes.search import router
 
         app.include_router(router)
     with factory() as session:

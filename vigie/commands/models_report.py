@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from datetime import UTC, datetime
 from typing import Any
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
+from core.domain import TrainOptions
 from core.settings import Settings
-from core.storage.tables import ModelVersionRow
+from vigie.wiring import make_embed_fn, make_training_linker
 
 out = Console()
 BINARY_TASKS = (
@@ -21,32 +21,6 @@ BINARY_TASKS = (
     "qpv_given_initiative",
     "initiative_in_qpv_classifier_only",
 )
-
-
-def make_training_linker(settings: Settings) -> Any:
-    if settings.reference_dir is None or not settings.reference_dir.is_dir():
-        return None
-    from nlp.geo import load_linker
-
-    return load_linker(settings.reference_dir)
-
-
-def make_embed_fn(settings: Settings, enabled: bool) -> Any:
-    if not enabled:
-        return None
-    from search_api.engines.embedding_cache import CachedEmbedder
-    from vigie.wiring import make_embedder
-
-    return CachedEmbedder(make_embedder(), settings.data_dir / "search" / "embeddings.sqlite").embed_passages
-
-
-def make_lazy_embed_fn(settings: Settings) -> Any:
-    """An embedding function that loads the embedder only if called (promoted models that need it)."""
-
-    def embed(texts: list[str]) -> Any:
-        return make_embed_fn(settings, True)(texts)
-
-    return embed
 
 
 def train_models(
@@ -58,38 +32,20 @@ def train_models(
     cv: bool,
     version: str | None,
 ) -> dict[str, Any]:
-    """Train all tasks, record the versions in the database, print the CV report."""
-    from nlp.classifiers.store import TASKS
-    from nlp.classifiers.training import TrainConfig, load_training_examples, train_all
-    from vigie.wiring import open_db
+    """Train all tasks through the model registry (which records the versions), print the CV report."""
+    from vigie.wiring import make_model_registry, open_db
 
     engine, factory = open_db(settings)
-    examples = load_training_examples(settings, factory if with_db else None)
-    config = TrainConfig(char_ngrams=char_ngrams, use_embeddings=embeddings)
-    out.print(f"training on {len(examples)} examples, features {config.features}")
-    metrics = train_all(
-        examples,
-        settings.model_dir,
-        config=config,
-        embed=make_embed_fn(settings, embeddings),
-        version=version,
+    options = TrainOptions(
+        use_embeddings=embeddings,
+        char_ngrams=char_ngrams,
+        with_db=with_db,
         run_cv=cv,
-        make_current=promote,
-        linker=make_training_linker(settings),
-        current_embed=None if embeddings else make_lazy_embed_fn(settings),
+        promote=promote,
+        version=version,
+        record="report",
     )
-    with factory() as session, session.begin():
-        for task in [*TASKS, "initiative_fast"] if embeddings else TASKS:
-            session.add(
-                ModelVersionRow(
-                    task=task,
-                    version=metrics["version"],
-                    path=str(settings.model_dir / task / metrics["version"]),
-                    metrics={k: v for k, v in metrics.items() if k in (task, "initiative_in_qpv")},
-                    status="promoted" if promote else "candidate",
-                    promoted_at=datetime.now(UTC) if promote else None,
-                )
-            )
+    metrics = make_model_registry(settings, factory).train(options, announce=out.print)
     engine.dispose()
     if cv:
         print_report(metrics)

@@ -25,7 +25,7 @@ def serve(
     """Serve the API and the French web UI."""
     import uvicorn
 
-    from search_api.app import create_app
+    from search_api.app.factory import create_app
     from vigie.wiring import make_app_services
 
     settings = get_settings()
@@ -48,7 +48,7 @@ def users_add(
     ),
 ) -> None:
     """Create a user, or change an existing user's role and password."""
-    from search_api.auth import add_user
+    from search_api.app.auth import add_user
     from vigie.wiring import open_db
 
     engine, factory = open_db(get_settings())
@@ -60,7 +60,7 @@ def users_add(
 
 def users_remove(username: str = typer.Argument(..., help="Login name.")) -> None:
     """Remove a user and their API tokens."""
-    from search_api.auth import remove_user
+    from search_api.app.auth import remove_user
     from vigie.wiring import open_db
 
     engine, factory = open_db(get_settings())
@@ -72,7 +72,7 @@ def users_remove(username: str = typer.Argument(..., help="Login name.")) -> Non
 
 def users_list() -> None:
     """List users and their roles."""
-    from search_api.auth import list_users
+    from search_api.app.auth import list_users
     from vigie.wiring import open_db
 
     engine, factory = open_db(get_settings())

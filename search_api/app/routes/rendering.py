@@ -13,7 +13,7 @@ from fastapi.templating import Jinja2Templates
 from markupsafe import Markup, escape
 
 from core.domain import INNOVATION_TYPES
-from search_api.auth import ROLE_LABELS, get_current_user
+from search_api.app.auth import ROLE_LABELS, get_current_user
 
 TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
 templates = Jinja2Templates(directory=str(TEMPLATES_DIR))

@@ -6,23 +6,21 @@ import json
 import logging
 from functools import lru_cache
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Any
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel, Field
 
 from core.domain import INNOVATION_TYPES
 from core.errors import InputError, NotFoundError, ReferenceDataError
-from search_api import review
-from search_api.auth import CurrentUser, require_role
-from search_api.routes.rendering import redirect, render
+from search_api.app import review
+from search_api.app.dependencies import Reviewer, Viewer, get_services
+from search_api.app.routes.rendering import redirect, render
 
 log = logging.getLogger(__name__)
 router = APIRouter(tags=["review"])
-Reviewer = Annotated[CurrentUser, Depends(require_role("reviewer"))]
-Viewer = Annotated[CurrentUser, Depends(require_role("viewer"))]
 CONTOURS_FILE = "qpv_2024_contours.geojson"
 
 
@@ -79,7 +77,7 @@ def parse_queue_filters(
 
 def reindex_documents(request: Request, doc_ids: list[str]) -> None:
     """Push reviewed documents to the search engine; a search failure never undoes a review."""
-    services = request.app.state.services
+    services = get_services(request)
     if services.search_engine is None or not doc_ids:
         return
     try:
@@ -112,7 +110,7 @@ def queue_page(request: Request, user: Reviewer) -> Response:
     """The review queue, filterable and sortable, with bulk actions."""
     params = dict(request.query_params)
     filters = parse_queue_filters(params)
-    with request.app.state.services.session_factory() as session:
+    with get_services(request).session_factory() as session:
         items = review.list_items(session, filters)
     return render(request, "review_queue.html", {"items": items, "filters": params})
 
@@ -120,7 +118,7 @@ def queue_page(request: Request, user: Reviewer) -> Response:
 @router.get("/revue/{doc_id}", response_class=HTMLResponse)
 def item_page(request: Request, doc_id: str, user: Reviewer) -> Response:
     """One detection: evidence highlighted, map, types, correction form and history."""
-    with request.app.state.services.session_factory() as session:
+    with get_services(request).session_factory() as session:
         item = review.get_item(session, doc_id)
         entries = review.history(session, doc_id)
     return render(request, "review_item.html", {"item": item, "entries": entries})
@@ -131,7 +129,7 @@ async def item_action(request: Request, doc_id: str, user: Reviewer) -> Response
     """Validate, reject or correct from the item page."""
     form = await request.form()
     action = str(form.get("action") or "")
-    with request.app.state.services.session_factory() as session:
+    with get_services(request).session_factory() as session:
         corrections = None
         if action == "correct":
             current = review.get_item(session, doc_id).values
@@ -156,7 +154,7 @@ async def bulk_action(request: Request, user: Reviewer) -> Response:
     params = {
         k: v for k, v in form.items() if k not in ("doc_ids", "csrf_token", "action", "reason", "scope")
     }
-    with request.app.state.services.session_factory() as session:
+    with get_services(request).session_factory() as session:
         if form.get("scope") == "filter":
             ids = [i.doc_id for i in review.list_items(session, parse_queue_filters(params))]
         if not ids:
@@ -173,7 +171,7 @@ async def bulk_action(request: Request, user: Reviewer) -> Response:
 @router.post("/audit/{audit_id}/annuler")
 async def undo_page(request: Request, audit_id: int, user: Reviewer) -> Response:
     """Undo one audited action from a page."""
-    with request.app.state.services.session_factory() as session:
+    with get_services(request).session_factory() as session:
         entry = review.undo(session, audit_id, user.username)
     reindex_documents(request, [entry.doc_id] if entry.doc_id else [])
     return redirect(f"/revue/{entry.doc_id}")
@@ -182,7 +180,7 @@ async def undo_page(request: Request, audit_id: int, user: Reviewer) -> Response
 @router.get("/historique", response_class=HTMLResponse)
 def audit_page(request: Request, user: Reviewer) -> Response:
     """The latest audit entries of every document."""
-    with request.app.state.services.session_factory() as session:
+    with get_services(request).session_factory() as session:
         entries = review.history(session, None, limit=200)
     return render(request, "audit.html", {"entries": entries})
 
@@ -224,7 +222,7 @@ def _audit_json(entry: Any) -> dict[str, Any]:
 def api_queue(request: Request, user: Reviewer) -> dict[str, Any]:
     """The review queue as JSON (same filters as the page)."""
     filters = parse_queue_filters(dict(request.query_params))
-    with request.app.state.services.session_factory() as session:
+    with get_services(request).session_factory() as session:
         items = review.list_items(session, filters)
     return {"items": [_item_json(i) for i in items]}
 
@@ -232,14 +230,14 @@ def api_queue(request: Request, user: Reviewer) -> dict[str, Any]:
 @router.get("/api/review/{doc_id}")
 def api_item(request: Request, doc_id: str, user: Reviewer) -> dict[str, Any]:
     """One detection with its values after corrections."""
-    with request.app.state.services.session_factory() as session:
+    with get_services(request).session_factory() as session:
         return _item_json(review.get_item(session, doc_id))
 
 
 @router.post("/api/review/{doc_id}")
 def api_action(request: Request, doc_id: str, body: ActionIn, user: Reviewer) -> dict[str, Any]:
     """Validate, reject (reason required), correct or reset one detection."""
-    with request.app.state.services.session_factory() as session:
+    with get_services(request).session_factory() as session:
         entry = review.apply_action(
             session, doc_id, user.username, body.action, body.reason, body.corrections
         )
@@ -251,7 +249,7 @@ def api_action(request: Request, doc_id: str, body: ActionIn, user: Reviewer) ->
 @router.post("/api/review-bulk")
 def api_bulk(request: Request, body: BulkIn, user: Reviewer) -> dict[str, Any]:
     """One action on many detections; failures are listed, never fatal."""
-    with request.app.state.services.session_factory() as session:
+    with get_services(request).session_factory() as session:
         ids = list(body.doc_ids)
         if body.filters is not None:
             ids += [i.doc_id for i in review.list_items(session, parse_queue_filters(body.filters))]
@@ -265,14 +263,14 @@ def api_audit(
     request: Request, user: Reviewer, doc_id: str | None = None, limit: int = Query(100, le=1000)
 ) -> dict[str, Any]:
     """Audit entries, newest first."""
-    with request.app.state.services.session_factory() as session:
+    with get_services(request).session_factory() as session:
         return {"entries": [_audit_json(e) for e in review.history(session, doc_id, limit)]}
 
 
 @router.post("/api/audit/{audit_id}/undo")
 def api_undo(request: Request, audit_id: int, user: Reviewer) -> dict[str, Any]:
     """Undo an audited action (the undo is audited too)."""
-    with request.app.state.services.session_factory() as session:
+    with get_services(request).session_factory() as session:
         entry = review.undo(session, audit_id, user.username)
     reindex_documents(request, [entry.doc_id] if entry.doc_id else [])
     return {"audit": _audit_json(entry)}
@@ -292,7 +290,7 @@ def _load_contours(path: str) -> dict[str, dict[str, Any]]:
 @router.get("/api/qpv/{code}")
 def api_qpv_contour(request: Request, code: str, user: Viewer) -> dict[str, Any]:
     """The QPV contour as a GeoJSON feature, for the small map (no external tiles)."""
-    ref = request.app.state.services.settings.require_reference_dir()
+    ref = get_services(request).settings.require_reference_dir()
     feature = _load_contours(str(ref / CONTOURS_FILE)).get(code)
     if feature is None:
         raise NotFoundError(f"no QPV with code {code!r}", hint="QPV codes look like QN00101M")

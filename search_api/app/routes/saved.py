@@ -7,20 +7,19 @@ from datetime import UTC, datetime
 from typing import Annotated, Any
 from xml.sax.saxutils import escape
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel, Field
-from sqlalchemy import select
 
 from core.domain import SearchQuery
 from core.errors import InputError, NotFoundError
+from core.storage.saved_searches import SavedSearchRepository
 from core.storage.tables import SavedSearchRow
-from search_api.auth import CurrentUser, require_role
-from search_api.routes.pages import run_search, search_filters
-from search_api.routes.rendering import redirect, render
+from search_api.app.dependencies import Viewer, get_services
+from search_api.app.routes.pages import run_search, search_filters
+from search_api.app.routes.rendering import redirect, render
 
 router = APIRouter(tags=["saved searches"])
-Viewer = Annotated[CurrentUser, Depends(require_role("viewer"))]
 FEED_SIZE = 50
 
 
@@ -32,22 +31,18 @@ class SavedSearchIn(BaseModel):
     filters: dict[str, Any] = Field(default_factory=dict)
 
 
+def _saved(request: Request) -> SavedSearchRepository:
+    return SavedSearchRepository(get_services(request).session_factory)
+
+
 def save_search(
     request: Request, owner: str, name: str, text: str, filters: dict[str, Any]
 ) -> SavedSearchRow:
     """Store a saved search with a fresh secret feed key."""
     if not name.strip():
         raise InputError("a saved search needs a name", hint="type a short name")
-    row = SavedSearchRow(
-        owner=owner,
-        name=name.strip()[:200],
-        query={"text": text, "filters": filters},
-        feed_key=secrets.token_urlsafe(24),
-    )
-    with request.app.state.services.session_factory() as session:
-        session.add(row)
-        session.commit()
-    return row
+    query = {"text": text, "filters": filters}
+    return _saved(request).add(owner, name.strip()[:200], query, secrets.token_urlsafe(24))
 
 
 def atom_feed(request: Request, row: SavedSearchRow) -> str:
@@ -79,8 +74,7 @@ def atom_feed(request: Request, row: SavedSearchRow) -> str:
 @router.get("/recherches", response_class=HTMLResponse)
 def saved_page(request: Request, user: Viewer) -> Response:
     """The user's saved searches and their feed links."""
-    with request.app.state.services.session_factory() as session:
-        rows = list(session.scalars(select(SavedSearchRow).where(SavedSearchRow.owner == user.username)))
+    rows = _saved(request).list_of(user.username)
     return render(request, "saved.html", {"rows": rows})
 
 
@@ -98,20 +92,15 @@ async def saved_add(
 @router.post("/recherches/{search_id}/supprimer")
 def saved_remove(request: Request, search_id: int, user: Viewer) -> Response:
     """Delete one of the user's saved searches."""
-    with request.app.state.services.session_factory() as session:
-        row = session.get(SavedSearchRow, search_id)
-        if row is None or row.owner != user.username:
-            raise NotFoundError(f"no saved search {search_id} of yours", hint="see /recherches")
-        session.delete(row)
-        session.commit()
+    if not _saved(request).remove_owned(search_id, user.username):
+        raise NotFoundError(f"no saved search {search_id} of yours", hint="see /recherches")
     return redirect("/recherches")
 
 
 @router.get("/flux/{feed_key}.atom")
 def feed(request: Request, feed_key: str) -> Response:
     """Atom feed of a saved search; the secret key in the URL stands for the login (feed readers)."""
-    with request.app.state.services.session_factory() as session:
-        row = session.scalars(select(SavedSearchRow).where(SavedSearchRow.feed_key == feed_key)).first()
+    row = _saved(request).by_feed_key(feed_key)
     if row is None:
         raise NotFoundError("unknown feed", hint="copy the feed link again from /recherches")
     return Response(atom_feed(request, row), media_type="application/atom+xml; charset=utf-8")
@@ -120,14 +109,12 @@ def feed(request: Request, feed_key: str) -> Response:
 @router.get("/api/saved-searches")
 def api_saved(request: Request, user: Viewer) -> dict[str, Any]:
     """The caller's saved searches with their feed paths."""
-    with request.app.state.services.session_factory() as session:
-        rows = session.scalars(select(SavedSearchRow).where(SavedSearchRow.owner == user.username))
-        return {
-            "items": [
-                {"id": r.id, "name": r.name, "query": r.query, "feed": f"/flux/{r.feed_key}.atom"}
-                for r in rows
-            ]
-        }
+    rows = _saved(request).list_of(user.username)
+    return {
+        "items": [
+            {"id": r.id, "name": r.name, "query": r.query, "feed": f"/flux/{r.feed_key}.atom"} for r in rows
+        ]
+    }
 
 
 @router.post("/api/saved-searches")

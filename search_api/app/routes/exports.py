@@ -6,19 +6,18 @@ import csv
 import io
 import json
 import logging
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from core.errors import ConfigError, InputError, ReferenceDataError
-from search_api import review
-from search_api.auth import CurrentUser, require_role
-from search_api.routes.review import CONTOURS_FILE, _load_contours, parse_queue_filters
+from search_api.app import review
+from search_api.app.dependencies import Viewer, get_services
+from search_api.app.routes.review import CONTOURS_FILE, _load_contours, parse_queue_filters
 
 log = logging.getLogger(__name__)
 router = APIRouter(tags=["exports"])
-Viewer = Annotated[CurrentUser, Depends(require_role("viewer"))]
 CSV_COLUMNS = (
     "doc_id", "title", "url", "source", "date", "status", "score",
     "name", "carrier", "commune", "qpv_code", "innovation_types", "in_qpv",
@@ -81,7 +80,7 @@ def to_geojson(records: list[dict[str, Any]], contours: dict[str, dict[str, Any]
 
 def _contours(request: Request) -> dict[str, dict[str, Any]]:
     try:
-        ref = request.app.state.services.settings.require_reference_dir()
+        ref = get_services(request).settings.require_reference_dir()
         return _load_contours(str(ref / CONTOURS_FILE))
     except (ConfigError, ReferenceDataError) as exc:
         log.warning("GeoJSON export without contours: %s", exc.message)
@@ -97,7 +96,7 @@ def export(request: Request, fmt: str, user: Viewer) -> Response:
     filters = parse_queue_filters(
         {**params, "limit": params.get("limit") or MAX_EXPORT}, default_status="validated"
     )
-    with request.app.state.services.session_factory() as session:
+    with get_services(request).session_factory() as session:
         records = [export_record(i) for i in review.list_items(session, filters)]
     if fmt == "csv":
         body = to_csv(records)

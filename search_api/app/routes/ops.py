@@ -4,20 +4,20 @@ from __future__ import annotations
 
 import logging
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse
-from sqlalchemy import func, select, text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from core.errors import StorageError
 from core.metrics import MetricsStore, Sample, live_gauges, render_prometheus
-from core.storage.tables.crawl import PageRow
 from core.storage.tables.ops import WatchRunRow, WatchStateRow
-from search_api.auth import CurrentUser, require_role
-from search_api.routes.rendering import render
+from core.storage.watch_status import ping, read_watch_overview
+from search_api.app.auth import require_role
+from search_api.app.dependencies import Viewer, get_services
+from search_api.app.routes.rendering import render
 
 log = logging.getLogger(__name__)
 router = APIRouter(tags=["ops"])
@@ -26,7 +26,7 @@ STAGE_PREFIX = "stage:"
 
 
 def _factory(request: Request) -> sessionmaker[Session]:
-    factory: sessionmaker[Session] = request.app.state.services.session_factory
+    factory: sessionmaker[Session] = get_services(request).session_factory
     return factory
 
 
@@ -71,16 +71,8 @@ def _state_view(row: WatchStateRow, now: datetime) -> dict[str, Any]:
 def get_status(factory: sessionmaker[Session], recent: int = 20) -> dict[str, Any]:
     """Last run per source, global stages, recent errors and queue sizes, as one JSON-able dict."""
     now = datetime.now(UTC)
-    with factory() as session:
-        states = session.scalars(select(WatchStateRow).order_by(WatchStateRow.source_id)).all()
-        runs = session.scalars(select(WatchRunRow).order_by(WatchRunRow.id.desc()).limit(recent)).all()
-        errors = session.scalars(
-            select(WatchRunRow)
-            .where(WatchRunRow.status.in_(("failed", "interrupted")))
-            .order_by(WatchRunRow.id.desc())
-            .limit(recent)
-        ).all()
-        pages = dict(session.execute(select(PageRow.source, func.count()).group_by(PageRow.source)).all())
+    overview = read_watch_overview(factory, recent)
+    states, runs, errors, pages = overview.states, overview.runs, overview.errors, overview.pages_by_source
     gauges = {g.name.removeprefix("vigie_"): int(g.value) for g in live_gauges(factory, now)}
     sources = [
         {**_state_view(s, now), "pages": int(pages.get(s.source_id, 0))}
@@ -101,8 +93,7 @@ def get_status(factory: sessionmaker[Session], recent: int = 20) -> dict[str, An
 def health(request: Request) -> JSONResponse:
     """Liveness and database reachability (public: used by container health checks)."""
     try:
-        with _factory(request)() as session:
-            session.execute(text("SELECT 1"))
+        ping(_factory(request))
     except SQLAlchemyError as exc:
         log.error("health check failed error=%s", exc.__class__.__name__)
         return JSONResponse({"status": "error", "database": "unreachable"}, status_code=503)
@@ -129,9 +120,6 @@ def metrics(request: Request) -> PlainTextResponse:
     except SQLAlchemyError as exc:
         raise StorageError(f"cannot read metrics: {exc}", hint="check the database") from exc
     return PlainTextResponse(render_prometheus(stored + live), media_type=PROMETHEUS_TYPE)
-
-
-Viewer = Annotated[CurrentUser, Depends(require_role("viewer"))]
 
 
 @router.get("/etat", response_class=HTMLResponse)

@@ -232,6 +232,11 @@ def annotations_of(session: Session, doc_id: str) -> list[AnnotationRow]:
     )
 
 
+def get_document(session: Session, doc_id: str) -> tuple[PageRow | None, AnalysisRow | None]:
+    """A document's stored page and analysis, to label it."""
+    return session.get(PageRow, doc_id), session.get(AnalysisRow, doc_id)
+
+
 def adjudicate(session: Session, doc_id: str, actor: str, labels: dict[str, Any]) -> AnnotationRow:
     """Record the final labels of a disputed document; audited."""
     row = save_annotation(session, doc_id, ADJUDICATION, labels, origin=ADJUDICATION)

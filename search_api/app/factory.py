@@ -22,10 +22,10 @@ from core.errors import (
     SearchEngineError,
     VigieError,
 )
-from search_api.auth import NotAuthenticatedError, require_role
-from search_api.routes import admin, annotate, auth, exports, pages, review, saved
-from search_api.routes.rendering import render
-from search_api.services import AppServices
+from search_api.app.auth import NotAuthenticatedError, require_role
+from search_api.app.routes import admin, annotate, auth, exports, pages, review, saved
+from search_api.app.routes.rendering import render
+from search_api.app.services import AppServices
 
 log = logging.getLogger(__name__)
 STATIC_DIR = Path(__file__).resolve().parent / "static"
@@ -101,8 +101,8 @@ def create_app(services: AppServices) -> FastAPI:
     for router in (auth.router, pages.router, review.router, annotate.router, admin.router, exports.router):
         app.include_router(router)
     app.include_router(saved.router)
-    _include_optional(app, "search_api.routes.search", [Depends(require_role("viewer"))])
-    _include_optional(app, "search_api.routes.ops", [])
+    _include_optional(app, "search_api.app.routes.search", [Depends(require_role("viewer"))])
+    _include_optional(app, "search_api.app.routes.ops", [])
     if not any(getattr(r, "path", None) == "/api/health" for r in app.routes):
 
         @app.get("/api/health", tags=["ops"])

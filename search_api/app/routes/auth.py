@@ -7,28 +7,26 @@ import logging
 import secrets
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.orm import Session
 
 from core.errors import PermissionDeniedError
-from search_api.auth import (
+from search_api.app.auth import (
     SESSION_COOKIE,
-    CurrentUser,
     authenticate,
     close_session,
     count_recent_failures,
     create_api_token,
     open_session,
     record_failure,
-    require_role,
     set_session_cookie,
 )
-from search_api.routes.rendering import redirect, render
+from search_api.app.dependencies import Viewer, get_services
+from search_api.app.routes.rendering import redirect, render
 
 log = logging.getLogger(__name__)
 router = APIRouter(tags=["auth"])
-Viewer = Annotated[CurrentUser, Depends(require_role("viewer"))]
 LOGIN_CSRF_COOKIE = "vigie_login_csrf"
 MAX_FAILED_LOGINS = 10
 FAILED_LOGIN_WINDOW = 15 * 60.0
@@ -66,7 +64,7 @@ def login(
     suite: Annotated[str | None, Form()] = None,
 ) -> Response:
     """Check the login CSRF token and the password, then open a session."""
-    services = request.app.state.services
+    services = get_services(request)
     expected = request.cookies.get(LOGIN_CSRF_COOKIE, "")
     if not expected or not hmac.compare_digest(expected, csrf_token):
         raise PermissionDeniedError("missing or wrong CSRF token", hint="reload the login page and try again")
@@ -97,7 +95,7 @@ def login(
 def logout(request: Request, user: Viewer) -> Response:
     """Close the session on the server (its cookie is refused from now on) and delete the cookie."""
     if user.session_nonce:
-        with request.app.state.services.session_factory() as session:
+        with get_services(request).session_factory() as session:
             close_session(session, user.session_nonce)
         log.info("logout username=%s", user.username)
     response = redirect("/connexion")
@@ -114,7 +112,7 @@ def me(user: Viewer) -> dict[str, Any]:
 @router.post("/api/tokens")
 def new_token(request: Request, user: Viewer, label: str | None = None) -> dict[str, str]:
     """Create an API token for the caller (shown once: keep it)."""
-    with request.app.state.services.session_factory() as session:
+    with get_services(request).session_factory() as session:
         token = create_api_token(session, user.username, label)
     return {"token": token, "username": user.username}
 
@@ -128,6 +126,6 @@ def account_page(request: Request, user: Viewer) -> Response:
 @router.post("/compte/jeton", response_class=HTMLResponse)
 def account_token(request: Request, user: Viewer, label: Annotated[str | None, Form()] = None) -> Response:
     """Create an API token from the account page."""
-    with request.app.state.services.session_factory() as session:
+    with get_services(request).session_factory() as session:
         token = create_api_token(session, user.username, label)
     return render(request, "account.html", {"token": token})

@@ -2,20 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel, Field
 
-from core.storage.tables import AnalysisRow, PageRow
-from search_api import annotation
-from search_api.auth import CurrentUser, require_role
-from search_api.routes.rendering import redirect, render
+from search_api.app import annotation
+from search_api.app.dependencies import Annotator, Reviewer, get_services
+from search_api.app.routes.rendering import redirect, render
 
 router = APIRouter(tags=["annotation"])
-Annotator = Annotated[CurrentUser, Depends(require_role("annotator"))]
-Reviewer = Annotated[CurrentUser, Depends(require_role("reviewer"))]
 
 
 class LabelsIn(BaseModel):
@@ -46,7 +43,7 @@ def _labels_from_form(form: Any) -> dict[str, Any]:
 @router.get("/annotation", response_class=HTMLResponse)
 def queue_page(request: Request, user: Annotator) -> Response:
     """The annotator's next documents, most uncertain first (diversity-guarded)."""
-    with request.app.state.services.session_factory() as session:
+    with get_services(request).session_factory() as session:
         queue = annotation.select_queue(session, user.username, size=20)
     return render(request, "annotation_queue.html", {"queue": queue})
 
@@ -54,7 +51,7 @@ def queue_page(request: Request, user: Annotator) -> Response:
 @router.get("/annotation/suivant")
 def next_item(request: Request, user: Annotator) -> Response:
     """Jump to the next document of the queue (or back to the queue when empty)."""
-    with request.app.state.services.session_factory() as session:
+    with get_services(request).session_factory() as session:
         queue = annotation.select_queue(session, user.username, size=1)
     return redirect(f"/annotation/{queue[0].doc_id}" if queue else "/annotation")
 
@@ -62,9 +59,8 @@ def next_item(request: Request, user: Annotator) -> Response:
 @router.get("/annotation/{doc_id}", response_class=HTMLResponse)
 def label_page(request: Request, doc_id: str, user: Annotator) -> Response:
     """The keyboard labelling screen for one document."""
-    with request.app.state.services.session_factory() as session:
-        page = session.get(PageRow, doc_id)
-        analysis = session.get(AnalysisRow, doc_id)
+    with get_services(request).session_factory() as session:
+        page, analysis = annotation.get_document(session, doc_id)
         mine = [a for a in annotation.annotations_of(session, doc_id) if a.annotator == user.username]
     if page is None:
         from core.errors import NotFoundError
@@ -82,7 +78,7 @@ def label_page(request: Request, doc_id: str, user: Annotator) -> Response:
 async def label_submit(request: Request, doc_id: str, user: Annotator) -> Response:
     """Save the labels and go to the next document."""
     form = await request.form()
-    with request.app.state.services.session_factory() as session:
+    with get_services(request).session_factory() as session:
         annotation.save_annotation(session, doc_id, user.username, _labels_from_form(form))
     return redirect("/annotation/suivant")
 
@@ -90,7 +86,7 @@ async def label_submit(request: Request, doc_id: str, user: Annotator) -> Respon
 @router.get("/accord", response_class=HTMLResponse)
 def agreement_page(request: Request, user: Annotator) -> Response:
     """Agreement figures (Fleiss, Cohen) and the disagreements left to adjudicate."""
-    with request.app.state.services.session_factory() as session:
+    with get_services(request).session_factory() as session:
         report = annotation.agreement_report(session)
         disputes = annotation.disagreements(session)
     return render(request, "agreement.html", {"report": report, "disputes": disputes})
@@ -99,9 +95,9 @@ def agreement_page(request: Request, user: Annotator) -> Response:
 @router.get("/accord/{doc_id}", response_class=HTMLResponse)
 def adjudication_page(request: Request, doc_id: str, user: Reviewer) -> Response:
     """Every annotator's labels side by side, and the adjudication form."""
-    with request.app.state.services.session_factory() as session:
+    with get_services(request).session_factory() as session:
         rows = annotation.annotations_of(session, doc_id)
-        page = session.get(PageRow, doc_id)
+        page, _ = annotation.get_document(session, doc_id)
     return render(request, "adjudicate.html", {"rows": rows, "page": page, "doc_id": doc_id})
 
 
@@ -109,7 +105,7 @@ def adjudication_page(request: Request, doc_id: str, user: Reviewer) -> Response
 async def adjudication_submit(request: Request, doc_id: str, user: Reviewer) -> Response:
     """Record the final labels of a disputed document."""
     form = await request.form()
-    with request.app.state.services.session_factory() as session:
+    with get_services(request).session_factory() as session:
         annotation.adjudicate(session, doc_id, user.username, _labels_from_form(form))
     return redirect("/accord")
 
@@ -120,7 +116,7 @@ async def adjudication_submit(request: Request, doc_id: str, user: Reviewer) -> 
 @router.get("/api/annotation/queue")
 def api_queue(request: Request, user: Annotator, size: int = 20) -> dict[str, Any]:
     """The caller's next documents with their uncertainty."""
-    with request.app.state.services.session_factory() as session:
+    with get_services(request).session_factory() as session:
         queue = annotation.select_queue(session, user.username, size=min(size, 200))
     return {"items": [{"doc_id": c.doc_id, "title": c.title, "uncertainty": c.uncertainty} for c in queue]}
 
@@ -129,7 +125,7 @@ def api_queue(request: Request, user: Annotator, size: int = 20) -> dict[str, An
 def api_annotate(request: Request, body: AnnotationIn, user: Annotator) -> dict[str, Any]:
     """Store the caller's labels for a document."""
     labels = body.model_dump(exclude={"doc_id"})
-    with request.app.state.services.session_factory() as session:
+    with get_services(request).session_factory() as session:
         row = annotation.save_annotation(session, body.doc_id, user.username, labels)
     return {"id": row.id, "doc_id": row.doc_id, "annotator": row.annotator, "labels": row.labels}
 
@@ -137,13 +133,13 @@ def api_annotate(request: Request, body: AnnotationIn, user: Annotator) -> dict[
 @router.get("/api/annotation/agreement")
 def api_agreement(request: Request, user: Annotator) -> dict[str, Any]:
     """Fleiss' and Cohen's kappa, and open disagreements."""
-    with request.app.state.services.session_factory() as session:
+    with get_services(request).session_factory() as session:
         return {**annotation.agreement_report(session), "disagreements": annotation.disagreements(session)}
 
 
 @router.post("/api/annotation/{doc_id}/adjudicate")
 def api_adjudicate(request: Request, doc_id: str, body: LabelsIn, user: Reviewer) -> dict[str, Any]:
     """Settle a disagreement with final labels."""
-    with request.app.state.services.session_factory() as session:
+    with get_services(request).session_factory() as session:
         row = annotation.adjudicate(session, doc_id, user.username, body.model_dump())
     return {"doc_id": doc_id, "labels": row.labels}

@@ -3,22 +3,22 @@
 from __future__ import annotations
 
 import logging
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from starlette.datastructures import QueryParams
 
 from core.domain import SearchQuery, SearchResult
 from core.errors import EngineUnavailableError
-from search_api import review
-from search_api.auth import CurrentUser, get_current_user, require_role
-from search_api.routes.rendering import redirect, render
-from search_api.routes.review import parse_queue_filters
+from search_api.app import review
+from search_api.app.auth import get_current_user
+from search_api.app.dependencies import Viewer, get_search_engine, get_services
+from search_api.app.routes.rendering import redirect, render
+from search_api.app.routes.review import parse_queue_filters
 
 log = logging.getLogger(__name__)
 router = APIRouter(tags=["pages"])
-Viewer = Annotated[CurrentUser, Depends(require_role("viewer"))]
 FACETS: tuple[str, ...] = (
     "innovation_type",
     "in_qpv",
@@ -54,7 +54,7 @@ def search_filters(params: QueryParams) -> dict[str, Any]:
 
 def run_search(request: Request, query: SearchQuery) -> SearchResult:
     """Search with the configured engine, or say clearly that there is none."""
-    engine = request.app.state.services.search_engine
+    engine = get_search_engine(request)
     if engine is None:
         raise EngineUnavailableError(
             "no search engine in this process", hint="start the app with `vigie serve`"
@@ -99,7 +99,7 @@ def search_page(request: Request, user: Viewer) -> Response:
 @router.get("/recherche/similaires/{doc_id}", response_class=HTMLResponse)
 def similar_page(request: Request, doc_id: str, user: Viewer) -> Response:
     """Documents most similar to one document."""
-    engine = request.app.state.services.search_engine
+    engine = get_search_engine(request)
     if engine is None:
         raise EngineUnavailableError(
             "no search engine in this process", hint="start the app with `vigie serve`"
@@ -114,7 +114,7 @@ def catalogue_page(request: Request, user: Viewer) -> Response:
     """The catalogue of validated initiatives, filterable, with export links."""
     params = dict(request.query_params)
     filters = parse_queue_filters({**params, "status": "validated"})
-    with request.app.state.services.session_factory() as session:
+    with get_services(request).session_factory() as session:
         items = review.list_items(session, filters)
     export_params = {k: v for k, v in params.items() if v}
     return render(

@@ -10,8 +10,9 @@ from fastapi import APIRouter, Query, Request
 
 from core.domain import SearchQuery
 from core.errors import EngineUnavailableError
+from search_api.app.dependencies import get_search_engine
+from search_api.app.schemas_search import DocumentOut, SearchHitOut, SearchResponse, SimilarResponse
 from search_api.engines.base import SearchEngine
-from search_api.schemas_search import DocumentOut, SearchHitOut, SearchResponse, SimilarResponse
 
 log = logging.getLogger(__name__)
 router = APIRouter(prefix="/api", tags=["search"])
@@ -20,7 +21,7 @@ Values = Annotated[list[str], Query()]
 
 def get_engine(request: Request) -> SearchEngine:
     """The process's search engine, or a clear 503 when there is none."""
-    engine: SearchEngine | None = getattr(request.app.state.services, "search_engine", None)
+    engine: SearchEngine | None = get_search_engine(request)
     if engine is None:
         raise EngineUnavailableError(
             "no search engine in this process", hint="start the app with `vigie serve`"

@@ -1,0 +1,43 @@
+"""Read side of the watch tables for the status pages: states, recent runs and errors, pages per source."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import func, select, text
+from sqlalchemy.orm import Session, sessionmaker
+
+from core.storage.tables.crawl import PageRow
+from core.storage.tables.ops import WatchRunRow, WatchStateRow
+
+
+@dataclass
+class WatchOverview:
+    """What the status page shows, read in one session."""
+
+    states: list[WatchStateRow]
+    runs: list[WatchRunRow]
+    errors: list[WatchRunRow]
+    pages_by_source: dict[str | None, int]
+
+
+def read_watch_overview(factory: sessionmaker[Session], recent: int = 20) -> WatchOverview:
+    """Every watch state, the ``recent`` last runs and failed runs, and the stored pages per source."""
+    with factory() as session:
+        states = session.scalars(select(WatchStateRow).order_by(WatchStateRow.source_id)).all()
+        runs = session.scalars(select(WatchRunRow).order_by(WatchRunRow.id.desc()).limit(recent)).all()
+        errors = session.scalars(
+            select(WatchRunRow)
+            .where(WatchRunRow.status.in_(("failed", "interrupted")))
+            .order_by(WatchRunRow.id.desc())
+            .limit(recent)
+        ).all()
+        counts = session.execute(select(PageRow.source, func.count()).group_by(PageRow.source)).all()
+    pages = {source: int(count) for source, count in counts}
+    return WatchOverview(list(states), list(runs), list(errors), pages)
+
+
+def ping(factory: sessionmaker[Session]) -> None:
+    """Run a trivial query; raises SQLAlchemy's error when the database is unreachable."""
+    with factory() as session:
+        session.execute(text("SELECT 1"))

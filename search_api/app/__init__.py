@@ -1,0 +1,1 @@
+"""The FastAPI application: factory, dependencies, services, routes, templates and static files."""
