@@ -29,6 +29,13 @@ def test_train_extra_is_pinned_and_installed() -> None:
         assert version(name) == pinned, f"{name}: installed {version(name)}, pinned {pinned}"
 
 
+def test_onnx_runtime_dependencies_are_pinned_and_installed() -> None:
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    runtime = dict(spec.partition("==")[::2] for spec in project["dependencies"] if "==" in spec)
+    for name in ("onnxruntime", "tokenizers"):
+        assert version(name) == runtime[name], name
+
+
 def test_make_test_installs_the_train_extra() -> None:
     makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
     assert re.search(r"pip install -q -e '\.\[dev,train\]'", makefile)
