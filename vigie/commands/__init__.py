@@ -1,5 +1,5 @@
 """CLI command modules; each exposes ``register(app, groups)`` and owns one area's commands."""
 
-from vigie.commands import analyze, crawl, demo, geo, ops, search, serve
+from vigie.commands import analyze, crawl, demo, encoder, geo, ops, search, serve
 
-COMMAND_MODULES = [crawl, analyze, geo, search, serve, ops, demo]
+COMMAND_MODULES = [crawl, analyze, geo, search, serve, ops, demo, encoder]
