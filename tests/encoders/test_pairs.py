@@ -1,0 +1,89 @@
+"""Training pairs come from the seed and the pool's dev ids only; blind lines are never decoded."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from core.errors import ConfigError
+from nlp.classifiers.examples import TrainingExample
+from nlp.encoders.pairs import (
+    SPLITS_DIR,
+    label_similarity,
+    load_real_texts,
+    make_label_pairs,
+    make_query_pairs,
+    open_query_files,
+    read_id_list,
+)
+
+
+@pytest.fixture(scope="module")
+def real_texts(shared_dir: Path) -> list[TrainingExample]:
+    data = shared_dir / "data"
+    return load_real_texts(data / "annotations-seed" / "seed.jsonl", data / "annotations-pool" / "pool.jsonl")
+
+
+def test_texts_are_the_seed_and_the_pool_dev_ids_never_blind(real_texts: list[TrainingExample]) -> None:
+    dev, blind = read_id_list(SPLITS_DIR / "pool-dev.txt"), read_id_list(SPLITS_DIR / "pool-blind.txt")
+    ids = [t.id for t in real_texts]
+    assert len(ids) == len(set(ids))
+    assert not set(ids) & blind
+    pool_ids = {i for i in ids if i.startswith("pl")}
+    assert pool_ids == dev and len(ids) - len(pool_ids) == 351
+    assert {t.origin for t in real_texts} == {"seed", "pool-dev"}
+
+
+def test_blind_lines_are_skipped_before_being_decoded(tmp_path: Path) -> None:
+    record = {
+        "text": "Un jardin partagé ouvre au pied des tours.",
+        "is_initiative": True,
+        "doc_kind": "press",
+    }
+    pool = tmp_path / "pool.jsonl"
+    pool.write_text(
+        json.dumps({"id": "pl1", **record}) + "\n" + '{"id": "pl2", this line is not JSON\n', encoding="utf-8"
+    )
+    (tmp_path / "dev.txt").write_text("pl1\n")
+    (tmp_path / "blind.txt").write_text("pl2\n")
+    texts = load_real_texts(None, pool, tmp_path / "dev.txt", tmp_path / "blind.txt")
+    assert [t.id for t in texts] == ["pl1"]
+    (tmp_path / "dev.txt").write_text("pl1\npl2\n")
+    with pytest.raises(ConfigError, match="both dev and blind"):
+        load_real_texts(None, pool, tmp_path / "dev.txt", tmp_path / "blind.txt")
+
+
+def test_label_pairs_are_seeded_and_never_join_one_group(real_texts: list[TrainingExample]) -> None:
+    first = make_label_pairs(real_texts, 4, seed=13)
+    assert first == make_label_pairs(real_texts, 4, seed=13)
+    assert first != make_label_pairs(real_texts, 4, seed=14)
+    groups = {t.id: t.group for t in real_texts}
+    assert all(groups[a] != groups[b] for a, b in (p.ids for p in first))
+    assert len(first) > 3 * len(real_texts)
+    assert all(p.first.startswith("passage: ") and len(p.first) <= len("passage: ") + 500 for p in first)
+    targets = [p.target for p in first]
+    assert all(t is not None and 0.0 <= t <= 1.0 for t in targets)
+    assert min(targets) < 0.3 and max(targets) > 0.9  # both ends of the label similarity appear
+
+
+def test_label_similarity_weighs_the_three_tasks() -> None:
+    a = TrainingExample("a", "x", True, innovation_types=["sociale", "services"], doc_kind="press")
+    b = TrainingExample("b", "y", True, innovation_types=["sociale"], doc_kind="association")
+    c = TrainingExample("c", "z", False, doc_kind="press")
+    assert label_similarity(a, a) == 1.0
+    assert label_similarity(a, b) == pytest.approx(0.5 + 0.25 * 0.5)
+    assert label_similarity(a, c) == pytest.approx(0.25)
+
+
+def test_query_pairs_come_from_open_sets_only(tmp_path: Path, real_texts: list[TrainingExample]) -> None:
+    line = {"qid": "o1", "query": "jardin partagé", "relevant": {"sd0001": 2, "sd0002": 1, "pl9999": 2}}
+    for name in ("analyst-open.jsonl", "analyst-blind.jsonl", "open-but-blind.jsonl", "seed_queries.jsonl"):
+        (tmp_path / name).write_text(json.dumps(line) + "\n", encoding="utf-8")
+    files = open_query_files(tmp_path)
+    assert [p.name for p in files] == ["analyst-open.jsonl"]
+    pairs = make_query_pairs(files, real_texts, seed=1)
+    assert [(p.first, p.ids) for p in pairs] == [("query: jardin partagé", ("query", "sd0001"))]
+    with pytest.raises(ConfigError, match="blind query set"):
+        make_query_pairs([tmp_path / "analyst-blind.jsonl"], real_texts, seed=1)
