@@ -43,8 +43,8 @@ def _seed(factory: Any) -> str:
                 PageRow(id=doc_id, url=url, canonical_url=url, title=doc["title"], text=doc["evidence"])
             )
             result = make_analysis(doc)
-            session.add(AnalysisRow(doc_id=doc_id, result=result, is_initiative=True,
-                                    initiative_score=doc["score"], in_qpv=True))  # fmt: skip
+            session.add(AnalysisRow(doc_id=doc_id, result=result, is_initiative=True, in_qpv=True,
+                                    initiative_score=doc["score"], doc_kind="press"))  # fmt: skip
         session.commit()
         add_user(session, "ada", "motdepasse-test", "admin")
         return create_api_token(session, "ada", "crash test")
