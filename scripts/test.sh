@@ -2,7 +2,7 @@
 # The test command behind `make test`: system packages, services, linters, pytest. Services always stop.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-VENV=.venv
+VENV="${VIGIE_VENV:-.venv}"  # another venv (e.g. a worktree sharing one): VIGIE_VENV=path
 export HF_HUB_OFFLINE=1
 
 # --- system packages the suite drives (Debian): a browser for the UI tests, PostgreSQL for storage.
