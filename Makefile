@@ -40,8 +40,8 @@ constraints:
 	rm -rf /tmp/vigie-constraints-venv
 	$(PYTHON) -m venv /tmp/vigie-constraints-venv
 	/tmp/vigie-constraints-venv/bin/pip install -q --upgrade pip
-	/tmp/vigie-constraints-venv/bin/pip install -q -e '.[dev]'
-	( echo "# pip freeze of a fresh venv with '.[dev]' (make constraints); read by make run and make test"; \
+	/tmp/vigie-constraints-venv/bin/pip install -q -e '.[dev,train]'
+	( echo "# pip freeze of a fresh venv with '.[dev,train]' (make constraints); read by make run and make test"; \
 	  /tmp/vigie-constraints-venv/bin/pip freeze --exclude-editable ) > constraints.txt
 	rm -rf /tmp/vigie-constraints-venv
 

@@ -2,7 +2,7 @@
 # The test command behind `make test`: system packages, services, linters, pytest. Services always stop.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-VENV=.venv
+VENV="${VIGIE_VENV:-.venv}"  # another venv (e.g. a worktree sharing one): VIGIE_VENV=path
 export HF_HUB_OFFLINE=1
 
 # --- system packages the suite drives (Debian): a browser for the UI tests, PostgreSQL for storage.
@@ -25,22 +25,27 @@ cleanup() {
 trap cleanup EXIT INT TERM
 
 # --- Elasticsearch: a real node on 127.0.0.1 for the search contract suite.
+# A service that does not start stops the run here, non-zero, with the reason (never a quiet skip).
+fail() {
+  echo "test.sh: FAILED: $*" >&2
+  exit 1
+}
 if es_url=$(bash scripts/es-node.sh start "$state/es"); then
   export VIGIE_TEST_ELASTICSEARCH_URL="$es_url"
   echo "test.sh: Elasticsearch up at $es_url" >&2
 else
-  echo "test.sh: Elasticsearch could not start; its tests will fail under CI" >&2
+  fail "Elasticsearch did not start (reason above); fix it, or run one area without it:" \
+       "pytest -m 'not elasticsearch' (see docs/testing.md)"
 fi
 
-# --- PostgreSQL: a throwaway cluster on 127.0.0.1 (set by scripts/pg-node.sh when present).
-if [ -f scripts/pg-node.sh ]; then
-  if pg_url=$(bash scripts/pg-node.sh start "$state/pg"); then
-    export VIGIE_TEST_POSTGRES_URL="$pg_url"
-    printf 'bash scripts/pg-node.sh stop %q\n' "$state/pg" > "$state/pg.stop"
-    echo "test.sh: PostgreSQL up at $pg_url" >&2
-  else
-    echo "test.sh: PostgreSQL could not start; its tests will fail under CI" >&2
-  fi
+# --- PostgreSQL: a throwaway cluster on 127.0.0.1 (scripts/pg-node.sh).
+printf 'bash scripts/pg-node.sh stop %q\n' "$state/pg" > "$state/pg.stop"
+if pg_url=$(bash scripts/pg-node.sh start "$state/pg"); then
+  export VIGIE_TEST_POSTGRES_URL="$pg_url"
+  echo "test.sh: PostgreSQL up at $pg_url" >&2
+else
+  fail "PostgreSQL did not start (reason above); fix it, or run one area without it:" \
+       "pytest -m 'not postgres' (see docs/testing.md)"
 fi
 
 $VENV/bin/ruff check .

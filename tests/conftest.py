@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import os
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine
+from sqlalchemy import Engine, create_engine, text
+from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from core.settings import Settings, get_settings, load_settings
@@ -37,18 +39,67 @@ def db(settings: Settings) -> Iterator[tuple[Engine, sessionmaker[Session]]]:
     engine.dispose()
 
 
+# A test that needs a service is marked for it, whichever way it asks for it, so that a person can
+# choose explicitly to leave a service's tests out: `pytest tests/crawler` needs none; `pytest -m "not
+# elasticsearch and not postgres"` runs everything else. Nothing in the environment makes a test skip.
+SERVICE_FIXTURES = {"es_url": "elasticsearch", "pg_server_url": "postgres"}
+SERVICE_FIXTURE_USERS = {"pg_url": "postgres", "any_db_url": "postgres", "fresh": "elasticsearch"}
+SERVICE_FIXTURE_USERS |= {"loaded": "elasticsearch"}
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Mark every test that (directly or through a fixture) reaches a service with that service's marker."""
+    for item in items:
+        names = set(getattr(item, "fixturenames", ()))
+        for fixture, marker in (SERVICE_FIXTURES | SERVICE_FIXTURE_USERS).items():
+            if fixture in names and marker not in {m.name for m in item.iter_markers()}:
+                callspec = getattr(item, "callspec", None)
+                # Parametrised over backends: only the ES / PostgreSQL arms need the service.
+                param = callspec.params.get(fixture) if callspec is not None else None
+                if param in ("sqlite", "embedded"):
+                    continue
+                item.add_marker(getattr(pytest.mark, marker))
+
+
+def service_url(variable: str, service: str, marker: str) -> str:
+    """The URL `make test` exported for a service; a missing one FAILS the test (never a skip)."""
+    url = os.environ.get(variable, "").strip()
+    if not url:
+        pytest.fail(
+            f"{variable} is not set: this test needs the real {service} that `make test` "
+            f"(scripts/test.sh) starts. Run `make test`, or start it yourself and set {variable} "
+            f"(see docs/testing.md), or leave these tests out explicitly with -m 'not {marker}'.",
+            pytrace=False,
+        )
+    return url
+
+
 @pytest.fixture(scope="session")
 def es_url() -> str:
-    """URL of the real Elasticsearch node started by `make test`.
+    """URL of the real Elasticsearch node started by `make test`; missing, the test fails."""
+    return service_url("VIGIE_TEST_ELASTICSEARCH_URL", "Elasticsearch node", "elasticsearch")
 
-    Under CI a missing node is a failure, never a skip.
-    """
-    url = os.environ.get("VIGIE_TEST_ELASTICSEARCH_URL")
-    if not url:
-        if os.environ.get("CI"):
-            pytest.fail("VIGIE_TEST_ELASTICSEARCH_URL is not set: the Elasticsearch node did not start")
-        pytest.skip("no Elasticsearch node: run the suite with `make test`")
-    return url
+
+@pytest.fixture(scope="session")
+def pg_server_url() -> str:
+    """URL of the PostgreSQL server started by `make test` (scripts/pg-node.sh); missing, the test fails."""
+    return service_url("VIGIE_TEST_POSTGRES_URL", "PostgreSQL server", "postgres")
+
+
+@pytest.fixture
+def pg_url(pg_server_url: str) -> Iterator[str]:
+    """A new, empty PostgreSQL database for one test, dropped afterwards."""
+    name = f"vigie_t_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(pg_server_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    url = make_url(pg_server_url).set(database=name).render_as_string(hide_password=False)
+    try:
+        yield url
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
 
 
 @pytest.fixture(scope="session")

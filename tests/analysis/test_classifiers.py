@@ -25,6 +25,7 @@ from nlp.classifiers.models import load_models
 from nlp.classifiers.store import load_model, promote, read_current
 from nlp.classifiers.training import TrainConfig, load_training_examples, make_factories
 from nlp.decisions import Places, decide_in_qpv
+from tests.support.quality import assert_beats_trivial
 
 
 def test_best_f1_threshold_separates_scores() -> None:
@@ -121,7 +122,7 @@ def test_cross_validation_report_shape(small_examples: list[TrainingExample]) ->
     data = make_task_data(small_examples[:90], None)
     report = cross_validate(data, make_factories(TrainConfig(char_ngrams=False)), folds=2)
     assert set(report) >= {"initiative", "initiative_in_qpv", "types", "doc_kind"}
-    assert 0.0 <= report["initiative"]["f1"] <= 1.0
+    assert_beats_trivial(report["initiative"])  # not a model that flags everything or nothing
     assert set(report["types"]["per_class"]) == set(INNOVATION_TYPES)
     assert sum(map(sum, report["initiative"]["confusion"])) == 90
 

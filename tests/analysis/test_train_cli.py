@@ -12,6 +12,7 @@ from core.domain import INNOVATION_TYPES
 from core.settings import get_settings
 from nlp.classifiers.store import read_current
 from nlp.classifiers.training import CORRECTIONS_SUFFIX
+from tests.support.quality import assert_beats_trivial
 from vigie.cli import make_app
 
 REPO = Path(__file__).resolve().parents[2]
@@ -77,7 +78,7 @@ def test_evaluate_models_prints_grouped_cv(small_training_env: Path) -> None:
         and report["geo_linker"] is True
     )
     assert set(report["types"]["per_class"]) == set(INNOVATION_TYPES)
-    assert 0.0 < report["initiative"]["f1"] <= 1.0
+    assert_beats_trivial(report["initiative"])  # not a model that flags everything or nothing
 
 
 def test_evaluate_models_reports_each_fold_shuffle_and_their_mean(small_training_env: Path) -> None:

@@ -15,9 +15,7 @@ import uvicorn
 
 from core.domain import INNOVATION_TYPES, Analysis, CommuneRef, Initiative, QpvRef
 from core.settings import Settings, load_settings
-from core.storage import open_database
-from core.storage.tables import AnalysisRow, ModelVersionRow, PageRow
-from nlp.classifiers.registry import StoredModelRegistry
+from core.storage.tables import AnalysisRow, PageRow
 from search_api.app.auth import add_user, create_api_token
 from search_api.app.factory import create_app
 from search_api.app.services import AppServices
@@ -78,7 +76,7 @@ def make_analysis(doc: dict[str, Any]) -> dict[str, Any]:
 
 
 def seed(factory: Any) -> None:
-    """Pages, analyses and two model versions, written directly as rows."""
+    """Pages, analyses and users, written directly as rows (model versions come from the model folder)."""
     with factory() as session:
         for n, doc in enumerate(DOCS):
             text = f"{doc['title']}. {doc['evidence']} Les habitants sont invités à participer."
@@ -96,13 +94,6 @@ def seed(factory: Any) -> None:
                     in_qpv=doc["qpv"],
                     doc_kind="press",
                     model_version="test",
-                )
-            )
-        for version, f1, status in (("v1", 0.70, "promoted"), ("v2", 0.75, "candidate")):
-            path = f"/nonexistent/{version}"
-            session.add(
-                ModelVersionRow(
-                    task="initiative", version=version, path=path, metrics={"f1": f1}, status=status
                 )
             )
         session.commit()
@@ -125,27 +116,50 @@ class LiveApp:
         return httpx.Client(base_url=self.url, headers=headers, timeout=30)
 
 
+def save_test_models(model_dir: Path) -> None:
+    """Two real (tiny) versions of the initiative model on disk, v1 promoted: the registry mirrors them."""
+    from sklearn.dummy import DummyClassifier
+
+    from nlp.classifiers.store import promote, save_model
+
+    for version, f1 in (("v1", 0.70), ("v2", 0.75)):
+        estimator = DummyClassifier(strategy="most_frequent").fit([[0], [1]], [0, 1])
+        meta = {"task": "initiative", "version": version, "n_examples": 10, "cv_metrics": {"f1": f1}}
+        save_model(model_dir, "initiative", version, estimator, meta | {"data_hash": f"hash-{version}"})
+    promote(model_dir, {"initiative": "v1"})
+
+
 def make_services(data_dir: Path, reference_dir: Path, database_url: str | None = None) -> AppServices:
-    """Settings, a migrated and seeded database, and the embedded engine with the seed indexed."""
+    """The app's services built as `vigie serve` builds them (vigie.wiring.make_app_services), seeded.
+
+    Production wiring: the search engine with the real e5 embedder (hybrid search, "similar"), the
+    model registry over a model folder (promote, roll back, train) and the re-analysis hook. Training
+    reads an empty annotation folder, so a train job ends quickly (and says why).
+    """
+    from search_api.engines.documents import reindex
+    from vigie.wiring import make_app_services
+
+    annotations = data_dir / "annotations-empty"
+    annotations.mkdir(parents=True, exist_ok=True)
+    model_dir = data_dir / "models"
+    save_test_models(model_dir)
     settings = load_settings(
         data_dir=data_dir,
         reference_dir=reference_dir,
         secret_key="test-secret-key",
+        model_dir=model_dir,
+        annotations_dir=annotations,
+        seed_annotations=None,
+        pool_annotations=None,
         database_url=database_url,
     )
-    _, factory = open_database(settings.resolved_database_url)
-    seed(factory)
-    engine = None
-    try:
-        from search_api.engines.documents import reindex
-        from search_api.engines.embedded import EmbeddedEngine
-
-        engine = EmbeddedEngine(data_dir / "search")
-        reindex(factory, engine)
-    except ImportError:
-        pass
-    registry = StoredModelRegistry(settings, factory)  # the model pages read the seeded versions
-    return AppServices(settings=settings, session_factory=factory, search_engine=engine, registry=registry)
+    services = make_app_services(settings)
+    assert services.search_engine is not None and services.registry is not None
+    assert services.reanalyze is not None
+    seed(services.session_factory)
+    report = reindex(services.session_factory, services.search_engine)
+    assert report.indexed == len(DOCS), report
+    return services
 
 
 @contextmanager
@@ -183,7 +197,9 @@ def live_app(data_dir: Path, reference_dir: Path, database_url: str | None = Non
     services = make_services(data_dir, reference_dir, database_url)
     with services.session_factory() as session:
         tokens = {role: create_api_token(session, name, "tests") for name, role in USERS.items()}
-    with run_server(services) as url:
-        yield LiveApp(url=url, settings=services.settings, services=services, tokens=tokens)
-    if services.search_engine is not None:
-        services.search_engine.close()
+    try:
+        with run_server(services) as url:
+            yield LiveApp(url=url, settings=services.settings, services=services, tokens=tokens)
+    finally:
+        if services.search_engine is not None:
+            services.search_engine.close()

@@ -16,8 +16,8 @@ from core.storage.tables import AuditRow, PageRow
 from search_api.app import annotation
 from search_api.app import annotation_import as svc
 from search_api.app.annotation_agreement import FieldAgreement, pair_agreement
-from tests.api.live import LiveApp
-from tests.api.test_auth import login, page_csrf
+from tests.api.live import PASSWORD, LiveApp
+from tests.support.web import login, page_csrf
 from vigie.cli import make_app
 
 TEXTS = [
@@ -200,7 +200,7 @@ def test_doc_kind_disagreement_settled_through_the_web_form(app_live: LiveApp) -
         with app_live.client(role) as client:
             response = client.post("/api/annotations", json={"doc_id": "d6", **base, "doc_kind": kind})
             assert response.status_code == 200 and response.json()["labels"]["doc_kind"] == kind
-    client = login(app_live, "rita")
+    client = login(app_live.url, "rita", PASSWORD)
     assert "d6</a> — doc_kind" in client.get("/accord").text
     page = client.get("/accord/d6").text
     assert "<td>association</td>" in page and 'name="doc_kind"' in page

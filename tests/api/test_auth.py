@@ -17,20 +17,7 @@ from search_api.app.auth import (
     verify_password,
 )
 from tests.api.live import PASSWORD, LiveApp, run_server
-
-
-def login(app_live: LiveApp, username: str) -> httpx.Client:
-    client = httpx.Client(base_url=app_live.url, timeout=30)
-    form = client.get("/connexion").text
-    token = re.search(r'name="csrf_token" value="([^"]+)"', form).group(1)
-    data = {"username": username, "password": PASSWORD, "csrf_token": token}
-    response = client.post("/connexion", data=data)
-    assert response.status_code == 303
-    return client
-
-
-def page_csrf(client: httpx.Client, path: str) -> str:
-    return re.search(r'name="csrf_token" value="([^"]+)"', client.get(path).text).group(1)
+from tests.support.web import login, page_csrf
 
 
 def test_session_cookie_is_httponly_and_samesite(app_live: LiveApp) -> None:
@@ -57,7 +44,7 @@ def test_login_without_csrf_is_refused(app_live: LiveApp) -> None:
 
 
 def test_form_post_needs_the_session_csrf_token(app_live: LiveApp) -> None:
-    client = login(app_live, "rita")
+    client = login(app_live.url, "rita", PASSWORD)
     refused = client.post("/revue/d4/action", data={"action": "validate"})
     assert refused.status_code == 403
     assert client.get("/api/review/d4").json()["status"] == "pending"
@@ -77,7 +64,7 @@ def test_pages_redirect_anonymous_browsers_to_login(app_live: LiveApp) -> None:
 
 
 def test_forbidden_page_is_french_and_clean(app_live: LiveApp) -> None:
-    client = login(app_live, "victor")
+    client = login(app_live.url, "victor", PASSWORD)
     response = client.get("/revue", headers={"accept": "text/html"})
     client.close()
     assert response.status_code == 403
@@ -91,7 +78,7 @@ def test_passwords_are_argon2() -> None:
 
 
 def test_after_action_redirects_stay_on_site(app_live: LiveApp) -> None:
-    client = login(app_live, "rita")
+    client = login(app_live.url, "rita", PASSWORD)
     token = page_csrf(client, "/revue/d4")
     data = {"action": "reset", "csrf_token": token, "next": "//evil.example/x"}
     response = client.post("/revue/d4/action", data=data)
@@ -116,14 +103,14 @@ def test_repeated_failures_lock_the_name(app_live: LiveApp) -> None:
 
 
 def test_logout_revokes_the_session_on_the_server(app_live: LiveApp) -> None:
-    client = login(app_live, "rita")
+    client = login(app_live.url, "rita", PASSWORD)
     stolen = client.cookies[SESSION_COOKIE]  # a copy kept by someone else (shared computer, proxy log...)
     assert client.get("/api/me").json()["username"] == "rita"
     out = client.post("/deconnexion", data={"csrf_token": page_csrf(client, "/recherche")})
     assert out.status_code == 303
     replay = httpx.Client(base_url=app_live.url, cookies={SESSION_COOKIE: stolen})
     assert replay.get("/api/me").status_code == 401
-    other = login(app_live, "rita")  # other sessions of the same user live on
+    other = login(app_live.url, "rita", PASSWORD)  # other sessions of the same user live on
     assert other.get("/api/me").status_code == 200
     for c in (client, replay, other):
         c.close()

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import re
 
-from tests.api.live import LiveApp
-from tests.api.test_auth import login, page_csrf
+from tests.api.live import PASSWORD, LiveApp
+from tests.support.web import login, page_csrf
 
 
 def test_bulk_form_on_the_filtered_selection(app_live: LiveApp) -> None:
-    client = login(app_live, "rita")
+    client = login(app_live.url, "rita", PASSWORD)
     token = page_csrf(client, "/revue?source=asso-web")
     form = {
         "csrf_token": token,
@@ -29,7 +29,7 @@ def test_bulk_form_on_the_filtered_selection(app_live: LiveApp) -> None:
 
 
 def test_bulk_form_with_nothing_ticked_says_what_to_do(app_live: LiveApp) -> None:
-    client = login(app_live, "rita")
+    client = login(app_live.url, "rita", PASSWORD)
     token = page_csrf(client, "/revue")
     response = client.post(
         "/revue-lot", data={"csrf_token": token, "action": "validate"}, headers={"accept": "text/html"}
@@ -40,7 +40,7 @@ def test_bulk_form_with_nothing_ticked_says_what_to_do(app_live: LiveApp) -> Non
 
 
 def test_save_a_search_from_the_search_page(app_live: LiveApp) -> None:
-    client = login(app_live, "victor")
+    client = login(app_live.url, "victor", PASSWORD)
     token = page_csrf(client, "/recherche?q=recyclerie")
     data = {"csrf_token": token, "name": "Réemploi", "q": "recyclerie", "innovation_type": "services"}
     assert client.post("/recherches", data=data).status_code == 303
@@ -53,12 +53,12 @@ def test_save_a_search_from_the_search_page(app_live: LiveApp) -> None:
 
 def test_annotate_then_adjudicate_with_the_forms(app_live: LiveApp) -> None:
     for user, answer in (("anna", "true"), ("rita", "false")):
-        client = login(app_live, user)
+        client = login(app_live.url, user, PASSWORD)
         token = page_csrf(client, "/annotation/d4")
         labels = {"csrf_token": token, "is_initiative": answer, "in_qpv": "", "communes": "Bourg-en-Bresse"}
         assert client.post("/annotation/d4", data=labels).status_code == 303
         client.close()
-    client = login(app_live, "rita")
+    client = login(app_live.url, "rita", PASSWORD)
     agreement = client.get("/accord").text
     assert 'href="/accord/d4"' in agreement
     token = page_csrf(client, "/accord/d4")

@@ -7,9 +7,7 @@ import io
 import json
 import re
 
-import pytest
-
-from tests.api.live import DOCS, LiveApp, make_analysis
+from tests.api.live import DOCS, PASSWORD, LiveApp, make_analysis
 
 
 def test_correct_then_undo_leaves_both_entries_and_restores(app_live: LiveApp) -> None:
@@ -64,8 +62,6 @@ def test_bulk_on_a_filter_reports_each_item(app_live: LiveApp) -> None:
 
 
 def test_validation_reaches_the_search_index(app_live: LiveApp) -> None:
-    if app_live.services.search_engine is None:
-        pytest.skip("no search engine in this build")
     with app_live.client("reviewer") as client:
         client.post("/api/review/d1", json={"action": "validate"})
         hits = client.get("/api/search", params={"review_status": "validated"}).json()["hits"]
@@ -127,7 +123,7 @@ def test_queue_filters_page_through_json_fields(app_live: LiveApp) -> None:
 
 def test_review_page_shows_the_towns_abroad_of_a_foreign_text(app_live: LiveApp) -> None:
     from core.storage.tables import AnalysisRow, PageRow
-    from tests.api.test_auth import login
+    from tests.support.web import login
 
     analysis = {**make_analysis(DOCS[0]), "id": "be1", "communes": [], "qpv": [], "in_qpv": False}
     analysis["places_abroad"] = [{"name": "Molenbeek-Saint-Jean", "country": "BE"}]
@@ -141,7 +137,7 @@ def test_review_page_shows_the_towns_abroad_of_a_foreign_text(app_live: LiveApp)
         )
         session.commit()
     try:
-        client = login(app_live, "rita")
+        client = login(app_live.url, "rita", PASSWORD)
         page, french = client.get("/revue/be1"), client.get("/revue/d1")
         client.close()
         assert page.status_code == 200

@@ -21,7 +21,7 @@ from core.storage import open_database
 from core.storage.tables.analysis import AnalysisRow
 from core.storage.tables.crawl import PageRow
 from core.storage.tables.ops import WatchRunRow, WatchStateRow
-from tests.ops.site import LocalNewsSite
+from tests.support.news_site import LocalNewsSite
 from vigie.ops.watch_store import WatchStore
 
 REPO = Path(__file__).resolve().parents[2]
@@ -84,14 +84,15 @@ def test_watch_killed_mid_crawl_then_restarted_processes_every_page_once(
     settings, env, tmp_path: Path
 ) -> None:
     url = settings.resolved_database_url
-    with LocalNewsSite(pages=12, delay_s=0.5) as site:
+    with LocalNewsSite(pages=12, open_pages=3) as site:  # 9 articles held: the kill lands mid-crawl
         catalogue = _catalogue(tmp_path / "sources.yaml", f"{site.base_url}/sitemap.xml", "sitemaps")
         first = _watch(env, catalogue, "--poll", "1")
         _wait_for_pages(url, first)
         os.killpg(first.pid, signal.SIGKILL)  # the whole process group: watch and its crawl, as a crash would
         first.wait(timeout=30)
         at_kill = _count_pages(url)
-        assert 0 < at_kill < 12, "the kill must land mid-crawl"
+        assert 0 < at_kill <= 3, "only the open articles can be stored before the kill"
+        site.release()
 
         second = _watch(env, catalogue, "--once")
         out, err = second.communicate(timeout=400)
@@ -201,11 +202,12 @@ def test_sigterm_stops_the_running_crawl_cleanly_without_counting_a_failure(
     settings, env, tmp_path: Path
 ) -> None:
     url = settings.resolved_database_url
-    with LocalNewsSite(pages=12, delay_s=0.5) as site:
+    with LocalNewsSite(pages=12, open_pages=2) as site:  # the crawl is held mid-way until the site closes
         catalogue = _catalogue(tmp_path / "sources.yaml", f"{site.base_url}/sitemap.xml", "sitemaps")
         watch = _watch(env, catalogue, "--poll", "1")
         _wait_for_pages(url, watch)
         watch.send_signal(signal.SIGTERM)
+        site.release()  # the held requests end now; the stop was asked while they were in flight
         _, err = watch.communicate(timeout=60)
     assert watch.returncode == 0, err[-3000:]
     assert _processes_mentioning(str(catalogue)) == [], "no stage left running"
@@ -225,23 +227,20 @@ def test_a_long_stage_keeps_its_lease_and_frees_it_at_the_end(settings, env, tmp
     url = settings.resolved_database_url
     engine, factory = open_database(url)
     other = WatchStore(factory, "w2")
-    with LocalNewsSite(pages=12, delay_s=0.5) as site:
+    with LocalNewsSite(pages=12, open_pages=1) as site:  # the crawl is held until the checks are done
         catalogue = _catalogue(tmp_path / "sources.yaml", f"{site.base_url}/sitemap.xml", "sitemaps")
         watch = _watch(env, catalogue, "--once", "--lease", "1.5")
         _wait_for_pages(url, watch)
-        checks = 0
-        deadline = time.monotonic() + 120
-        while watch.poll() is None and time.monotonic() < deadline:
-            time.sleep(0.5)  # each check is after the first lease (1.5 s) would have expired unrenewed
+        for _ in range(5):
+            # A lease is a duration: 5 x 0.5 s outlives the first 1.5 s lease had it not been renewed.
+            time.sleep(0.5)
             with factory() as session:
                 running = session.scalar(select(WatchRunRow.status).where(WatchRunRow.stage == "crawl"))
-            if running != "running" or _count_pages(url) >= 12:
-                break
+            assert running == "running" and watch.poll() is None, "the crawl must still be held"
             assert not other.claim(SOURCE, timedelta(minutes=1)), "the running crawl's lease was taken"
-            checks += 1
+        site.release()
         _, err = watch.communicate(timeout=300)
     assert watch.returncode == 0, err[-3000:]
-    assert checks >= 4, "the crawl ended before the lease could expire: make the site slower"
     with factory() as session:
         state = session.get(WatchStateRow, SOURCE)
     assert state is not None and state.lease_owner is None and state.last_status == "ok"

@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -21,18 +18,13 @@ from search_api.engines.base import SearchEngine
 from search_api.engines.elasticsearch import ElasticsearchEngine
 from search_api.engines.embedding_cache import CachedEmbedder
 from tests.search.corpus import DOCS
-
-REPO = Path(__file__).resolve().parents[2]
+from tests.support.cli import run_vigie
 
 
 def make_client(
     settings: Settings, factory: sessionmaker[Session], engine: SearchEngine | None
 ) -> TestClient:
     app = create_app(AppServices(settings=settings, session_factory=factory, search_engine=engine))
-    if not any(getattr(r, "path", None) == "/api/search" for r in app.routes):
-        from search_api.app.routes.search import router
-
-        app.include_router(router)
     with factory() as session:
         add_user(session, "lectrice", "motdepasse-long-42", "viewer")
         session.commit()
@@ -52,14 +44,6 @@ def analysed_line(item: dict[str, object]) -> dict[str, object]:
         "communes": [{"insee": c, "name": c} for c in kw["commune"]], "initiatives": [],
         "department_codes": kw["department"], "region_codes": kw["region"],
     }  # fmt: skip
-
-
-def run_vigie(args: list[str], data_dir: Path) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "VIGIE_DATA_DIR": str(data_dir), "HF_HUB_OFFLINE": "1"}
-    env.pop("VIGIE_SEARCH_BACKEND", None)
-    return subprocess.run(
-        [sys.executable, "-m", "vigie", *args], capture_output=True, text=True, env=env, cwd=REPO, timeout=240
-    )
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ from core.storage.tables import AnalysisRow, PageIdMoveRow, PageRow, ReviewRow
 from search_api.engines.documents import drop_moved_ids, rebuild_index, reindex
 from search_api.engines.embedded import EmbeddedEngine
 from search_api.engines.embedding_cache import CachedEmbedder
-from tests.search.test_api import run_vigie
+from tests.support.cli import run_vigie
 
 
 def _add_page(

@@ -50,11 +50,15 @@ def save_search(
 
 def atom_feed(request: Request, row: SavedSearchRow) -> str:
     """The Atom document of the newest matches of a saved search."""
+    # Newest first needs a set of matches: keyword mode. Hybrid/semantic rank every document by
+    # similarity, so sorted by date they would put unrelated documents in the feed.
+    text = str(row.query.get("text", ""))
     query = SearchQuery(
-        text=str(row.query.get("text") or "")[:MAX_QUERY_CHARS],
+        text=text[:MAX_QUERY_CHARS],
         filters=row.query.get("filters") or {},
         sort="date",
         size=FEED_SIZE,
+        mode="keyword" if text.strip() else "hybrid",
     )
     result = run_search(request, query)
     base = str(request.base_url).rstrip("/")

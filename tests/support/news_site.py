@@ -1,13 +1,13 @@
 """A small French local-news site on 127.0.0.1 (port 0) for the watch tests: sitemap, robots.txt, articles.
 
-Article responses can be slowed down on the server side, like a slow real site, so that a test can
-kill the watch while a crawl is under way.
+A gate instead of a delay: with ``open_pages=N`` only the first N articles are served at once; the others
+wait until the test calls `release()` (or the site closes). So a test can act "mid-crawl" for certain,
+whatever the machine's speed, and never depends on a timing window.
 """
 
 from __future__ import annotations
 
 import threading
-import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -47,9 +47,10 @@ l'étendre à deux autres quartiers prioritaires de {commune} l'an prochain si l
 class LocalNewsSite:
     """A threaded HTTP server with ``pages`` articles listed in /sitemap.xml; a context manager."""
 
-    def __init__(self, pages: int = 12, delay_s: float = 0.0) -> None:
+    def __init__(self, pages: int = 12, open_pages: int | None = None) -> None:
         self.pages = pages
-        self.delay_s = delay_s
+        self.open_pages = pages if open_pages is None else open_pages
+        self.gate = threading.Event()
         self.hits: dict[str, int] = {}
         self._lock = threading.Lock()
         self._server: ThreadingHTTPServer | None = None
@@ -74,8 +75,9 @@ class LocalNewsSite:
         if path.startswith("/actualites/2026/article-") and path.endswith(".html"):
             index = int(path.rsplit("-", 1)[1].removesuffix(".html"))
             if 0 <= index < self.pages:
-                if self.delay_s:
-                    time.sleep(self.delay_s)  # the site is slow, on purpose; the test never sleeps
+                if index >= self.open_pages:
+                    # Held until the test releases the gate (bounded, so a failed test cannot hang).
+                    self.gate.wait(timeout=300)
                 return 200, "text/html; charset=utf-8", article_html(index)
         return 404, "text/plain", "introuvable"
 
@@ -102,7 +104,12 @@ class LocalNewsSite:
         threading.Thread(target=self._server.serve_forever, daemon=True).start()
         return self
 
+    def release(self) -> None:
+        """Open the gate: the held articles are served now."""
+        self.gate.set()
+
     def __exit__(self, *exc: object) -> None:
         assert self._server is not None
+        self.gate.set()  # a held request must not keep a handler thread alive
         self._server.shutdown()
         self._server.server_close()
