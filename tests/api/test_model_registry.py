@@ -72,7 +72,11 @@ def test_training_without_examples_fails_clearly(registry, tmp_path: Path) -> No
     empty = tmp_path / "no-annotations"
     empty.mkdir()
     settings = load_settings(
-        data_dir=reg.settings.data_dir, model_dir=reg.model_dir, annotations_dir=empty, seed_annotations=None
+        data_dir=reg.settings.data_dir,
+        model_dir=reg.model_dir,
+        annotations_dir=empty,
+        seed_annotations=None,
+        pool_annotations=None,
     )
     with pytest.raises(Exception, match="no training examples found"):
         StoredModelRegistry(settings, factory).train(TrainOptions(use_embeddings=False, with_db=False))
