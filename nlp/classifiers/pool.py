@@ -68,6 +68,10 @@ def load_split(splits_dir: Path) -> PoolSplit:
     return split
 
 
+# Where a correction came from ("adjudicated 2026-12-06"): kept in the file, never applied as a label.
+PROVENANCE = frozenset({"source"})
+
+
 def load_corrections(path: Path) -> dict[str, dict[str, Any]]:
     """Label overrides by pool id ({} when the file does not exist); a bad line fails with its number."""
     if not path.is_file():
@@ -85,13 +89,14 @@ def load_corrections(path: Path) -> dict[str, dict[str, Any]]:
                 raise InputError(
                     f"{path}:{number}: a correction needs a string id", hint='{"id": "pl0123", ...}'
                 )
-            unknown = sorted(set(record) - CORRECTABLE - {"id"})
+            unknown = sorted(set(record) - CORRECTABLE - PROVENANCE - {"id"})
             if unknown:
                 raise InputError(
                     f"{path}:{number}: fields {unknown} cannot be corrected",
                     hint=f"use only {', '.join(sorted(CORRECTABLE))}",
                 )
-            out.setdefault(record["id"], {}).update({k: v for k, v in record.items() if k != "id"})
+            fields = {k: v for k, v in record.items() if k in CORRECTABLE}
+            out.setdefault(record["id"], {}).update(fields)
     return out
 
 

@@ -6,7 +6,7 @@ import hashlib
 from datetime import UTC, datetime
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from core.ids import make_page_id
 from core.storage import make_engine, make_session_factory, migrate
@@ -59,7 +59,7 @@ def test_migration_merges_tracker_duplicates_and_loses_nothing(tmp_path: Path) -
 
 
 def check_page_id_migration(url: str) -> None:
-    """Store pages under the old rule's ids at revision 0007, migrate to head, check what became of them."""
+    """Store pages under the old rule's ids at revision 0008, migrate to head, check what became of them."""
     migrate(url, "0008_page_sources")
     engine = make_engine(url)
     factory = make_session_factory(engine)
@@ -86,12 +86,21 @@ def check_page_id_migration(url: str) -> None:
                     doc_id=_old_id(moved_alone), result={"id": _old_id(moved_alone)}, is_initiative=False,
                     initiative_score=0.1, doc_kind="other", analysed_at=early,
                 ),
-                ReviewRow(doc_id=_old_id(plain), status="pending"),
-                ReviewRow(doc_id=_old_id(matomo), status="validated", reviewer="ana"),
                 AnnotationRow(doc_id=_old_id(piwik), annotator="ana", labels={"is_initiative": True}),
                 AuditRow(actor="ana", action="review", doc_id=_old_id(matomo)),
             ]
         )  # fmt: skip
+        # Reviews as revision 0008 stores them (the ORM row has columns of later revisions).
+        session.execute(
+            text(
+                "INSERT INTO reviews (doc_id, status, reason, corrections, reviewer, updated_at)"
+                " VALUES (:doc_id, :status, NULL, '{}', :reviewer, :at)"
+            ),
+            [
+                {"doc_id": _old_id(plain), "status": "pending", "reviewer": None, "at": early},
+                {"doc_id": _old_id(matomo), "status": "validated", "reviewer": "ana", "at": early},
+            ],
+        )
     engine.dispose()
 
     migrate(url)
