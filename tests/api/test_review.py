@@ -152,7 +152,7 @@ def test_review_page_shows_the_towns_abroad_of_a_foreign_text(app_live: LiveApp)
 
 def test_queue_review_page_and_exports_show_where_title_and_date_came_from(app_live: LiveApp) -> None:
     from core.storage.tables import AnalysisRow, PageRow
-    from tests.api.test_auth import login
+    from tests.support.web import login
 
     analysis = {**make_analysis(DOCS[0]), "id": "src1"}
     with app_live.services.session_factory() as session:
@@ -176,7 +176,7 @@ def test_queue_review_page_and_exports_show_where_title_and_date_came_from(app_l
         )
         session.commit()
     try:
-        client = login(app_live, "rita")
+        client = login(app_live.url, "rita", PASSWORD)
         page, queue = client.get("/revue/src1"), client.get("/revue")
         lines = client.get("/api/exports/jsonl", params={"status": "all"}).text.splitlines()
         client.close()
