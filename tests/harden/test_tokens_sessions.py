@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 from core.storage.tables import ApiTokenRow
 from search_api.app.auth import add_user, resolve_api_token
 from tests.api.live import PASSWORD, LiveApp, live_app
-from tests.api.test_auth import login
+from tests.support.web import login
 from vigie.cli import make_app
 from vigie.wiring import open_db
 
@@ -64,7 +64,7 @@ def test_tokens_are_listed_revoked_and_expire(live: LiveApp) -> None:
 
 
 def test_password_or_role_change_closes_sessions_and_optionally_tokens(live: LiveApp) -> None:
-    web = login(live, "anna")
+    web = login(live.url, "anna", PASSWORD)
     assert web.get("/api/me").json()["username"] == "anna"
     with live.services.session_factory() as session:
         add_user(session, "anna", "un-nouveau-secret", "annotator")
@@ -73,7 +73,7 @@ def test_password_or_role_change_closes_sessions_and_optionally_tokens(live: Liv
         assert script.get("/api/me").status_code == 200
     with live.services.session_factory() as session:
         add_user(session, "anna", PASSWORD, "annotator")  # back to the shared password
-    web = login(live, "anna")
+    web = login(live.url, "anna", PASSWORD)
     with live.services.session_factory() as session:
         add_user(session, "anna", PASSWORD, "viewer", revoke_tokens=True)  # a role change
         assert resolve_api_token(session, live.tokens["annotator"]) is None
