@@ -8,13 +8,13 @@ pool's labels on load, for both parts.
 
 from __future__ import annotations
 
-import json
 import logging
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
 from core.errors import InputError
+from core.jsonl import JsonlError, iter_jsonl_file
 from nlp.classifiers.examples import TrainingExample, parse_example
 
 log = logging.getLogger(__name__)
@@ -77,26 +77,21 @@ def load_corrections(path: Path) -> dict[str, dict[str, Any]]:
     if not path.is_file():
         return {}
     out: dict[str, dict[str, Any]] = {}
-    with path.open(encoding="utf-8") as handle:
-        for number, line in enumerate(handle, start=1):
-            if not line.strip():
-                continue
-            try:
-                record = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise InputError(f"{path}:{number}: not JSON ({exc})", hint="fix or remove the line") from exc
-            if not isinstance(record, dict) or not isinstance(record.get("id"), str):
-                raise InputError(
-                    f"{path}:{number}: a correction needs a string id", hint='{"id": "pl0123", ...}'
-                )
-            unknown = sorted(set(record) - CORRECTABLE - PROVENANCE - {"id"})
-            if unknown:
-                raise InputError(
-                    f"{path}:{number}: fields {unknown} cannot be corrected",
-                    hint=f"use only {', '.join(sorted(CORRECTABLE))}",
-                )
-            fields = {k: v for k, v in record.items() if k in CORRECTABLE}
-            out.setdefault(record["id"], {}).update(fields)
+    for item in iter_jsonl_file(path):
+        number = item.line
+        if isinstance(item, JsonlError):
+            raise InputError(f"{path}:{number}: not JSON ({item.reason})", hint="fix or remove the line")
+        record = item.value
+        if not isinstance(record, dict) or not isinstance(record.get("id"), str):
+            raise InputError(f"{path}:{number}: a correction needs a string id", hint='{"id": "pl0123", ...}')
+        unknown = sorted(set(record) - CORRECTABLE - PROVENANCE - {"id"})
+        if unknown:
+            raise InputError(
+                f"{path}:{number}: fields {unknown} cannot be corrected",
+                hint=f"use only {', '.join(sorted(CORRECTABLE))}",
+            )
+        fields = {k: v for k, v in record.items() if k in CORRECTABLE}
+        out.setdefault(record["id"], {}).update(fields)
     return out
 
 
@@ -105,15 +100,10 @@ def iter_pool_records(pool_path: Path, corrections: dict[str, dict[str, Any]]) -
     if not pool_path.is_file():
         raise InputError(f"pool file {pool_path} not found", hint="set VIGIE_POOL_ANNOTATIONS to pool.jsonl")
     records = []
-    with pool_path.open(encoding="utf-8") as handle:
-        for number, line in enumerate(handle, start=1):
-            if not line.strip():
-                continue
-            try:
-                record = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise InputError(f"{pool_path}:{number}: not JSON ({exc})", hint="fix the pool file") from exc
-            records.append(record | corrections.get(str(record.get("id")), {}))
+    for item in iter_jsonl_file(pool_path):
+        if isinstance(item, JsonlError):
+            raise InputError(f"{pool_path}:{item.line}: not JSON ({item.reason})", hint="fix the pool file")
+        records.append(item.value | corrections.get(str(item.value.get("id")), {}))
     unused = set(corrections) - {str(r.get("id")) for r in records}
     if unused:
         log.warning("corrections for unknown pool ids count=%d e.g.=%s", len(unused), sorted(unused)[0])
