@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from core.domain import INNOVATION_TYPES
 from core.errors import InputError, NotFoundError
+from core.jsonl import JsonlError, iter_jsonl_file
 from core.storage.tables import AnnotationRow, PageRow
 from search_api.app import annotation
 
@@ -73,23 +74,17 @@ def read_id_list(path: Path) -> set[str]:
     return {line.strip() for line in path.read_text(encoding="utf-8").splitlines() if line.strip()}
 
 
-def iter_jsonl(path: Path, errors: list[str]) -> Iterator[tuple[int, dict[str, Any]]]:
-    """(line number, object) of a JSONL file; a bad line is reported in ``errors`` and skipped."""
-    if not path.is_file():
-        raise InputError(f"file not found: {path}", hint="pass an existing JSONL file")
-    with path.open(encoding="utf-8") as handle:
-        for number, line in enumerate(handle, start=1):
-            if not line.strip():
-                continue
-            try:
-                record = json.loads(line)
-            except json.JSONDecodeError as exc:
-                errors.append(f"{path.name}:{number}: not JSON ({exc.msg})")
-                continue
-            if not isinstance(record, dict) or not isinstance(record.get("id"), str):
-                errors.append(f"{path.name}:{number}: a record needs a string 'id'")
-                continue
-            yield number, record
+def iter_objects(path: Path, errors: list[str]) -> Iterator[tuple[int, dict[str, Any]]]:
+    """(line number, object) of a JSONL file (``core.jsonl``); a bad line goes to ``errors``, skipped."""
+    for item in iter_jsonl_file(path):
+        if isinstance(item, JsonlError):
+            errors.append(f"{path.name}:{item.line}: {item.reason}")
+            continue
+        record = item.value
+        if not isinstance(record, dict) or not isinstance(record.get("id"), str):
+            errors.append(f"{path.name}:{item.line}: a record needs a string 'id'")
+            continue
+        yield item.line, record
 
 
 def read_label_file(
@@ -98,7 +93,7 @@ def read_label_file(
     """Label lines of ``path`` (ids in ``wanted`` if given, never in ``excluded``); texts are not read."""
     report = ImportReport()
     lines: list[LabelLine] = []
-    for number, record in iter_jsonl(path, report.errors):
+    for number, record in iter_objects(path, report.errors):
         report.read += 1
         doc_id = record["id"]
         if (wanted is not None and doc_id not in wanted) or doc_id in excluded:
@@ -120,7 +115,7 @@ def import_documents(session: Session, texts_path: Path, ids: Collection[str]) -
         return 0
     errors: list[str] = []
     created = 0
-    for _, record in iter_jsonl(texts_path, errors):
+    for _, record in iter_objects(texts_path, errors):
         doc_id = record["id"]
         if doc_id not in missing or not isinstance(record.get("text"), str):
             continue
@@ -178,7 +173,7 @@ def complete_decision(decision: dict[str, Any], base: dict[str, Any] | None) -> 
 def adjudicate_file(session: Session, path: Path, actor: str) -> ImportReport:
     """Record the decisions of a JSONL file (``id``, optional ``base`` annotator, label fields); audited."""
     report = ImportReport()
-    for number, record in iter_jsonl(path, report.errors):
+    for number, record in iter_objects(path, report.errors):
         report.read += 1
         base = None
         if record.get("base"):

@@ -93,8 +93,11 @@ def test_bad_lines_are_reported_and_never_stop_the_batch(db, files, tmp_path: Pa
     _, factory = db
     bad = [{**FIRST[0], "innovation_types": ["magique"]}, {**FIRST[1], "doc_kind": "blog"}, FIRST[2]]
     files["first"] = write_jsonl(tmp_path / "bad.jsonl", bad, extra="{not json\n")
+    with files["first"].open("ab") as handle:  # a line that is not UTF-8 is one more bad line, not a crash
+        handle.write(b'{"id": "pl0009", "notes": "caf\xe9"}\n')
     report = _import(factory, files, "first", "pool-first")
-    assert report.imported == 1 and len(report.errors) == 3
+    assert report.imported == 1 and len(report.errors) == 4
+    assert any(e.startswith("bad.jsonl:5: invalid UTF-8") for e in report.errors)
     assert any("unknown innovation type" in e for e in report.errors)
     assert any("unknown doc_kind" in e for e in report.errors)
     assert any(e.startswith("bad.jsonl:4") for e in report.errors)
