@@ -8,7 +8,11 @@ characters, the width of every id column and of the index's id field.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from typing import Any
+
+from core.jsonl import JsonlError, parse_jsonl_line
 
 MAX_TEXT_CHARS = 1_000_000
 MAX_DOC_ID_CHARS = 64
@@ -54,3 +58,52 @@ def find_line_problem(data: Any) -> str | None:
         if match:
             return f"lone surrogate \\u{ord(match.group()):04x} in a string (not valid Unicode text)"
     return None
+
+
+@dataclass(frozen=True)
+class InputLine:
+    """A usable input line: its number (from 1) and its object (text capped, ``_line`` added)."""
+
+    line: int
+    data: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class BadLine:
+    """A line that cannot be used: its number, its id when it has a readable one, and why."""
+
+    line: int
+    doc_id: str | None
+    reason: str
+
+
+def iter_input_lines(lines: Iterable[bytes]) -> Iterator[InputLine | BadLine]:
+    """Input items of raw JSONL lines, in order; bad lines come back as `BadLine` (never raise).
+
+    A line is bad when it is longer than `MAX_LINE_BYTES`, not UTF-8 or not JSON (`core.jsonl`), fails
+    `find_line_problem` (not an object, no usable id, a lone surrogate) or repeats the id of an earlier
+    line. Blank lines are skipped; texts are cut at `MAX_TEXT_CHARS`.
+    """
+    seen: dict[str, int] = {}
+    for number, raw in enumerate(lines, start=1):
+        if len(raw) > MAX_LINE_BYTES:
+            yield BadLine(number, None, f"line of {len(raw)} bytes (at most {MAX_LINE_BYTES})")
+            continue
+        parsed = parse_jsonl_line(raw, number)
+        if parsed is None:
+            continue
+        if isinstance(parsed, JsonlError):
+            yield BadLine(number, None, parsed.reason)
+            continue
+        data = parsed.value
+        problem = find_line_problem(data)
+        if problem is None and data["id"] in seen:
+            problem = f"duplicate id {data['id']!r} (first on line {seen[data['id']]}): line skipped"
+        if problem is not None:
+            doc_id = data.get("id") if isinstance(data, dict) and isinstance(data.get("id"), str) else None
+            yield BadLine(number, doc_id if doc_id and len(doc_id) <= MAX_DOC_ID_CHARS else None, problem)
+            continue
+        seen[data["id"]] = number
+        if isinstance(data.get("text"), str):
+            data["text"] = cap_text(data["text"])
+        yield InputLine(number, data | {"_line": number})

@@ -18,6 +18,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from core import inputs
 from core.domain import TrainOptions
 from core.errors import InputError
 from core.inputs import MAX_TEXT_CHARS
@@ -66,15 +67,15 @@ def test_analyze_reader_reports_each_bad_line_and_keeps_the_good_one() -> None:
 def test_huge_lines_are_reported_and_long_texts_capped(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(search, "MAX_LINE_BYTES", 10_000)
+    monkeypatch.setattr(inputs, "MAX_LINE_BYTES", 10_000)
     long_text = {"id": "long", "text": "é" * (MAX_TEXT_CHARS + 10)}
     huge = {"id": "huge", "text": "x"}
     path = tmp_path / "in.jsonl"
     path.write_text(json.dumps(long_text) + "\n" + json.dumps(huge) + " " * 20_000 + "\n", encoding="utf-8")
-    monkeypatch.setattr(search, "MAX_LINE_BYTES", 10 * MAX_TEXT_CHARS)
+    monkeypatch.setattr(inputs, "MAX_LINE_BYTES", 10 * MAX_TEXT_CHARS)
     items, bad = search._read_lines(path)
     assert len(items[0]["text"]) == MAX_TEXT_CHARS and bad == {}
-    monkeypatch.setattr(search, "MAX_LINE_BYTES", 30_000)
+    monkeypatch.setattr(inputs, "MAX_LINE_BYTES", 30_000)
     items, bad = search._read_lines(path)
     assert [i["id"] for i in items] == ["huge"] and "at most 30000" in bad[1]
 

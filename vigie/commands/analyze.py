@@ -18,8 +18,7 @@ from rich.progress import Progress
 
 from core.domain import Analysis
 from core.errors import InputError
-from core.inputs import MAX_LINE_BYTES, cap_text, find_line_problem
-from core.jsonl import JsonlError, parse_jsonl_line
+from core.inputs import BadLine, iter_input_lines
 from core.protocols import TextAnalyzer
 from core.settings import get_settings
 from vigie.commands.models_report import evaluate_models, evaluate_models_real, train_models
@@ -38,29 +37,11 @@ def iter_jsonl_items(stream: IO[bytes]) -> Iterator[dict[str, Any] | Any]:
     """
     from nlp.items import ItemError
 
-    seen: dict[str, int] = {}
-    for number, raw in enumerate(stream, start=1):
-        if len(raw) > MAX_LINE_BYTES:
-            yield ItemError(None, number, f"line of {len(raw)} bytes (at most {MAX_LINE_BYTES})")
-            continue
-        parsed = parse_jsonl_line(raw, number)
-        if parsed is None:
-            continue
-        if isinstance(parsed, JsonlError):
-            yield ItemError(None, number, parsed.reason)
-            continue
-        data = parsed.value
-        problem = find_line_problem(data)
-        if problem is None and data["id"] in seen:
-            problem = f"duplicate id {data['id']!r} (first on line {seen[data['id']]}): line skipped"
-        if problem is not None:
-            doc_id = data.get("id") if isinstance(data, dict) and isinstance(data.get("id"), str) else None
-            yield ItemError(doc_id if doc_id and len(doc_id) <= 64 else None, number, problem)
-            continue
-        seen[data["id"]] = number
-        if isinstance(data.get("text"), str):
-            data["text"] = cap_text(data["text"])
-        yield data | {"_line": number}
+    for item in iter_input_lines(stream):
+        if isinstance(item, BadLine):
+            yield ItemError(item.doc_id, item.line, item.reason)
+        else:
+            yield item.data
 
 
 @contextmanager

@@ -19,8 +19,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from core.domain import Analysis, SearchQuery
 from core.errors import InputError, VigieError
 from core.ids import check_half, in_half
-from core.inputs import MAX_LINE_BYTES, cap_text, find_line_problem
-from core.jsonl import JsonlError, parse_jsonl_line
+from core.inputs import BadLine, iter_input_lines
 from core.settings import get_settings
 from search_api.engines.base import BulkReport, IndexDocument, SearchEngine
 from vigie.stages import store_analysed
@@ -45,31 +44,14 @@ def _read_lines(path: Path) -> tuple[list[dict[str, Any]], dict[int, str]]:
     ``{line_number: reason}`` and never stop the others. Texts are cut at `MAX_TEXT_CHARS`."""
     items: list[dict[str, Any]] = []
     bad: dict[int, str] = {}
-    seen: dict[str, int] = {}
     with _open_bytes(path) as handle:
-        for number, raw in enumerate(handle, start=1):
-            if len(raw) > MAX_LINE_BYTES:
-                bad[number] = f"line of {len(raw)} bytes (at most {MAX_LINE_BYTES})"
-                continue
-            parsed = parse_jsonl_line(raw, number)
-            if parsed is None:
-                continue
-            if isinstance(parsed, JsonlError):
-                bad[number] = parsed.reason
-                continue
-            data = parsed.value
-            problem = find_line_problem(data)
-            if problem is None and data["id"] in seen:
-                problem = f"duplicate id {data['id']!r} (first on line {seen[data['id']]}): line skipped"
-            if problem is None and not isinstance(data.get("text"), str) and "is_initiative" not in data:
-                problem = 'needs a string "text"'
-            if problem is not None:
-                bad[number] = problem
-                continue
-            seen[data["id"]] = number
-            if isinstance(data.get("text"), str):
-                data["text"] = cap_text(data["text"])
-            items.append(data | {"_line": number})
+        for item in iter_input_lines(handle):
+            if isinstance(item, BadLine):
+                bad[item.line] = item.reason
+            elif not isinstance(item.data.get("text"), str) and "is_initiative" not in item.data:
+                bad[item.line] = 'needs a string "text"'
+            else:
+                items.append(item.data)
     return items, bad
 
 
