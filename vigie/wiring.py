@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
@@ -25,6 +27,17 @@ log = logging.getLogger(__name__)
 def open_db(settings: Settings) -> tuple[Engine, sessionmaker[Session]]:
     """Migrate and open the system of record named by the settings."""
     return open_database(settings.resolved_database_url)
+
+
+@contextmanager
+def db_session(settings: Settings) -> Iterator[Session]:
+    """One session on the system of record for a command; the engine is disposed afterwards."""
+    engine, factory = open_db(settings)
+    try:
+        with factory() as session:
+            yield session
+    finally:
+        engine.dispose()
 
 
 @lru_cache(maxsize=1)

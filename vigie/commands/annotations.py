@@ -30,19 +30,15 @@ def import_labels(
 ) -> None:
     """Store an external label file as one annotator's labels (creating the documents when needed)."""
     from search_api.app import annotation_import as svc
-    from vigie.wiring import open_db
+    from vigie.wiring import db_session
 
     wanted = svc.read_id_list(ids) if ids else None
     excluded = svc.read_id_list(exclude_ids) if exclude_ids else set()
     lines, report = svc.read_label_file(label_file, wanted, excluded)
-    engine, factory = open_db(get_settings())
-    try:
-        with factory() as session:
-            if texts is not None:
-                report.documents_created = svc.import_documents(session, texts, [x.doc_id for x in lines])
-            svc.import_labels(session, lines, annotator, report)
-    finally:
-        engine.dispose()
+    with db_session(get_settings()) as session:
+        if texts is not None:
+            report.documents_created = svc.import_documents(session, texts, [x.doc_id for x in lines])
+        svc.import_labels(session, lines, annotator, report)
     typer.echo(json.dumps(report.as_dict(), ensure_ascii=False))
     if report.errors:
         raise typer.Exit(1)
@@ -55,29 +51,21 @@ def agreement(
 ) -> None:
     """Cohen's kappa, raw agreement and F1 per field between two annotators."""
     from search_api.app.annotation_agreement import as_dicts, as_markdown, pair_agreement_in_db
-    from vigie.wiring import open_db
+    from vigie.wiring import db_session
 
-    engine, factory = open_db(get_settings())
-    try:
-        with factory() as session:
-            rows = pair_agreement_in_db(session, first, second)
-    finally:
-        engine.dispose()
+    with db_session(get_settings()) as session:
+        rows = pair_agreement_in_db(session, first, second)
     typer.echo(json.dumps(as_dicts(rows), ensure_ascii=False) if as_json else as_markdown(rows))
 
 
 def disagreements() -> None:
     """Documents whose annotators disagree and that are not adjudicated yet (one JSON line each)."""
     from search_api.app import annotation
-    from vigie.wiring import open_db
+    from vigie.wiring import db_session
 
-    engine, factory = open_db(get_settings())
-    try:
-        with factory() as session:
-            for item in annotation.disagreements(session):
-                typer.echo(json.dumps(item, ensure_ascii=False))
-    finally:
-        engine.dispose()
+    with db_session(get_settings()) as session:
+        for item in annotation.disagreements(session):
+            typer.echo(json.dumps(item, ensure_ascii=False))
 
 
 def adjudicate(
@@ -86,14 +74,10 @@ def adjudicate(
 ) -> None:
     """Record final labels of disputed documents from a decision file (audited like the web form)."""
     from search_api.app.annotation_import import adjudicate_file
-    from vigie.wiring import open_db
+    from vigie.wiring import db_session
 
-    engine, factory = open_db(get_settings())
-    try:
-        with factory() as session:
-            report = adjudicate_file(session, decisions, actor)
-    finally:
-        engine.dispose()
+    with db_session(get_settings()) as session:
+        report = adjudicate_file(session, decisions, actor)
     typer.echo(json.dumps(report.as_dict(), ensure_ascii=False))
     if report.errors:
         raise typer.Exit(1)
@@ -108,14 +92,10 @@ def export(
 ) -> None:
     """Write the adjudicated labels (or, with --against, the corrections to that annotator's labels)."""
     from search_api.app.annotation_import import export_adjudicated, write_jsonl
-    from vigie.wiring import open_db
+    from vigie.wiring import db_session
 
-    engine, factory = open_db(get_settings())
-    try:
-        with factory() as session:
-            records = export_adjudicated(session, against, source)
-    finally:
-        engine.dispose()
+    with db_session(get_settings()) as session:
+        records = export_adjudicated(session, against, source)
     write_jsonl(records, adjudicated)
     typer.echo(json.dumps({"path": str(adjudicated), "records": len(records)}))
 
