@@ -8,8 +8,8 @@ from email.utils import formatdate
 
 import pytest
 
-from tests.crawler.conftest import query, run_crawl_cli
-from tests.crawler.site import LocalSite, article_html, french_text, minimal_pdf, rss_xml, sitemap_xml
+from tests.support.crawl import query, run_crawl_cli
+from tests.support.site import LocalSite, article_html, french_text, minimal_pdf, rss_xml, sitemap_xml
 
 LATIN1_TEXT = (
     "Les élèves du collège Émile-Zola ont créé une fresque à côté de la médiathèque. " + french_text(5)
