@@ -10,23 +10,51 @@ CACHE="${VIGIE_CACHE_DIR:-/var/tmp/vigie-cache}"
 cmd="${1:?usage: es-node.sh start|stop STATE_DIR}"
 state="${2:?usage: es-node.sh start|stop STATE_DIR}"
 
+# Elasticsearch 9 needs Java 21 or newer, 8 needs 17.
+JAVA_MIN=21
+[ "${ES_VERSION%%.*}" -lt 9 ] 2>/dev/null && JAVA_MIN=17
+
+java_major() {
+  # The major version `$1/bin/java -version` reports (empty when it reports none).
+  "$1/bin/java" -version 2>&1 | sed -n 's/.*version "\([0-9]*\).*/\1/p' | head -1
+}
+
 find_java() {
-  # Elasticsearch 9 needs Java 21 or newer: take the newest JDK under /usr/lib/jvm.
-  local best="" bestv=0 v
+  # VIGIE_ES_JAVA_HOME when set (checked), else the newest JDK under /usr/lib/jvm. One line on failure.
+  local best="" bestv=0 v home
+  if [ -n "${VIGIE_ES_JAVA_HOME:-}" ]; then
+    best="${VIGIE_ES_JAVA_HOME%/}"
+    if [ ! -x "$best/bin/java" ]; then
+      echo "es-node: no Java at VIGIE_ES_JAVA_HOME=$VIGIE_ES_JAVA_HOME ($best/bin/java is missing):" \
+           "point it at a JDK $JAVA_MIN+ or unset it to use the newest JDK under /usr/lib/jvm" >&2
+      return 1
+    fi
+    bestv=$(java_major "$best")
+    if [ -z "$bestv" ] || [ "$bestv" -lt "$JAVA_MIN" ]; then
+      echo "es-node: Elasticsearch $ES_VERSION needs Java $JAVA_MIN+, VIGIE_ES_JAVA_HOME=$VIGIE_ES_JAVA_HOME" \
+           "is Java ${bestv:-of unknown version}: point it at a JDK $JAVA_MIN+ or unset it" >&2
+      return 1
+    fi
+    echo "$best"; return 0
+  fi
   for home in /usr/lib/jvm/*/; do
     [ -x "$home/bin/java" ] || continue
-    v=$("$home/bin/java" -version 2>&1 | sed -n 's/.*version "\([0-9]*\).*/\1/p' | head -1)
+    v=$(java_major "${home%/}")
     if [ -n "$v" ] && [ "$v" -gt "$bestv" ]; then bestv=$v; best=${home%/}; fi
   done
-  if [ "$bestv" -lt 21 ]; then
-    echo "es-node: Elasticsearch $ES_VERSION needs Java 21+, found only Java $bestv under /usr/lib/jvm;" \
-         "install a JDK 21+ (e.g. apt-get install openjdk-21-jdk-headless) or set VIGIE_ES_JAVA_HOME" >&2
+  if [ "$bestv" -lt "$JAVA_MIN" ]; then
+    echo "es-node: Elasticsearch $ES_VERSION needs Java $JAVA_MIN+, found ${best:+only Java $bestv}${best:-no Java}" \
+         "under /usr/lib/jvm: install a JDK $JAVA_MIN+ (apt-get install openjdk-21-jdk-headless)" \
+         "or set VIGIE_ES_JAVA_HOME" >&2
     return 1
   fi
   echo "$best"
 }
 
 start() {
+  # Java first (a plain assignment, so a failure stops the script): no download, no node without it.
+  local java_home
+  java_home=$(find_java) || return 1
   mkdir -p "$CACHE" "$state"
   local home="$CACHE/elasticsearch-$ES_VERSION"
   if [ ! -x "$home/bin/elasticsearch" ]; then
@@ -38,7 +66,6 @@ start() {
     mv "$home.tmp/elasticsearch-$ES_VERSION" "$home" && rm -rf "$home.tmp"
     chmod +x "$home"/bin/* "$home"/lib/platform/*/bin/* 2>/dev/null || true
   fi
-  local java_home="${VIGIE_ES_JAVA_HOME:-$(find_java)}"
   local port
   port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
   mkdir -p "$state/data" "$state/logs"

@@ -22,7 +22,10 @@ cleanup() {
   if [ -f "$state/pg.stop" ]; then bash "$state/pg.stop" || true; fi
   rm -rf "$state"
 }
-trap cleanup EXIT INT TERM
+# Cleanup on exit only; a signal exits (then cleans up): a run interrupted must never carry on.
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
 
 # --- Elasticsearch: a real node on 127.0.0.1 for the search contract suite.
 # A service that does not start stops the run here, non-zero, with the reason (never a quiet skip).

@@ -14,9 +14,10 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from core.settings import Settings, get_settings, load_settings
 from core.storage import open_database
+from tests.support.paths import SHARED_DIR
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
-SHARED_DIR = Path(os.environ.get("VIGIE_SHARED_DIR", REPO_ROOT.parent / "shared"))
+# Fixtures more than one area uses, kept in tests/support (test modules never import each other).
+pytest_plugins = ["tests.support.databases"]
 
 
 @pytest.fixture

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -28,7 +27,7 @@ from core.errors import (
 )
 from search_api.app.auth import NotAuthenticatedError, require_role
 from search_api.app.indexing import IndexDrainer
-from search_api.app.routes import admin, annotate, auth, exports, pages, review, saved
+from search_api.app.routes import admin, annotate, auth, exports, ops, pages, review, saved, search
 from search_api.app.routes.rendering import render
 from search_api.app.services import AppServices
 
@@ -151,16 +150,6 @@ async def handle_validation_error(request: Request, exc: Exception) -> Response:
     )
 
 
-def _include_optional(app: FastAPI, module_name: str, dependencies: list[Any]) -> None:
-    """Include another area's router when it exists (it may land after this app)."""
-    try:
-        module = importlib.import_module(module_name)
-    except ImportError as exc:
-        log.warning("router not available module=%s error=%s", module_name, exc)
-        return
-    app.include_router(module.router, dependencies=dependencies)
-
-
 def create_app(services: AppServices) -> FastAPI:
     """Build the app around the given services; routers are included here, with their roles."""
     drainer = IndexDrainer(services.session_factory, services.search_engine)
@@ -189,13 +178,9 @@ def create_app(services: AppServices) -> FastAPI:
     for router in (auth.router, pages.router, review.router, annotate.router, admin.router, exports.router):
         app.include_router(router)
     app.include_router(saved.router)
-    _include_optional(app, "search_api.app.routes.search", [Depends(require_role("viewer"))])
-    _include_optional(app, "search_api.app.routes.ops", [])
-    if not any(getattr(r, "path", None) == "/api/health" for r in app.routes):
-
-        @app.get("/api/health", tags=["ops"])
-        def health() -> dict[str, str]:
-            return {"status": "ok"}
+    # Every router is imported above: a missing one is an ImportError at start, never a quiet warning.
+    app.include_router(search.router, dependencies=[Depends(require_role("viewer"))])
+    app.include_router(ops.router)
 
     @app.middleware("http")
     async def security_headers(request: Request, call_next: Any) -> Response:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -49,16 +48,3 @@ def analysis_settings(
     get_settings.cache_clear()
     yield load_settings()
     get_settings.cache_clear()
-
-
-def write_jsonl(path: Path, rows: list[object]) -> Path:
-    """Write rows (dicts are JSON-encoded, strings and bytes written as they are) one per line."""
-    with path.open("wb") as handle:
-        for row in rows:
-            if isinstance(row, bytes):
-                handle.write(row + b"\n")
-            elif isinstance(row, str):
-                handle.write(row.encode() + b"\n")
-            else:
-                handle.write(json.dumps(row, ensure_ascii=False).encode() + b"\n")
-    return path

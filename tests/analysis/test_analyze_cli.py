@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 from sqlalchemy import select
@@ -14,7 +11,8 @@ from typer.testing import CliRunner
 from core.domain import Analysis
 from core.settings import Settings
 from core.storage.tables import AnalysisRow, PageRow
-from tests.analysis.conftest import write_jsonl
+from tests.support.cli import run_vigie
+from tests.support.jsonl import write_jsonl
 from vigie.cli import make_app
 
 CONTRACT_KEYS = {
@@ -28,26 +26,15 @@ INITIATIVE = (
 )
 
 
-def run_vigie(*args: str, stdin: bytes | None = None) -> subprocess.CompletedProcess[bytes]:
-    """Run the real CLI in a subprocess with the test environment."""
-    return subprocess.run(
-        [sys.executable, "-m", "vigie", *args],
-        input=stdin,
-        capture_output=True,
-        env=os.environ.copy(),
-        timeout=240,
-    )
-
-
 def test_malformed_line_is_reported_and_others_analysed(analysis_settings: Settings, tmp_path: Path) -> None:
     src = write_jsonl(
         tmp_path / "in.jsonl",
         [{"id": "a", "text": INITIATIVE}, '{"id": "b", "text": ', {"id": "c", "text": "Le budget est voté."}],
     )
     out = tmp_path / "out.jsonl"
-    proc = run_vigie("analyze", str(src), "--output", str(out))
-    assert proc.returncode == 2, proc.stderr.decode()
-    assert "line 2" in proc.stderr.decode()
+    proc = run_vigie(["analyze", str(src), "--output", str(out)])
+    assert proc.returncode == 2, proc.stderr
+    assert "line 2" in proc.stderr
     lines = [json.loads(x) for x in out.read_text(encoding="utf-8").splitlines()]
     assert [x["id"] for x in lines] == ["a", "c"]
     assert all(set(x) >= CONTRACT_KEYS for x in lines)
@@ -72,11 +59,13 @@ def test_robustness_one_outcome_per_line(analysis_settings: Settings, tmp_path: 
         '["not", "an", "object"]',
     ]
     src = write_jsonl(tmp_path / "in.jsonl", rows)
-    proc = run_vigie("analyze", "-", "--output", "-", stdin=src.read_bytes())
+    # Line 7 is not UTF-8: surrogateescape hands the file's exact bytes to the command's stdin.
+    raw = src.read_bytes().decode("utf-8", "surrogateescape")
+    proc = run_vigie(["analyze", "-", "--output", "-"], input=raw)
     assert proc.returncode == 2
-    err = proc.stderr.decode()
+    err = proc.stderr
     assert "line 7: invalid UTF-8" in err and "line 8: missing or empty 'id'" in err and "line 9" in err
-    out = {x["id"]: x for x in map(json.loads, proc.stdout.decode().splitlines())}
+    out = {x["id"]: x for x in map(json.loads, proc.stdout.splitlines())}
     assert list(out) == ["empty", "huge", "html", "english", "czech", "ctrl"]
     assert any("empty_text" in w for w in out["empty"]["warnings"]) and not out["empty"]["is_initiative"]
     assert any("long_text" in w for w in out["huge"]["warnings"])

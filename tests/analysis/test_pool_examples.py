@@ -10,7 +10,7 @@ from core.errors import InputError
 from core.settings import Settings, load_settings
 from nlp.classifiers.pool import load_corrections, load_pool_examples, load_split
 from nlp.classifiers.training import load_blind_examples, load_training_examples
-from tests.analysis.conftest import write_jsonl
+from tests.support.jsonl import write_jsonl
 
 REPO = Path(__file__).resolve().parents[2]
 

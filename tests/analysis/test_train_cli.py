@@ -10,6 +10,7 @@ from typer.testing import CliRunner
 
 from core.domain import INNOVATION_TYPES
 from core.settings import get_settings
+from nlp.classifiers.examples import load_jsonl_examples
 from nlp.classifiers.store import read_current
 from nlp.classifiers.training import CORRECTIONS_SUFFIX
 from tests.support.quality import assert_beats_trivial
@@ -102,8 +103,17 @@ def test_evaluate_models_reports_real_cv_and_the_blind_split_by_default(small_tr
     cv, blind = report["real_cv"], report["blind"]
     # 100 real texts scored (60 seed + 40 pool dev); the written ones only train, if at all
     assert cv["n_scored"] == 100 and cv["n_written_in_training"] == 0
-    assert 0.0 < cv["mean"]["initiative_f1"] <= 1.0 and "press" in cv["by_kind_last_seed"]
-    assert 0.0 <= cv["communes_dev"]["commune_f1"] <= 1.0
+    # Better than flagging every text (its F1 is 2p/(1+p), p the initiatives' share of the scored texts):
+    # measured 0.758 against 0.693 (p = 0.53).
+    scored = load_jsonl_examples(small_training_env.parent / "seed-subset.jsonl", "seed")
+    dev_ids = set((small_training_env.parent / "splits" / "pool-dev.txt").read_text().split())
+    pool = load_jsonl_examples(small_training_env.parent / "pool.jsonl", "pool")
+    scored += [e for e in pool if e.id in dev_ids]
+    share = sum(e.is_initiative for e in scored) / len(scored)
+    assert len(scored) == 100 and cv["mean"]["initiative_f1"] > 2 * share / (1 + share), (share, cv["mean"])
+    assert "press" in cv["by_kind_last_seed"]
+    # The geography linker on the dev initiatives (no CV noise): measured 0.900.
+    assert cv["communes_dev"]["commune_f1"] >= 0.8, cv["communes_dev"]
     assert blind["n"] == 10 and blind["version"] == "blind-eval"
     lo, hi = blind["intervals_95"]["initiative_f1"]
     assert lo <= blind["figures"]["initiative_f1"] <= hi

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.api.live import LiveApp, live_app
+from tests.support.live_app import LiveApp, live_app
 
 
 @pytest.fixture(scope="module")

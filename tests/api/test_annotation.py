@@ -7,7 +7,7 @@ import pytest
 from core.errors import InputError
 from search_api.app import annotation
 from search_api.app.annotation import Candidate, cohen_kappa, fleiss_kappa, pick_diverse, uncertainty
-from tests.api.live import seed
+from tests.support.live_app import seed
 
 YES = {"is_initiative": True, "in_qpv": True, "innovation_types": ["sociale"], "communes": []}
 NO = {"is_initiative": False, "in_qpv": None, "innovation_types": [], "communes": []}

@@ -16,7 +16,7 @@ from core.storage.tables import AuditRow, PageRow
 from search_api.app import annotation
 from search_api.app import annotation_import as svc
 from search_api.app.annotation_agreement import FieldAgreement, pair_agreement
-from tests.api.live import PASSWORD, LiveApp
+from tests.support.live_app import PASSWORD, LiveApp
 from tests.support.web import login, page_csrf
 from vigie.cli import make_app
 

@@ -16,7 +16,7 @@ from search_api.app.auth import (
     take_login_attempt,
     verify_password,
 )
-from tests.api.live import PASSWORD, LiveApp, run_server
+from tests.support.live_app import PASSWORD, LiveApp, run_server
 from tests.support.web import login, page_csrf
 
 

@@ -17,7 +17,7 @@ from core.errors import (
 )
 from search_api.app.auth import NotAuthenticatedError
 from search_api.app.factory import status_of
-from tests.api.live import LiveApp
+from tests.support.live_app import LiveApp
 
 
 @pytest.mark.parametrize(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from tests.api.live import PASSWORD, LiveApp
+from tests.support.live_app import PASSWORD, LiveApp
 from tests.support.web import login, page_csrf
 
 

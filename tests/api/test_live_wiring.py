@@ -12,7 +12,7 @@ import pytest
 
 from core.settings import load_settings
 from search_api.app.auth import add_user, create_api_token
-from tests.api.live import DOCS, LiveApp, run_server, seed
+from tests.support.live_app import DOCS, LiveApp, run_server, seed
 from vigie.wiring import make_app_services
 
 REPO = Path(__file__).resolve().parents[2]

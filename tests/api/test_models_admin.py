@@ -16,7 +16,7 @@ from core.storage.tables import AuditRow, ModelVersionRow
 from nlp.classifiers.store import promote as promote_files
 from nlp.classifiers.store import read_current, save_model
 from search_api.app.auth import add_user, create_api_token
-from tests.api.live import run_server
+from tests.support.live_app import run_server
 from vigie.wiring import make_app_services
 
 

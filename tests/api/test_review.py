@@ -7,7 +7,7 @@ import io
 import json
 import re
 
-from tests.api.live import DOCS, PASSWORD, LiveApp, make_analysis
+from tests.support.live_app import DOCS, PASSWORD, LiveApp, make_analysis
 
 
 def test_correct_then_undo_leaves_both_entries_and_restores(app_live: LiveApp) -> None:

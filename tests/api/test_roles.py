@@ -15,7 +15,7 @@ import httpx
 import pytest
 
 from search_api.app.auth import ROLE_RANK
-from tests.api.live import PASSWORD, ROLE_USER, LiveApp
+from tests.support.live_app import PASSWORD, ROLE_USER, LiveApp
 from tests.support.web import login, page_csrf
 
 ROLES = ("viewer", "annotator", "reviewer", "admin")

@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 
 import pytest
 
 from core.ids import make_page_id
 from crawler.dedup import canonicalize_url
-from tests.crawler.conftest import REPO_ROOT, crawl_env, query, run_crawl_cli
-from tests.crawler.site import (
+from tests.support.cli import run_vigie
+from tests.support.crawl import crawl_env, query, run_crawl_cli
+from tests.support.site import (
     LocalSite,
     article_html,
     french_text,
@@ -118,14 +117,8 @@ def test_adhoc_feed_url_and_export(settings, press_site: LocalSite) -> None:
     assert feed.counts["new"] == 4
     one = run_crawl_cli(settings, "--url", press_site.url(ARTICLES[5]), "--kind", "call_for_projects")
     assert one.counts["new"] >= 1
-    export = subprocess.run(
-        [sys.executable, "-m", "vigie", "pages", "export", "--output", "-"],
-        cwd=REPO_ROOT,
-        env=crawl_env(settings),
-        capture_output=True,
-        text=True,
-        check=True,
-    )
+    export = run_vigie(["pages", "export", "--output", "-"], env=crawl_env(settings))
+    assert export.returncode == 0, export.stderr[-2000:]
     lines = [json.loads(line) for line in export.stdout.splitlines()]
     keys = {"id", "url", "canonical_url", "title", "date", "author", "lang", "text", "source", "kind"}
     assert all(keys | {"fetched_at", "content_hash", "duplicate_of"} <= set(line) for line in lines)

@@ -7,7 +7,7 @@ import datetime as dt
 from crawler.extraction import extract_html
 from crawler.metadata import choose_date
 from crawler.rules import ALL_RULES
-from tests.crawler.site import french_text
+from tests.support.site import french_text
 
 
 def _page(head: str, after_h1: str, body: str = "") -> str:

@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 from crawler.evaluation import Scores, evaluate, expected_days, load_ground_truth, score_page, token_f1
 from crawler.extraction import Extracted, extract_html, extract_pdf
 from crawler.rules import ALL_RULES
-from tests.crawler.site import article_html, french_text, minimal_pdf
+from tests.support.site import article_html, french_text, minimal_pdf
 from vigie.cli import make_app
 
 JSONLD = (

@@ -14,7 +14,7 @@ from crawler.pipelines.dedup import choose_canonical
 from crawler.pipelines.extract import decode_html, looks_binary
 from crawler.spiders.feeds import iter_feed_entries
 from crawler.spiders.sitemaps import parse_sitemap, sitemaps_from_robots
-from tests.crawler.site import french_text, gzipped, sitemap_index_xml, sitemap_xml
+from tests.support.site import french_text, gzipped, sitemap_index_xml, sitemap_xml
 
 ATOM = (
     '<?xml version="1.0"?><feed xmlns="http://www.w3.org/2005/Atom"><title>t</title>'

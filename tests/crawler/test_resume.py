@@ -11,8 +11,9 @@ import threading
 import time
 from pathlib import Path
 
-from tests.crawler.conftest import REPO_ROOT, crawl_command, crawl_env, query, run_crawl_cli
-from tests.crawler.site import LocalSite, article_html, french_text, sitemap_xml
+from tests.support.cli import start_vigie
+from tests.support.crawl import crawl_env, query, run_crawl_cli
+from tests.support.site import LocalSite, article_html, french_text, sitemap_xml
 
 TOTAL, BEFORE_KILL = 30, 10
 
@@ -52,9 +53,8 @@ def test_sigkill_then_resume_counts_exactly(settings) -> None:
     with site.serving():
         site.add("/sitemap.xml", sitemap_xml([site.url(p) for p in paths]))
         env = crawl_env(settings, VIGIE_CRAWL_CONCURRENCY="2")
-        proc = subprocess.Popen(
-            crawl_command("--sitemap", site.url("/sitemap.xml")),
-            cwd=REPO_ROOT,
+        proc = start_vigie(
+            ["crawl", "--sitemap", site.url("/sitemap.xml"), "--json"],
             env=env,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
@@ -102,13 +102,10 @@ def test_sigterm_pauses_and_the_next_run_completes_the_job(settings) -> None:
     site.add("/robots.txt", "User-agent: *\n", content_type="text/plain")
     with site.serving():
         site.add("/sitemap.xml", sitemap_xml([site.url(p) for p in paths]))
-        proc = subprocess.Popen(
-            crawl_command("--sitemap", site.url("/sitemap.xml")),
-            cwd=REPO_ROOT,
+        proc = start_vigie(
+            ["crawl", "--sitemap", site.url("/sitemap.xml"), "--json"],
             env=crawl_env(settings, VIGIE_CRAWL_CONCURRENCY="2"),
-            stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,
-            text=True,
         )
         deadline = time.monotonic() + 60
         while _stored_pages(settings) < 4 and time.monotonic() < deadline:

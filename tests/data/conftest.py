@@ -9,10 +9,8 @@ from types import ModuleType
 
 import pytest
 
-from tests.conftest import REPO_ROOT, SHARED_DIR
+from tests.support.paths import SHARED_DIR, SPLIT_SCRIPT
 
-SPLITS_DIR = REPO_ROOT / "data" / "splits"
-SCRIPT = REPO_ROOT / "scripts" / "make_pool_split.py"
 SEED_FILE = SHARED_DIR / "data" / "annotations-seed" / "seed.jsonl"
 POOL_FILE = SHARED_DIR / "data" / "annotations-pool" / "pool.jsonl"
 
@@ -20,7 +18,7 @@ POOL_FILE = SHARED_DIR / "data" / "annotations-pool" / "pool.jsonl"
 @pytest.fixture(scope="session")
 def split_script() -> ModuleType:
     """The split script, imported as a module (it is a script, not a package)."""
-    spec = importlib.util.spec_from_file_location("make_pool_split", SCRIPT)
+    spec = importlib.util.spec_from_file_location("make_pool_split", SPLIT_SCRIPT)
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = module  # dataclasses look their module up there

@@ -8,7 +8,7 @@ from collections import defaultdict
 from pathlib import Path
 from types import ModuleType
 
-from tests.data.conftest import SCRIPT, SPLITS_DIR
+from tests.support.paths import SPLIT_SCRIPT, SPLITS_DIR
 
 SPLIT_FILES = ("pool-blind.txt", "pool-dev.txt", "second-pass.txt")
 
@@ -46,7 +46,7 @@ def test_script_rebuilds_the_files_byte_for_byte(tmp_path: Path, labelled_files:
     seed, pool = labelled_files
     command = [
         sys.executable,
-        str(SCRIPT),
+        str(SPLIT_SCRIPT),
         "--seed-file",
         str(seed),
         "--pool-file",

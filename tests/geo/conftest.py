@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import http.server
 import logging
-import threading
 from collections.abc import Callable, Iterator
+from contextlib import ExitStack
 from pathlib import Path
 
-import httpx
 import pytest
 
 from nlp.geo import GeoLinker, load_linker
+from tests.support.site import serve_handler
 
 
 @pytest.fixture(autouse=True)
@@ -41,31 +41,8 @@ def linker(reference_dir: Path) -> GeoLinker:
     return load_linker(reference_dir)
 
 
-def _wait_ready(url: str) -> None:
-    """Poll the server until it answers (no sleep)."""
-    for _ in range(200):
-        try:
-            httpx.get(url, timeout=1.0)
-            return
-        except httpx.TransportError:
-            continue
-    raise RuntimeError(f"test server at {url} never answered")
-
-
 @pytest.fixture
 def serve() -> Iterator[Callable[[type[http.server.BaseHTTPRequestHandler]], str]]:
     """Start a real HTTP server on 127.0.0.1, port 0, with the given handler class; returns its URL."""
-    servers: list[http.server.ThreadingHTTPServer] = []
-
-    def start(handler: type[http.server.BaseHTTPRequestHandler]) -> str:
-        server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-        servers.append(server)
-        threading.Thread(target=server.serve_forever, daemon=True).start()
-        url = f"http://127.0.0.1:{server.server_address[1]}"
-        _wait_ready(url + "/")
-        return url
-
-    yield start
-    for server in servers:
-        server.shutdown()
-        server.server_close()
+    with ExitStack() as servers:
+        yield lambda handler: servers.enter_context(serve_handler(handler))

@@ -19,7 +19,7 @@ from core.storage.pages import PageRepository
 from core.storage.tables import PageRow, SavedSearchRow
 from search_api.app.factory import create_app
 from search_api.app.routes.exports import to_csv
-from tests.api.live import LiveApp, live_app, run_app
+from tests.support.live_app import LiveApp, live_app, run_app
 
 BIG = 2**63
 HEADERS = ("x-content-type-options", "x-frame-options", "content-security-policy")

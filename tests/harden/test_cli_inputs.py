@@ -8,10 +8,8 @@ from __future__ import annotations
 
 import io
 import json
-import os
 import stat
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -23,9 +21,9 @@ from core.domain import TrainOptions
 from core.errors import InputError
 from core.inputs import MAX_TEXT_CHARS
 from nlp.pipeline import ItemError
+from tests.support.cli import run_vigie
 from vigie.commands import analyze, search
 
-REPO = Path(__file__).resolve().parents[2]
 GOOD = {"id": "ok-1", "text": "Un jardin partagé ouvre au pied des immeubles."}
 BAD_LINES: dict[str, bytes] = {
     "invalid UTF-8": b'{"id": "u1", "text": "caf\xe9"}',
@@ -103,12 +101,8 @@ def test_fuzzed_lines_never_raise(tmp_path: Path, lines: list[bytes]) -> None:
             json.dumps(item, ensure_ascii=False).encode("utf-8")
 
 
-def _vigie(args: list[str], tmp_path: Path, stdin: bytes | None = None) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "VIGIE_DATA_DIR": str(tmp_path / "var"), "HF_HUB_OFFLINE": "1"}
-    env.pop("VIGIE_DATABASE_URL", None)
-    return subprocess.run(
-        [sys.executable, "-m", "vigie", *args], capture_output=True, text=True, env=env, cwd=REPO, timeout=240
-    )
+def _vigie(args: list[str], tmp_path: Path) -> subprocess.CompletedProcess[str]:
+    return run_vigie(args, tmp_path / "var")
 
 
 def test_index_of_a_missing_file_is_a_clear_error(tmp_path: Path) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import subprocess
-import sys
 import threading
 from pathlib import Path
 from typing import Any
@@ -14,7 +13,8 @@ from sqlalchemy import update
 
 from core.storage.audit import find_chain_violations
 from core.storage.tables import AuditRow, ReviewRow
-from tests.api.live import LiveApp, live_app
+from tests.support.cli import run_vigie
+from tests.support.live_app import LiveApp, live_app
 
 pytestmark = pytest.mark.postgres
 N = 12
@@ -137,12 +137,4 @@ def test_doctor_reports_a_broken_chain(live: LiveApp, tmp_path: Path) -> None:
 
 
 def _doctor(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    import os
-
-    return subprocess.run(
-        [sys.executable, "-m", "vigie", "doctor"],
-        env={**os.environ, **env},
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    return run_vigie(["doctor"], env=env, timeout=120)

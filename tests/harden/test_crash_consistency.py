@@ -5,14 +5,9 @@ from __future__ import annotations
 
 import contextlib
 import os
-import re
 import signal
-import subprocess
-import sys
 import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -24,11 +19,10 @@ from core.storage import open_database, outbox
 from core.storage.tables import AnalysisRow, PageRow, ReviewRow
 from search_api.app.auth import add_user, create_api_token
 from search_api.engines.documents import reindex
-from tests.api.live import make_analysis
+from tests.support.cli import serve_vigie
+from tests.support.live_app import make_analysis
 
-REPO = Path(__file__).resolve().parents[2]
 N = 300
-LISTENING = re.compile(r"Uvicorn running on http://127\.0\.0\.1:(\d+)")
 
 
 def _seed(factory: Any) -> str:
@@ -48,36 +42,6 @@ def _seed(factory: Any) -> str:
         session.commit()
         add_user(session, "ada", "motdepasse-test", "admin")
         return create_api_token(session, "ada", "crash test")
-
-
-@contextmanager
-def _serve(env: dict[str, str]) -> Iterator[tuple[subprocess.Popen[str], str]]:
-    """`vigie serve --port 0` as a real process; yields it and its URL once /api/health answers."""
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "vigie", "serve", "--port", "0"],
-        env=env, cwd=REPO, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True,
-    )  # fmt: skip
-    port: list[str] = []
-    ready = threading.Event()
-
-    def read() -> None:
-        assert proc.stderr is not None
-        for line in proc.stderr:
-            match = LISTENING.search(line)
-            if match and not port:
-                port.append(match.group(1))
-                ready.set()
-
-    threading.Thread(target=read, daemon=True).start()
-    try:
-        assert ready.wait(180), "vigie serve did not start"
-        url = f"http://127.0.0.1:{port[0]}"
-        assert httpx.get(f"{url}/api/health", timeout=30).status_code == 200
-        yield proc, url
-    finally:
-        if proc.poll() is None:
-            proc.terminate()
-            proc.wait(timeout=60)
 
 
 def _db_counts(factory: Any) -> dict[str, int]:
@@ -111,7 +75,7 @@ def test_search_agrees_with_the_database_after_kill_9_mid_bulk(tmp_path: Path, s
     search_engine.close()
     headers = {"Authorization": f"Bearer {token}"}
 
-    with _serve(env) as (proc, url):
+    with serve_vigie(env) as (proc, url):
         with httpx.Client(base_url=url, headers=headers, timeout=300) as client:
             assert _search_counts(client) == {"pending": N}
         ids = [f"c{i:04d}" for i in range(N)]
@@ -136,7 +100,7 @@ def test_search_agrees_with_the_database_after_kill_9_mid_bulk(tmp_path: Path, s
     assert 0 < at_kill["validated"] < N, at_kill  # killed mid-way
     assert waiting >= at_kill["validated"]  # every applied action left its index work in the outbox
 
-    with _serve(env) as (_proc, url), httpx.Client(base_url=url, headers=headers, timeout=300) as client:
+    with serve_vigie(env) as (_proc, url), httpx.Client(base_url=url, headers=headers, timeout=300) as client:
         deadline = time.monotonic() + 180
         while True:  # the restarted server drains the outbox by itself: no `vigie index`
             seen = _search_counts(client)

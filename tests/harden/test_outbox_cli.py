@@ -9,7 +9,7 @@ from typer.testing import CliRunner
 from core.storage import outbox
 from search_api.app import review
 from search_api.engines.documents import reindex
-from tests.api.live import seed
+from tests.support.live_app import seed
 from vigie.cli import make_app
 
 

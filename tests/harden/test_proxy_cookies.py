@@ -12,7 +12,7 @@ import pytest
 from core.settings import load_settings
 from core.storage import open_database
 from search_api.app.auth import add_user
-from tests.harden.test_crash_consistency import _serve
+from tests.support.cli import serve_vigie
 
 PASSWORD = "motdepasse-proxy"
 
@@ -48,6 +48,6 @@ def test_secure_cookie_follows_trusted_proxies(
         env.pop(name, None)
     if secure_setting is not None:
         env["VIGIE_COOKIE_SECURE"] = secure_setting
-    with _serve(env) as (_proc, url):
+    with serve_vigie(env) as (_proc, url):
         cookie = _login_cookie(url)
     assert ("; secure" in cookie.lower()) is secure, cookie

@@ -24,7 +24,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from tests.api.live import LiveApp, live_app
+from tests.support.live_app import LiveApp, live_app
 
 EXCLUDED = (
     r"^/api/models/train$|^/api/reanalyze$|^/admin/modeles/entrainer$|^/admin/reanalyser$"

@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 
 from core.storage.tables import ApiTokenRow
 from search_api.app.auth import add_user, resolve_api_token
-from tests.api.live import PASSWORD, LiveApp, live_app
+from tests.support.live_app import PASSWORD, LiveApp, live_app
 from tests.support.web import login
 from vigie.cli import make_app
 from vigie.wiring import open_db

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import io
 import json
-import os
 import subprocess
-import sys
 import tarfile
 from datetime import UTC, datetime
 from pathlib import Path
@@ -20,9 +18,9 @@ from core.errors import InputError, StorageError
 from core.storage import Base, open_database
 from core.storage.tables import AnnotationRow, AuditRow, PageRow, ReviewRow, UserRow
 from core.storage.tables.analysis import AnalysisRow
+from tests.support.cli import run_vigie
 from vigie.ops.backup import backup_database, restore_database
 
-REPO = Path(__file__).resolve().parents[2]
 WHEN = datetime(2026, 2, 1, 9, 30, tzinfo=UTC)
 
 
@@ -160,17 +158,9 @@ def test_cli_backup_and_restore(tmp_path: Path) -> None:
     src_url, dst_url = f"sqlite:///{tmp_path / 'src.db'}", f"sqlite:///{tmp_path / 'dst.db'}"
     source, factory = open_database(src_url)
     _fill(factory)
-    env = {**os.environ, "VIGIE_DATA_DIR": str(tmp_path / "var")}
 
     def vigie(url: str, *args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [sys.executable, "-m", "vigie", *args],
-            cwd=REPO,
-            capture_output=True,
-            text=True,
-            env={**env, "VIGIE_DATABASE_URL": url},
-            timeout=120,
-        )
+        return run_vigie(args, tmp_path / "var", env={"VIGIE_DATABASE_URL": url}, timeout=120)
 
     out = vigie(src_url, "backup", str(tmp_path / "b.tar.gz"))
     assert out.returncode == 0, out.stderr

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from collections import Counter
 from pathlib import Path
 from urllib.parse import urlsplit
 
 from core.domain import SOURCE_KINDS
 from crawler.sources import check_sources, load_sources
+from tests.support.cli import run_vigie
 
 CATALOGUE = Path(__file__).resolve().parents[2] / "sources" / "catalogue.yaml"
 
@@ -45,12 +44,7 @@ def test_catalogue_covers_every_kind_and_is_french() -> None:
 
 
 def test_vigie_sources_check_accepts_the_catalogue() -> None:
-    done = subprocess.run(
-        [sys.executable, "-m", "vigie", "sources", "check", str(CATALOGUE)],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    done = run_vigie(["sources", "check", str(CATALOGUE)], timeout=120)
     assert done.returncode == 0, done.stderr
     assert "all valid" in done.stdout
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.core.test_urls_and_page_ids import check_page_id_migration
+from tests.support.page_id_migration import check_page_id_migration
 
 
 def test_page_id_migration_on_postgresql(pg_url: str) -> None:

@@ -7,7 +7,6 @@ import os
 import signal
 import socket
 import subprocess
-import sys
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -21,10 +20,10 @@ from core.storage import open_database
 from core.storage.tables.analysis import AnalysisRow
 from core.storage.tables.crawl import PageRow
 from core.storage.tables.ops import WatchRunRow, WatchStateRow
+from tests.support.cli import run_vigie, start_vigie
 from tests.support.news_site import LocalNewsSite
 from vigie.ops.watch_store import WatchStore
 
-REPO = Path(__file__).resolve().parents[2]
 SOURCE = "journal-de-quartier"
 
 
@@ -35,16 +34,7 @@ def _catalogue(path: Path, url: str, key: str) -> Path:
 
 
 def _watch(env: dict[str, str], catalogue: Path, *extra: str) -> subprocess.Popen[str]:
-    argv = [sys.executable, "-m", "vigie", "watch", "--sources", str(catalogue), "--worker", "w1", *extra]
-    return subprocess.Popen(
-        argv,
-        cwd=REPO,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        start_new_session=True,
-    )
+    return start_vigie(["watch", "--sources", str(catalogue), "--worker", "w1", *extra], env=env)
 
 
 def _count_pages(url: str) -> int:
@@ -76,8 +66,9 @@ def page_ids(factory) -> list[str]:
 
 
 @pytest.fixture
-def env(settings, tmp_path: Path) -> dict[str, str]:
-    return {**os.environ, "VIGIE_DATA_DIR": str(settings.data_dir), "HF_HUB_OFFLINE": "1"}
+def env(settings) -> dict[str, str]:
+    """The watch's environment: the test's data directory (its SQLite database)."""
+    return {"VIGIE_DATA_DIR": str(settings.data_dir)}
 
 
 def test_watch_killed_mid_crawl_then_restarted_processes_every_page_once(
@@ -123,10 +114,7 @@ def test_watch_killed_mid_crawl_then_restarted_processes_every_page_once(
         }
         assert stages == {"analyze": [("ok", 12)], "index": [("ok", 12)]}
 
-        search = subprocess.run(
-            [sys.executable, "-m", "vigie", "search", "quartier", "--mode", "keyword", "-n", "50", "--json"],
-            cwd=REPO, env=env, capture_output=True, text=True, timeout=120,
-        )  # fmt: skip
+        search = run_vigie(["search", "quartier", "--mode", "keyword", "-n", "50", "--json"], env=env)
         assert search.returncode == 0, search.stderr[-2000:]
         hits = [hit["id"] for hit in json.loads(search.stdout)]
         assert sorted(hits) == sorted(page_ids(factory)), "every page indexed exactly once"
@@ -152,14 +140,7 @@ def test_a_dead_source_is_backed_off_exponentially_and_capped(settings, env, tmp
     engine, factory = open_database(settings.resolved_database_url)
 
     def run_once() -> WatchStateRow:
-        done = subprocess.run(
-            [sys.executable, "-m", "vigie", "watch", "--sources", str(catalogue), *args],
-            cwd=REPO,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=300,
-        )
+        done = run_vigie(["watch", "--sources", str(catalogue), *args], env=env, timeout=300)
         assert done.returncode == 0, done.stderr[-3000:]
         with factory() as session:
             row = session.get(WatchStateRow, SOURCE)

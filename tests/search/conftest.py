@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -52,6 +52,14 @@ def make_engine(
 
     request.addfinalizer(drop)
     return engine
+
+
+@pytest.fixture
+def make_backend(
+    request: pytest.FixtureRequest, tmp_path: Path, embedder: CachedEmbedder
+) -> Callable[[str], SearchEngine]:
+    """`make_engine` for a test's own engines: ``make_backend("embedded")`` is fresh and empty."""
+    return lambda backend: make_engine(backend, tmp_path, embedder, request)
 
 
 @pytest.fixture(scope="session", params=BACKENDS)

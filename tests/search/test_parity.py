@@ -2,24 +2,22 @@
 
 from __future__ import annotations
 
-from pathlib import Path
+from collections.abc import Callable
 
 import pytest
 
 from core.domain import SearchQuery
-from search_api.engines.base import IndexDocument
-from search_api.engines.embedding_cache import CachedEmbedder
+from search_api.engines.base import IndexDocument, SearchEngine
 from search_api.engines.ranking import RankingConfig
-from tests.search.conftest import make_engine
 
 QUERIES = ["fablab jeunes", "quartier", "économie sociale", "mobilité emploi", "santé prévention gratuite"]
 
 
 @pytest.mark.elasticsearch
 def test_embedded_and_elasticsearch_give_the_same_ranking(
-    request: pytest.FixtureRequest, tmp_path: Path, embedder: CachedEmbedder, corpus: list[IndexDocument]
+    make_backend: Callable[[str], SearchEngine], corpus: list[IndexDocument]
 ) -> None:
-    engines = [make_engine(b, tmp_path, embedder, request) for b in ("embedded", "elasticsearch")]
+    engines = [make_backend(b) for b in ("embedded", "elasticsearch")]
     for engine in engines:
         engine.index_documents(corpus)
     for text in QUERIES:

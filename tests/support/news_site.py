@@ -1,4 +1,4 @@
-"""A small French local-news site on 127.0.0.1 (port 0) for the watch tests: sitemap, robots.txt, articles.
+"""A small French local-news site for the watch tests (sitemap, robots.txt, articles), served by `LocalSite`.
 
 A gate instead of a delay: with ``open_pages=N`` only the first N articles are served at once; the others
 wait until the test calls `release()` (or the site closes). So a test can act "mid-crawl" for certain,
@@ -8,8 +8,9 @@ whatever the machine's speed, and never depends on a timing window.
 from __future__ import annotations
 
 import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from contextlib import ExitStack
+
+from tests.support.site import LocalSite, sitemap_xml
 
 QUARTIERS = [
     ("Les Minguettes", "Vénissieux", "un atelier de réparation de vélos tenu par des jeunes du quartier"),
@@ -45,63 +46,33 @@ l'étendre à deux autres quartiers prioritaires de {commune} l'an prochain si l
 
 
 class LocalNewsSite:
-    """A threaded HTTP server with ``pages`` articles listed in /sitemap.xml; a context manager."""
+    """``pages`` articles listed in /sitemap.xml, the ones from ``open_pages`` on held; a context manager."""
 
     def __init__(self, pages: int = 12, open_pages: int | None = None) -> None:
         self.pages = pages
         self.open_pages = pages if open_pages is None else open_pages
         self.gate = threading.Event()
-        self.hits: dict[str, int] = {}
-        self._lock = threading.Lock()
-        self._server: ThreadingHTTPServer | None = None
+        self.site = LocalSite()
+        self._stack = ExitStack()
 
     @property
     def base_url(self) -> str:
         """http://127.0.0.1:PORT"""
-        assert self._server is not None
-        return f"http://127.0.0.1:{self._server.server_address[1]}"
+        assert self.site.base, "the site is not serving"
+        return self.site.base
 
     def article_urls(self) -> list[str]:
         """Every article URL of the site."""
-        return [f"{self.base_url}/actualites/2026/article-{i}.html" for i in range(self.pages)]
-
-    def _body(self, path: str) -> tuple[int, str, str]:
-        if path == "/robots.txt":
-            return 200, "text/plain", f"User-agent: *\nAllow: /\nSitemap: {self.base_url}/sitemap.xml\n"
-        if path == "/sitemap.xml":
-            urls = "".join(f"<url><loc>{u}</loc></url>" for u in self.article_urls())
-            xml = f'<?xml version="1.0" encoding="UTF-8"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">{urls}</urlset>'
-            return 200, "application/xml", xml
-        if path.startswith("/actualites/2026/article-") and path.endswith(".html"):
-            index = int(path.rsplit("-", 1)[1].removesuffix(".html"))
-            if 0 <= index < self.pages:
-                if index >= self.open_pages:
-                    # Held until the test releases the gate (bounded, so a failed test cannot hang).
-                    self.gate.wait(timeout=300)
-                return 200, "text/html; charset=utf-8", article_html(index)
-        return 404, "text/plain", "introuvable"
+        return [self.site.url(_article_path(i)) for i in range(self.pages)]
 
     def __enter__(self) -> LocalNewsSite:
-        site = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:  # noqa: N802  # http.server naming
-                path = self.path.split("?", 1)[0]
-                with site._lock:
-                    site.hits[path] = site.hits.get(path, 0) + 1
-                status, ctype, body = site._body(path)
-                data = body.encode("utf-8")
-                self.send_response(status)
-                self.send_header("Content-Type", ctype)
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-            def log_message(self, format: str, *args: Any) -> None:
-                pass
-
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        for index in range(self.pages):
+            gate = self.gate if index >= self.open_pages else None
+            self.site.add(_article_path(index), article_html(index), gate=gate)
+        self._stack.enter_context(self.site.serving())
+        robots = f"User-agent: *\nAllow: /\nSitemap: {self.base_url}/sitemap.xml\n"
+        self.site.add("/robots.txt", robots, content_type="text/plain")
+        self.site.add("/sitemap.xml", sitemap_xml(self.article_urls()), content_type="application/xml")
         return self
 
     def release(self) -> None:
@@ -109,7 +80,8 @@ class LocalNewsSite:
         self.gate.set()
 
     def __exit__(self, *exc: object) -> None:
-        assert self._server is not None
-        self.gate.set()  # a held request must not keep a handler thread alive
-        self._server.shutdown()
-        self._server.server_close()
+        self._stack.close()  # opens the gate, then stops the server
+
+
+def _article_path(index: int) -> str:
+    return f"/actualites/2026/article-{index}.html"

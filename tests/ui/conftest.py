@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.api.live import LiveApp, live_app
+from tests.support.live_app import LiveApp, live_app
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 CHROMIUM = os.environ.get("VIGIE_CHROMIUM", "/usr/bin/chromium")

@@ -10,7 +10,7 @@ from pathlib import Path
 from sqlalchemy import select
 
 from core.storage.tables import AnnotationRow, AuditRow
-from tests.api.live import PASSWORD, LiveApp
+from tests.support.live_app import PASSWORD, LiveApp
 
 
 def login(page, username: str) -> None:

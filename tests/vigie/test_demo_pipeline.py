@@ -3,27 +3,19 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, text
 
+from tests.support.cli import run_vigie
+
 pytestmark = pytest.mark.slow
 
 
-def _vigie(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "vigie", *args], env=env, capture_output=True, text=True, timeout=900
-    )
-
-
 def test_demo_runs_end_to_end_and_finds_the_fablab(tmp_path: Path) -> None:
-    env = {**os.environ, "VIGIE_DATA_DIR": str(tmp_path / "var"), "VIGIE_SEARCH_BACKEND": "embedded"}
-    env.pop("VIGIE_DATABASE_URL", None)
-    done = _vigie(["demo", "--no-serve", "--site-port", "0"], env)
+    data_dir = tmp_path / "var"  # its SQLite database and the embedded engine
+    done = run_vigie(["demo", "--no-serve", "--site-port", "0"], data_dir, timeout=900)
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
 
     engine = create_engine(f"sqlite:///{tmp_path / 'var' / 'vigie.db'}")
@@ -49,7 +41,7 @@ def test_demo_runs_end_to_end_and_finds_the_fablab(tmp_path: Path) -> None:
         assert flag(words), f"{words!r} is an initiative"
     assert not flag("conseil municipal adopte un budget"), "a municipal budget is no initiative"
 
-    found = _vigie(["search", "fablab pour les jeunes", "--limit", "3", "--json"], env)
+    found = run_vigie(["search", "fablab pour les jeunes", "--limit", "3", "--json"], data_dir)
     assert found.returncode == 0, found.stderr[-2000:]
     hits = json.loads(found.stdout)
     assert hits and "fablab" in (hits[0].get("title") or "").lower()

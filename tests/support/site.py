@@ -1,4 +1,10 @@
-"""A real local web site on 127.0.0.1 (port 0) for crawler tests and the crawl benchmark."""
+"""The one local web site of the tests: a real threaded HTTP server on 127.0.0.1 (port 0).
+
+`serve_handler` starts any handler class on a free port and polls it until it answers (no sleep);
+`LocalSite` serves routes added by the test and records every request. A route may sit behind a gate
+(`threading.Event`): its requests are held until the test sets the gate (or the site closes), so a test
+acts "mid-crawl" for certain instead of relying on a delay. The page builders below give the pages.
+"""
 
 from __future__ import annotations
 
@@ -12,6 +18,9 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import httpx
+
+# A gated request waits at most this long (a failed test must not hang); closing the site opens gates.
+GATE_TIMEOUT = 300.0
 
 WORDS = [
     "quartier",
@@ -95,7 +104,6 @@ class LocalSite:
         self.routes: dict[str, Route] = {}
         self.hits: list[tuple[str, dict[str, str]]] = []
         self.lock = threading.Lock()
-        self.server: ThreadingHTTPServer | None = None
         self.base = ""
 
     def add(self, path: str, body: str | bytes, **kwargs: object) -> None:
@@ -128,7 +136,7 @@ class LocalSite:
                 if route is None:
                     return self._send(404, b"<html><body>Page introuvable</body></html>", "text/html")
                 if route.gate is not None:
-                    route.gate.wait(60)
+                    route.gate.wait(GATE_TIMEOUT)
                 with site.lock:
                     failure = route.failures.pop(0) if route.failures else None
                 if failure is not None:
@@ -161,28 +169,43 @@ class LocalSite:
 
     @contextmanager
     def serving(self) -> Iterator[LocalSite]:
-        """Start on a free port, wait until it answers, stop on exit."""
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self.server.daemon_threads = True
-        self.base = f"http://127.0.0.1:{self.server.server_address[1]}"
-        thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        thread.start()
-        try:
-            for _ in range(200):  # readiness poll: the server answers before the test goes on
-                try:
-                    httpx.get(self.url("/__ready__"), timeout=1.0)
-                    break
-                except httpx.HTTPError:
-                    continue
+        """Start on a free port, wait until it answers, open every gate and stop on exit."""
+        with serve_handler(self._handler()) as base:
+            self.base = base
             with self.lock:
                 self.hits.clear()
-            yield self
-        finally:
-            for route in self.routes.values():
-                if route.gate is not None:
-                    route.gate.set()
-            self.server.shutdown()
-            self.server.server_close()
+            try:
+                yield self
+            finally:
+                for route in self.routes.values():
+                    if route.gate is not None:
+                        route.gate.set()  # a held request must not outlive the site
+
+
+@contextmanager
+def serve_handler(handler: type[BaseHTTPRequestHandler]) -> Iterator[str]:
+    """Serve ``handler`` on 127.0.0.1 (a free port) until the block ends; yields its URL once it answers."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    server.daemon_threads = True
+    base = f"http://127.0.0.1:{server.server_address[1]}"
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        _wait_ready(base + "/__ready__")
+        yield base
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def _wait_ready(url: str) -> None:
+    """Poll until the server answers (any status), with a bounded number of attempts (no sleep)."""
+    for _ in range(200):
+        try:
+            httpx.get(url, timeout=1.0)
+            return
+        except httpx.TransportError:
+            continue
+    raise RuntimeError(f"the local test server at {url} never answered")
 
 
 XML_HEAD = '<?xml version="1.0" encoding="UTF-8"?>'

@@ -1,21 +1,16 @@
-"""Fixtures of the crawler tests: run `python -m vigie crawl` in a subprocess against a local site."""
+"""Running `vigie crawl --json` in a subprocess on the test's data directory, and reading what it stored."""
 
 from __future__ import annotations
 
 import json
-import os
 import sqlite3
-import subprocess
-import sys
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from core.settings import Settings
-
-REPO_ROOT = Path(__file__).resolve().parents[2]
+from tests.support.cli import run_vigie
 
 
 @dataclass
@@ -39,29 +34,20 @@ class CrawlRun:
 
 def crawl_env(settings: Settings, **extra: str) -> dict[str, str]:
     """Environment of a crawl subprocess: the test's data directory, no politeness delay."""
-    env = dict(os.environ)
-    env.update(
-        VIGIE_DATA_DIR=str(settings.data_dir),
-        VIGIE_CRAWL_DELAY="0",
-        VIGIE_CRAWL_TIMEOUT="2",
-        VIGIE_CRAWL_MAX_PAGE_MB="5",
-        VIGIE_LOG_LEVEL="INFO",
-        HF_HUB_OFFLINE="1",
-    )
+    env = {
+        "VIGIE_DATA_DIR": str(settings.data_dir),
+        "VIGIE_CRAWL_DELAY": "0",
+        "VIGIE_CRAWL_TIMEOUT": "2",
+        "VIGIE_CRAWL_MAX_PAGE_MB": "5",
+        "VIGIE_LOG_LEVEL": "INFO",
+    }
     env.update(extra)
     return env
 
 
-def crawl_command(*args: str) -> list[str]:
-    """The argv of `python -m vigie crawl ... --json`."""
-    return [sys.executable, "-m", "vigie", "crawl", *args, "--json"]
-
-
 def run_crawl_cli(settings: Settings, *args: str, **env: str) -> CrawlRun:
     """Run one crawl to its end and parse its JSON counters."""
-    proc = subprocess.run(
-        crawl_command(*args), cwd=REPO_ROOT, env=crawl_env(settings, **env), capture_output=True, text=True
-    )
+    proc = run_vigie(["crawl", *args, "--json"], env=crawl_env(settings, **env), timeout=600)
     last = proc.stdout.strip().splitlines()[-1] if proc.stdout.strip() else "{}"
     try:
         stats = json.loads(last)
