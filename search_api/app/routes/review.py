@@ -17,8 +17,10 @@ from core.errors import InputError, NotFoundError
 from search_api.app import review
 from search_api.app.contours import QPV_CONTOURS, ContourStore
 from search_api.app.dependencies import Reviewer, Viewer, get_services
-from search_api.app.places import QPV_CODE, PlaceDirectory, text_mismatch
+from search_api.app.places import QPV_CODE, PlaceDirectory
+from search_api.app.routes import documents as documents_routes
 from search_api.app.routes import places as places_routes
+from search_api.app.routes.documents import place_context
 from search_api.app.routes.rendering import redirect, render
 from search_api.app.routes.review_history import history_changes
 from search_api.app.validation import (
@@ -36,6 +38,7 @@ log = logging.getLogger(__name__)
 router = APIRouter(tags=["review"])
 CONTOURS_FILE = QPV_CONTOURS  # read by the GeoJSON export
 router.include_router(places_routes.router)
+router.include_router(documents_routes.router)
 
 
 Action = Literal["validate", "reject", "correct", "reset"]
@@ -169,22 +172,6 @@ def _form_corrections(
     return changed
 
 
-def place_context(places: PlaceDirectory | None, item: review.Item) -> dict[str, Any]:
-    """Names for the item's places and whether its QPV lies outside the text's communes."""
-    values = item.values
-    if places is None:
-        return {"qpv_label": values.get("qpv_code"), "text_mismatch": False, "commune_code": None}
-    commune_code = None
-    for ref in item.corrections.get("communes") or item.analysis.get("communes") or []:
-        if isinstance(ref, dict) and ref.get("name") == values.get("commune"):
-            commune_code = ref.get("insee")
-    return {
-        "qpv_label": places.qpv_label(values.get("qpv_code")) if values.get("qpv_code") else None,
-        "text_mismatch": text_mismatch(places, values.get("qpv_code"), item.analysis),
-        "commune_code": commune_code,
-    }
-
-
 # --- pages ---------------------------------------------------------------------------------------
 
 
@@ -241,7 +228,7 @@ def item_page(request: Request, doc_id: DocIdPath, user: Reviewer) -> Response:
 
 @router.post("/revue/{doc_id}/action")
 async def item_action(request: Request, doc_id: DocIdPath, user: Reviewer) -> Response:
-    """Validate, reject or correct from the item page; validate and reject go on to the next item."""
+    """Validate, reject or correct from the item page; back to the item with a confirmation."""
     form = await request.form()
     action = str(form.get("action") or "")
     expected = parse_version(form.get("version"))
@@ -250,7 +237,6 @@ async def item_action(request: Request, doc_id: DocIdPath, user: Reviewer) -> Re
     places = get_services(request).places
     with get_services(request).session_factory() as session:
         corrections = None
-        following = review.queue_position(session, parse_queue_filters(queue_params), doc_id).next
         try:
             if action == "correct":
                 current = review.get_item(session, doc_id).values
@@ -282,8 +268,6 @@ async def item_action(request: Request, doc_id: DocIdPath, user: Reviewer) -> Re
     target = str(form.get("next") or "")
     if target.startswith("/") and not target.startswith("//"):
         return redirect(with_flash(target, action))
-    if action in ("validate", "reject") and following and following != doc_id:
-        return redirect(with_flash(f"/revue/{following}" + (f"?{qs}" if qs else ""), action))
     return redirect(with_flash(f"/revue/{doc_id}" + (f"?{qs}" if qs else ""), action))
 
 
