@@ -264,6 +264,9 @@ def resolve_place(
     if "commune" in sent:
         text = sent["commune"]
         commune = directory.resolve_commune(text, qpv.insees if qpv else ()) if text else None
+        if commune is None and qpv is not None:  # commune emptied, a QPV kept: the QPV's commune
+            hosts = directory.host_communes(qpv)
+            commune = hosts[0] if hosts else None
     else:
         commune = _known_commune(directory, values.get("commune"), analysis)
         moved = qpv is not None and "qpv_code" in sent and not assumed

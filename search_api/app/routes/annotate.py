@@ -86,10 +86,12 @@ def queue_page(request: Request, user: Annotator) -> Response:
 
 
 @router.get("/annotation/suivant")
-def next_item(request: Request, user: Annotator) -> Response:
-    """Jump to the next document of the queue (or back to the queue when empty)."""
+def next_item(
+    request: Request, user: Annotator, passer: Annotated[str | None, Query(max_length=64)] = None
+) -> Response:
+    """Jump to the next document of the queue (``passer``: the one skipped), or back to the queue."""
     with get_services(request).session_factory() as session:
-        queue = annotation.select_queue(session, user.username, size=1)
+        queue = [c for c in annotation.select_queue(session, user.username, size=2) if c.doc_id != passer]
     return redirect(f"/annotation/{queue[0].doc_id}" if queue else "/annotation")
 
 
