@@ -18,6 +18,7 @@ from core.storage import open_database
 if TYPE_CHECKING:
     from nlp.classifiers.training import Embed
     from nlp.geo.protocols import PlaceLinker
+    from search_api.app.places import PlaceDirectory
     from search_api.app.services import AppServices
     from search_api.engines.base import SearchEngine
 
@@ -173,4 +174,21 @@ def make_app_services(settings: Settings) -> AppServices:
         search_engine=engine,
         registry=registry,
         reanalyze=reanalyze,
+        places=make_place_directory(settings),
     )
+
+
+def make_place_directory(settings: Settings) -> PlaceDirectory | None:
+    """QPVs and communes of the reference data for the web app, loaded on first use (None without it)."""
+    from search_api.app.places import PlaceDirectory
+
+    ref_dir = settings.reference_dir
+    if ref_dir is None or not ref_dir.is_dir():
+        return None
+
+    def load() -> Any:
+        from nlp.geo.reference import load_reference
+
+        return load_reference(ref_dir)
+
+    return PlaceDirectory(load)

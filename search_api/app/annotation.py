@@ -22,6 +22,22 @@ log = logging.getLogger(__name__)
 
 ANNOTATORS_PER_ITEM = 2
 ADJUDICATION = "adjudication"
+# A text may describe several initiatives (a laureates list): the document's labels are the first one's,
+# and up to this many more label sets are kept under "initiatives" (stored and exported, not trained on).
+MAX_EXTRA_INITIATIVES = 9
+MAX_NAME_CHARS = 300
+# What each innovation type means, shown to annotators (our wording of the labelling guide).
+TYPE_DEFINITIONS = {
+    "sociale": "une réponse nouvelle à un besoin social : insertion, emploi, éducation, solidarité, ESS.",
+    "technologique": "l'initiative repose sur une technologie, un outil numérique ou un procédé nouveau "
+    "(application, formation au code, fablab, capteurs, énergie solaire…).",
+    "territoriale": "une coopération locale, une gouvernance ou un aménagement nouveaux : partenariat "
+    "d'acteurs, tiers-lieu, rénovation co-construite, conseil citoyen, table de quartier.",
+    "marketing": "une nouvelle façon de promouvoir ou de vendre : image du quartier, fresques, boutique "
+    "éphémère, marché de créateurs, paniers solidaires. Étiquette étroite et rare.",
+    "services": "un service nouveau pour les habitants ou les entreprises : mobilité, garde d'enfants, "
+    "santé, accueil de services publics, réparation, bus itinérant.",
+}
 _WORD = re.compile(r"\w{4,}", re.UNICODE)
 
 
@@ -131,7 +147,64 @@ def clean_labels(raw: dict[str, Any]) -> dict[str, Any]:
         clean["doc_kind"] = kind
     if raw.get("qpv_mentions"):
         clean["qpv_mentions"] = [str(m) for m in raw["qpv_mentions"]]
+    extra = raw.get("initiatives") or []
+    if extra:
+        clean["initiatives"] = clean_initiatives(extra)
     return clean
+
+
+def clean_initiatives(raw: Any) -> list[dict[str, Any]]:
+    """The further initiatives of a text (after the first, which the document's labels describe)."""
+    if not isinstance(raw, list) or len(raw) > MAX_EXTRA_INITIATIVES:
+        raise InputError(
+            "initiatives must be a list of at most 9 label sets",
+            hint='e.g. [{"name": "Lauréat 2", "innovation_types": ["sociale"], "in_qpv": true}]',
+        )
+    out = []
+    for n, item in enumerate(raw, start=2):
+        if not isinstance(item, dict):
+            raise InputError(f"initiative {n} is not an object", hint="give name, innovation_types, in_qpv")
+        name = item.get("name")
+        if name is not None and (not isinstance(name, str) or len(name) > MAX_NAME_CHARS):
+            raise InputError(
+                f"initiative {n}: name must be a text of at most 300 characters", hint="shorten it"
+            )
+        in_qpv = item.get("in_qpv")
+        if in_qpv is not None and not isinstance(in_qpv, bool):
+            raise InputError(f"initiative {n}: in_qpv must be true, false or null", hint="pick oui/non/?")
+        types = list(item.get("innovation_types") or [])
+        bad = [t for t in types if t not in INNOVATION_TYPES]
+        if bad:
+            raise InputError(
+                f"initiative {n}: unknown type(s) {bad}", hint=f"use: {', '.join(INNOVATION_TYPES)}"
+            )
+        place = item.get("communes") or []
+        if isinstance(place, str):
+            place = [p.strip() for p in place.split(",") if p.strip()]
+        out.append(
+            {
+                "name": (name or "").strip() or None,
+                "in_qpv": in_qpv,
+                "innovation_types": [t for t in INNOVATION_TYPES if t in types],
+                "communes": [str(p) for p in place],
+            }
+        )
+    return out
+
+
+def progress(session: Session, annotator: str) -> dict[str, int]:
+    """How many documents the annotator labelled, and how many are still open to them."""
+    counts: dict[str, set[str]] = defaultdict(set)
+    for doc_id, who in session.execute(select(AnnotationRow.doc_id, AnnotationRow.annotator)):
+        counts[doc_id].add(who)
+    done = sum(1 for who in counts.values() if annotator in who)
+    analysed = session.scalars(select(AnalysisRow.doc_id))
+    remaining = 0
+    for doc_id in analysed:
+        who = counts.get(doc_id, set())
+        if annotator not in who and ADJUDICATION not in who and len(who) < ANNOTATORS_PER_ITEM:
+            remaining += 1
+    return {"done": done, "remaining": remaining}
 
 
 def save_annotation(

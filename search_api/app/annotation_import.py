@@ -31,6 +31,7 @@ LABEL_FIELDS: tuple[str, ...] = (
     "in_qpv",
     "innovation_types",
     "doc_kind",
+    "initiatives",  # further initiatives of the text (search_api.app.annotation.clean_initiatives)
     "communes",
     "qpv_mentions",
 )

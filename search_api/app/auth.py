@@ -252,6 +252,12 @@ def open_session(session: Session, username: str) -> str:
     return nonce
 
 
+def get_session_version(session: Session, username: str) -> int:
+    """The user's current session version (what a new cookie must name)."""
+    row = session.get(UserRow, username)
+    return int(row.session_version or 0) if row is not None else 0
+
+
 def close_session(session: Session, nonce: str) -> None:
     """Revoke one web session: its cookie is refused from now on, even if someone kept a copy."""
     session.execute(delete(UserSessionRow).where(UserSessionRow.nonce == nonce))

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
-from sqlalchemy import Select, insert, or_, select, update
+from sqlalchemy import Select, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, defer
 
@@ -14,7 +14,8 @@ from core.errors import ConflictError, InputError, NotFoundError
 from core.storage import outbox
 from core.storage.base import utcnow
 from core.storage.tables import AnalysisRow, AuditRow, PageRow, ReviewRow
-from search_api.app.validation import parse_corrections
+from search_api.app.places import DERIVED_FIELDS, PLACE_FIELDS, PlaceDirectory, derive_place_corrections
+from search_api.app.validation import MAX_LIMIT, parse_corrections
 
 log = logging.getLogger(__name__)
 
@@ -70,6 +71,11 @@ class Item:
     @property
     def values(self) -> dict[str, Any]:
         """The editable fields as detected, then overridden by the reviewer's corrections."""
+        return {**self.detected, **self.corrections}
+
+    @property
+    def detected(self) -> dict[str, Any]:
+        """The editable fields as the analysis found them (before any correction)."""
         ini = self.first_initiative
         qpv = self.analysis.get("qpv") or []
         communes = self.analysis.get("communes") or []
@@ -82,7 +88,7 @@ class Item:
             "is_initiative": bool(self.analysis.get("is_initiative")),
             "in_qpv": self.analysis.get("in_qpv"),
         }
-        return {**detected, **self.corrections}
+        return detected
 
     @property
     def evidence(self) -> list[str]:
@@ -181,9 +187,22 @@ def get_item(session: Session, doc_id: str) -> Item:
     return _to_item(*row)
 
 
-def _clean_corrections(raw: dict[str, Any]) -> dict[str, Any]:
-    """Corrections typed per field (see `search_api.app.validation.Corrections`), unknown fields refused."""
-    return parse_corrections(raw)
+def _clean_corrections(raw: dict[str, Any], item: Item, places: PlaceDirectory | None) -> dict[str, Any]:
+    """Corrections typed per field (see `search_api.app.validation.Corrections`), unknown fields refused.
+
+    A place correction (QPV code, commune) is checked against the reference data and brings the fields
+    that follow it (QPV and commune records, department and region codes: see `places`).
+    """
+    derived = [k for k in DERIVED_FIELDS if k in raw]
+    if derived:
+        raise InputError(
+            f"corrections cannot set {', '.join(derived)}: they follow qpv_code and commune",
+            hint="send qpv_code and/or commune; the server derives the rest",
+        )
+    clean = parse_corrections(raw)
+    if places is not None and any(k in clean for k in PLACE_FIELDS):
+        clean.update(derive_place_corrections(places, clean, item.values, item.analysis))
+    return clean
 
 
 class _RaceLostError(Exception):
@@ -223,8 +242,13 @@ def _conflict(doc_id: str, expected: int | None, current: int) -> ConflictError:
 
 
 def _next_state(
-    before: dict[str, Any], action: str, reason: str | None, corrections: dict[str, Any] | None
+    item: Item,
+    action: str,
+    reason: str | None,
+    corrections: dict[str, Any] | None,
+    places: PlaceDirectory | None = None,
 ) -> dict[str, Any]:
+    before = item.snapshot()
     after = dict(before)
     if action == "reject":
         if not reason or not reason.strip():
@@ -237,7 +261,7 @@ def _next_state(
     if action == "correct":
         if not corrections:
             raise InputError("nothing to correct", hint=f"send one of: {', '.join(EDITABLE_FIELDS)}")
-        after["corrections"] = {**before["corrections"], **_clean_corrections(corrections)}
+        after["corrections"] = {**before["corrections"], **_clean_corrections(corrections, item, places)}
     return after
 
 
@@ -288,18 +312,21 @@ def apply_action(
     reason: str | None = None,
     corrections: dict[str, Any] | None = None,
     expected_version: int | None = None,
+    places: PlaceDirectory | None = None,
 ) -> AuditRow:
     """Validate, reject (with a reason), correct fields or reset a detection; audited, then committed.
 
     Each action applies to the version of the review it read: with ``expected_version`` (the version
     the reviewer saw) a concurrent change answers `ConflictError`; without it, a lost race is retried
     on fresh data. The audit entry's "before" is therefore always the previous entry's "after".
+    With ``places`` (the reference data), a QPV or commune correction is checked and its derived fields
+    (department, region, QPV and commune records) are stored with it.
     """
     if action not in ACTIONS:
         raise InputError(f"unknown review action {action!r}", hint=f"use one of: {', '.join(ACTIONS)}")
 
     def attempt(item: Item) -> AuditRow:
-        after = _next_state(item.snapshot(), action, reason, corrections)
+        after = _next_state(item, action, reason, corrections, places)
         return _commit_change(session, item, after, actor, action)
 
     audit = _with_retries(session, doc_id, expected_version, attempt)
@@ -357,3 +384,49 @@ def review_labels(item: Item) -> dict[str, Any] | None:
         "innovation_types": values.get("innovation_types") or [],
         "communes": [values["commune"]] if values.get("commune") else [],
     }
+
+
+def detected_values(session: Session, doc_ids: list[str]) -> dict[str, dict[str, Any]]:
+    """The detected (uncorrected) values of documents, from their analyses only (no page text)."""
+    ids = list(dict.fromkeys(i for i in doc_ids if i))
+    if not ids:
+        return {}
+    out: dict[str, dict[str, Any]] = {}
+    for a in session.scalars(select(AnalysisRow).where(AnalysisRow.doc_id.in_(ids))):
+        bare = Item(a.doc_id, None, None, None, None, "", 0.0, "pending", None, None, dict(a.result or {}))
+        out[a.doc_id] = bare.detected
+    return out
+
+
+@dataclass
+class QueuePosition:
+    """Where a document sits in the filtered queue: its rank, the total, the previous and next ids."""
+
+    index: int | None  # 1-based; None when the document is not (or no longer) in the selection
+    total: int
+    previous: str | None
+    next: str | None
+
+
+def queue_position(session: Session, filters: QueueFilters, doc_id: str) -> QueuePosition:
+    """The document's neighbours in the filtered, sorted queue (the first 10,000 rows are looked at)."""
+    ids = [i.doc_id for i in list_items(session, replace(filters, limit=MAX_LIMIT, offset=0))]
+    if doc_id not in ids:
+        return QueuePosition(None, len(ids), None, ids[0] if ids else None)
+    at = ids.index(doc_id)
+    return QueuePosition(
+        at + 1, len(ids), ids[at - 1] if at > 0 else None, ids[at + 1] if at + 1 < len(ids) else None
+    )
+
+
+def status_counts(session: Session, filters: QueueFilters) -> dict[str, int]:
+    """How many detections of the selection (every status) are pending, validated, rejected."""
+    counts = {}
+    for status in ("pending", "validated", "rejected"):
+        f = replace(filters, status=status, limit=MAX_LIMIT, offset=0)
+        if f.commune or f.innovation_type:  # JSON filters run in Python
+            counts[status] = len(list_items(session, f))
+        else:
+            ids = _apply_filters(_base_query().with_only_columns(AnalysisRow.doc_id), f).order_by(None)
+            counts[status] = int(session.scalar(select(func.count()).select_from(ids.subquery())) or 0)
+    return counts

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from core.protocols import Embedder, ModelRegistry
 from core.settings import Settings
 from search_api.app.jobs import JobRunner
+from search_api.app.places import PlaceDirectory
 from search_api.engines.base import SearchEngine
 
 # Re-analyses the stored pages with the promoted models and re-indexes them; returns the counts.
@@ -30,3 +31,5 @@ class AppServices:
     registry: ModelRegistry | None = None
     reanalyze: Reanalysis | None = None
     jobs: JobRunner = field(default_factory=JobRunner)
+    # QPVs and communes by name for the pickers and checked place corrections (None: no reference data).
+    places: PlaceDirectory | None = None

@@ -63,6 +63,12 @@ class Corrections(BaseModel):
     innovation_types: list[InnovationType] | None = None
     is_initiative: StrictBool | None = None
     in_qpv: StrictBool | None = None
+    place_mismatch_assumed: StrictBool | None = None  # the reviewer keeps a QPV outside the commune
+    # Derived by the server from qpv_code and commune (search_api.app.places), refused from clients.
+    qpv: list[dict[str, Any]] | None = None
+    communes: list[dict[str, Any]] | None = None
+    department_codes: list[str] | None = None
+    region_codes: list[str] | None = None
 
     @field_validator("name", "carrier", "commune", "qpv_code", mode="before")
     @classmethod

@@ -26,6 +26,8 @@ CORRECTABLE = (
     "qpv",
     "communes",
     "doc_kind",
+    "department_codes",  # derived from a place correction (search_api.app.places)
+    "region_codes",
 )
 
 

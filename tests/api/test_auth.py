@@ -83,7 +83,7 @@ def test_after_action_redirects_stay_on_site(app_live: LiveApp) -> None:
     data = {"action": "reset", "csrf_token": token, "next": "//evil.example/x"}
     response = client.post("/revue/d4/action", data=data)
     client.close()
-    assert response.headers["location"] == "/revue/d4"
+    assert response.headers["location"] == "/revue/d4?ok=reset"  # on site, with a confirmation
 
 
 def test_pages_send_security_headers(app_live: LiveApp) -> None:

@@ -19,7 +19,9 @@ def test_bulk_form_on_the_filtered_selection(app_live: LiveApp) -> None:
         "source": "asso-web",
     }
     response = client.post("/revue-lot", data=form)
-    assert response.status_code == 303 and response.headers["location"] == "/revue?source=asso-web"
+    location = "/revue?source=asso-web&ok=bulk&n=2&echecs=0"  # the filters kept, and a confirmation
+    assert response.status_code == 303 and response.headers["location"] == location
+    assert "Action groupée : 2 détection(s) traitée(s)." in client.get(location).text
     rejected = client.get("/revue?status=rejected").text
     assert "Des ateliers numériques" in rejected and "Un tiers-lieu culturel" in rejected
     assert "Un jardin partagé" not in rejected

@@ -31,6 +31,9 @@ ROUTES: list[tuple[str, str, str, dict | None, int]] = [
     ("GET", "/api/documents/d1/similar", "viewer", None, 200),
     ("GET", "/api/documents/absent", "viewer", None, 404),
     ("GET", "/api/qpv/QN00101M", "viewer", None, 200),
+    ("GET", "/api/places/communes?q=bourg", "viewer", None, 200),
+    ("GET", "/api/places/qpv?q=reyssouze", "viewer", None, 200),
+    ("GET", "/api/places/carte?qpv=QN00101M&commune=01053", "viewer", None, 200),
     ("GET", "/api/exports/csv?status=all", "viewer", None, 200),
     ("GET", "/api/exports/jsonl", "viewer", None, 200),
     ("GET", "/api/exports/geojson", "viewer", None, 200),
@@ -44,6 +47,7 @@ ROUTES: list[tuple[str, str, str, dict | None, int]] = [
     ("GET", "/catalogue", "viewer", None, 200),
     ("GET", "/recherches", "viewer", None, 200),
     ("GET", "/compte", "viewer", None, 200),
+    ("GET", "/document/d1", "viewer", None, 200),
     ("GET", "/api/annotation/queue", "annotator", None, 200),
     ("POST", "/api/annotations", "annotator", {"doc_id": "d5", **LABELS}, 200),
     ("GET", "/api/annotation/agreement", "annotator", None, 200),
@@ -76,6 +80,7 @@ ROUTES: list[tuple[str, str, str, dict | None, int]] = [
 # (path, minimum role, form fields, status for every role from the minimum up).
 FORMS: list[tuple[str, str, dict[str, str], int]] = [
     ("/compte/jeton", "viewer", {"label": "essai"}, 200),
+    ("/compte/jeton/999999/revoquer", "viewer", {}, 404),
     ("/recherches", "viewer", {"name": "jardins", "q": "jardin"}, 303),
     ("/recherches/999999/supprimer", "viewer", {}, 404),
     ("/annotation/d5", "annotator", FORM_LABELS, 303),

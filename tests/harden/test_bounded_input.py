@@ -89,8 +89,11 @@ def test_typed_corrections_are_stored_with_their_types(live: LiveApp) -> None:
                                                  "innovation_types": "sociale,services"}}  # fmt: skip
     with live.client("reviewer") as client:
         item = client.post("/api/review/d6", json=body).json()["item"]
-    assert item["corrections"] == {"is_initiative": False, "commune": "Lyon",
-                                   "innovation_types": ["sociale", "services"]}  # fmt: skip
+    sent = {k: item["corrections"][k] for k in ("is_initiative", "commune", "innovation_types")}
+    assert sent == {"is_initiative": False, "commune": "Lyon", "innovation_types": ["sociale", "services"]}
+    # A place correction brings its derived fields (search_api.app.places), typed too.
+    assert item["corrections"]["communes"] == [{"insee": "69123", "name": "Lyon"}]
+    assert item["corrections"]["department_codes"] == ["69"]
 
 
 def test_queries_are_capped_everywhere(live: LiveApp) -> None:

@@ -18,6 +18,9 @@ from tests.support.live_app import LiveApp, live_app
 
 pytestmark = pytest.mark.postgres
 N = 12
+# Real communes (a place correction is checked against the reference), far from d2's QPV: assumed.
+CITIES = ["Lyon", "Marseille", "Toulouse", "Nice", "Nantes", "Strasbourg", "Montpellier", "Bordeaux", "Lille",
+          "Rennes", "Reims", "Brest"]  # fmt: skip
 
 
 @pytest.fixture
@@ -53,7 +56,10 @@ def test_two_reviewers_lose_nothing_and_the_audit_chains(live: LiveApp) -> None:
     decisions = [
         {"action": "validate"} if i % 2 else {"action": "reject", "reason": f"motif B{i}"} for i in range(N)
     ]
-    communes = [{"action": "correct", "corrections": {"commune": f"Commune C{i}"}} for i in range(N)]
+    communes = [
+        {"action": "correct", "corrections": {"commune": CITIES[i], "place_mismatch_assumed": True}}
+        for i in range(N)
+    ]
     # d2 was never reviewed: the first actions race to create its review row.
     answers = _race(live, "d2", [("reviewer", names), ("admin", decisions), ("reviewer", communes)])
 
@@ -63,7 +69,7 @@ def test_two_reviewers_lose_nothing_and_the_audit_chains(live: LiveApp) -> None:
         entries = client.get("/api/audit", params={"doc_id": "d2", "limit": 1000}).json()["entries"]
     # No lost update: the last value of every client survived the others.
     assert item["values"]["name"] == f"Nom A{N - 1}"
-    assert item["values"]["commune"] == f"Commune C{N - 1}"
+    assert item["values"]["commune"] == CITIES[N - 1]
     assert item["status"] == ("validated" if (N - 1) % 2 else "rejected")
     assert item["version"] == 3 * N
     # Every applied action is audited once, and each "before" is the previous "after".

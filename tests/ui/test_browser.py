@@ -58,7 +58,7 @@ def test_validate_and_correct_a_detection(page, app_live: LiveApp) -> None:
     page.wait_for_selector("#val-carrier:has-text('Association Terre Commune')")  # the undo restored it
     entries = page.locator("tr.audit-entry")
     assert [entries.nth(i).get_attribute("data-action") for i in range(3)] == ["undo", "correct", "validate"]
-    assert "correction carrier" in entries.nth(0).inner_text()
+    assert "Porteur" in entries.nth(0).inner_text()  # French field names (docs/ui.md)
     with app_live.services.session_factory() as session:
         actions = [a.action for a in session.scalars(select(AuditRow).where(AuditRow.doc_id == "d1"))]
     assert actions[-3:] == ["validate", "correct", "undo"]

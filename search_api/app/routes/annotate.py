@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, StringConstraints
 
 from search_api.app import annotation
 from search_api.app.dependencies import Annotator, Reviewer, get_services
@@ -14,6 +14,15 @@ from search_api.app.routes.rendering import redirect, render
 from search_api.app.validation import DocId, DocIdPath
 
 router = APIRouter(tags=["annotation"])
+
+
+class InitiativeLabelsIn(BaseModel):
+    """The labels of a further initiative the text describes (a laureates list names several)."""
+
+    name: Annotated[str, StringConstraints(max_length=annotation.MAX_NAME_CHARS)] | None = None
+    in_qpv: bool | None = None
+    innovation_types: list[str] = Field(default_factory=list)
+    communes: list[str] = Field(default_factory=list)
 
 
 class LabelsIn(BaseModel):
@@ -25,12 +34,34 @@ class LabelsIn(BaseModel):
     communes: list[str] = Field(default_factory=list)
     doc_kind: str | None = None
     qpv_mentions: list[str] = Field(default_factory=list)
+    initiatives: list[InitiativeLabelsIn] = Field(
+        default_factory=list, max_length=annotation.MAX_EXTRA_INITIATIVES, description="Further initiatives."
+    )
 
 
 class AnnotationIn(LabelsIn):
     """Labels for a named document."""
 
     doc_id: DocId
+
+
+EXTRA_SETS = (2, 3, 4)  # label sets offered on the page for the 2nd, 3rd and 4th initiative
+
+
+def _extra_sets_from_form(form: Any) -> list[dict[str, Any]]:
+    """The further initiatives' label sets (``ini2_name``, ``ini2_types``...); blank ones are left out."""
+    tri = {"true": True, "false": False}
+    sets = []
+    for n in EXTRA_SETS:
+        name = str(form.get(f"ini{n}_name") or "").strip()
+        types = [str(t) for t in form.getlist(f"ini{n}_types")]
+        communes = str(form.get(f"ini{n}_communes") or "")
+        if name or types or communes.strip():
+            in_qpv = tri.get(str(form.get(f"ini{n}_in_qpv") or ""))
+            sets.append(
+                {"name": name or None, "innovation_types": types, "in_qpv": in_qpv, "communes": communes}
+            )
+    return sets
 
 
 def _labels_from_form(form: Any) -> dict[str, Any]:
@@ -41,6 +72,7 @@ def _labels_from_form(form: Any) -> dict[str, Any]:
         "innovation_types": [str(t) for t in form.getlist("innovation_types")],
         "communes": str(form.get("communes") or ""),
         "doc_kind": str(form.get("doc_kind") or "") or None,
+        "initiatives": _extra_sets_from_form(form),
     }
 
 
@@ -49,14 +81,17 @@ def queue_page(request: Request, user: Annotator) -> Response:
     """The annotator's next documents, most uncertain first (diversity-guarded)."""
     with get_services(request).session_factory() as session:
         queue = annotation.select_queue(session, user.username, size=20)
-    return render(request, "annotation_queue.html", {"queue": queue})
+        progress = annotation.progress(session, user.username)
+    return render(request, "annotation_queue.html", {"queue": queue, "progress": progress})
 
 
 @router.get("/annotation/suivant")
-def next_item(request: Request, user: Annotator) -> Response:
-    """Jump to the next document of the queue (or back to the queue when empty)."""
+def next_item(
+    request: Request, user: Annotator, passer: Annotated[str | None, Query(max_length=64)] = None
+) -> Response:
+    """Jump to the next document of the queue (``passer``: the one skipped), or back to the queue."""
     with get_services(request).session_factory() as session:
-        queue = annotation.select_queue(session, user.username, size=1)
+        queue = [c for c in annotation.select_queue(session, user.username, size=2) if c.doc_id != passer]
     return redirect(f"/annotation/{queue[0].doc_id}" if queue else "/annotation")
 
 
@@ -66,6 +101,7 @@ def label_page(request: Request, doc_id: DocIdPath, user: Annotator) -> Response
     with get_services(request).session_factory() as session:
         page, analysis = annotation.get_document(session, doc_id)
         mine = [a for a in annotation.annotations_of(session, doc_id) if a.annotator == user.username]
+        progress = annotation.progress(session, user.username)
     if page is None:
         from core.errors import NotFoundError
 
@@ -74,6 +110,9 @@ def label_page(request: Request, doc_id: DocIdPath, user: Annotator) -> Response
         "page": page,
         "analysis": analysis.result if analysis else {},
         "mine": mine[0].labels if mine else None,
+        "progress": progress,
+        "type_definitions": annotation.TYPE_DEFINITIONS,
+        "extra_sets": EXTRA_SETS,
     }
     return render(request, "annotation_item.html", context)
 
@@ -102,7 +141,8 @@ def adjudication_page(request: Request, doc_id: DocIdPath, user: Reviewer) -> Re
     with get_services(request).session_factory() as session:
         rows = annotation.annotations_of(session, doc_id)
         page, _ = annotation.get_document(session, doc_id)
-    return render(request, "adjudicate.html", {"rows": rows, "page": page, "doc_id": doc_id})
+    context = {"rows": rows, "page": page, "doc_id": doc_id, "extra_sets": EXTRA_SETS}
+    return render(request, "adjudicate.html", context)
 
 
 @router.post("/accord/{doc_id}")
@@ -129,7 +169,7 @@ def api_queue(
 
 @router.post("/api/annotations")
 def api_annotate(request: Request, body: AnnotationIn, user: Annotator) -> dict[str, Any]:
-    """Store the caller's labels for a document."""
+    """Store the caller's labels for a document (``initiatives``: further initiatives of the text)."""
     labels = body.model_dump(exclude={"doc_id"})
     with get_services(request).session_factory() as session:
         row = annotation.save_annotation(session, body.doc_id, user.username, labels)

@@ -11,7 +11,9 @@ from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel, Field, StringConstraints
 
-from core.errors import PermissionDeniedError
+from core.errors import InputError, PermissionDeniedError
+from search_api.app import auth as auth_service
+from search_api.app import users
 from search_api.app.auth import (
     MAX_TOKEN_DAYS,
     SESSION_COOKIE,
@@ -173,10 +175,33 @@ def delete_token(request: Request, token_id: RowIdPath, user: Viewer) -> dict[st
     return {"revoked": token_id}
 
 
+ACCOUNT_FLASH = {
+    "revoque": "Jeton révoqué : il est refusé dès maintenant.",
+    "mot-de-passe": "Mot de passe changé. Vos sessions sur les autres appareils sont fermées.",
+}
+
+
+def _account(
+    request: Request, user: Any, token: str | None = None, error: Any = None, status_code: int = 200
+) -> Response:
+    """The account page: role, API tokens (an admin may list everyone's), password change."""
+    everyone = user.can("admin") and request.query_params.get("tous") == "1"
+    with get_services(request).session_factory() as session:
+        tokens = list_api_tokens(session, None if everyone else user.username)
+    context = {
+        "token": token,
+        "tokens": tokens,
+        "everyone": everyone,
+        "password_error": error,
+        "flash": ACCOUNT_FLASH.get(str(request.query_params.get("ok") or "")),
+    }
+    return render(request, "account.html", context, status_code=status_code)
+
+
 @router.get("/compte", response_class=HTMLResponse)
 def account_page(request: Request, user: Viewer) -> Response:
-    """The user's account page: role and API token creation."""
-    return render(request, "account.html", {"token": None})
+    """The user's account page: role, API tokens (list, create, revoke), password change."""
+    return _account(request, user)
 
 
 @router.post("/compte/jeton", response_class=HTMLResponse)
@@ -184,4 +209,61 @@ def account_token(request: Request, user: Viewer, label: Annotated[str | None, F
     """Create an API token from the account page."""
     with get_services(request).session_factory() as session:
         token = create_api_token(session, user.username, label)
-    return render(request, "account.html", {"token": token})
+    return _account(request, user, token=token)
+
+
+@router.post("/compte/jeton/{token_id}/revoquer")
+def account_revoke_token(request: Request, token_id: RowIdPath, user: Viewer) -> Response:
+    """Revoke one of one's tokens (an administrator may revoke anyone's) from the account page."""
+    with get_services(request).session_factory() as session:
+        revoke_api_token(session, token_id, None if user.can("admin") else user.username)
+    back = "/compte?tous=1&ok=revoque" if request.query_params.get("tous") == "1" else "/compte?ok=revoque"
+    return redirect(back)
+
+
+@router.post("/compte/mot-de-passe", response_class=HTMLResponse)
+def account_password(
+    request: Request,
+    user: Viewer,
+    current: Annotated[str, Form(max_length=1000)] = "",
+    new: Annotated[str, Form(max_length=1000)] = "",
+    confirm: Annotated[str, Form(max_length=1000)] = "",
+) -> Response:
+    """Change one's password: the current one is required; other devices' sessions are closed."""
+    services = get_services(request)
+    try:
+        nonce = users.change_password(
+            services.session_factory, user.username, current, new, confirm, _client_address(request)
+        )
+    except InputError as exc:
+        return _account(request, user, error=exc, status_code=422)
+    response = redirect("/compte?ok=mot-de-passe")
+    with services.session_factory() as session:
+        version = auth_service.get_session_version(session, user.username)
+    secure = services.settings.cookie_secure
+    if secure is None:
+        secure = request.url.scheme == "https"
+    set_session_cookie(response, services.settings.secret_key, user.username, nonce, secure, version)
+    log.info("password changed username=%s", user.username)
+    return response
+
+
+class PasswordIn(BaseModel):
+    """A password change through the API (token users): the current password is required."""
+
+    current_password: Annotated[str, StringConstraints(max_length=1000)]
+    new_password: Annotated[str, StringConstraints(max_length=1000)]
+
+
+@router.post("/api/me/password")
+def api_password(request: Request, body: PasswordIn, user: Viewer) -> dict[str, Any]:
+    """Change the caller's password; every web session of theirs is closed (API tokens stay valid)."""
+    users.change_password(
+        get_services(request).session_factory,
+        user.username,
+        body.current_password,
+        body.new_password,
+        body.new_password,
+        _client_address(request),
+    )
+    return {"username": user.username, "sessions_closed": True}

@@ -2,22 +2,27 @@
 
 from __future__ import annotations
 
-import json
 import logging
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Any, Literal
-from urllib.parse import urlencode
+from urllib.parse import parse_qsl, urlencode
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel, Field
 
 from core.domain import INNOVATION_TYPES
-from core.errors import InputError, NotFoundError, ReferenceDataError
+from core.errors import InputError, NotFoundError
 from search_api.app import review
+from search_api.app.contours import QPV_CONTOURS, ContourStore
 from search_api.app.dependencies import Reviewer, Viewer, get_services
+from search_api.app.places import QPV_CODE, PlaceDirectory
+from search_api.app.routes import documents as documents_routes
+from search_api.app.routes import places as places_routes
+from search_api.app.routes.documents import place_context
 from search_api.app.routes.rendering import redirect, render
+from search_api.app.routes.review_history import history_changes
 from search_api.app.validation import (
     MAX_BULK_IDS,
     MAX_INT64,
@@ -31,7 +36,9 @@ from search_api.app.validation import (
 
 log = logging.getLogger(__name__)
 router = APIRouter(tags=["review"])
-CONTOURS_FILE = "qpv_2024_contours.geojson"
+CONTOURS_FILE = QPV_CONTOURS  # read by the GeoJSON export
+router.include_router(places_routes.router)
+router.include_router(documents_routes.router)
 
 
 Action = Literal["validate", "reject", "correct", "reset"]
@@ -91,18 +98,78 @@ def reindex_documents(request: Request, doc_ids: list[str]) -> None:
         request.app.state.drainer.drain_now()
 
 
-def _form_corrections(form: dict[str, Any], types: list[str], current: dict[str, Any]) -> dict[str, Any]:
+FLASH_KEYS = ("ok", "n", "echecs")
+FLASH_MESSAGES = {
+    "validate": "Détection validée.",
+    "reject": "Détection rejetée.",
+    "correct": "Correction enregistrée.",
+    "reset": "Détection remise en attente.",
+    "undo": "Action annulée.",
+}
+FIELD_OF_FORM = ("name", "carrier", "commune", "qpv_code")
+
+
+def flash_message(params: Any) -> str | None:
+    """The French confirmation an action's redirect asked for (``?ok=validate``, ``&n=3&echecs=1``)."""
+    ok = str(params.get("ok") or "")
+    if ok == "bulk":
+        done, failed = str(params.get("n") or "0"), str(params.get("echecs") or "0")
+        if not (done.isdigit() and failed.isdigit()):
+            return None
+        text = f"Action groupée : {done} détection(s) traitée(s)"
+        return text + (f", {failed} en échec (déjà modifiées ou introuvables)." if failed != "0" else ".")
+    return FLASH_MESSAGES.get(ok)
+
+
+def queue_query(params: Any) -> str:
+    """The queue's filters as a query string (flash keys left out), carried from page to page."""
+    keep = {k: str(v) for k, v in params.items() if v not in (None, "") and k not in FLASH_KEYS}
+    keep.pop("csrf_token", None)
+    return urlencode(keep)
+
+
+def with_flash(url: str, ok: str, **extra: int) -> str:
+    """A redirect target carrying a flash message."""
+    sep = "&" if "?" in url else "?"
+    return url + sep + urlencode({"ok": ok, **{k: str(v) for k, v in extra.items()}})
+
+
+def _form_place_text(form: dict[str, Any], places: PlaceDirectory | None) -> dict[str, Any]:
+    """The QPV and commune fields as the pickers send them ("QN03405M — Mosson (Montpellier)")."""
+    out: dict[str, Any] = {}
+    qpv_text = str(form.get("qpv_code") or "").strip()
+    if qpv_text:
+        found = QPV_CODE.search(qpv_text.upper())
+        out["qpv_code"] = (
+            found.group(1) if found else (places.resolve_qpv(qpv_text).code if places else qpv_text)
+        )
+    else:
+        out["qpv_code"] = None
+    commune = str(form.get("commune") or "").strip()
+    out["commune"] = commune or None
+    return out
+
+
+def _form_corrections(
+    form: dict[str, Any], types: list[str], current: dict[str, Any], places: PlaceDirectory | None = None
+) -> dict[str, Any]:
     """Changed fields of the correction form only."""
     tri = {"true": True, "false": False, "": None}
-    submitted: dict[str, Any] = {
-        k: (form.get(k) or "").strip() or None for k in ("name", "carrier", "commune", "qpv_code")
-    }
+    submitted: dict[str, Any] = {k: (form.get(k) or "").strip() or None for k in ("name", "carrier")}
+    submitted.update(_form_place_text(form, places))
+    if submitted["commune"] and submitted["commune"] != current.get("commune") and places is not None:
+        picked = places.resolve_commune(submitted["commune"])  # a picker label names its code
+        submitted["commune"] = picked.name if picked.name == current.get("commune") else submitted["commune"]
     submitted["innovation_types"] = [t for t in types if t in INNOVATION_TYPES]
     if "is_initiative" in form:
         submitted["is_initiative"] = tri.get(str(form["is_initiative"]))
     if "in_qpv" in form:
         submitted["in_qpv"] = tri.get(str(form["in_qpv"]))
-    return {k: v for k, v in submitted.items() if v != current.get(k)}
+    submitted["place_mismatch_assumed"] = form.get("place_mismatch_assumed") == "true"
+    changed = {k: v for k, v in submitted.items() if v != current.get(k)}
+    if changed.get("place_mismatch_assumed") is False and not current.get("place_mismatch_assumed"):
+        changed.pop("place_mismatch_assumed")
+    return changed
 
 
 # --- pages ---------------------------------------------------------------------------------------
@@ -110,50 +177,98 @@ def _form_corrections(form: dict[str, Any], types: list[str], current: dict[str,
 
 @router.get("/revue", response_class=HTMLResponse)
 def queue_page(request: Request, user: Reviewer) -> Response:
-    """The review queue, filterable and sortable, with bulk actions."""
-    params = dict(request.query_params)
+    """The review queue, filterable and sortable, with counts, progress and bulk actions."""
+    params = {k: v for k, v in request.query_params.items() if k not in FLASH_KEYS}
     filters = parse_queue_filters(params)
+    places = get_services(request).places
     with get_services(request).session_factory() as session:
         items = review.list_items(session, filters)
-    return render(request, "review_queue.html", {"items": items, "filters": params})
+        counts = review.status_counts(session, filters)
+    context = {
+        "items": items,
+        "filters": params,
+        "qs": queue_query(params),
+        "counts": counts,
+        "flash": flash_message(request.query_params),
+        "places": {i.doc_id: place_context(places, i) for i in items},
+    }
+    return render(request, "review_queue.html", context)
+
+
+def _item_context(
+    request: Request, session: Any, item: review.Item, params: dict[str, Any]
+) -> dict[str, Any]:
+    places = get_services(request).places
+    filters = parse_queue_filters(params)
+    entries = review.history(session, item.doc_id)
+    detected = {item.doc_id: item.detected}
+    return {
+        "item": item,
+        "entries": entries,
+        "history_changes": history_changes(entries, detected, places),
+        "position": review.queue_position(session, filters, item.doc_id),
+        "counts": review.status_counts(session, filters),
+        "qs": queue_query(params),
+        "place": place_context(places, item),
+        "flash": flash_message(request.query_params),
+        "form_error": None,
+        "form_values": None,
+    }
 
 
 @router.get("/revue/{doc_id}", response_class=HTMLResponse)
 def item_page(request: Request, doc_id: DocIdPath, user: Reviewer) -> Response:
-    """One detection: evidence highlighted, map, types, correction form and history."""
+    """One detection: evidence highlighted, map, types, correction form, history, previous/next."""
+    params = {k: v for k, v in request.query_params.items() if k not in FLASH_KEYS}
     with get_services(request).session_factory() as session:
         item = review.get_item(session, doc_id)
-        entries = review.history(session, doc_id)
-    return render(request, "review_item.html", {"item": item, "entries": entries})
+        context = _item_context(request, session, item, params)
+    return render(request, "review_item.html", context)
 
 
 @router.post("/revue/{doc_id}/action")
 async def item_action(request: Request, doc_id: DocIdPath, user: Reviewer) -> Response:
-    """Validate, reject or correct from the item page."""
+    """Validate, reject or correct from the item page; back to the item with a confirmation."""
     form = await request.form()
     action = str(form.get("action") or "")
     expected = parse_version(form.get("version"))
+    qs = str(form.get("qs") or "")[:2000]
+    queue_params = dict(parse_qsl(qs))
+    places = get_services(request).places
     with get_services(request).session_factory() as session:
         corrections = None
-        if action == "correct":
-            current = review.get_item(session, doc_id).values
-            types = [str(t) for t in form.getlist("innovation_types")]
-            corrections = _form_corrections(dict(form), types, current)
-        review.apply_action(
-            session,
-            doc_id,
-            user.username,
-            action,
-            str(form.get("reason") or "")[:MAX_REASON_CHARS] or None,
-            corrections,
-            expected,
-        )
+        try:
+            if action == "correct":
+                current = review.get_item(session, doc_id).values
+                types = [str(t) for t in form.getlist("innovation_types")]
+                corrections = _form_corrections(dict(form), types, current, places)
+            review.apply_action(
+                session,
+                doc_id,
+                user.username,
+                action,
+                str(form.get("reason") or "")[:MAX_REASON_CHARS] or None,
+                corrections,
+                expected,
+                places,
+            )
+        except InputError as exc:
+            if action != "correct" or request.headers.get("hx-request"):
+                raise
+            session.rollback()  # the correction form again, with what was typed and what is wrong
+            item = review.get_item(session, doc_id)
+            context = _item_context(request, session, item, queue_params)
+            context.update(form_error=exc, form_values=dict(form))
+            return render(request, "review_item.html", context, status_code=422)
         item = review.get_item(session, doc_id)
     reindex_documents(request, [doc_id])
     if request.headers.get("hx-request"):  # htmx: answer with the updated queue row only
-        return render(request, "_queue_row.html", {"item": item, "index": doc_id})
+        row = {"item": item, "index": doc_id, "qs": qs, "place": place_context(places, item)}
+        return render(request, "_queue_row.html", row)
     target = str(form.get("next") or "")
-    return redirect(target if target.startswith("/") and not target.startswith("//") else f"/revue/{doc_id}")
+    if target.startswith("/") and not target.startswith("//"):
+        return redirect(with_flash(target, action))
+    return redirect(with_flash(f"/revue/{doc_id}" + (f"?{qs}" if qs else ""), action))
 
 
 @router.post("/revue-lot")
@@ -162,7 +277,10 @@ async def bulk_action(request: Request, user: Reviewer) -> Response:
     form = await request.form()
     ids = [str(i) for i in form.getlist("doc_ids")]
     params = {
-        k: v for k, v in form.items() if k not in ("doc_ids", "csrf_token", "action", "reason", "scope")
+        k: v
+        for k, v in form.items()
+        if k not in ("doc_ids", "csrf_token", "action", "reason", "scope", "select_all")
+        and k not in FLASH_KEYS
     }
     with get_services(request).session_factory() as session:
         if form.get("scope") == "filter":
@@ -175,7 +293,9 @@ async def bulk_action(request: Request, user: Reviewer) -> Response:
             session, ids, user.username, str(form.get("action")), str(form.get("reason") or "") or None
         )
     reindex_documents(request, outcome["done"])
-    return redirect("/revue?" + urlencode({k: str(v) for k, v in params.items() if v}))
+    query = urlencode({k: str(v) for k, v in params.items() if v})
+    return redirect(with_flash("/revue" + (f"?{query}" if query else ""), "bulk",
+                               n=len(outcome["done"]), echecs=len(outcome["failed"])))  # fmt: skip
 
 
 @router.post("/audit/{audit_id}/annuler")
@@ -184,7 +304,7 @@ async def undo_page(request: Request, audit_id: RowIdPath, user: Reviewer) -> Re
     with get_services(request).session_factory() as session:
         entry = review.undo(session, audit_id, user.username)
     reindex_documents(request, [entry.doc_id] if entry.doc_id else [])
-    return redirect(f"/revue/{entry.doc_id}")
+    return redirect(with_flash(f"/revue/{entry.doc_id}", "undo"))
 
 
 @router.get("/historique", response_class=HTMLResponse)
@@ -192,7 +312,9 @@ def audit_page(request: Request, user: Reviewer) -> Response:
     """The latest audit entries of every document."""
     with get_services(request).session_factory() as session:
         entries = review.history(session, None, limit=200)
-    return render(request, "audit.html", {"entries": entries})
+        detected = review.detected_values(session, [e.doc_id for e in entries if e.doc_id])
+    changes = history_changes(entries, detected, get_services(request).places)
+    return render(request, "audit.html", {"entries": entries, "history_changes": changes})
 
 
 # --- API -----------------------------------------------------------------------------------------
@@ -213,6 +335,7 @@ def _item_json(item: review.Item) -> dict[str, Any]:
         "version": item.version,
         "evidence": item.evidence,
         "type_scores": item.analysis.get("type_scores") or {},
+        "detected": item.detected,
     }
 
 
@@ -250,7 +373,14 @@ def api_action(request: Request, doc_id: DocIdPath, body: ActionIn, user: Review
     """Validate, reject (reason required), correct or reset one detection."""
     with get_services(request).session_factory() as session:
         entry = review.apply_action(
-            session, doc_id, user.username, body.action, body.reason, body.corrections, body.version
+            session,
+            doc_id,
+            user.username,
+            body.action,
+            body.reason,
+            body.corrections,
+            body.version,
+            get_services(request).places,
         )
         result = {"audit": _audit_json(entry), "item": _item_json(review.get_item(session, doc_id))}
     reindex_documents(request, [doc_id])
@@ -292,20 +422,15 @@ def api_undo(request: Request, audit_id: RowIdPath, user: Reviewer) -> dict[str,
 
 @lru_cache(maxsize=2)
 def _load_contours(path: str) -> dict[str, dict[str, Any]]:
-    try:
-        data = json.loads(Path(path).read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise ReferenceDataError(
-            f"cannot read QPV contours {path}: {exc}", hint="check VIGIE_REFERENCE_DIR"
-        ) from exc
-    return {f["properties"].get("code_qp"): f for f in data.get("features", [])}
+    """QPV outlines by code (the GeoJSON export reads them here; the map goes through `ContourStore`)."""
+    features = ContourStore(Path(path).parent).read(Path(path).name)
+    return {str(f["properties"].get("code_qp")): f for f in features}
 
 
 @router.get("/api/qpv/{code}")
 def api_qpv_contour(request: Request, code: str, user: Viewer) -> dict[str, Any]:
     """The QPV contour as a GeoJSON feature, for the small map (no external tiles)."""
-    ref = get_services(request).settings.require_reference_dir()
-    feature = _load_contours(str(ref / CONTOURS_FILE)).get(code)
+    feature = places_routes.get_contours(request).qpv(code)
     if feature is None:
         raise NotFoundError(f"no QPV with code {code!r}", hint="QPV codes look like QN00101M")
     return feature
