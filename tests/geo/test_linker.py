@@ -157,6 +157,17 @@ def test_a_quartier_named_like_one_part_of_a_joined_qpv_name_is_that_qpv(linker:
     assert result.in_qpv is True
 
 
+def test_a_weak_qpv_link_on_one_common_word_does_not_place_the_text_in_a_qpv(linker: GeoLinker) -> None:
+    # "Médiathèque" is the name of a QPV of Montauban: without the town, a weak link, not a decision
+    text = "La Médiathèque accueille chaque mercredi un atelier de couture solidaire ouvert à tous."
+    result = linker.link(text)
+    assert [q.name for q in result.qpvs] == ["Médiathèque"]
+    assert 0.45 <= result.qpvs[0].confidence < 0.6
+    assert result.in_qpv is not True
+    named = linker.link("À Montauban, la Médiathèque accueille chaque mercredi un atelier de couture.")
+    assert named.in_qpv is True  # with its town, the same name is a sure link
+
+
 def test_a_town_whose_article_is_inside_the_preposition_is_sure(linker: GeoLinker) -> None:
     sure = [
         c.name
