@@ -30,15 +30,18 @@ class FineTuneConfig:
 
     seed: int = 13
     batch_size: int = 16
-    max_steps: int = 240
+    max_steps: int = 0  # 0: one epoch over every pair (query and label batches at their shares)
     learning_rate: float = 2e-5
     warmup_share: float = 0.1
     max_seq_length: int = 128  # a 500-character piece is ~130 tokens with its prefix
     train_layers: int = 4  # only the top layers learn: the word embeddings (96M of 118M weights) and the
     # lower layers stay frozen, which keeps a step affordable on 2 CPU cores
     time_budget_minutes: float = 15.0
-    label_pairs_per_text: int = 4
-    query_batch_share: float = 0.25  # share of steps on query pairs, when there are some
+    label_pairs_per_text: int = 1
+    # Label targets in [0, 1] are mapped into this cosine range: e5's passages sit at cosine ~0.81 whatever
+    # their labels, and regressing them onto 0..1 would first pull the whole space apart (search reads it).
+    label_cosine_range: tuple[float, float] = (0.7, 0.95)
+    query_batch_share: float | None = None  # share of steps on query pairs; None: their share of all pairs
     threads: int = 0  # 0: every usable CPU
     stop_after: int | None = None  # replay a budget-stopped run: stop after this many of the planned steps
 
@@ -52,6 +55,8 @@ class FineTuneResult:
     minutes: float
     stopped_by_budget: bool
     losses: list[float] = field(default_factory=list)
+    cpu_minutes: float = 0.0  # CPU time of the process over the loop (every thread)
+    query_steps: int = 0
 
     def as_dict(self) -> dict[str, Any]:
         out = asdict(self)
@@ -101,11 +106,12 @@ def _embed(model: Any, texts: list[str]) -> Any:
     return model(features)["sentence_embedding"]
 
 
-def _label_loss(model: Any, batch: list[Pair]) -> Any:
+def _label_loss(model: Any, batch: list[Pair], cosine_range: tuple[float, float] = (0.0, 1.0)) -> Any:
     import torch
 
+    low, high = cosine_range
     first, second = _embed(model, [p.first for p in batch]), _embed(model, [p.second for p in batch])
-    target = torch.tensor([p.target for p in batch], dtype=first.dtype)
+    target = torch.tensor([low + (high - low) * float(p.target or 0.0) for p in batch], dtype=first.dtype)
     cosine = torch.nn.functional.cosine_similarity(first, second)
     return torch.nn.functional.mse_loss(cosine, target)
 
@@ -124,13 +130,21 @@ def _query_loss(model: Any, batch: list[Pair]) -> Any:
 def plan_batches(
     label_pairs: list[Pair], query_pairs: list[Pair], config: FineTuneConfig
 ) -> list[tuple[str, list[Pair]]]:
-    """The run's batches in order: label batches, with query batches interleaved at their share."""
+    """The run's batches in order: label batches, with query batches interleaved at their share.
+
+    `max_steps` 0 plans one epoch: as many steps as batches of all pairs, query batches at their share.
+    """
     rng = random.Random(config.seed)
     kinds = {"label": list(label_pairs), "query": list(query_pairs)}
     cursors = {"label": 0, "query": 0}
+    total = len(label_pairs) + len(query_pairs)
+    steps = config.max_steps or -(-total // config.batch_size)
+    share = config.query_batch_share
+    if share is None:
+        share = len(query_pairs) / total if total else 0.0
     batches = []
-    for _ in range(config.max_steps):
-        kind = "query" if kinds["query"] and rng.random() < config.query_batch_share else "label"
+    for _ in range(steps):
+        kind = "query" if kinds["query"] and rng.random() < share else "label"
         pairs = kinds[kind]
         if not pairs:
             break
@@ -169,11 +183,14 @@ def fine_tune(
         optimizer, lambda s: min((s + 1) / warmup, max(0.0, (planned - s) / max(1, planned - warmup)))
     )
     losses: list[float] = []
-    start, stopped = time.monotonic(), False
+    start, cpu_start, stopped, query_steps = time.monotonic(), time.process_time(), False, 0
     model.train()
     try:
         for step, (kind, batch) in enumerate(batches, start=1):
-            loss = (_query_loss if kind == "query" else _label_loss)(model, batch)
+            if kind == "query":
+                loss, query_steps = _query_loss(model, batch), query_steps + 1
+            else:
+                loss = _label_loss(model, batch, config.label_cosine_range)
             optimizer.zero_grad()
             loss.backward()
             torch.nn.utils.clip_grad_norm_(params, 1.0)
@@ -198,7 +215,10 @@ def fine_tune(
         model.eval()
         model.max_seq_length = saved_length
     minutes = (time.monotonic() - start) / 60
-    return FineTuneResult(len(losses), planned, round(minutes, 2), stopped, losses)
+    cpu_minutes = (time.process_time() - cpu_start) / 60
+    return FineTuneResult(
+        len(losses), planned, round(minutes, 2), stopped, losses, round(cpu_minutes, 2), query_steps
+    )
 
 
 def save_encoder(model: Any, out_dir: Path) -> None:

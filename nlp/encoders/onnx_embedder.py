@@ -49,6 +49,9 @@ class OnnxEmbedder(WindowedEncoder):
         options = onnxruntime.SessionOptions()
         options.intra_op_num_threads = threads or usable_cpus()
         options.inter_op_num_threads = 1
+        # Idle pool threads sleep instead of spinning: on a shared machine spinning burns the CPU time
+        # other processes (and the analyzer's own spaCy thread) need; it changes no vector.
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         self._session = onnxruntime.InferenceSession(
             str(model_file), options, providers=["CPUExecutionProvider"]
         )

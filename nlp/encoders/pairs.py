@@ -1,16 +1,17 @@
 """Training pairs for the encoder from Vigie's real labelled texts: the seed and the pool's DEV ids only.
 
 Blind ids (`data/splits/pool-blind.txt`) are never parsed: a pool line is skipped on its id, read from the
-line's start, before its JSON (text, labels) is decoded. Query sets are read from
-``data/queries/*open*.jsonl`` only; a file whose name says "blind" is refused.
+line's start, before its JSON (text, labels) is decoded. Training queries come from
+``data/queries/encoder_dev_queries.jsonl`` (written for pool dev texts of the training part) or files named
+on the command line; a file whose name says "blind" or "analyst" (the evaluation sets) is refused.
 
 Two kinds of pairs:
 - **label pairs** (SetFit-style, for the classifiers): two texts' first 500 characters with the "passage: "
   prefix the classifiers embed with, and a target similarity from their labels: 0.5 x same
   ``is_initiative`` + 0.25 x same ``doc_kind`` + 0.25 x Jaccard of ``innovation_types`` (1 when both have
   none). Trained with a cosine-similarity loss.
-- **query pairs** (for search): an analyst query ("query: ") and a passage it answers (grade 2), trained
-  with in-batch negatives.
+- **query pairs** (for search): a need-style query ("query: ") and a passage it answers (grade 2), trained
+  with in-batch negatives (multiple-negatives ranking loss).
 """
 
 from __future__ import annotations
@@ -30,6 +31,9 @@ PIECE_CHARS = 500  # the classifiers' first embedding piece (nlp.classifiers, v4
 PASSAGE_CHARS = 1500  # what search embeds of a document (search_api.engines.embedding_cache)
 SPLITS_DIR = PROJECT_ROOT / "data" / "splits"
 QUERIES_DIR = PROJECT_ROOT / "data" / "queries"
+TRAIN_QUERIES = QUERIES_DIR / "encoder_dev_queries.jsonl"
+# Query sets that measure search (analyst_open/_blind/_queries): never training data.
+EVALUATION_MARKERS = ("blind", "analyst")
 DEFAULT_POOL = SHARED_DIR / "data" / "annotations-pool" / "pool.jsonl"
 _ID_AT_START = re.compile(r'^\s*\{\s*"id"\s*:\s*"([^"]+)"')
 WEIGHTS = {"is_initiative": 0.5, "doc_kind": 0.25, "innovation_types": 0.25}
@@ -158,17 +162,21 @@ def make_label_pairs(texts: list[TrainingExample], per_text: int, seed: int) -> 
     return pairs
 
 
-def open_query_files(queries_dir: Path = QUERIES_DIR) -> list[Path]:
-    """The open analyst query sets (``*open*.jsonl``); never a blind one."""
-    files = sorted(p for p in queries_dir.glob("*open*.jsonl") if "blind" not in p.name.lower())
+def check_training_query_files(files: list[Path]) -> list[Path]:
+    """Refuse query sets that measure search (blind or analyst sets): training on them would leak."""
+    for path in files:
+        if any(marker in path.name.lower() for marker in EVALUATION_MARKERS):
+            raise ConfigError(
+                f"{path} is an evaluation query set", hint=f"train on {TRAIN_QUERIES.name} or your own set"
+            )
+        if not path.exists():
+            raise ConfigError(f"query file {path} does not exist", hint="check --queries")
     return files
 
 
 def make_query_pairs(files: list[Path], texts: list[TrainingExample], seed: int) -> list[Pair]:
     """(query, passage) for every passage graded 2 that is among `texts` (seed and dev: never blind)."""
-    for path in files:
-        if "blind" in path.name.lower():
-            raise ConfigError(f"{path} is a blind query set", hint="train on *open* query sets only")
+    check_training_query_files(files)
     by_id = {t.id: t for t in texts}
     pairs = []
     for path in files:

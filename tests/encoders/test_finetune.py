@@ -38,6 +38,58 @@ def test_batches_interleave_query_pairs_at_their_share() -> None:
     assert plan_batches(labels, queries, config) == plan_batches(labels, queries, config)
 
 
+def test_max_steps_zero_plans_one_epoch_at_the_pairs_shares() -> None:
+    labels = [Pair(f"a{i}", f"b{i}", 0.5, ("x", "y")) for i in range(90)]
+    queries = [Pair(f"q{i}", f"p{i}", None, ("query", "y")) for i in range(30)]
+    kinds = [kind for kind, _ in plan_batches(labels, queries, FineTuneConfig(batch_size=8, seed=1))]
+    assert len(kinds) == 15  # ceil(120 / 8)
+    assert 1 <= kinds.count("query") <= 8  # about a quarter: 30 of 120 pairs
+
+
+def test_query_pairs_pull_each_query_towards_its_passage(seed_texts: list[str], encoder_dir: Path) -> None:
+    """A tiny real run (torch, seeded): the loss falls and each query's cosine with its passage rises."""
+    passages = [text[:300] for text in seed_texts[:6]]
+    # Deliberately vague queries (the passage's words 40-45): the base model matches them poorly.
+    queries = [" ".join(text.split()[40:46]) for text in seed_texts[:6]]
+    pairs = [
+        Pair("query: " + q, "passage: " + p, None, ("query", f"sd{i}"))
+        for i, (q, p) in enumerate(zip(queries, passages, strict=True))
+    ]
+    model = load_sentence_transformer(encoder_dir)
+    embedder = SentenceTransformerEmbedder(encoder_dir, model=model)
+
+    def pair_cosines() -> np.ndarray:
+        q = np.stack([embedder.embed_query(x) for x in queries])
+        return np.asarray((q * embedder.embed_passages(passages)).sum(axis=1))
+
+    before = pair_cosines()
+    config = FineTuneConfig(
+        seed=7, batch_size=3, max_steps=8, max_seq_length=64, train_layers=2, learning_rate=1e-4
+    )
+    result = fine_tune(model, [], pairs, config)
+    after = pair_cosines()
+    assert result.steps == 8 and result.query_steps == 8 and result.cpu_minutes > 0
+    assert np.mean(result.losses[-2:]) < np.mean(result.losses[:2])
+    assert after.mean() > before.mean() + 0.01 and (after > before).sum() >= 5
+
+
+def test_label_targets_are_mapped_into_the_cosine_range(seed_texts: list[str], encoder_dir: Path) -> None:
+    import torch
+
+    from nlp.encoders.finetune import _label_loss
+
+    model = load_sentence_transformer(encoder_dir)
+    model.eval()  # no dropout: the loss is a function of the two cosines
+    texts = ["passage: " + t[:200] for t in seed_texts[:4]]
+    batch = [Pair(texts[0], texts[1], 1.0, ("a", "b")), Pair(texts[2], texts[3], 0.0, ("c", "d"))]
+    embedder = SentenceTransformerEmbedder(encoder_dir, model=model)
+    vectors = embedder.embed_passages([t[:200] for t in seed_texts[:4]])
+    cosines = [float(vectors[0] @ vectors[1]), float(vectors[2] @ vectors[3])]
+    with torch.no_grad():
+        loss = float(_label_loss(model, batch, (0.7, 0.95)))
+    assert loss == pytest.approx(((cosines[0] - 0.95) ** 2 + (cosines[1] - 0.7) ** 2) / 2, abs=1e-4)
+
+
 def test_fine_tuning_is_seeded_and_moves_only_the_top_layer(
     encoder_dir: Path, few_texts: list[TrainingExample]
 ) -> None:

@@ -11,12 +11,13 @@ from core.errors import ConfigError
 from nlp.classifiers.examples import TrainingExample
 from nlp.encoders.pairs import (
     SPLITS_DIR,
+    TRAIN_QUERIES,
     label_similarity,
     load_real_texts,
     make_label_pairs,
     make_query_pairs,
-    open_query_files,
     read_id_list,
+    split_holdout,
 )
 
 
@@ -77,13 +78,31 @@ def test_label_similarity_weighs_the_three_tasks() -> None:
     assert label_similarity(a, c) == pytest.approx(0.25)
 
 
-def test_query_pairs_come_from_open_sets_only(tmp_path: Path, real_texts: list[TrainingExample]) -> None:
+def test_query_pairs_never_come_from_evaluation_sets(
+    tmp_path: Path, real_texts: list[TrainingExample]
+) -> None:
     line = {"qid": "o1", "query": "jardin partagé", "relevant": {"sd0001": 2, "sd0002": 1, "pl9999": 2}}
-    for name in ("analyst-open.jsonl", "analyst-blind.jsonl", "open-but-blind.jsonl", "seed_queries.jsonl"):
+    for name in ("my-train.jsonl", "analyst_open.jsonl", "analyst_blind.jsonl", "mine-blind.jsonl"):
         (tmp_path / name).write_text(json.dumps(line) + "\n", encoding="utf-8")
-    files = open_query_files(tmp_path)
-    assert [p.name for p in files] == ["analyst-open.jsonl"]
-    pairs = make_query_pairs(files, real_texts, seed=1)
+    pairs = make_query_pairs([tmp_path / "my-train.jsonl"], real_texts, seed=1)
+    # Grade 2 and present among the training texts only: sd0002 is grade 1, pl9999 is not a dev text.
     assert [(p.first, p.ids) for p in pairs] == [("query: jardin partagé", ("query", "sd0001"))]
-    with pytest.raises(ConfigError, match="blind query set"):
-        make_query_pairs([tmp_path / "analyst-blind.jsonl"], real_texts, seed=1)
+    for name in ("analyst_open.jsonl", "analyst_blind.jsonl", "mine-blind.jsonl"):
+        with pytest.raises(ConfigError, match="evaluation query set"):
+            make_query_pairs([tmp_path / name], real_texts, seed=1)
+    with pytest.raises(ConfigError, match="does not exist"):
+        make_query_pairs([tmp_path / "absent.jsonl"], real_texts, seed=1)
+
+
+def test_the_training_query_set_points_at_dev_texts_of_the_training_part(
+    real_texts: list[TrainingExample],
+) -> None:
+    lines = [json.loads(x) for x in TRAIN_QUERIES.read_text(encoding="utf-8").splitlines() if x.strip()]
+    assert len(lines) >= 150 and len({x["qid"] for x in lines}) == len(lines)
+    ids = {doc for x in lines for doc in x["relevant"]}
+    assert not ids & read_id_list(SPLITS_DIR / "pool-blind.txt")
+    training, held_out = split_holdout(real_texts, 0.2)
+    assert ids <= {t.id for t in training} and not ids & {t.id for t in held_out}
+    pairs = make_query_pairs([TRAIN_QUERIES], training, seed=13)
+    assert len(pairs) == len(lines)
+    assert all(p.first.startswith("query: ") and p.second.startswith("passage: ") for p in pairs)

