@@ -98,9 +98,10 @@ def test_export_the_catalogue(page, app_live: LiveApp) -> None:
     with page.expect_download() as info:
         page.locator("#export-csv").click()
     download = info.value
-    rows = list(csv.DictReader(io.StringIO(Path(download.path()).read_text(encoding="utf-8"))))
-    assert "d2" in [r["doc_id"] for r in rows]
-    assert all(r["status"] == "validated" for r in rows)
+    text = Path(download.path()).read_text(encoding="utf-8-sig")  # French CSV: BOM and `;`
+    rows = list(csv.DictReader(io.StringIO(text), delimiter=";"))
+    assert "d2" in [r["identifiant"] for r in rows]
+    assert all(r["statut"] == "validée" for r in rows)
     assert download.suggested_filename == "vigie-export.csv"
 
 

@@ -27,7 +27,9 @@ FACETS: tuple[str, ...] = (
     "doc_kind",
     "source",
     "region",
+    "department",
     "commune",
+    "qpv",
 )
 RANGE_PARAMS: tuple[str, ...] = ("date_from", "date_to", "min_score")
 FACET_LABELS = {

@@ -54,6 +54,17 @@ def facet_value(value: str, facet: str) -> str:
     return FACET_VALUE_LABELS.get(facet, {}).get(value, value)
 
 
+PLACE_FACETS = {"region": "region", "department": "department", "commune": "commune", "qpv": "qpv"}
+
+
+@pass_context
+def facet_label(context: Any, value: str, facet: str) -> Markup:
+    """A facet value for people: places by their French name (code as secondary text), labels otherwise."""
+    if facet in PLACE_FACETS:
+        return place_label(context, value, PLACE_FACETS[facet])  # type: ignore[no-any-return]
+    return Markup("{}").format(facet_value(value, facet))
+
+
 def highlight(text: str, sentences: list[str]) -> Markup:
     """Escape a text and wrap each evidence sentence in <mark>."""
     out = str(escape(text))
@@ -188,6 +199,7 @@ def place_label(context: Any, code: Any, kind: str) -> Markup:
 templates.env.filters["highlight"] = highlight
 templates.env.filters["safe_url"] = lambda url: link_target(url) or "#"
 templates.env.filters["facet_value"] = facet_value
+templates.env.filters["facet_label"] = facet_label
 templates.env.globals["changed_fields"] = changed_fields
 templates.env.filters["datetime_fr"] = french_datetime
 templates.env.filters["date_fr"] = french_date
