@@ -61,7 +61,7 @@ PLACE_FACETS = {"region": "region", "department": "department", "commune": "comm
 def facet_label(context: Any, value: str, facet: str) -> Markup:
     """A facet value for people: places by their French name (code as secondary text), labels otherwise."""
     if facet in PLACE_FACETS:
-        return place_label(context, value, PLACE_FACETS[facet])  # type: ignore[no-any-return]
+        return place_label(context, value, PLACE_FACETS[facet])
     return Markup("{}").format(facet_value(value, facet))
 
 
