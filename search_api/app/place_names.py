@@ -42,6 +42,8 @@ class PlaceNames:
 
     names: dict[str, dict[str, str]] = field(default_factory=lambda: {k: {} for k in PLACE_KINDS})
     qpvs: dict[str, QpvPlace] = field(default_factory=dict)
+    # casefolded commune name -> (name, lon, lat, department) of the most populous commune of that name
+    communes_by_name: dict[str, tuple[str, float, float, str]] = field(default_factory=dict)
 
     def name(self, code: str | None, kind: str) -> str | None:
         """The French name of a code, None when unknown."""
@@ -66,6 +68,20 @@ def _read(path: Path) -> list[dict[str, str]]:
         return []
 
 
+def _communes_by_name(rows: list[dict[str, str]]) -> dict[str, tuple[str, float, float, str]]:
+    best: dict[str, tuple[int, tuple[str, float, float, str]]] = {}
+    for row in rows:
+        lat, lon = _float(row.get("lat")), _float(row.get("lon"))
+        name = row.get("nom") or ""
+        if lat is None or lon is None or not name:
+            continue
+        population = int(_float(row.get("population")) or 0)
+        key = name.casefold()
+        if key not in best or population > best[key][0]:
+            best[key] = (population, (name, lon, lat, row.get("dep_code", "")))
+    return {key: value for key, (_, value) in best.items()}
+
+
 @lru_cache(maxsize=4)
 def load_place_names(directory: Path | None) -> PlaceNames:
     """The names of every region, department, commune and QPV in a reference folder (cached per folder)."""
@@ -75,6 +91,8 @@ def load_place_names(directory: Path | None) -> PlaceNames:
     for kind, (file_name, code_col, name_col) in SOURCES.items():
         rows = _read(directory / file_name)
         places.names[kind] = {r[code_col]: r[name_col] for r in rows if r.get(code_col) and r.get(name_col)}
+        if kind == "commune":
+            places.communes_by_name = _communes_by_name(rows)
         if kind == "qpv":
             places.qpvs = {
                 r["code_qp"]: QpvPlace(

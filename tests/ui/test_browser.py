@@ -18,11 +18,12 @@ def login(page, username: str) -> None:
     page.get_by_label("Identifiant").fill(username)
     page.get_by_label("Mot de passe").fill(PASSWORD)
     page.get_by_role("button", name="Se connecter").click()
-    page.wait_for_url(re.compile(r"/recherche"))
+    page.wait_for_selector('h1:has-text("Vue d\'ensemble")')  # every role lands on the overview
 
 
 def test_login_then_search_with_a_facet(page, app_live: LiveApp) -> None:
     login(page, "victor")
+    page.goto("/recherche")
     page.get_by_label("Mots-clés").fill("quartier")
     page.get_by_role("button", name="Rechercher").click()
     page.wait_for_url(re.compile(r"q=quartier"))
