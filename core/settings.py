@@ -93,6 +93,22 @@ class Settings(BaseSettings):
     encoder_dir: Path | None = Field(
         default=None, description="Encoder folder for VIGIE_EMBEDDER=sentence-transformers or onnx."
     )
+    smtp_host: str | None = Field(
+        default=None,
+        description="E-mail alerts: SMTP server host; unset: no e-mail is sent (Atom feeds stay).",
+    )
+    smtp_port: int = Field(default=587, ge=1, le=65535, description="E-mail alerts: SMTP server port.")
+    smtp_from: str = Field(
+        default="vigie@localhost", description="E-mail alerts: sender address of the digests."
+    )
+    smtp_starttls: bool = Field(
+        default=True, description="E-mail alerts: upgrade the connection with STARTTLS (false: plain SMTP)."
+    )
+    smtp_user: str | None = Field(default=None, description="E-mail alerts: SMTP login (optional).")
+    smtp_password: str | None = Field(
+        default=None, description="E-mail alerts: SMTP password (optional, with VIGIE_SMTP_USER)."
+    )
+    smtp_timeout: float = Field(default=30.0, gt=0, description="E-mail alerts: SMTP timeout, seconds.")
 
     @field_validator("log_level")
     @classmethod

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
-from core.storage.tables.crawl import PageRow
+from core.storage.tables.crawl import CrawlRunRow, PageRow
 from core.storage.tables.ops import WatchRunRow, WatchStateRow
 
 
@@ -19,10 +19,11 @@ class WatchOverview:
     runs: list[WatchRunRow]
     errors: list[WatchRunRow]
     pages_by_source: dict[str | None, int]
+    last_crawls: dict[str, CrawlRunRow] = field(default_factory=dict)  # source -> its latest crawl run
 
 
 def read_watch_overview(factory: sessionmaker[Session], recent: int = 20) -> WatchOverview:
-    """Every watch state, the ``recent`` last runs and failed runs, and the stored pages per source."""
+    """Watch states, the ``recent`` last runs and failed runs, pages and the latest crawl run per source."""
     with factory() as session:
         states = session.scalars(select(WatchStateRow).order_by(WatchStateRow.source_id)).all()
         runs = session.scalars(select(WatchRunRow).order_by(WatchRunRow.id.desc()).limit(recent)).all()
@@ -33,8 +34,16 @@ def read_watch_overview(factory: sessionmaker[Session], recent: int = 20) -> Wat
             .limit(recent)
         ).all()
         counts = session.execute(select(PageRow.source, func.count()).group_by(PageRow.source)).all()
+        latest = (
+            select(func.max(CrawlRunRow.id))
+            .where(CrawlRunRow.source_id.is_not(None))
+            .group_by(CrawlRunRow.source_id)
+            .scalar_subquery()
+        )
+        crawls = session.scalars(select(CrawlRunRow).where(CrawlRunRow.id.in_(latest))).all()
     pages = {source: int(count) for source, count in counts}
-    return WatchOverview(list(states), list(runs), list(errors), pages)
+    last_crawls = {str(r.source_id): r for r in crawls}
+    return WatchOverview(list(states), list(runs), list(errors), pages, last_crawls)
 
 
 def ping(factory: sessionmaker[Session]) -> None:

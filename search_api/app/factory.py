@@ -13,6 +13,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from core.errors import (
     ConfigError,
@@ -99,7 +100,9 @@ async def handle_vigie_error(request: Request, exc: Exception) -> Response:
     log.log(
         logging.ERROR if status >= 500 else logging.INFO, "request failed status=%s code=%s", status, exc.code
     )
-    if status == 401 and _wants_html(request):
+    # A page or form goes to the login form; an htmx call (a fragment polled after the session expired)
+    # gets the French 401 page, whose link leads there, instead of a login form inside the fragment.
+    if status == 401 and _wants_html(request) and "hx-request" not in request.headers:
         return RedirectResponse(f"/connexion?suite={request.url.path}", status_code=303)
     body = {"error": {"code": exc.code, "message": exc.message, "hint": exc.hint}}
     if _wants_html(request):
@@ -141,6 +144,26 @@ async def handle_unexpected_error(request: Request, exc: Exception) -> Response:
     return add_security_headers(response)
 
 
+HTTP_ERRORS: dict[int, tuple[str, str, str]] = {
+    404: ("E004", "no such page", "check the address, or start again from the home page"),
+    405: ("E002", "this address does not accept this method", "use the page's own forms and links"),
+}
+
+
+async def handle_http_error(request: Request, exc: Exception) -> Response:
+    """Starlette's own errors (unknown path, wrong method) in our shape: JSON for /api, a French page."""
+    assert isinstance(exc, StarletteHTTPException)
+    code, message, hint = HTTP_ERRORS.get(exc.status_code, ("E000", str(exc.detail), None))
+    error = {"code": code, "message": message, "hint": hint}
+    headers = dict(exc.headers or {})
+    if _wants_html(request):
+        context = {"status": exc.status_code, "error": error}
+        response: Response = render(request, "error.html", context, status_code=exc.status_code)
+        response.headers.update(headers)
+        return response
+    return JSONResponse({"error": error}, status_code=exc.status_code, headers=headers)
+
+
 async def handle_validation_error(request: Request, exc: Exception) -> Response:
     """Request validation errors get the same shape as Vigie input errors."""
     assert isinstance(exc, RequestValidationError)
@@ -173,6 +196,7 @@ def create_app(services: AppServices) -> FastAPI:
     app.state.drainer = drainer
     app.add_exception_handler(VigieError, handle_vigie_error)
     app.add_exception_handler(RequestValidationError, handle_validation_error)
+    app.add_exception_handler(StarletteHTTPException, handle_http_error)
     app.add_exception_handler(Exception, handle_unexpected_error)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     for router in (auth.router, pages.router, review.router, annotate.router, admin.router, exports.router):

@@ -76,8 +76,8 @@ def test_exports_follow_the_filters(app_live: LiveApp) -> None:
         lines = client.get("/api/exports/jsonl", params={"status": "all", "min_score": 0.6}).text.splitlines()
         geo = client.get("/api/exports/geojson").json()
         client.post("/api/review/d1", json={"action": "reset"})
-    assert csv_text.splitlines()[0].startswith("doc_id,title")
-    assert [row.split(",")[0] for row in csv_text.splitlines()[1:]] == ["d1"]
+    assert csv_text.splitlines()[0].startswith("\ufeffidentifiant;titre")  # French CSV (test_exports_french)
+    assert [row.split(";")[0] for row in csv_text.splitlines()[1:]] == ["d1"]
     assert len(lines) == 3  # d1 0.91, d2 0.74, d5 0.62
     (feature,) = geo["features"]
     lon, lat = feature["geometry"]["coordinates"]
@@ -106,8 +106,10 @@ def test_csv_export_defuses_formulas(app_live: LiveApp) -> None:
         client.post("/api/review/d5", json={"action": "validate"})
         text = client.get("/api/exports/csv").text
         client.post(f"/api/audit/{audit_id}/undo")  # back to pending, no corrections
-    rows = {row["doc_id"]: row for row in csv.DictReader(io.StringIO(text))}
-    assert rows["d5"]["carrier"] == "'=1+2"
+    rows = {
+        row["identifiant"]: row for row in csv.DictReader(io.StringIO(text.lstrip("\ufeff")), delimiter=";")
+    }
+    assert rows["d5"]["porteur"] == "'=1+2"
 
 
 def test_queue_filters_page_through_json_fields(app_live: LiveApp) -> None:

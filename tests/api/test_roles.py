@@ -94,9 +94,9 @@ FORMS: list[tuple[str, str, dict[str, str], int]] = [
         {"username": "zoe", "password": "motdepasse-zoe", "role": "viewer"},
         303,
     ),
-    ("/admin/utilisateurs/zoe/supprimer", "admin", {}, 303),
-    ("/admin/modeles/2/promouvoir", "admin", {}, 303),
-    ("/admin/modeles/taches/initiative/retour", "admin", {}, 303),
+    ("/admin/utilisateurs/zoe/supprimer", "admin", {"confirmation": "oui"}, 303),
+    ("/admin/modeles/2/promouvoir", "admin", {"confirmation": "oui"}, 303),
+    ("/admin/modeles/taches/initiative/retour", "admin", {"confirmation": "oui"}, 303),
     ("/admin/modeles/entrainer", "admin", {}, 303),
     ("/admin/reanalyser", "admin", {}, 303),
 ]

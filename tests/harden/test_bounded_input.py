@@ -140,9 +140,9 @@ def test_only_http_urls_become_links(live: LiveApp) -> None:
 
 def test_csv_guard_covers_leading_whitespace_and_newlines() -> None:
     records = [{"doc_id": v, "title": v} for v in ("=1+1", " =1+1", "\n=cmd", "\t@x", "-2", "+3", "ok")]
-    rows = list(csv.DictReader(io.StringIO(to_csv(records))))
-    assert [r["title"][:1] for r in rows[:-1]] == ["'"] * 6
-    assert rows[-1]["title"] == "ok"
+    rows = list(csv.DictReader(io.StringIO(to_csv(records).lstrip("\ufeff")), delimiter=";"))
+    assert [r["titre"][:1] for r in rows[:-1]] == ["'"] * 6
+    assert rows[-1]["titre"] == "ok"
 
 
 def test_log_lines_cannot_be_forged() -> None:

@@ -18,11 +18,12 @@ def login(page, username: str) -> None:
     page.get_by_label("Identifiant").fill(username)
     page.get_by_label("Mot de passe").fill(PASSWORD)
     page.get_by_role("button", name="Se connecter").click()
-    page.wait_for_url(re.compile(r"/recherche"))
+    page.wait_for_selector('h1:has-text("Vue d\'ensemble")')  # every role lands on the overview
 
 
 def test_login_then_search_with_a_facet(page, app_live: LiveApp) -> None:
     login(page, "victor")
+    page.goto("/recherche")
     page.get_by_label("Mots-clés").fill("quartier")
     page.get_by_role("button", name="Rechercher").click()
     page.wait_for_url(re.compile(r"q=quartier"))
@@ -98,9 +99,10 @@ def test_export_the_catalogue(page, app_live: LiveApp) -> None:
     with page.expect_download() as info:
         page.locator("#export-csv").click()
     download = info.value
-    rows = list(csv.DictReader(io.StringIO(Path(download.path()).read_text(encoding="utf-8"))))
-    assert "d2" in [r["doc_id"] for r in rows]
-    assert all(r["status"] == "validated" for r in rows)
+    text = Path(download.path()).read_text(encoding="utf-8-sig")  # French CSV: BOM and `;`
+    rows = list(csv.DictReader(io.StringIO(text), delimiter=";"))
+    assert "d2" in [r["identifiant"] for r in rows]
+    assert all(r["statut"] == "validée" for r in rows)
     assert download.suggested_filename == "vigie-export.csv"
 
 

@@ -65,6 +65,7 @@ class CycleReport:
     failed: list[str] = field(default_factory=list)
     analysed: bool = False
     indexed: bool = False
+    alerted: bool = False
     stopped: bool = False
 
 
@@ -128,6 +129,8 @@ class Watcher:
             report.analysed = self._analyze() or report.analysed
         if not self.stop.is_set():
             report.indexed = self._index() or report.indexed
+        if not self.stop.is_set():
+            report.alerted = self._alerts()
         report.stopped = self.stop.is_set()
         self.metrics.inc("vigie_watch_cycles_total")
         return report
@@ -242,6 +245,15 @@ class Watcher:
             return self._drain_outbox()
         return self._global_stage("index", ["index"], fresh=self.store.count_analyses(since=since))
 
+    def _alerts(self) -> bool:
+        """Run `vigie alerts` when an SMTP server is configured and a saved search sends e-mails."""
+        from core.settings import get_settings
+        from core.storage.alerts import AlertRepository
+
+        if not get_settings().smtp_host or not AlertRepository(self.store.factory).has_work():
+            return False
+        return self._global_stage("alerts", ["alerts"], ok_codes=(0,))
+
     def _drain_outbox(self) -> bool:
         """Run `vigie index --outbox` when review changes wait in the index outbox (e.g. after a crash)."""
         from core.storage import outbox
@@ -270,6 +282,9 @@ class Watcher:
             if outcome.exit_code == 2 and counts["queue_after"] < queue_before:
                 outcome.ok, outcome.error = True, None
             self.metrics.inc("vigie_pages_analysed_total", max(counts["analysed"], 0))
+        elif stage == "alerts":
+            counts.update({k: outcome.output.get(k, 0) for k in ("digests", "sent", "failed")})
+            self.metrics.inc("vigie_alert_emails_sent_total", float(counts["sent"] or 0))
         else:
             # The index command may report its own count; else the analyses newer than the last indexing.
             indexed = outcome.output.get("indexed", fresh) if outcome.ok else 0

@@ -21,7 +21,7 @@ from core.storage.tables.ops import WatchRunRow, WatchStateRow
 
 log = logging.getLogger(__name__)
 # Watch-state rows of the global stages (one lease each, shared by all workers).
-STAGE_KEYS = {"analyze": "stage:analyze", "index": "stage:index"}
+STAGE_KEYS = {"analyze": "stage:analyze", "index": "stage:index", "alerts": "stage:alerts"}
 
 
 def now_utc() -> datetime:

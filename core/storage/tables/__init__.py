@@ -1,5 +1,6 @@
 """All tables, imported here so that `Base.metadata` is complete for Alembic."""
 
+from core.storage.tables.alerts import AlertDigestRow, AlertSubscriptionRow
 from core.storage.tables.analysis import AnalysisRow, ModelVersionRow
 from core.storage.tables.crawl import CrawlRunRow, PageIdMoveRow, PageRow, SourceRow
 from core.storage.tables.ops import WatchStateRow
@@ -14,6 +15,8 @@ from core.storage.tables.users import (
 )
 
 __all__ = [
+    "AlertDigestRow",
+    "AlertSubscriptionRow",
     "AnalysisRow",
     "AnnotationRow",
     "ApiTokenRow",

@@ -10,6 +10,7 @@ from pydantic import BaseModel, StringConstraints
 
 from search_api.app import users
 from search_api.app.dependencies import Admin, get_services
+from search_api.app.routes.models import check_confirmation
 from search_api.app.routes.models import router as models_router
 from search_api.app.routes.rendering import redirect, render
 
@@ -46,8 +47,11 @@ def users_add(
 
 
 @router.post("/admin/utilisateurs/{username}/supprimer")
-def users_remove(request: Request, username: str, user: Admin) -> Response:
-    """Remove a user from the admin page."""
+def users_remove(
+    request: Request, username: str, user: Admin, confirmation: Annotated[str, Form()] = ""
+) -> Response:
+    """Remove a user from the admin page (after its confirmation dialog)."""
+    check_confirmation(confirmation, f"removing user {username!r}")
     users.remove_user(get_services(request).session_factory, user.username, username)
     return redirect("/admin/utilisateurs")
 

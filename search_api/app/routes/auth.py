@@ -42,8 +42,8 @@ def _client_address(request: Request) -> str:
 
 
 def _safe_next(target: str | None) -> str:
-    """Only same-site paths are followed after login."""
-    return target if target and target.startswith("/") and not target.startswith("//") else "/recherche"
+    """Only same-site paths are followed after login; by default, the overview."""
+    return target if target and target.startswith("/") and not target.startswith("//") else "/"
 
 
 @router.get("/connexion", response_class=HTMLResponse)

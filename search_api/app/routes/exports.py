@@ -14,15 +14,21 @@ from fastapi.responses import Response
 from core.errors import ConfigError, InputError, ReferenceDataError
 from search_api.app import review
 from search_api.app.dependencies import Viewer, get_services
+from search_api.app.place_names import PlaceNames, load_place_names
+from search_api.app.routes.rendering import STATUS_LABELS, french_bool
 from search_api.app.routes.review import CONTOURS_FILE, _load_contours, parse_queue_filters
 
 log = logging.getLogger(__name__)
 router = APIRouter(tags=["exports"])
-CSV_COLUMNS = (
-    "doc_id", "title", "url", "source", "date", "status", "score",
-    "name", "carrier", "commune", "qpv_code", "innovation_types", "in_qpv",
-    "title_source", "date_source",
+# (French header, how to read it from the exported record): the column dictionary is in docs/ui.md.
+CSV_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("identifiant", "doc_id"), ("titre", "title"), ("adresse", "url"), ("source", "source"),
+    ("date", "date"), ("statut", "status"), ("score", "score"), ("initiative", "name"),
+    ("porteur", "carrier"), ("commune", "commune"), ("code QPV", "qpv_code"), ("nom du QPV", "qpv_name"),
+    ("types d'innovation", "innovation_types"), ("en QPV", "in_qpv"),
+    ("origine du titre", "title_source"), ("origine de la date", "date_source"),
 )  # fmt: skip
+CSV_BOM = "\ufeff"  # French spreadsheets read UTF-8 only with it
 MEDIA_TYPES = {
     "csv": "text/csv; charset=utf-8",
     "jsonl": "application/x-ndjson",
@@ -54,10 +60,12 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n")
 
 
 def _csv_cell(value: Any) -> Any:
-    """Lists joined by '|'; text a spreadsheet could run as a formula is prefixed with a ' (OWASP).
+    """Lists joined by '|', None empty; text a spreadsheet could run as a formula gets a ' (OWASP).
 
     Spreadsheets skip leading spaces and line breaks before reading "=", so those count too.
     """
+    if value is None:
+        return ""
     if isinstance(value, list):
         value = "|".join(str(v) for v in value)
     if isinstance(value, str) and (
@@ -67,14 +75,43 @@ def _csv_cell(value: Any) -> Any:
     return value
 
 
-def to_csv(records: list[dict[str, Any]]) -> str:
-    """CSV with a header, safe to open in a spreadsheet."""
+def _french_decimal(value: float | None, digits: int = 4) -> str:
+    """A decimal with a comma and no thousands separator, as French spreadsheets parse it."""
+    return "" if value is None else f"{value:.{digits}f}".rstrip("0").rstrip(".").replace(".", ",")
+
+
+def _french_day(value: str | None) -> str:
+    """An ISO date as dd/mm/yyyy (what a French spreadsheet reads as a date); other values as they are."""
+    text = (value or "")[:10]
+    if len(text) == 10 and text[4] == "-" and text[7] == "-" and text.replace("-", "").isdigit():
+        return f"{text[8:10]}/{text[5:7]}/{text[:4]}"
+    return value or ""
+
+
+def french_csv_row(record: dict[str, Any], places: PlaceNames) -> dict[str, Any]:
+    """One CSV line in French: labels, oui/non, decimal commas, dd/mm/yyyy, the QPV's name."""
+    types = record.get("innovation_types") or []
+    values = {
+        **record,
+        "date": _french_day(record.get("date")),
+        "status": STATUS_LABELS.get(record.get("status") or "", record.get("status")),
+        "score": _french_decimal(record.get("score")),
+        "qpv_name": places.name(record.get("qpv_code"), "qpv") or "",
+        "innovation_types": ", ".join(str(t) for t in types) if isinstance(types, list) else types,
+        "in_qpv": french_bool(record.get("in_qpv")),
+    }
+    return {header: _csv_cell(values.get(key)) for header, key in CSV_COLUMNS}
+
+
+def to_csv(records: list[dict[str, Any]], places: PlaceNames | None = None) -> str:
+    """CSV for French spreadsheets: BOM, `;` separator, French headers and values, formulas defused."""
+    places = places or PlaceNames()
     buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=CSV_COLUMNS, extrasaction="ignore")
+    writer = csv.DictWriter(buffer, fieldnames=[h for h, _ in CSV_COLUMNS], delimiter=";")
     writer.writeheader()
     for rec in records:
-        writer.writerow({k: _csv_cell(v) for k, v in rec.items()})
-    return buffer.getvalue()
+        writer.writerow(french_csv_row(rec, places))
+    return CSV_BOM + buffer.getvalue()
 
 
 def to_geojson(records: list[dict[str, Any]], contours: dict[str, dict[str, Any]]) -> dict[str, Any]:
@@ -110,7 +147,7 @@ def export(request: Request, fmt: str, user: Viewer) -> Response:
     with get_services(request).session_factory() as session:
         records = [export_record(i) for i in review.list_items(session, filters)]
     if fmt == "csv":
-        body = to_csv(records)
+        body = to_csv(records, load_place_names(get_services(request).settings.reference_dir))
     elif fmt == "jsonl":
         body = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records)
     else:

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
 from core.domain import ModelVersion, TaskVersions, TrainOptions
-from core.errors import ModelError
+from core.errors import InputError, ModelError
 from core.protocols import ModelRegistry
 from search_api.app.dependencies import Admin, Viewer, get_registry, get_services
 from search_api.app.routes.rendering import redirect, render
@@ -93,16 +93,34 @@ def train_page(request: Request, user: Admin) -> Response:
     return redirect("/admin/modeles")
 
 
+CONFIRMED = "oui"
+
+
+def check_confirmation(value: str, what: str) -> None:
+    """Refuse an irreversible page action whose form did not come through its confirmation dialog."""
+    if value != CONFIRMED:
+        raise InputError(
+            f"{what} needs a confirmation: field confirmation={CONFIRMED!r} missing",
+            hint="use the button of the page and confirm in its dialog",
+        )
+
+
 @router.post("/admin/modeles/{model_id}/promouvoir")
-def promote_page(request: Request, model_id: RowIdPath, user: Admin) -> Response:
-    """Promote a version from the admin page."""
+def promote_page(
+    request: Request, model_id: RowIdPath, user: Admin, confirmation: Annotated[str, Form()] = ""
+) -> Response:
+    """Promote a version from the admin page (after its confirmation dialog)."""
+    check_confirmation(confirmation, "promoting a model version")
     get_registry(request).promote(model_id, user.username)
     return redirect("/admin/modeles")
 
 
 @router.post("/admin/modeles/taches/{task}/retour")
-def rollback_page(request: Request, task: str, user: Admin) -> Response:
-    """Roll a task back from the admin page."""
+def rollback_page(
+    request: Request, task: str, user: Admin, confirmation: Annotated[str, Form()] = ""
+) -> Response:
+    """Roll a task back from the admin page (after its confirmation dialog)."""
+    check_confirmation(confirmation, "rolling a model back")
     get_registry(request).rollback(task, user.username)
     return redirect("/admin/modeles")
 

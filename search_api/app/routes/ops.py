@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from core.errors import StorageError
 from core.metrics import live_gauges, read_samples, render_prometheus
+from core.storage.tables.crawl import CrawlRunRow
 from core.storage.tables.ops import WatchRunRow, WatchStateRow
 from core.storage.watch_status import ping, read_watch_overview
 from search_api.app.auth import require_role
@@ -69,17 +70,54 @@ def _state_view(row: WatchStateRow, now: datetime) -> dict[str, Any]:
     }
 
 
+def _crawl_view(row: CrawlRunRow | None) -> dict[str, Any]:
+    """The latest crawl run of a source (`vigie crawl` or the watch), from the crawl store."""
+    if row is None:
+        return {
+            "last_crawl_at": None,
+            "last_crawl_status": None,
+            "last_crawl_new": None,
+            "last_crawl_errors": None,
+        }
+    stats = row.stats or {}
+    counts = stats.get("counts") or {}
+    return {
+        "last_crawl_at": _iso(row.finished_at or row.started_at),
+        "last_crawl_status": row.status,
+        "last_crawl_new": counts.get("new"),
+        "last_crawl_errors": stats.get("errors_total"),
+    }
+
+
+def _never_watched(source_id: str) -> dict[str, Any]:
+    """A source crawled outside `vigie watch` (e.g. by `vigie crawl`): no schedule, no lease."""
+    return {
+        "source_id": source_id,
+        "last_run_at": None,
+        "next_run_at": None,
+        "last_status": None,
+        "consecutive_failures": 0,
+        "last_error": None,
+        "running": False,
+        "worker": None,
+    }
+
+
 def get_status(factory: sessionmaker[Session], recent: int = 20) -> dict[str, Any]:
     """Last run per source, global stages, recent errors and queue sizes, as one JSON-able dict."""
     now = datetime.now(UTC)
     overview = read_watch_overview(factory, recent)
     states, runs, errors, pages = overview.states, overview.runs, overview.errors, overview.pages_by_source
     gauges = {g.name.removeprefix("vigie_"): int(g.value) for g in live_gauges(factory, now)}
+    crawls = overview.last_crawls
+    watched = [_state_view(s, now) for s in states if not s.source_id.startswith(STAGE_PREFIX)]
+    known = {s["source_id"] for s in watched}
+    views = watched + [_never_watched(source) for source in sorted(set(crawls) - known)]
     sources = [
-        {**_state_view(s, now), "pages": int(pages.get(s.source_id, 0))}
-        for s in states
-        if not s.source_id.startswith(STAGE_PREFIX)
+        {**view, "pages": int(pages.get(view["source_id"], 0)), **_crawl_view(crawls.get(view["source_id"]))}
+        for view in views
     ]
+    sources.sort(key=lambda s: str(s["source_id"]))
     return {
         "generated_at": now.isoformat(),
         "sources": sources,

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, Response
 from starlette.datastructures import QueryParams
 
 from core.domain import SearchQuery, SearchResult
@@ -14,6 +15,9 @@ from core.errors import EngineUnavailableError
 from search_api.app import review
 from search_api.app.auth import get_current_user
 from search_api.app.dependencies import Viewer, get_search_engine, get_services
+from search_api.app.geo_outlines import load_outlines
+from search_api.app.overview import SHADES, catalogue_points, make_overview, month_bars, shade_of
+from search_api.app.place_names import load_place_names
 from search_api.app.routes.rendering import redirect, render
 from search_api.app.routes.review import parse_queue_filters
 from search_api.app.validation import DocIdPath, check_query_text, check_search_filters
@@ -27,7 +31,9 @@ FACETS: tuple[str, ...] = (
     "doc_kind",
     "source",
     "region",
+    "department",
     "commune",
+    "qpv",
 )
 RANGE_PARAMS: tuple[str, ...] = ("date_from", "date_to", "min_score")
 FACET_LABELS = {
@@ -64,10 +70,59 @@ def run_search(request: Request, query: SearchQuery) -> SearchResult:
     return result
 
 
-@router.get("/")
+def _reference_dir(request: Request) -> Path | None:
+    directory = get_services(request).settings.reference_dir
+    return Path(directory) if directory else None
+
+
+@router.get("/", response_class=HTMLResponse)
 def home(request: Request) -> Response:
-    """Logged-in users land on search; others on the login form."""
-    return redirect("/recherche" if get_current_user(request) else "/connexion")
+    """The overview (dashboard) for logged-in users, whatever their role; others go to the login form."""
+    user = get_current_user(request)
+    if user is None:
+        return redirect("/connexion")
+    places = load_place_names(_reference_dir(request))
+    outlines = load_outlines(_reference_dir(request))
+    with get_services(request).session_factory() as session:
+        figures = make_overview(session, places)
+    top = max([d for d, _ in figures.by_department.values()] + [0])
+    shades = {code: shade_of(figures.by_department.get(code, (0, 0))[0], top) for code in outlines.paths}
+    context = {
+        "o": figures,
+        "chart": month_bars(figures.months),
+        "outlines": outlines,
+        "shades": shades,
+        "top": top,
+        "legend": SHADES,
+        "departments": sorted(figures.by_department.items(), key=lambda kv: (-kv[1][0], kv[0]))[:10],
+    }
+    return render(request, "overview.html", context)
+
+
+@router.get("/catalogue/carte", response_class=HTMLResponse)
+def catalogue_map_page(request: Request, user: Viewer) -> Response:
+    """The validated initiatives on a map: points at QPV centroids over the department outlines."""
+    places = load_place_names(_reference_dir(request))
+    outlines = load_outlines(_reference_dir(request))
+    with get_services(request).session_factory() as session:
+        items = review.list_items(session, parse_queue_filters({"status": "validated", "limit": 10000}))
+    points = catalogue_points(items, places)
+    drawn = [p for p in points if outlines.inside(p.lon, p.lat)]
+    context = {
+        "points": [(p, *outlines.project(p.lon, p.lat)) for p in drawn],
+        "elsewhere": [p for p in points if p not in drawn],
+        "unplaced": len(items) - len(points),
+        "total": len(items),
+        "outlines": outlines,
+    }
+    return render(request, "catalogue_map.html", context)
+
+
+@router.get("/api/geo/departements")
+def department_outlines(request: Request, user: Viewer) -> JSONResponse:
+    """The simplified department outlines (GeoJSON), computed once per process and cached by browsers."""
+    outlines = load_outlines(_reference_dir(request))
+    return JSONResponse(outlines.geojson, headers={"Cache-Control": "private, max-age=86400"})
 
 
 @router.get("/recherche", response_class=HTMLResponse)

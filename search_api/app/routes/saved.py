@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import secrets
 from datetime import UTC, datetime
 from typing import Annotated, Any
@@ -14,11 +15,12 @@ from pydantic import BaseModel, Field, StringConstraints
 
 from core.domain import SearchQuery
 from core.errors import InputError, NotFoundError
+from core.storage.alerts import AlertRepository
 from core.storage.saved_searches import SavedSearchRepository
 from core.storage.tables import SavedSearchRow
 from search_api.app.dependencies import Viewer, get_services
 from search_api.app.links import link_target
-from search_api.app.routes.pages import run_search, search_filters
+from search_api.app.routes.pages import FACET_LABELS, run_search, search_filters
 from search_api.app.routes.rendering import redirect, render
 from search_api.app.validation import MAX_QUERY_CHARS, RowIdPath, check_query_text, check_search_filters
 
@@ -26,12 +28,32 @@ router = APIRouter(tags=["saved searches"])
 FEED_SIZE = 50
 
 
+EMAIL = re.compile(r"^[^@\s<>,;]{1,64}@[^@\s<>,;]+\.[^@\s<>,;]+$")
+
+
 class SavedSearchIn(BaseModel):
-    """A search to follow."""
+    """A search to follow; with `email`, its new results are also sent there as a digest."""
 
     name: Annotated[str, StringConstraints(min_length=1, max_length=200)]
     text: Annotated[str, StringConstraints(max_length=MAX_QUERY_CHARS)] = ""
     filters: dict[str, Any] = Field(default_factory=dict)
+    email: Annotated[str, StringConstraints(max_length=320)] | None = None
+
+
+def check_email(value: str | None) -> str | None:
+    """An e-mail address for digests (None or blank: no e-mail)."""
+    if value is None or not value.strip():
+        return None
+    email = value.strip()
+    if len(email) > 320 or not EMAIL.match(email):
+        raise InputError(
+            f"invalid e-mail address {email[:80]!r}", hint="type one address like nom@exemple.fr"
+        )
+    return email
+
+
+def _alerts(request: Request) -> AlertRepository:
+    return AlertRepository(get_services(request).session_factory)
 
 
 def _saved(request: Request) -> SavedSearchRepository:
@@ -48,19 +70,23 @@ def save_search(
     return _saved(request).add(owner, name.strip()[:200], query, secrets.token_urlsafe(24))
 
 
-def atom_feed(request: Request, row: SavedSearchRow) -> str:
-    """The Atom document of the newest matches of a saved search."""
+def saved_search_query(saved: dict[str, Any], size: int = FEED_SIZE) -> SearchQuery:
+    """The newest matches of a saved search (its Atom feed and its e-mail digests)."""
     # Newest first needs a set of matches: keyword mode. Hybrid/semantic rank every document by
     # similarity, so sorted by date they would put unrelated documents in the feed.
-    text = str(row.query.get("text", ""))
-    query = SearchQuery(
+    text = str(saved.get("text", ""))
+    return SearchQuery(
         text=text[:MAX_QUERY_CHARS],
-        filters=row.query.get("filters") or {},
+        filters=saved.get("filters") or {},
         sort="date",
-        size=FEED_SIZE,
+        size=size,
         mode="keyword" if text.strip() else "hybrid",
     )
-    result = run_search(request, query)
+
+
+def atom_feed(request: Request, row: SavedSearchRow) -> str:
+    """The Atom document of the newest matches of a saved search."""
+    result = run_search(request, saved_search_query(row.query))
     base = str(request.base_url).rstrip("/")
     now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     entries = []
@@ -85,7 +111,10 @@ def atom_feed(request: Request, row: SavedSearchRow) -> str:
 def saved_page(request: Request, user: Viewer) -> Response:
     """The user's saved searches and their feed links."""
     rows = _saved(request).list_of(user.username)
-    return render(request, "saved.html", {"rows": rows})
+    emails = _alerts(request).emails_of([r.id for r in rows])
+    smtp = bool(get_services(request).settings.smtp_host)
+    context = {"rows": rows, "emails": emails, "smtp": smtp, "facet_labels": FACET_LABELS}
+    return render(request, "saved.html", context)
 
 
 @router.post("/recherches")
@@ -107,6 +136,23 @@ def saved_remove(request: Request, search_id: RowIdPath, user: Viewer) -> Respon
     return redirect("/recherches")
 
 
+def _owned(request: Request, search_id: int, owner: str) -> SavedSearchRow:
+    row = next((r for r in _saved(request).list_of(owner) if r.id == search_id), None)
+    if row is None:
+        raise NotFoundError(f"no saved search {search_id} of yours", hint="see /recherches")
+    return row
+
+
+@router.post("/recherches/{search_id}/courriel")
+def saved_email(
+    request: Request, search_id: RowIdPath, user: Viewer, email: Annotated[str, Form()] = ""
+) -> Response:
+    """Send (or stop sending) a saved search's new results by e-mail."""
+    row = _owned(request, search_id, user.username)
+    _alerts(request).subscribe(row.id, check_email(email))
+    return redirect("/recherches")
+
+
 @router.get("/flux/{feed_key}.atom")
 def feed(request: Request, feed_key: str) -> Response:
     """Atom feed of a saved search; the secret key in the URL stands for the login (feed readers)."""
@@ -120,15 +166,21 @@ def feed(request: Request, feed_key: str) -> Response:
 def api_saved(request: Request, user: Viewer) -> dict[str, Any]:
     """The caller's saved searches with their feed paths."""
     rows = _saved(request).list_of(user.username)
+    emails = _alerts(request).emails_of([r.id for r in rows])
     return {
         "items": [
-            {"id": r.id, "name": r.name, "query": r.query, "feed": f"/flux/{r.feed_key}.atom"} for r in rows
+            {"id": r.id, "name": r.name, "query": r.query, "feed": f"/flux/{r.feed_key}.atom",
+             "email": emails.get(r.id)}
+            for r in rows
         ]
-    }
+    }  # fmt: skip
 
 
 @router.post("/api/saved-searches")
 def api_saved_add(request: Request, body: SavedSearchIn, user: Viewer) -> dict[str, Any]:
     """Save a search and get its feed path."""
+    email = check_email(body.email)
     row = save_search(request, user.username, body.name, body.text, body.filters)
-    return {"id": row.id, "feed": f"/flux/{row.feed_key}.atom"}
+    if email:
+        _alerts(request).subscribe(row.id, email)
+    return {"id": row.id, "feed": f"/flux/{row.feed_key}.atom", "email": email}
