@@ -29,6 +29,7 @@ from tests.support.live_app import LiveApp, live_app
 EXCLUDED = (
     r"^/api/models/train$|^/api/reanalyze$|^/admin/modeles/entrainer$|^/admin/reanalyser$"
     r"|promote|promouvoir|rollback|retour$|^/api/users|^/admin/utilisateurs|^/api/tokens/|^/deconnexion$"
+    r"|^/compte/jeton/.+/revoquer$"
 )
 MAX_EXAMPLES = 12
 

@@ -106,7 +106,6 @@ FLASH_MESSAGES = {
     "reset": "Détection remise en attente.",
     "undo": "Action annulée.",
 }
-FIELD_OF_FORM = ("name", "carrier", "commune", "qpv_code")
 
 
 def flash_message(params: Any) -> str | None:
