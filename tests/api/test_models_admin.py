@@ -134,7 +134,7 @@ def test_models_page_shows_new_against_current_on_the_same_holdout(tmp_path, set
     assert "Nouvelle version contre version actuelle, sur les mêmes exemples mis de côté" in page
     assert "v2 contre v1 — 30 exemples comparés (sur 37 mis de côté) dont 21 initiatives" in page
     assert "7 exemples déjà vus par la version actuelle sont écartés" in page
-    assert "<td>0.812</td><td>0.750</td><td>+0.062</td>" in page
+    assert "<td>0,812</td><td>0,750</td><td>+0,062</td>" in page  # French decimals
     assert "v0 contre v1 — 9 exemples comparés (sur 9 mis de côté)" in page
     assert "Promouvoir" in page  # the promote button stays
     by_version = {v["version"]: v["compare_with_current"] for v in versions}

@@ -13,6 +13,7 @@ from search_api.app.routes.rendering import (
     french_bool,
     french_date,
     french_datetime,
+    french_decimal,
     french_number,
     french_percent,
     templates,
@@ -30,6 +31,11 @@ def _plain(text: str) -> str:
 )  # fmt: skip
 def test_numbers_are_french(value: object, expected: str) -> None:
     assert _plain(french_number(value)) == expected
+
+
+def test_fixed_decimals_for_metric_tables() -> None:
+    assert french_decimal(0.75) == "0,750" and french_decimal(0.0625, 3, signed=True) == "+0,062"
+    assert french_decimal(-0.5, 2, signed=True) == "-0,50" and french_decimal(None) == "—"
 
 
 def test_percent_and_booleans() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 import httpx
@@ -134,3 +135,20 @@ def test_search_facets_and_results_name_places_in_french(viewer: httpx.Client) -
     assert 'Grande Reyssouze Terre Des Fleurs <span class="code">QN00101M</span>' in html  # QPV facet
     assert "· Bourg-en-Bresse" in html  # a hit's commune by name
     assert ">True<" not in html and ">False<" not in html
+
+
+def test_models_agreement_status_and_users_pages_speak_french(admin: httpx.Client) -> None:
+    models = admin.get("/admin/modeles").text
+    assert "Initiative (oui/non)" in models and "<td>promue</td>" in models
+    assert re.search(r"<td>(retirée|candidate|abandonnée \(retour arrière\))</td>", models)
+    assert "0,700" in models and "0,750" in models and "+0,050" in models  # decimal commas, signed gap
+    assert "exemples d&#39;entraînement" in models or "exemples d'entraînement" in models
+    agreement = admin.get("/accord").text
+    assert "initiative" in agreement and 'data-field="is_initiative"' in agreement
+    assert ">is_initiative<" not in agreement and ">type:sociale<" not in agreement
+    users = admin.get("/admin/utilisateurs").text
+    months = r"(janv\.|févr\.|mars|avr\.|mai|juin|juil\.|août|sept\.|oct\.|nov\.|déc\.)"
+    assert re.search(rf"<td>\d{{1,2}} {months} 20\d\d \d\d:\d\d</td>", users)  # Paris time, French month
+    for html in (models, agreement, users, admin.get("/etat").text, admin.get("/recherches").text):
+        assert ">True<" not in html and ">False<" not in html and ">None<" not in html
+        assert "644.000" not in html

@@ -54,6 +54,55 @@ def facet_value(value: str, facet: str) -> str:
     return FACET_VALUE_LABELS.get(facet, {}).get(value, value)
 
 
+FIELD_LABELS = {
+    "is_initiative": "initiative",
+    "in_qpv": "en QPV",
+    "doc_kind": "type de document",
+    "innovation_types": "types d'innovation",
+    "qpv_code": "code QPV",
+    "name": "nom de l'initiative",
+    "carrier": "porteur",
+    "commune": "commune",
+    "communes": "communes",
+    "status": "statut",
+    "reason": "motif",
+    # model metrics
+    "f1": "F1",
+    "precision": "précision",
+    "recall": "rappel",
+    "accuracy": "exactitude",
+    "n_examples": "exemples d'entraînement",
+    "micro_f1": "F1 micro",
+    "macro_f1": "F1 macro",
+    "roc_auc": "AUC ROC",
+    "average_precision": "précision moyenne",
+    "brier": "score de Brier",
+}
+MODEL_STATUS_LABELS = {
+    "promoted": "promue",
+    "candidate": "candidate",
+    "retired": "retirée",
+    "rolled_back": "abandonnée (retour arrière)",
+}
+TASK_LABELS = {
+    "initiative": "Initiative (oui/non)",
+    "innovation_types": "Types d'innovation",
+    "types": "Types d'innovation",
+    "in_qpv": "En QPV",
+    "doc_kind": "Type de document",
+}
+JOB_LABELS = {"train": "entraînement", "reanalyze": "ré-analyse"}
+
+
+def field_label(name: str) -> str:
+    """The French name of a field or metric: "is_initiative" is "initiative", "type:x" is "type x"."""
+    if name.startswith("type:"):
+        return f"type {name.removeprefix('type:')}"
+    if name.startswith("correction "):
+        return f"correction : {field_label(name.removeprefix('correction '))}"
+    return FIELD_LABELS.get(name, name.replace("_", " "))
+
+
 PLACE_FACETS = {"region": "region", "department": "department", "commune": "commune", "qpv": "qpv"}
 
 
@@ -117,6 +166,18 @@ def french_number(value: Any, digits: int = 2) -> str:
     text = f"{round(number, digits):,.{digits}f}" if digits > 0 else f"{round(number):,d}"
     if "." in text:
         text = text.rstrip("0").rstrip(".")
+    return text.replace(",", NBSP).replace(".", ",")
+
+
+def french_decimal(value: Any, digits: int = 3, signed: bool = False) -> str:
+    """A figure with exactly `digits` decimals, the French way ("0,750"); `signed` adds "+" when positive."""
+    if value is None or value == "" or isinstance(value, bool):
+        return "—"
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return str(value)
+    text = f"{number:{'+' if signed else ''},.{digits}f}"
     return text.replace(",", NBSP).replace(".", ",")
 
 
@@ -200,11 +261,16 @@ templates.env.filters["highlight"] = highlight
 templates.env.filters["safe_url"] = lambda url: link_target(url) or "#"
 templates.env.filters["facet_value"] = facet_value
 templates.env.filters["facet_label"] = facet_label
+templates.env.filters["field_fr"] = field_label
+templates.env.filters["model_status_fr"] = lambda s: MODEL_STATUS_LABELS.get(s, s)
+templates.env.filters["task_fr"] = lambda t: TASK_LABELS.get(t, t)
+templates.env.filters["job_fr"] = lambda j: JOB_LABELS.get(j, j)
 templates.env.globals["changed_fields"] = changed_fields
 templates.env.filters["datetime_fr"] = french_datetime
 templates.env.filters["date_fr"] = french_date
 templates.env.filters["number_fr"] = french_number
 templates.env.filters["percent_fr"] = french_percent
+templates.env.filters["decimal_fr"] = french_decimal
 templates.env.filters["bool_fr"] = french_bool
 templates.env.filters["place_name"] = place_name
 templates.env.filters["place_label"] = place_label
