@@ -2,8 +2,15 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
+import pytest
+
 from core.domain import SearchQuery
+from core.errors import InputError
 from search_api.engines.base import SearchEngine
+from search_api.engines.evaluation import load_analyses, make_corpus_document
 from search_api.engines.ranking import RankingConfig
 from search_api.engines.signals import DocSignals, signal_features, signals_of
 from search_api.engines.understanding import PlaceRef, QueryUnderstanding, understand_query
@@ -86,3 +93,25 @@ def test_a_place_in_the_query_lifts_the_documents_of_that_place(
     assert top.source["commune"] == ["31555"]
     assert top.why["place"] == ["Toulouse"]
     assert any(w.lower().startswith("solidaire") for w in top.why["words"])
+
+
+def test_corpus_documents_carry_their_analysis(tmp_path: Path) -> None:
+    """`vigie evaluate search --analyses`: facets and signals from `vigie analyze` lines, bad lines named."""
+    good = {
+        "id": "d1", "is_initiative": True, "initiative_score": 0.9, "innovation_types": ["services"],
+        "type_scores": {"services": 0.8}, "in_qpv": True, "qpv": [], "doc_kind": "press", "initiatives": [],
+        "communes": [{"insee": "31555", "name": "Toulouse"}], "department_codes": ["31"],
+        "region_codes": ["76"], "places_abroad": [],
+    }  # fmt: skip
+    path = tmp_path / "analyses.jsonl"
+    path.write_text(json.dumps(good) + "\n")
+    analyses = load_analyses(path)
+    item = {"id": "d1", "text": "Un bus itinérant.", "title": None, "url": None, "date": None}
+    doc = make_corpus_document(item, analyses["d1"])
+    signals = signals_of(doc.to_source())
+    assert signals.type_scores == {"services": 0.8} and signals.in_qpv == "true"
+    assert signals.places["commune"] == frozenset({"31555"}) and signals.doc_kind == "press"
+    assert make_corpus_document(item, None).keywords == {}
+    path.write_text(json.dumps(good) + "\n{broken\n")
+    with pytest.raises(InputError, match=r"analyses.jsonl:2: not an analysis line"):
+        load_analyses(path)
