@@ -135,6 +135,20 @@ def make_corpus(n: int, rng: np.random.Generator) -> tuple[list[IndexDocument], 
     return docs, centroids
 
 
+FAMILIES = (
+    "keyword", "semantic", "hybrid", "filtered_hybrid", "understood_filtered_hybrid",
+    "filtered_hybrid_facets",
+)  # fmt: skip
+
+
+def make_place_linker() -> Any:
+    """The geography linker as search's query place linker (None without reference data)."""
+    from core.settings import get_settings
+    from vigie.wiring import make_query_place_linker
+
+    return make_query_place_linker(get_settings())
+
+
 def percentiles(samples: list[float]) -> dict[str, float]:
     """p50 and p95 in milliseconds."""
     ordered = sorted(samples)
@@ -174,6 +188,11 @@ def make_queries(rng: np.random.Generator, count: int) -> dict[str, list[SearchQ
         "hybrid": [SearchQuery(text=t, mode="hybrid", highlight=False) for t in texts],
         "filtered_hybrid": [
             SearchQuery(text=t, mode="hybrid", filters=f) for t, f in zip(texts, filtered, strict=True)
+        ],
+        # Query understanding at work: an intent, a kind of place and a town the geography linker finds.
+        "understood_filtered_hybrid": [
+            SearchQuery(text=f"projets {t} dans les quartiers de Toulouse", mode="hybrid", filters=f)
+            for t, f in zip(texts, filtered, strict=True)
         ],
         "filtered_hybrid_facets": [
             SearchQuery(text=t, mode="hybrid", filters=f, facets=["region", "innovation_type", "doc_kind"])
@@ -231,16 +250,21 @@ def main() -> None:
     docs, centroids = make_corpus(args.docs, rng)
     queries = make_queries(rng, args.queries)
     embedder = FixedQueryEmbedder(centroids, rng)
+    place_linker = make_place_linker()
     results: dict[str, Any] = {"rss_after_corpus_mb": peak_rss_mb()}
     if not args.skip_embedded:
         with tempfile.TemporaryDirectory(prefix="vigie-bench-") as tmp:
-            engine = EmbeddedEngine(Path(tmp) / "index", embedder=embedder)  # type: ignore[arg-type]
+            engine = EmbeddedEngine(
+                Path(tmp) / "index",
+                embedder=embedder,  # type: ignore[arg-type]
+                place_linker=place_linker,
+            )
             results["embedded"] = bench_engine(engine, docs, queries)
             results["embedded"]["peak_rss_mb"] = peak_rss_mb()
     if args.es_url:
         engine = ElasticsearchEngine(
             args.es_url, alias=f"vigie-bench-{uuid.uuid4().hex[:8]}", embedder=embedder,  # type: ignore[arg-type]
-            vector_index=args.es_vector_index, bulk_threads=args.es_bulk_threads,
+            vector_index=args.es_vector_index, bulk_threads=args.es_bulk_threads, place_linker=place_linker,
         )  # fmt: skip
         try:
             results["elasticsearch"] = bench_engine(engine, docs, queries)
@@ -264,7 +288,7 @@ def format_table(results: dict[str, Any]) -> str:
         extra = f" [{r['vector_index']}, {r['bulk_threads']} bulk threads]" if "vector_index" in r else ""
         rate = f"{r['docs_per_s']} docs/s, {r['rejected']} rejected"
         lines.append(f"{backend}: {r['docs']} docs indexed in {r['index_seconds']} s ({rate}){extra}")
-        for name in ("keyword", "semantic", "hybrid", "filtered_hybrid", "filtered_hybrid_facets"):
+        for name in FAMILIES:
             t = r[name]
             lines.append(
                 f"  {name:24s} p50 {t['p50_ms']:8.2f} ms  p95 {t['p95_ms']:8.2f} ms"

@@ -204,6 +204,8 @@ class SearchHit:
     highlights: list[str] = field(default_factory=list)
     source: dict[str, Any] = field(default_factory=dict)
     duplicates: int = 0
+    # Why the hit is there: matched words, best passage, matched place, analysis signals (search.why).
+    why: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass

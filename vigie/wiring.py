@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from search_api.app.places import PlaceDirectory
     from search_api.app.services import AppServices
     from search_api.engines.base import SearchEngine
+    from search_api.engines.understanding import QueryPlaceLinker
 
 log = logging.getLogger(__name__)
 
@@ -51,6 +52,16 @@ def make_embedder() -> Embedder:
     return make_embedder_backend(settings.embedder, settings.encoder_dir)
 
 
+def make_query_place_linker(settings: Settings) -> QueryPlaceLinker | None:
+    """The geography linker as search's query place linker (None without reference data)."""
+    linker = make_training_linker(settings)
+    if linker is None:
+        return None
+    from vigie.query_places import GeoQueryLinker
+
+    return GeoQueryLinker(linker)
+
+
 def make_search_engine(settings: Settings, embedder: Embedder | None = None) -> SearchEngine:
     """The configured search engine (embedded by default, or Elasticsearch), with the cached embedder.
 
@@ -64,11 +75,16 @@ def make_search_engine(settings: Settings, embedder: Embedder | None = None) -> 
         from search_api.engines.elasticsearch import ElasticsearchEngine
 
         return ElasticsearchEngine(
-            str(settings.elasticsearch_url), alias=settings.elasticsearch_index, embedder=cached
+            str(settings.elasticsearch_url),
+            alias=settings.elasticsearch_index,
+            embedder=cached,
+            place_linker=make_query_place_linker(settings),
         )
     from search_api.engines.embedded import EmbeddedEngine
 
-    return EmbeddedEngine(search_dir / "embedded", embedder=cached)
+    return EmbeddedEngine(
+        search_dir / "embedded", embedder=cached, place_linker=make_query_place_linker(settings)
+    )
 
 
 def make_analyzer(settings: Settings, *, batch_size: int = 32, n_process: int = 1) -> TextAnalyzer:

@@ -20,6 +20,10 @@ class SearchHitOut(BaseModel):
     highlights: list[str] = Field(default_factory=list, description="HTML passages, matches in <mark>.")
     duplicates: int = Field(0, description="Near-duplicates collapsed into this hit.")
     summary: dict[str, Any] = Field(default_factory=dict, description="Analysis summary shown with the hit.")
+    why: dict[str, Any] = Field(
+        default_factory=dict,
+        description="Why the hit is there: words, passage, place, analysis signals that boosted it.",
+    )
 
     @classmethod
     def from_hit(cls, hit: SearchHit) -> SearchHitOut:
@@ -34,6 +38,7 @@ class SearchHitOut(BaseModel):
             highlights=hit.highlights,
             duplicates=hit.duplicates,
             summary=src.get("summary") or {},
+            why=hit.why,
         )
 
 

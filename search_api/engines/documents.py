@@ -63,9 +63,11 @@ def make_index_document(
         "is_initiative": is_initiative,
         "initiative_score": score,
         "innovation_types": keywords["innovation_type"],
+        "type_scores": {str(k): float(v) for k, v in (result.get("type_scores") or {}).items()},
         "in_qpv": result.get("in_qpv"),
         "qpv": qpv,
         "communes": communes,
+        "places_abroad": [a for a in result.get("places_abroad") or [] if isinstance(a, dict)],
         "doc_kind": doc_kind,
         "initiatives": [
             {"name": i.get("name"), "carrier": i.get("carrier"), "commune": i.get("commune")}

@@ -20,7 +20,9 @@ from core.errors import EngineUnavailableError, SearchEngineError
 from core.protocols import Embedder
 from search_api.engines.base import KEYWORD_FIELDS, BulkReport, Filters, IndexDocument, Vector
 from search_api.engines.french import analyze_to_string
-from search_api.engines.ranking import Candidate, RankingConfig, RankingEngine
+from search_api.engines.ranking import SIGNAL_FIELDS, Candidate, RankingConfig, RankingEngine
+from search_api.engines.signals import DocSignals, signals_of
+from search_api.engines.understanding import QueryPlaceLinker
 from search_api.engines.validation import validate_documents
 
 log = logging.getLogger(__name__)
@@ -95,8 +97,9 @@ class ElasticsearchEngine(RankingEngine):
         request_timeout: float = 30.0,
         vector_index: str = "hnsw",
         bulk_threads: int = BULK_THREADS,
+        place_linker: QueryPlaceLinker | None = None,
     ) -> None:
-        super().__init__(embedder, ranking)
+        super().__init__(embedder, ranking, place_linker)
         self.url = url
         self.alias = alias
         self.dim = embedder.dim if embedder is not None else dim
@@ -338,6 +341,29 @@ class ElasticsearchEngine(RankingEngine):
             lambda: self.client.mget(index=self.alias, ids=list(ids), source_excludes=excludes),
         )
         return {d["_id"]: d["_source"] for d in resp["docs"] if d.get("found")}
+
+    def _vectors(self, ids: Sequence[str]) -> dict[str, Vector]:
+        if not ids:
+            return {}
+        self._ensure()
+        resp = self._call(
+            "vector fetch", lambda: self.client.mget(index=self.alias, ids=list(ids), source=["vector"])
+        )
+        return {
+            d["_id"]: np.asarray(d["_source"]["vector"], dtype=np.float32)
+            for d in resp["docs"]
+            if d.get("found") and "vector" in d.get("_source", {})
+        }
+
+    def _signals(self, ids: Sequence[str]) -> dict[str, DocSignals]:
+        if not ids:
+            return {}
+        self._ensure()
+        resp = self._call(
+            "signal fetch",
+            lambda: self.client.mget(index=self.alias, ids=list(ids), source=list(SIGNAL_FIELDS)),
+        )
+        return {d["_id"]: signals_of(d["_source"]) for d in resp["docs"] if d.get("found")}
 
     def _vector(self, doc_id: str) -> Vector | None:
         self._ensure()

@@ -23,6 +23,7 @@ from search_api.engines.base import KEYWORD_FIELDS, BulkReport, Filters, IndexDo
 from search_api.engines.columns import ColumnStore
 from search_api.engines.french import analyze_to_string
 from search_api.engines.ranking import Candidate, RankingConfig, RankingEngine
+from search_api.engines.understanding import QueryPlaceLinker
 from search_api.engines.validation import validate_documents
 
 log = logging.getLogger(__name__)
@@ -125,8 +126,9 @@ class EmbeddedEngine(RankingEngine):
         embedder: Embedder | None = None,
         ranking: RankingConfig | None = None,
         dim: int = 384,
+        place_linker: QueryPlaceLinker | None = None,
     ) -> None:
-        super().__init__(embedder, ranking)
+        super().__init__(embedder, ranking, place_linker)
         self.root = path
         self.dim = embedder.dim if embedder is not None else dim
         self.root.mkdir(parents=True, exist_ok=True)
@@ -332,3 +334,8 @@ class EmbeddedEngine(RankingEngine):
 
     def _vector(self, doc_id: str) -> Vector | None:
         return self._refresh().columns.vector(doc_id)
+
+    def _vectors(self, ids: Sequence[str]) -> dict[str, Vector]:
+        columns = self._refresh().columns
+        found = ((doc_id, columns.vector(doc_id)) for doc_id in ids)
+        return {doc_id: vector for doc_id, vector in found if vector is not None}

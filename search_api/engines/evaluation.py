@@ -12,7 +12,9 @@ from core.domain import SearchQuery
 from core.errors import InputError
 from core.jsonl import JsonlError, iter_jsonl_file
 from core.protocols import Embedder
+from core.storage.tables import PageRow
 from search_api.engines.base import IndexDocument, SearchEngine
+from search_api.engines.documents import make_index_document
 from search_api.engines.embedding_cache import passage_text
 from search_api.engines.metrics import ndcg_at_k, recall_at_k
 
@@ -74,14 +76,45 @@ def iter_corpus(path: Path) -> Iterator[dict[str, Any]]:
             ) from exc
 
 
-def index_corpus(engine: SearchEngine, embedder: Embedder, path: Path, batch: int = 32) -> int:
-    """Embed (cached) and index a corpus file; return the number of documents indexed."""
+def load_analyses(path: Path) -> dict[str, dict[str, Any]]:
+    """Analysis contract lines (`vigie analyze` output) by id, naming the bad line on error."""
+    out: dict[str, dict[str, Any]] = {}
+    for item in iter_jsonl_file(path):
+        if isinstance(item, JsonlError) or not isinstance(item.value, dict) or "id" not in item.value:
+            line = item.line
+            raise InputError(
+                f"{path}:{line}: not an analysis line", hint="give the output of `vigie analyze CORPUS.jsonl`"
+            )
+        out[str(item.value["id"])] = item.value
+    return out
+
+
+def make_corpus_document(item: dict[str, Any], analysis: dict[str, Any] | None) -> IndexDocument:
+    """The index document of a corpus line, with its analysis' facets and signals when given.
+
+    Goes through `make_index_document`, the path of pages stored by `vigie index`.
+    """
+    if analysis is None:
+        return IndexDocument(id=item["id"], text=item["text"] or "", title=item["title"], url=item["url"])
+    page = PageRow(
+        id=item["id"], text=item["text"] or "", title=item["title"], url=item["url"], date=item["date"],
+        source="import", kind=None, duplicate_of=None,
+    )  # fmt: skip
+    return make_index_document(page, analysis)
+
+
+def index_corpus(
+    engine: SearchEngine,
+    embedder: Embedder,
+    path: Path,
+    batch: int = 32,
+    analyses: dict[str, dict[str, Any]] | None = None,
+) -> int:
+    """Embed (cached) and index a corpus file, with each line's analysis when given; return the count."""
     docs: list[IndexDocument] = []
     total = 0
     for item in iter_corpus(path):
-        docs.append(
-            IndexDocument(id=item["id"], text=item["text"] or "", title=item["title"], url=item["url"])
-        )
+        docs.append(make_corpus_document(item, (analyses or {}).get(item["id"])))
         if len(docs) >= batch:
             total += _index_batch(engine, embedder, docs)
             docs = []

@@ -9,8 +9,10 @@ from __future__ import annotations
 import logging
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
+
+import numpy as np
 
 from core.domain import SearchHit, SearchQuery, SearchResult
 from core.errors import InputError, NotFoundError, SearchEngineError
@@ -18,11 +20,22 @@ from core.protocols import Embedder
 from search_api.engines.base import Filters, Vector, check_facets, parse_filters
 from search_api.engines.french import analyze
 from search_api.engines.highlight import make_highlights
+from search_api.engines.signals import SIGNAL_FEATURES, DocSignals, signal_features, signals_of
+from search_api.engines.understanding import QueryPlaceLinker, QueryUnderstanding, understand_query
+from search_api.engines.why import make_why
 
 log = logging.getLogger(__name__)
+Features = dict[str, dict[str, float]]  # doc id -> signal feature -> value
 MAX_SIZE = 100
 MAX_WINDOW = 1000
 FUSIONS: tuple[str, ...] = ("rrf", "convex")
+# Fields of the stored source the signals are read from (ES fetches only these for reranking).
+SIGNAL_FIELDS: tuple[str, ...] = (
+    "initiative_score", "in_qpv", "doc_kind", "qpv", "commune", "department", "region", "summary",
+)  # fmt: skip
+# Hand-set weights of the analysis signals added to the fused score (docs/search.md).
+# Equal round weights: the learned combinations tried did not beat them in grouped cross-validation.
+SIGNAL_WEIGHTS: dict[str, float] = {"place": 0.2, "qpv": 0.2, "initiative": 0.2, "kind": 0.2, "type": 0.2}
 
 
 @dataclass(frozen=True)
@@ -48,10 +61,21 @@ class RankingConfig:
     semantic_weight: float = 1.0
     window: int = 100
     fusion: str = "convex"
+    understand: bool = True
+    strip_intent_words: bool = False
+    prf_docs: int = 5
+    prf_weight: float = 0.5
+    signal_weights: dict[str, float] = field(default_factory=lambda: dict(SIGNAL_WEIGHTS))
+    rerank_depth: int = 100
 
     def __post_init__(self) -> None:
         if self.fusion not in FUSIONS:
             raise InputError(f"unknown fusion {self.fusion!r}", hint="use one of: " + ", ".join(FUSIONS))
+        unknown = sorted(set(self.signal_weights) - set(SIGNAL_FEATURES))
+        if unknown:
+            raise InputError(
+                f"unknown signal weight {unknown[0]!r}", hint="use one of: " + ", ".join(SIGNAL_FEATURES)
+            )
 
 
 def fuse_rrf(lists: Sequence[Sequence[Candidate]], weights: Sequence[float], k: int) -> list[Candidate]:
@@ -111,9 +135,15 @@ class RankingEngine(ABC):
 
     name = "abstract"
 
-    def __init__(self, embedder: Embedder | None = None, ranking: RankingConfig | None = None) -> None:
+    def __init__(
+        self,
+        embedder: Embedder | None = None,
+        ranking: RankingConfig | None = None,
+        place_linker: QueryPlaceLinker | None = None,
+    ) -> None:
         self.embedder = embedder
         self.ranking = ranking or RankingConfig()
+        self.place_linker = place_linker
 
     # --- primitives each backend implements -------------------------------------------------
     @abstractmethod
@@ -146,7 +176,60 @@ class RankingEngine(ABC):
     def _vector(self, doc_id: str) -> Vector | None:
         """The stored vector of a document, or None."""
 
+    def _vectors(self, ids: Sequence[str]) -> dict[str, Vector]:
+        """Stored vectors of the given ids (backends may batch this)."""
+        out = {}
+        for doc_id in ids:
+            vector = self._vector(doc_id)
+            if vector is not None:
+                out[doc_id] = vector
+        return out
+
+    def _signals(self, ids: Sequence[str]) -> dict[str, DocSignals]:
+        """Analysis signals of the given ids, from their stored sources (backends may fetch less)."""
+        return {doc_id: signals_of(source) for doc_id, source in self._fetch(ids).items()}
+
     # --- the shared search logic --------------------------------------------------------------
+    def understand(self, text: str) -> QueryUnderstanding:
+        """What a query asks (places through the engine's place linker, intents, kinds, types)."""
+        return understand_query(text, self.place_linker)
+
+    def _fuse(self, keyword: list[Candidate], semantic: list[Candidate]) -> list[Candidate]:
+        cfg = self.ranking
+        weights = [cfg.keyword_weight, cfg.semantic_weight]
+        if cfg.fusion == "convex":
+            return fuse_convex([keyword, semantic], weights)
+        return fuse_rrf([keyword, semantic], weights, cfg.rrf_k)
+
+    def _feedback_vector(self, vector: Vector, ranked: Sequence[Candidate]) -> Vector:
+        """Pseudo-relevance feedback: the query vector moved towards the mean of the first documents."""
+        cfg = self.ranking
+        vectors = self._vectors([c.id for c in ranked[: cfg.prf_docs]])
+        if not vectors:
+            return vector
+        centroid = np.mean(np.stack([vectors[k] for k in sorted(vectors)]), axis=0)
+        centroid /= max(float(np.linalg.norm(centroid)), 1e-9)
+        moved = np.asarray(vector, dtype=np.float32) + np.float32(cfg.prf_weight) * centroid
+        out: Vector = (moved / max(float(np.linalg.norm(moved)), 1e-9)).astype(np.float32)
+        return out
+
+    def _rerank(
+        self, cands: list[Candidate], understanding: QueryUnderstanding
+    ) -> tuple[list[Candidate], Features]:
+        """Fused score plus the weighted analysis signals the query asks for, over the first candidates."""
+        weights = {k: w for k, w in self.ranking.signal_weights.items() if w}
+        head, tail = cands[: self.ranking.rerank_depth], cands[self.ranking.rerank_depth :]
+        if not weights or not head or not understanding.asks_signals:
+            return cands, {}
+        signals = self._signals([c.id for c in head])
+        features = {c.id: signal_features(understanding, signals.get(c.id, DocSignals())) for c in head}
+        scored = [
+            Candidate(c.id, c.score + sum(w * features[c.id][k] for k, w in weights.items()), c.group, c.date)
+            for c in head
+        ]
+        scored.sort(key=lambda c: (-round(c.score, 9), c.id))
+        return scored + tail, features
+
     def _query_vector(self, text: str) -> Vector:
         if self.embedder is None:
             raise SearchEngineError(
@@ -159,41 +242,64 @@ class RankingEngine(ABC):
         return min(max(query.page * query.size * 2, self.ranking.window), MAX_WINDOW)
 
     def _rank(
-        self, query: SearchQuery, filters: Filters, terms: list[str]
-    ) -> tuple[list[Candidate], int, bool]:
-        """Ranked candidates, total, and whether facets should be restricted to keyword matches."""
+        self, query: SearchQuery, filters: Filters, terms: list[str], understanding: QueryUnderstanding | None
+    ) -> tuple[list[Candidate], int, bool, Features]:
+        """Ranked candidates, total, whether facets count keyword matches only, and signal features."""
         window = self._window(query)
         if not query.text.strip():
             cands, total = self._by_date(None, filters, window)
-            return cands, total, False
+            return cands, total, False, {}
         mode = query.mode
         if mode == "hybrid" and self.embedder is None:
             log.warning("hybrid search without an embedder: falling back to keyword")
             mode = "keyword"
         if mode == "keyword":
             if not terms:
-                return [], 0, True
+                return [], 0, True, {}
             if query.sort == "date":
                 cands, total = self._by_date(terms, filters, window)
             else:
                 cands, total = self._keyword(terms, filters, window)
                 cands = sorted(cands, key=lambda c: (-c.score, c.id))  # same tie order on every backend
-            return cands, total, True
-        semantic = self._semantic(self._query_vector(query.text), filters, window)
+            return cands, total, True, {}
+        features: Features = {}
+        vector = self._query_vector(query.text)
+        semantic = self._semantic(vector, filters, window)
         if mode == "semantic" or not terms:
             cands = semantic
+            if understanding is not None:
+                cands, features = self._understood(semantic, None, vector, filters, window, understanding)
         else:
             keyword, _ = self._keyword(terms, filters, window)
             keyword = sorted(keyword, key=lambda c: (-c.score, c.id))
-            cfg = self.ranking
-            weights = [cfg.keyword_weight, cfg.semantic_weight]
-            if cfg.fusion == "convex":
-                cands = fuse_convex([keyword, semantic], weights)
-            else:
-                cands = fuse_rrf([keyword, semantic], weights, cfg.rrf_k)
+            cands = self._fuse(keyword, semantic)
+            if understanding is not None:
+                cands, features = self._understood(cands, keyword, vector, filters, window, understanding)
         if query.sort == "date":
             cands = sorted(cands, key=lambda c: (-c.date, c.id))
-        return cands, self._count(filters), False
+        return cands, self._count(filters), False, features
+
+    def _understood(
+        self,
+        cands: list[Candidate],
+        keyword: list[Candidate] | None,
+        vector: Vector,
+        filters: Filters,
+        window: int,
+        understanding: QueryUnderstanding,
+    ) -> tuple[list[Candidate], Features]:
+        """Query understanding: feedback on the semantic list, then the analysis signals.
+
+        ``keyword`` is None in semantic mode: the list is then min-max normalised like one fused list,
+        so the signal weights mean the same in both modes.
+        """
+        cfg = self.ranking
+        if cfg.prf_docs > 0 and cfg.prf_weight > 0 and cands:
+            semantic = self._semantic(self._feedback_vector(vector, cands), filters, window)
+            cands = self._fuse(keyword, semantic) if keyword is not None else semantic
+        if keyword is None:
+            cands = fuse_convex([cands], [1.0])
+        return self._rerank(cands, understanding)
 
     def search(self, query: SearchQuery) -> SearchResult:
         """Ranked, filtered, faceted, paginated hits; near-duplicates collapsed with a count."""
@@ -207,24 +313,40 @@ class RankingEngine(ABC):
             raise InputError(f"unknown mode {query.mode!r}", hint="use keyword, semantic or hybrid")
         filters = parse_filters(query.filters)
         facet_fields = check_facets(query.facets)
+        understanding = None
         terms = analyze(query.text)
-        cands, total, facets_on_terms = self._rank(query, filters, terms)
+        if query.mode != "keyword" and self.ranking.understand and query.text.strip():
+            understanding = self.understand(query.text)
+            if self.ranking.strip_intent_words:  # measured to lose on the open queries: off by default
+                terms = analyze(understanding.keyword_text) or terms
+        cands, total, facets_on_terms, features = self._rank(query, filters, terms, understanding)
         groups = collapse(cands) if query.collapse_duplicates else [(c, 0) for c in cands]
         start = (query.page - 1) * query.size
         page = groups[start : start + query.size]
-        hits = self._make_hits(page, terms if query.highlight else [])
+        hits = self._make_hits(page, terms if query.highlight else [], understanding, features)
         facets = {}
         if facet_fields:
             facets = self._facets(terms if facets_on_terms and terms else None, filters, facet_fields)
         return SearchResult(hits=hits, total=total, facets=facets)
 
-    def _make_hits(self, page: Sequence[tuple[Candidate, int]], terms: list[str]) -> list[SearchHit]:
+    def _make_hits(
+        self,
+        page: Sequence[tuple[Candidate, int]],
+        terms: list[str],
+        understanding: QueryUnderstanding | None = None,
+        features: Features | None = None,
+    ) -> list[SearchHit]:
         sources = self._fetch([c.id for c, _ in page])
         hits = []
         for cand, duplicates in page:
             source = dict(sources.get(cand.id, {}))
             text = source.pop("text", "") or ""
             highlights = make_highlights(text, terms) if terms else []
+            why = {}
+            if terms:
+                why = make_why(
+                    text, terms, highlights, understanding, signals_of(source), (features or {}).get(cand.id)
+                )
             hits.append(
                 SearchHit(
                     id=cand.id,
@@ -233,6 +355,7 @@ class RankingEngine(ABC):
                     highlights=highlights,
                     source=source,
                     duplicates=duplicates,
+                    why=why,
                 )
             )
         return hits

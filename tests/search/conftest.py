@@ -13,6 +13,7 @@ from search_api.engines.elasticsearch import ElasticsearchEngine
 from search_api.engines.embedded import EmbeddedEngine
 from search_api.engines.embedding_cache import CachedEmbedder, passage_text
 from tests.search.corpus import make_documents
+from vigie.query_places import GeoQueryLinker
 
 BACKENDS = ["embedded", "elasticsearch"]
 
@@ -80,3 +81,11 @@ def loaded(
 def fresh(request: pytest.FixtureRequest, tmp_path: Path, embedder: CachedEmbedder) -> Iterator[SearchEngine]:
     """An empty engine per test, for tests that write."""
     yield make_engine(request.param, tmp_path, embedder, request)
+
+
+@pytest.fixture(scope="session")
+def place_linker(shared_dir: Path) -> GeoQueryLinker:
+    """The geography linker of `nlp.geo` on the shared reference data, as search sees it."""
+    from nlp.geo import load_linker
+
+    return GeoQueryLinker(load_linker(shared_dir / "data" / "reference"))

@@ -72,6 +72,10 @@ def test_cli_and_api_return_the_same_ranking(
     resp = client.get("/api/search", params={"q": "fablab pour les jeunes", "size": 5})
     assert resp.status_code == 200, resp.text
     assert [h["id"] for h in resp.json()["hits"]] == [h["id"] for h in cli_hits]
+    top = resp.json()["hits"][0]
+    assert "fablab" in [w.lower() for w in top["why"]["words"]] and "<mark>" in top["why"]["passage"]
+    placed = client.get("/api/search", params={"q": "un fablab pour les jeunes à Marseille", "size": 3})
+    assert placed.json()["hits"][0]["why"]["place"] == ["13055"]  # the analysis names communes by code here
 
 
 def test_api_filters_facets_documents_and_similar(

@@ -9,6 +9,8 @@ import pytest
 from core.domain import SearchQuery
 from search_api.engines.base import IndexDocument, SearchEngine
 from search_api.engines.ranking import RankingConfig
+from search_api.engines.signals import SIGNAL_FEATURES
+from vigie.query_places import GeoQueryLinker
 
 QUERIES = ["fablab jeunes", "quartier", "économie sociale", "mobilité emploi", "santé prévention gratuite"]
 
@@ -31,3 +33,31 @@ def test_embedded_and_elasticsearch_give_the_same_ranking(
         query = SearchQuery(text=text, mode="hybrid", size=10, collapse_duplicates=False)
         rankings = [[h.id for h in e.search(query).hits] for e in engines]
         assert rankings[0] == rankings[1], (text, "convex")
+
+
+UNDERSTOOD = [
+    "initiatives solidaires à Toulouse",
+    "projets pour les jeunes dans les quartiers de Marseille",
+    "appels à projets dans les quartiers prioritaires",
+    "applications numériques dans les cités",
+]
+
+
+@pytest.mark.elasticsearch
+def test_query_understanding_ranks_alike_on_both_backends(
+    make_backend: Callable[[str], SearchEngine],
+    corpus: list[IndexDocument],
+    place_linker: GeoQueryLinker,
+) -> None:
+    """Places, intents, feedback and analysis signals are ours: both backends give the same hits and why."""
+    engines = [make_backend(b) for b in ("embedded", "elasticsearch")]
+    for engine in engines:
+        engine.index_documents(corpus)
+        engine.place_linker = place_linker  # type: ignore[attr-defined]
+        engine.ranking = RankingConfig(signal_weights=dict.fromkeys(SIGNAL_FEATURES, 0.3))  # type: ignore[attr-defined]
+    for text in UNDERSTOOD:
+        query = SearchQuery(text=text, mode="hybrid", size=10, collapse_duplicates=False)
+        results = [e.search(query).hits for e in engines]
+        assert [h.id for h in results[0]] == [h.id for h in results[1]], text
+        assert [h.why for h in results[0]] == [h.why for h in results[1]], text
+        assert [h.score for h in results[0]] == pytest.approx([h.score for h in results[1]], abs=1e-4), text

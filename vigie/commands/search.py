@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import sys
@@ -234,6 +235,24 @@ def evaluate_search(
     half: str = typer.Option(
         "all", "--half", help="Only queries whose qid ends in an even or odd number (all, even, odd)."
     ),
+    analyses: Path | None = typer.Option(
+        None,
+        "--analyses",
+        exists=True,
+        dir_okay=False,
+        help="`vigie analyze` output of the corpus: facets and signals for query understanding.",
+    ),
+    analyse: bool = typer.Option(
+        False, "--analyse", help="Run the analysis pipeline on the corpus first (slow; see --analyses)."
+    ),
+    understand: bool = typer.Option(
+        True, "--understand/--no-understand", help="Hybrid mode reads places, intents and signals."
+    ),
+    prf_docs: int = typer.Option(5, "--prf-docs", min=0, help="Feedback documents of hybrid (0: none)."),
+    prf_weight: float = typer.Option(0.5, "--prf-weight", min=0.0),
+    signal_weights: list[str] = typer.Option(
+        [], "--signal-weight", help="name=weight of an analysis signal (place, qpv, initiative, kind, type)."
+    ),
 ) -> None:
     """Index the corpus in a throwaway embedded engine; print nDCG@k and recall@k per mode.
 
@@ -243,7 +262,7 @@ def evaluate_search(
     from search_api.engines.embedding_cache import CachedEmbedder
     from search_api.engines.evaluation import MODES, evaluate, index_corpus, load_queries
     from search_api.engines.ranking import RankingConfig
-    from vigie.wiring import make_embedder
+    from vigie.wiring import make_embedder, make_query_place_linker
 
     settings = get_settings()
     corpus = corpus or settings.seed_annotations
@@ -259,12 +278,19 @@ def evaluate_search(
         )
     embedder = CachedEmbedder(make_embedder(), settings.data_dir / "search" / "embeddings.sqlite")
     ranking = RankingConfig(
-        rrf_k=rrf_k, keyword_weight=keyword_weight, semantic_weight=semantic_weight, fusion=fusion
-    )
+        rrf_k=rrf_k, keyword_weight=keyword_weight, semantic_weight=semantic_weight, fusion=fusion,
+        understand=understand, prf_docs=prf_docs, prf_weight=prf_weight,
+    )  # fmt: skip
+    ranking.signal_weights.update(_parse_weights(signal_weights))
+    ranking.__post_init__()
+    analysed = _corpus_analyses(corpus, analyses, analyse, settings)
     with tempfile.TemporaryDirectory(prefix="vigie-eval-") as tmp:
-        engine = EmbeddedEngine(Path(tmp) / "index", embedder=embedder, ranking=ranking)
+        engine = EmbeddedEngine(
+            Path(tmp) / "index", embedder=embedder, ranking=ranking,
+            place_linker=make_query_place_linker(settings) if understand else None,
+        )  # fmt: skip
         with err.status("indexing the corpus (embeddings are cached by content hash)"):
-            count = index_corpus(engine, embedder, corpus)
+            count = index_corpus(engine, embedder, corpus, analyses=analysed)
         scores = evaluate(engine, judged, k=k)
     label = "" if half == "all" else f" ({half} half)"
     table = Table(title=f"search quality: {len(judged)} queries{label}, {count} documents")
@@ -281,9 +307,52 @@ def evaluate_search(
         }
         output.write_text(
             json.dumps(
-                {"k": k, "half": half, "queries": len(judged), "documents": count, **payload}, indent=2
-            )
+                {
+                    "k": k,
+                    "half": half,
+                    "queries": len(judged),
+                    "documents": count,
+                    "analysed": len(analysed or {}),
+                    "ranking": dataclasses.asdict(ranking),
+                    **payload,
+                },
+                indent=2,
+            )  # fmt: skip
         )
+
+
+def _parse_weights(values: list[str]) -> dict[str, float]:
+    out = {}
+    for value in values:
+        name, sep, number = value.partition("=")
+        try:
+            out[name.strip()] = float(number)
+        except ValueError:
+            sep = ""
+        if not sep:
+            raise InputError(
+                f"--signal-weight {value!r} is not name=number", hint="e.g. --signal-weight kind=0.2"
+            )
+    return out
+
+
+def _corpus_analyses(
+    corpus: Path, analyses: Path | None, analyse: bool, settings: Any
+) -> dict[str, dict[str, Any]] | None:
+    """Analyses of the corpus lines: read from ``analyses``, computed by the pipeline, or none."""
+    from search_api.engines.evaluation import iter_corpus, load_analyses
+
+    if analyses is not None:
+        return load_analyses(analyses)
+    if not analyse:
+        return None
+    items = [dict(item, _line=n) for n, item in enumerate(iter_corpus(corpus), start=1)]
+    bad: dict[int, str] = {}
+    with err.status(f"analysing {len(items)} corpus texts"):
+        pairs = _run_analyzer(items, settings, bad)
+    for number in sorted(bad):
+        err.print(f"corpus line {number}: {bad[number]}", highlight=False)
+    return {item["id"]: analysis.to_contract() for item, analysis in pairs}
 
 
 def register(app: typer.Typer, groups: dict[str, typer.Typer]) -> None:
