@@ -207,7 +207,8 @@ def gather(html: str, url: str | None = None, *, complete: bool = False) -> Evid
 
 def decide_title(evidence: Evidence, rules: frozenset[str]) -> Title:
     """The title the enabled rules choose (trafilatura's when no two candidates agree)."""
-    return choose_title(title_candidates(evidence.titles, rules), evidence.titles.trafilatura)
+    candidates = title_candidates(evidence.titles, rules)
+    return choose_title(candidates, evidence.titles.trafilatura, bare="title.site_name" in rules)
 
 
 def decide_text(evidence: Evidence, rules: frozenset[str], title: str | None) -> str:

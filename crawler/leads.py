@@ -1,15 +1,24 @@
-"""The article's lead (standfirst) that trafilatura drops because its block is marked as a teaser.
+"""The article's lead (standfirst) that trafilatura drops because of the block it sits in.
 
-Many CMSs (TYPO3's news extension among them) mark the lead paragraph of an article with a ``teaser``
-class, which trafilatura treats as a teaser of another article. A teaser block is the article's own
-lead only when it is text rather than links and the body's first paragraph follows it directly.
+Many CMSs mark the lead paragraph of an article with a class of its own: ``teaser`` (TYPO3's news
+extension and others; trafilatura takes it for a teaser of another article), ``chapo`` (SPIP's chapô),
+``preface``. Such a block is the article's own lead only when it is text rather than links and the
+body's first paragraph follows it directly.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-_LEAD_XPATH = "//body//*[contains(translate(@class, 'TEASR', 'teasr'), 'teaser')]"
+# Class names CMSs give the lead block: TYPO3 and others "teaser", SPIP "chapo" (the French chapô),
+# others "preface".
+_LEAD_CLASSES = ("teaser", "chapo", "preface")
+_LEAD_XPATH = "//body//*[{}]".format(
+    " or ".join(
+        f"contains(translate(@class, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz'), '{name}')"
+        for name in _LEAD_CLASSES
+    )
+)
 _MIN_CHARS, _MAX_CHARS = 40, 1000
 _MAX_LINK_SHARE = 0.2
 _BODY_PARAGRAPH_CHARS = 80
@@ -20,20 +29,26 @@ def _squeeze(text: str) -> str:
     return " ".join(text.split())
 
 
+def _lead(element: Any) -> tuple[str, str] | None:
+    """``(lead, start of the paragraph after it)`` when ``element`` is a text block followed by the body."""
+    text = _squeeze(element.text_content())
+    if not _MIN_CHARS <= len(text) <= _MAX_CHARS:
+        return None
+    linked = sum(len(_squeeze(a.text_content())) for a in element.iter("a"))
+    if linked > _MAX_LINK_SHARE * len(text):
+        return None
+    following = element.xpath("following::p")
+    body = next((_squeeze(p.text_content()) for p in following[:3] if len(p.text_content()) >= 80), None)
+    return (text, body[:_BODY_PARAGRAPH_CHARS]) if body else None
+
+
 def find_leads(tree: Any) -> list[tuple[str, str]]:
     """``(lead, start of the paragraph after it)`` for each teaser-marked text block of the page."""
     leads: list[tuple[str, str]] = []
     for element in tree.xpath(_LEAD_XPATH):
-        text = _squeeze(element.text_content())
-        if not _MIN_CHARS <= len(text) <= _MAX_CHARS:
-            continue
-        linked = sum(len(_squeeze(a.text_content())) for a in element.iter("a"))
-        if linked > _MAX_LINK_SHARE * len(text):
-            continue
-        following = element.xpath("following::p")
-        body = next((_squeeze(p.text_content()) for p in following[:3] if len(p.text_content()) >= 80), None)
-        if body and not any(lead == text for lead, _ in leads):
-            leads.append((text, body[:_BODY_PARAGRAPH_CHARS]))
+        lead = _lead(element)
+        if lead and not any(text == lead[0] for text, _ in leads):
+            leads.append(lead)
         if len(leads) >= _MAX_LEADS:
             break
     return leads

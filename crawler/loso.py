@@ -34,15 +34,17 @@ _TEXT_RULES = frozenset(r.name for r in RULES if r.field == "text")
 
 FIELD_METRICS: dict[Field, tuple[str, ...]] = {
     "text": ("snippet_f1", "fulltext_f1"),
-    "title": ("title_accuracy",),
+    "title": ("title_accuracy", "title_exact"),
     "date": ("date_accuracy",),
 }
 HEADLINE = ("snippet_f1", "fulltext_f1", "date_accuracy", "title_accuracy")
+REPORTED = (*HEADLINE, "title_exact")  # the headline figures and the strict title match beside them
 _COUNTS = {  # the count shown beside a figure: snippets checked, pages with that ground truth
     "snippet_f1": "n_snippets",
     "fulltext_f1": "n_fulltext",
     "date_accuracy": "n_dates",
     "title_accuracy": "n_titles",
+    "title_exact": "n_titles",
 }
 
 
@@ -112,7 +114,7 @@ def _gains(rule: Rule, with_rule: list[PageOutcome], without: list[PageOutcome])
 
 
 def _changed(full: PageOutcome, other: PageOutcome) -> bool:
-    keys = ("snippet_tp", "snippet_fp", "text_f1", "date_ok", "title_ok")
+    keys = ("snippet_tp", "snippet_fp", "text_f1", "date_ok", "title_ok", "title_exact")
     return any(getattr(full, k) != getattr(other, k) for k in keys)
 
 
@@ -127,18 +129,21 @@ def _tally(outcome: PageOutcome) -> tuple[float, ...]:
         bool(outcome.date_ok),
         outcome.date_ok is not None,
         bool(outcome.title_ok),
+        bool(outcome.title_exact),
         outcome.title_ok is not None,
     )
 
 
 def _objective(tally: list[float]) -> float:
-    tp, fp, fn, f1_sum, n_f1, dates_ok, n_dates, titles_ok, n_titles = tally
+    """Snippet F1 + full-text F1 + date accuracy + title accuracy, the title counted half as right
+    (token F1) and half as exactly right."""
+    tp, fp, fn, f1_sum, n_f1, dates_ok, n_dates, titles_ok, titles_exact, n_titles = tally
     snippet_f1 = 2 * tp / (2 * tp + fp + fn) if tp else 0.0
     return (
         snippet_f1
         + (f1_sum / n_f1 if n_f1 else 0)
         + (dates_ok / n_dates if n_dates else 0)
-        + (titles_ok / n_titles if n_titles else 0)
+        + ((titles_ok + titles_exact) / 2 / n_titles if n_titles else 0)
     )
 
 
@@ -184,12 +189,12 @@ class RuleJudge:
         if rules not in self._tallies:
             tallies: dict[str, list[float]] = {}
             for index, page in enumerate(self.pages):
-                tally = tallies.setdefault(page.site, [0.0] * 9)
+                tally = tallies.setdefault(page.site, [0.0] * 10)
                 for position, value in enumerate(_tally(self.outcome(index, rules))):
                     tally[position] += value
             self._tallies[rules] = tallies
         tallies = self._tallies[rules]
-        total = [sum(t[i] for site, t in tallies.items() if site != held_out) for i in range(9)]
+        total = [sum(t[i] for site, t in tallies.items() if site != held_out) for i in range(10)]
         return _objective(total)
 
     def select(self, held_out: str, start: frozenset[str]) -> frozenset[str]:
@@ -249,7 +254,7 @@ def format_report(report: LosoReport) -> list[str]:
     for label, page_type in groups:
         columns = report.columns(page_type)
         lines.append(label)
-        for metric in HEADLINE:
+        for metric in REPORTED:
             count = columns["vigie"][_COUNTS[metric]]
             if not count:
                 continue

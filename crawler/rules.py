@@ -31,8 +31,8 @@ RULES: tuple[Rule, ...] = (
     Rule(
         "text.lead",
         "text",
-        "a teaser-marked lead block followed by the body's first paragraph kept",
-        frozenset({"ahlen.de", "jagdverband.de", "dbjr.de"}),
+        "a lead block (class teaser, chapo or preface) followed by the body's first paragraph kept",
+        frozenset({"ahlen.de", "jagdverband.de", "dbjr.de", "mondediplo.net", "tine.no"}),
     ),
     Rule("text.repeated_title", "text", "a first line repeating the title dropped"),
     Rule("text.credit_lines", "text", "short 'Crédit photo :', 'Illustration :', 'Bild:' lines dropped"),
@@ -41,7 +41,12 @@ RULES: tuple[Rule, ...] = (
     Rule("title.og", "title", "og:title is a title candidate"),
     Rule("title.h1", "title", "the first <h1> agreeing with another candidate (or the only <h1>)"),
     Rule("title.tag", "title", "the <title>, site name stripped, is a title candidate"),
-    Rule("title.site_name", "title", "site name (og:site_name, publisher, host) stripped from candidates"),
+    Rule(
+        "title.site_name",
+        "title",
+        "site name (og:site_name, publisher, host) stripped from candidates; a candidate that is the "
+        "chosen one without a separated part ('Foo' for 'Foo - Full Text View') wins",
+    ),
     Rule("date.meta", "date", "declared publication metas (article:published_time, dc.date.issued...)"),
     Rule(
         "date.headline",

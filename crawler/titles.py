@@ -110,7 +110,7 @@ def gather_titles(
 
     No JSON-LD headline: it is often cut at 110 characters (a search-engine limit) or holds HTML
     entities, and it never changed a measured title (docs/crawler.md)."""
-    headings = tuple(h for h in (" ".join(h1.text_content().split()) for h1 in tree.iter("h1")) if h)
+    headings = tuple(h for h in (_heading_text(h1) for h1 in tree.iter("h1")) if h)
     return TitleEvidence(
         get_meta(metas, "og:title"),
         tree.findtext(".//title"),
@@ -118,6 +118,13 @@ def gather_titles(
         frozenset(site_names(tree, metas, articles, url)),
         trafilatura_title(tree),
     )
+
+
+def _heading_text(heading: Any) -> str:
+    """The visible words of an ``<h1>``: an inline SVG's ``<title>``/``<desc>`` label a logo or an
+    icon ("POLITICO Politico Logo"), not the headline."""
+    parts = heading.xpath(".//text()[not(ancestor::*[local-name()='svg'])]")
+    return " ".join(" ".join(str(part) for part in parts).split())
 
 
 def title_candidates(evidence: TitleEvidence, rules: frozenset[str]) -> list[tuple[str, str]]:
@@ -161,18 +168,48 @@ def _cleaned(value: str | None, names: set[str], rules: frozenset[str]) -> str |
 
 
 def choose_title(
-    candidates: list[tuple[str, str]], fallback: str | None, threshold: float = AGREEMENT
+    candidates: list[tuple[str, str]],
+    fallback: str | None,
+    threshold: float = AGREEMENT,
+    *,
+    bare: bool = True,
 ) -> Title:
-    """The candidate most others agree with (first in order on a tie); none agree: ``fallback``."""
+    """The candidate most others agree with (first in order on a tie); none agree: ``fallback``.
+
+    A CMS fills ``og:title`` and the ``<title>`` from one field, so the same text in both is one
+    piece of evidence, not an agreement. A single piece of evidence is taken, unless it is the bare
+    ``<title>`` (which keeps a site's or section's name in forms we cannot strip; ``fallback``
+    splits it better). ``bare`` (rule ``title.site_name``): when the winner is another candidate plus a
+    separated part ("Foo - Full Text View", "Foo | CBC News" beside "Foo"), that other candidate wins.
+    """
+    sources = dict(candidates)
+    if sources.get("og:title") is not None and sources.get("og:title") == sources.get("title"):
+        candidates = [candidate for candidate in candidates if candidate[0] != "title"]
     support = [
         sum(agree(text, other, threshold) for j, (_, other) in enumerate(candidates) if j != i)
         for i, (_, text) in enumerate(candidates)
     ]
     if support and max(support) > 0:
         source, text = candidates[support.index(max(support))]
+        if bare:
+            source, text = _bare_form((source, text), candidates)
         return Title(text, source)
+    if len(candidates) == 1 and candidates[0][0] != "title":
+        return Title(candidates[0][1], candidates[0][0])
     fallback = " ".join((fallback or "").split()) or None
     return Title(fallback, "trafilatura" if fallback else "")
+
+
+def _bare_form(chosen: tuple[str, str], candidates: list[tuple[str, str]]) -> tuple[str, str]:
+    """The shortest candidate that ``chosen`` extends by separated parts, else ``chosen``."""
+    shorter = [
+        (source, text)
+        for source, text in candidates
+        if len(text) < len(chosen[1])
+        and chosen[1].startswith(text)
+        and _SEPARATOR.match(chosen[1], len(text))
+    ]
+    return min(shorter, key=lambda candidate: len(candidate[1])) if shorter else chosen
 
 
 def trafilatura_title(tree: Any) -> str | None:

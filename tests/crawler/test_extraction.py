@@ -75,6 +75,41 @@ def test_a_teaser_marked_lead_before_the_body_is_main_text() -> None:
     assert lead not in extract_html(html, rules=ALL_RULES - {"text.lead"}).text
 
 
+def test_a_chapo_lead_before_the_body_is_main_text() -> None:
+    lead = "La ville ouvre un nouveau jardin partagé pour les habitants du quartier des Izards cette année."
+    header = f'<div class="cartouche"><h1>Jardin</h1><div class="crayon chapo"><p>{lead}</p></div></div>'
+    html = article_html("Jardin", french_text(6)).replace("<article><h1>Jardin</h1>", f"{header}<article>")
+    assert lead in extract_html(html).text
+    assert lead not in extract_html(html, rules=ALL_RULES - {"text.lead"}).text
+
+
+def test_og_title_and_title_tag_saying_the_same_are_one_vote_against_the_headline() -> None:
+    """A CMS fills both from one field: "Arbeit" twice does not outvote the page's <h1>."""
+    head = '<meta property="og:title" content="Arbeit"><meta property="og:site_name" content="Die Partei">'
+    html = article_html("Arbeit - Die Partei", french_text(3), extra_head=head)
+    html = html.replace("<h1>Arbeit - Die Partei</h1>", "<h1>Wir kämpfen für gute Arbeit</h1>")
+    result = extract_html(html, "https://www.partei.example/arbeit")
+    assert result.sources["title"] == "trafilatura"  # the pair no longer wins as og:title
+
+
+def test_a_logo_heading_is_no_title_candidate_and_one_declared_title_is_taken() -> None:
+    svg = '<h1><a href="/"><svg><title>POLITICO</title><desc>Politico Logo</desc></svg></a></h1>'
+    head = '<meta property="og:title" content="Insiders: Trump will sink Pence">'
+    html = article_html("Insiders: Trump will sink Pence", french_text(3), extra_head=head)
+    html = html.replace("<h1>Insiders: Trump will sink Pence</h1>", svg)
+    result = extract_html(html, "https://www.politico.example/story")
+    assert (result.title, result.sources["title"]) == ("Insiders: Trump will sink Pence", "og:title")
+
+
+def test_a_title_with_a_separated_part_gives_way_to_the_candidate_without_it() -> None:
+    head = '<meta property="og:title" content="Changes in Circulating DNA in Lung Cancer - Full Text View">'
+    html = article_html("Changes in Circulating DNA in Lung Cancer", french_text(3), extra_head=head)
+    result = extract_html(html, "https://trials.example.gov/show/1")
+    assert (result.title, result.sources["title"]) == ("Changes in Circulating DNA in Lung Cancer", "h1")
+    result = extract_html(html, "https://trials.example.gov/show/1", rules=ALL_RULES - {"title.site_name"})
+    assert result.title == "Changes in Circulating DNA in Lung Cancer - Full Text View"
+
+
 def test_javascript_pages_are_recorded_without_text() -> None:
     html = '<html><body><div id="root"></div><noscript>Activer JavaScript</noscript></body></html>'
     result = extract_html(html, "https://x.fr/app")
@@ -102,6 +137,26 @@ def test_scoring_rules() -> None:
         1.0,
         1.0,
     )
+
+
+def test_title_scoring_is_strict() -> None:
+    """Token F1 of at least 0.8 is right, the normalised form exactly right; a site name the ground
+    truth itself declares is no part of the title."""
+    from crawler.evaluation import GroundTruthPage, page_outcome
+
+    def scored(truth: dict[str, str], title: str) -> tuple[bool | None, bool | None]:
+        outcome = page_outcome(GroundTruthPage("p", None, "de", "", truth), Extracted(text="", title=title))
+        return outcome.title_ok, outcome.title_exact
+
+    headline = {"title": "Wir kämpfen für gute Arbeit"}
+    assert scored(headline, "Arbeit") == (False, False)  # contained, once a match
+    assert scored(headline, "wir  kämpfen für gute ARBEIT") == (True, True)
+    assert scored(headline, "Wir kämpfen für gute Arbeit | Die Grünen") == (True, False)
+    assert scored({"title": "Mozilla - Wikipedia"}, "Mozilla") == (False, False)
+    ehow = {"title": "How to Build a Terrarium | eHow", "site_name": "eHow"}
+    assert scored(ehow, "How to Build a Terrarium") == (True, True)
+    assert scored({"title": "Dropbox’s ATF – a framework"}, "Dropbox's ATF - a framework") == (True, True)
+    assert scored({"title_contains": "Radeon HD"}, "Radeon HD 7750 : test") == (True, True)
 
 
 def _write_eval_folder(root: Path) -> Path:

@@ -16,8 +16,15 @@ from crawler.evaluation import load_ground_truth
 from crawler.loso import LosoReport, evaluate_loso, fold_rules
 from crawler.rules import RULES, Rule
 
-# measured 2026-12-06: LOSO snippet 0.9451, full text 0.9742, date 0.9706, title 1.0
-LOSO_FLOORS = {"snippet_f1": 0.94, "fulltext_f1": 0.97, "date_accuracy": 0.95, "title_accuracy": 0.97}
+# measured 2026-12-06 (second session, strict title scoring): LOSO snippet 0.954, full text 0.9742,
+# date 0.9706, title 0.9722 (token F1 >= 0.8), title exact 0.9444; floors = measured - 0.02
+LOSO_FLOORS = {
+    "snippet_f1": 0.934,
+    "fulltext_f1": 0.954,
+    "date_accuracy": 0.95,
+    "title_accuracy": 0.952,
+    "title_exact": 0.924,
+}
 
 
 @pytest.fixture(scope="module")
@@ -38,7 +45,7 @@ def test_vigie_is_at_least_trafilatura_on_every_field_leave_one_site_out(report:
 
 def test_every_kept_rule_gains_on_sites_it_was_not_written_for(report: LosoReport) -> None:
     """Rules without a LOSO gain are removed (docs/crawler.md lists the ones kept on purpose)."""
-    kept_without_gain = {"text.no_comments", "title.h1", "title.site_name"}
+    kept_without_gain = {"text.no_comments", "title.tag"}
     assert {r.name for r in RULES} >= kept_without_gain
     for item in report.rules:
         if item.rule.name not in kept_without_gain:
@@ -60,6 +67,6 @@ def test_the_crawler_extracts_what_the_evaluation_scores(shared_dir: Path, repor
 
     pages = load_ground_truth(shared_dir / "data" / "web")
     crawled = [page_outcome(page, extract_html(page.html, page.url)) for page in pages]
-    assert [(o.date_ok, o.title_ok, o.snippet_tp, o.text_f1) for o in crawled] == [
-        (o.date_ok, o.title_ok, o.snippet_tp, o.text_f1) for o in report.vigie
+    assert [(o.date_ok, o.title_ok, o.title_exact, o.snippet_tp, o.text_f1) for o in crawled] == [
+        (o.date_ok, o.title_ok, o.title_exact, o.snippet_tp, o.text_f1) for o in report.vigie
     ]
