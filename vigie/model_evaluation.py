@@ -36,7 +36,7 @@ def load_linker(settings: Settings) -> Any:
 
 
 def commune_figures(linker: Any, examples: Sequence[TrainingExample]) -> dict[str, Any]:
-    """Commune precision/recall/F1 on the gold initiatives and the linker's in-QPV accuracy."""
+    """Commune precision/recall/F1 on the gold initiatives and the linker's in-QPV accuracy and F1."""
     from nlp.geo.evaluation import evaluate_geo
 
     records = [
@@ -50,7 +50,14 @@ def commune_figures(linker: Any, examples: Sequence[TrainingExample]) -> dict[st
         for e in examples
     ]
     scores = evaluate_geo(linker, records).as_dict()
-    keys = ("commune_precision", "commune_recall", "commune_f1", "in_qpv_accuracy", "in_qpv_evaluated")
+    keys = (
+        "commune_precision",
+        "commune_recall",
+        "commune_f1",
+        "in_qpv_accuracy",
+        "in_qpv_evaluated",
+        "in_qpv_f1",
+    )
     return {k: scores[k] for k in keys}
 
 

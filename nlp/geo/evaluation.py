@@ -37,6 +37,11 @@ class GeoScores:
     qpv_total: int = 0
     qpv_correct: int = 0
     qpv_undecided: int = 0
+    # In-QPV as the headline scores it: every gold initiative, "in a QPV" = gold in_qpv true (false and
+    # unknown are negatives), predicted = the linker says true (a foreign text never is).
+    qpv_tp: int = 0
+    qpv_fp: int = 0
+    qpv_fn: int = 0
     skipped: int = 0
     errors: list[dict[str, Any]] = field(default_factory=list)
 
@@ -62,6 +67,11 @@ class GeoScores:
     def in_qpv_accuracy(self) -> float:
         return self.qpv_correct / max(1, self.qpv_total)
 
+    @property
+    def in_qpv_f1(self) -> float:
+        """F1 of "this initiative is in a QPV" over all gold initiatives (unknown gold = not in a QPV)."""
+        return 2 * self.qpv_tp / max(1, 2 * self.qpv_tp + self.qpv_fp + self.qpv_fn)
+
     def as_dict(self) -> dict[str, Any]:
         """Figures for printing or JSON output."""
         return {
@@ -74,6 +84,7 @@ class GeoScores:
             "in_qpv_accuracy": round(self.in_qpv_accuracy, 4),
             "in_qpv_evaluated": self.qpv_total,
             "in_qpv_undecided": self.qpv_undecided,
+            "in_qpv_f1": round(self.in_qpv_f1, 4),
             "skipped_records": self.skipped,
         }
 
@@ -182,6 +193,10 @@ def evaluate_geo(
         scores.strict_fp += fp
         scores.strict_fn += fn
         gold_qpv = record.get("in_qpv")
+        said_qpv = result.in_qpv is True and not result.foreign
+        scores.qpv_tp += int(said_qpv and gold_qpv is True)
+        scores.qpv_fp += int(said_qpv and gold_qpv is not True)
+        scores.qpv_fn += int(not said_qpv and gold_qpv is True)
         if gold_qpv is not None:
             scores.qpv_total += 1
             scores.qpv_correct += int(result.in_qpv is gold_qpv)

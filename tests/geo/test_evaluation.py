@@ -30,3 +30,13 @@ def test_a_foreign_town_is_scored_against_the_gold_name(linker: GeoLinker) -> No
     text = "À Molenbeek, en Belgique, le CPAS de Molenbeek ouvre un compost collectif."
     scores = evaluate_geo(linker, [_record(text, ["Molenbeek-Saint-Jean"]), _record(text, [])])
     assert (scores.commune_tp, scores.commune_fp, scores.commune_fn) == (1, 1, 0)
+
+
+def test_in_qpv_f1_counts_an_unknown_gold_as_not_in_a_qpv(linker: GeoLinker) -> None:
+    text = "À Grigny, sur la Grande Borne, un repair café ouvre le samedi."
+    inside, unknown = _record(text, ["Grigny"]), _record(text, ["Grigny"])
+    inside["in_qpv"] = True
+    scores = evaluate_geo(linker, [inside, unknown])
+    assert (scores.qpv_tp, scores.qpv_fp, scores.qpv_fn) == (1, 1, 0)
+    assert scores.as_dict()["in_qpv_f1"] == round(2 / 3, 4)
+    assert scores.qpv_total == 1  # the accuracy still reads only the texts with a gold in_qpv
