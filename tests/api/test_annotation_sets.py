@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from search_api.app.annotation_import import export_adjudicated
-from tests.api.live import LiveApp
+from tests.support.live_app import LiveApp
 
 FIRST = {
     "is_initiative": True,

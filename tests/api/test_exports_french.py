@@ -6,7 +6,7 @@ import csv
 import io
 
 from search_api.app.routes.exports import CSV_COLUMNS, to_csv
-from tests.api.live import LiveApp
+from tests.support.live_app import LiveApp
 
 
 def _rows(body: bytes) -> tuple[list[str], list[dict[str, str]]]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from tests.api.live import PASSWORD, LiveApp
+from tests.support.live_app import PASSWORD, LiveApp
 from tests.support.web import login, page_csrf
 
 MOSSON = "QN03405M"  # Mosson, Montpellier (34, region 76); the seeded documents are in Bourg-en-Bresse (84)

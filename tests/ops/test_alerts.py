@@ -10,7 +10,7 @@ import pytest
 
 from core.settings import Settings
 from core.storage.alerts import AlertRepository
-from tests.api.live import LiveApp, live_app
+from tests.support.live_app import LiveApp, live_app
 from tests.support.smtp import smtp_server
 from vigie.ops.alerts import run_alerts
 

@@ -7,7 +7,7 @@ import re
 import httpx
 
 from search_api.app.auth import add_user
-from tests.api.live import PASSWORD, LiveApp
+from tests.support.live_app import PASSWORD, LiveApp
 from tests.support.web import login as http_login
 
 

@@ -10,7 +10,7 @@ import pytest
 from fastapi import FastAPI
 
 from search_api.app.factory import create_app
-from tests.api.live import PASSWORD, LiveApp, run_app
+from tests.support.live_app import PASSWORD, LiveApp, run_app
 from tests.support.web import login, page_csrf
 
 HTML = {"accept": "text/html,application/xhtml+xml"}

@@ -7,7 +7,7 @@ from core.storage.tables.crawl import PageRow
 from search_api.app.auth import add_user
 from search_api.app.factory import create_app
 from search_api.app.services import AppServices
-from tests.api.live import PASSWORD, run_app
+from tests.support.live_app import PASSWORD, run_app
 from tests.support.web import login
 
 SOURCES = ("presse-ain", "asso-web", "mairie")

@@ -7,7 +7,7 @@ import re
 import httpx
 import pytest
 
-from tests.api.live import PASSWORD, LiveApp
+from tests.support.live_app import PASSWORD, LiveApp
 from tests.support.web import login
 
 HTML = {"accept": "text/html"}

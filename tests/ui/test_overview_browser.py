@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.api.live import PASSWORD, LiveApp
+from tests.support.live_app import PASSWORD, LiveApp
 
 NARROW_PAGES = ("/", "/recherche?q=quartier", "/catalogue", "/catalogue/carte", "/recherches", "/etat",
                 "/admin/modeles", "/admin/utilisateurs", "/revue", "/historique")  # fmt: skip

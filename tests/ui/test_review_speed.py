@@ -8,7 +8,7 @@ import re
 from sqlalchemy import select
 
 from core.storage.tables import AnnotationRow
-from tests.api.live import PASSWORD, LiveApp
+from tests.support.live_app import PASSWORD, LiveApp
 
 
 def login(page, username: str) -> None:
