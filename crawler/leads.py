@@ -43,7 +43,7 @@ def _lead(element: Any) -> tuple[str, str] | None:
 
 
 def find_leads(tree: Any) -> list[tuple[str, str]]:
-    """``(lead, start of the paragraph after it)`` for each teaser-marked text block of the page."""
+    """``(lead, start of the paragraph after it)`` for each text block of the page a lead class marks."""
     leads: list[tuple[str, str]] = []
     for element in tree.xpath(_LEAD_XPATH):
         lead = _lead(element)

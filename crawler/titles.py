@@ -3,8 +3,9 @@
 Candidates (each a rule of ``crawler.rules``): ``og:title``, the article's ``<h1>`` and the
 ``<title>``, each with the site name stripped. A candidate is supported by every other
 candidate that says the same (word overlap, :data:`AGREEMENT`); the best-supported one wins, in that
-order of preference. When no two candidates agree, nothing is known better than the baseline, so the
-title is trafilatura's. No rule keys on a site.
+order of preference (``og:title`` and ``<title>`` saying the same are one vote). When candidates
+disagree, nothing is known better than the baseline, so the title is trafilatura's. No rule keys on a
+site.
 """
 
 from __future__ import annotations
