@@ -2,8 +2,11 @@
 
 Floors sit just below the figures docs/geo.md documents for this state of the linker (text only,
 `vigie evaluate geo`, threshold 0.5), so a regression in what users see fails CI:
-team-b (blind: never tuned on) commune F1 0.876, in-QPV accuracy 0.825; team-a (development set since
-the fourth round) commune F1 0.977, in-QPV accuracy 0.762. Only aggregates are asserted.
+team-b (blind: never tuned on) commune F1 0.876, in-QPV accuracy 0.800; team-a (development set since
+the fourth round) commune F1 0.977, in-QPV accuracy 0.738. Only aggregates are asserted.
+The in-QPV accuracies were 0.825 / 0.762 before issue 15's second round: a weak gazetteer QPV link no
+longer decides (docs/models.md), which flips one text of each set and gains on the real pool (linker
+in-QPV F1 on seed + pool dev initiatives 0.877 -> 0.903). Floors unchanged.
 """
 
 from __future__ import annotations
@@ -19,8 +22,8 @@ from nlp.geo.evaluation import evaluate_geo
 HOLDOUT = Path(__file__).resolve().parents[2] / "data" / "geo-holdout"
 # set: (documented commune F1, floor, documented in-QPV accuracy, floor)
 FLOORS = {
-    "team-b": (0.876, 0.85, 0.825, 0.80),
-    "team-a": (0.977, 0.95, 0.762, 0.73),
+    "team-b": (0.876, 0.85, 0.800, 0.80),
+    "team-a": (0.977, 0.95, 0.738, 0.73),
 }
 
 
