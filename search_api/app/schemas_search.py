@@ -13,7 +13,9 @@ class SearchHitOut(BaseModel):
     """One ranked document."""
 
     id: str
-    score: float = Field(description="Fused RRF score (hybrid), BM25 (keyword) or cosine (semantic).")
+    score: float = Field(
+        description="BM25 (keyword); semantic, hybrid: normalised fused score plus the signals asked for."
+    )
     title: str | None = None
     url: str | None = None
     date: str | None = None

@@ -66,7 +66,7 @@ class RankingConfig:
     prf_docs: int = 5
     prf_weight: float = 0.5
     signal_weights: dict[str, float] = field(default_factory=lambda: dict(SIGNAL_WEIGHTS))
-    rerank_depth: int = 100
+    rerank_depth: int = 50
 
     def __post_init__(self) -> None:
         if self.fusion not in FUSIONS:
