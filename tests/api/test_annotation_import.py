@@ -204,7 +204,7 @@ def test_doc_kind_disagreement_settled_through_the_web_form(app_live: LiveApp) -
             response = client.post("/api/annotations", json={"doc_id": "d6", **base, "doc_kind": kind})
             assert response.status_code == 200 and response.json()["labels"]["doc_kind"] == kind
     client = login(app_live.url, "rita", PASSWORD)
-    assert "d6</a> — doc_kind" in client.get("/accord").text
+    assert '<span class="code">d6</span> — type de document' in client.get("/accord").text  # French names
     page = client.get("/accord/d6").text
     assert "<td>association</td>" in page and 'name="doc_kind"' in page
     final = {"csrf_token": page_csrf(client, "/accord/d6"), "is_initiative": "true", "doc_kind": "press"}
