@@ -57,9 +57,19 @@ class FineTuneResult:
     losses: list[float] = field(default_factory=list)
     cpu_minutes: float = 0.0  # CPU time of the process over the loop (every thread)
     query_steps: int = 0
+    kinds: list[str] = field(default_factory=list)  # "query" or "label", step by step
 
     def as_dict(self) -> dict[str, Any]:
         out = asdict(self)
+        kinds = out.pop("kinds")
+        # Each loss separately (they have different scales): mean of its first and last five steps.
+        for kind in ("query", "label"):
+            own = [loss for loss, k in zip(self.losses, kinds, strict=True) if k == kind]
+            if own:
+                out[f"{kind}_loss_first_last"] = [
+                    round(sum(own[:5]) / len(own[:5]), 4),
+                    round(sum(own[-5:]) / len(own[-5:]), 4),
+                ]
         # The trajectory in ten means, enough to see it fall.
         chunk = max(1, len(self.losses) // 10)
         out["losses"] = [
@@ -184,6 +194,7 @@ def fine_tune(
     )
     losses: list[float] = []
     start, cpu_start, stopped, query_steps = time.monotonic(), time.process_time(), False, 0
+    kinds: list[str] = []
     model.train()
     try:
         for step, (kind, batch) in enumerate(batches, start=1):
@@ -197,6 +208,7 @@ def fine_tune(
             optimizer.step()
             scheduler.step()
             losses.append(float(loss.detach()))
+            kinds.append(kind)
             if progress is not None:
                 progress(step, planned, losses[-1])
             if config.stop_after is not None and step >= config.stop_after:
@@ -217,7 +229,7 @@ def fine_tune(
     minutes = (time.monotonic() - start) / 60
     cpu_minutes = (time.process_time() - cpu_start) / 60
     return FineTuneResult(
-        len(losses), planned, round(minutes, 2), stopped, losses, round(cpu_minutes, 2), query_steps
+        len(losses), planned, round(minutes, 2), stopped, losses, round(cpu_minutes, 2), query_steps, kinds
     )
 
 

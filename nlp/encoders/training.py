@@ -149,7 +149,7 @@ def _write_records(out_dir: Path, meta: dict[str, Any]) -> None:
 - Pairs: {meta["n_label_pairs"]} label pairs (cosine regressed onto label similarity: 0.5 same initiative
   label + 0.25 same document kind + 0.25 Jaccard of innovation types, mapped into cosines
   {meta["config"]["label_cosine_range"]}), {meta["n_query_pairs"]} query pairs (in-batch negatives)
-  (open query sets: {", ".join(meta["query_files"]) or "none"})
+  (training query sets: {", ".join(meta["query_files"]) or "none"})
 - Run: {run["steps"]} of {run["planned_steps"]} steps (batch {meta["config"]["batch_size"]}, seed
   {meta["config"]["seed"]}), {run["minutes"]} minutes wall, {run["cpu_minutes"]} CPU-minutes
   ({run["query_steps"]} query steps); stopped by the time budget: {run["stopped_by_budget"]}

