@@ -7,20 +7,13 @@ import re
 import httpx
 
 from search_api.app.auth import add_user
-from tests.support.live_app import PASSWORD, LiveApp
+from tests.support.browser import browser_login
+from tests.support.live_app import LiveApp
 from tests.support.web import login as http_login
 
 
-def login(page, username: str, password: str = PASSWORD) -> None:
-    page.goto("/connexion")
-    page.get_by_label("Identifiant").fill(username)
-    page.get_by_label("Mot de passe").fill(password)
-    page.get_by_role("button", name="Se connecter").click()
-    page.wait_for_url(re.compile(r"/recherche"))
-
-
 def test_a_viewer_lists_and_revokes_their_tokens(page, app_live: LiveApp) -> None:
-    login(page, "victor")
+    browser_login(page, "victor")
     page.goto("/compte")
     page.get_by_label("Libellé du jeton").fill("script du lundi")
     page.get_by_role("button", name="Créer un jeton").click()
@@ -43,7 +36,7 @@ def test_an_admin_sees_and_revokes_anyones_token(page, app_live: LiveApp) -> Non
         from search_api.app.auth import create_api_token
 
         create_api_token(session, "anna", "jeton d'anna")
-    login(page, "ada")
+    browser_login(page, "ada")
     page.goto("/compte")
     page.get_by_role("link", name="Voir les jetons de tous les utilisateurs").click()
     row = page.locator("#liste-jetons tr", has_text="jeton d'anna")
@@ -59,7 +52,7 @@ def test_password_change_needs_the_current_one_and_closes_other_devices(page, ap
         add_user(session, "paul", "ancien-mot-de-passe", "viewer")
     other_device = http_login(app_live.url, "paul", "ancien-mot-de-passe")
     assert other_device.get("/compte").status_code == 200
-    login(page, "paul", "ancien-mot-de-passe")
+    browser_login(page, "paul", "ancien-mot-de-passe")
     page.goto("/compte")
     page.get_by_label("Mot de passe actuel").fill("pas-le-bon-mot")
     page.get_by_label("Nouveau mot de passe (8 caractères au moins)").fill("nouveau-mot-de-passe")
@@ -92,7 +85,7 @@ def test_password_change_needs_the_current_one_and_closes_other_devices(page, ap
 
 
 def test_a_viewer_reads_a_document_inside_vigie(page, app_live: LiveApp) -> None:
-    login(page, "victor")
+    browser_login(page, "victor")
     page.goto("/recherche?q=jardin")
     page.get_by_role("link", name="Un jardin partagé au cœur du quartier de la Reyssouze").click()
     page.wait_for_url(re.compile(r"/document/d1$"))  # titles open the document inside Vigie

@@ -10,19 +10,12 @@ from pathlib import Path
 from sqlalchemy import select
 
 from core.storage.tables import AnnotationRow, AuditRow
-from tests.support.live_app import PASSWORD, LiveApp
-
-
-def login(page, username: str) -> None:
-    page.goto("/connexion")
-    page.get_by_label("Identifiant").fill(username)
-    page.get_by_label("Mot de passe").fill(PASSWORD)
-    page.get_by_role("button", name="Se connecter").click()
-    page.wait_for_selector('h1:has-text("Vue d\'ensemble")')  # every role lands on the overview
+from tests.support.browser import browser_login
+from tests.support.live_app import LiveApp
 
 
 def test_login_then_search_with_a_facet(page, app_live: LiveApp) -> None:
-    login(page, "victor")
+    browser_login(page, "victor")
     page.goto("/recherche")
     page.get_by_label("Mots-clés").fill("quartier")
     page.get_by_role("button", name="Rechercher").click()
@@ -42,7 +35,7 @@ def test_login_then_search_with_a_facet(page, app_live: LiveApp) -> None:
 
 
 def test_validate_and_correct_a_detection(page, app_live: LiveApp) -> None:
-    login(page, "rita")
+    browser_login(page, "rita")
     page.goto("/revue")
     page.get_by_role("link", name="Un jardin partagé au cœur du quartier de la Reyssouze").click()
     assert page.locator(".doc-text mark").count() == 1  # the evidence sentence is highlighted
@@ -66,7 +59,7 @@ def test_validate_and_correct_a_detection(page, app_live: LiveApp) -> None:
 
 
 def test_label_three_items_with_the_keyboard(page, app_live: LiveApp) -> None:
-    login(page, "anna")
+    browser_login(page, "anna")
     page.goto("/annotation")
     page.get_by_role("link", name="Commencer l'annotation").click()
     seen = []
@@ -93,7 +86,7 @@ def test_label_three_items_with_the_keyboard(page, app_live: LiveApp) -> None:
 def test_export_the_catalogue(page, app_live: LiveApp) -> None:
     with app_live.client("reviewer") as client:
         client.post("/api/review/d2", json={"action": "validate"})
-    login(page, "victor")
+    browser_login(page, "victor")
     page.goto("/catalogue")
     assert "Recyclerie du Pont" in page.locator("table.grid").inner_text()
     with page.expect_download() as info:
@@ -107,7 +100,7 @@ def test_export_the_catalogue(page, app_live: LiveApp) -> None:
 
 
 def test_a_lower_role_is_refused(page, app_live: LiveApp) -> None:
-    login(page, "anna")
+    browser_login(page, "anna")
     assert page.get_by_role("link", name="Revue").count() == 0  # not offered in the menu
     response = page.goto("/admin/modeles")
     assert response.status == 403
@@ -121,7 +114,7 @@ def test_a_lower_role_is_refused(page, app_live: LiveApp) -> None:
 
 
 def test_quick_validate_updates_the_row_in_place(page, app_live: LiveApp) -> None:
-    login(page, "rita")
+    browser_login(page, "rita")
     page.goto("/revue?status=all")
     url = page.url
     row = page.locator("tr#row-d6")

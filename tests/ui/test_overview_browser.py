@@ -4,22 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from tests.support.live_app import PASSWORD, LiveApp
+from tests.support.browser import browser_login
+from tests.support.live_app import LiveApp
 
 NARROW_PAGES = ("/", "/recherche?q=quartier", "/catalogue", "/catalogue/carte", "/recherches", "/etat",
                 "/admin/modeles", "/admin/utilisateurs", "/revue", "/historique")  # fmt: skip
 
 
-def login(page, username: str) -> None:
-    page.goto("/connexion")
-    page.get_by_label("Identifiant").fill(username)
-    page.get_by_label("Mot de passe").fill(PASSWORD)
-    page.get_by_role("button", name="Se connecter").click()
-    page.wait_for_selector('h1:has-text("Vue d\'ensemble")')
-
-
 def test_the_dashboard_draws_its_charts_and_map(page, app_live: LiveApp) -> None:
-    login(page, "rita")
+    browser_login(page, "rita")
     assert page.locator("#carte-departements path.dep").count() == 96
     box = page.locator("#carte-departements").bounding_box()
     assert box is not None and box["width"] > 200 and box["height"] > 150  # drawn, not collapsed
@@ -33,7 +26,7 @@ def test_deleting_a_user_asks_for_confirmation(page, app_live: LiveApp) -> None:
     with app_live.client("admin") as client:
         body = {"username": "yann", "password": "motdepasse-yann", "role": "viewer"}
         client.post("/api/users", json=body).raise_for_status()
-    login(page, "ada")
+    browser_login(page, "ada")
     page.goto("/admin/utilisateurs")
     dialog = page.locator("#supprimer-yann")
     assert not dialog.locator("form").is_visible()  # nothing happens on the first click...
@@ -52,7 +45,7 @@ def test_pages_fit_a_390_px_screen(browser, app_live: LiveApp, path: str) -> Non
     )
     page = context.new_page()
     try:
-        login(page, "ada")
+        browser_login(page, "ada")
         page.goto(path)
         overflow = page.evaluate(
             "() => [document.documentElement.scrollWidth, document.documentElement.clientWidth,"

@@ -8,15 +8,8 @@ import re
 from sqlalchemy import select
 
 from core.storage.tables import AnnotationRow
-from tests.support.live_app import PASSWORD, LiveApp
-
-
-def login(page, username: str) -> None:
-    page.goto("/connexion")
-    page.get_by_label("Identifiant").fill(username)
-    page.get_by_label("Mot de passe").fill(PASSWORD)
-    page.get_by_role("button", name="Se connecter").click()
-    page.wait_for_url(re.compile(r"/recherche"))
+from tests.support.browser import browser_login
+from tests.support.live_app import LiveApp
 
 
 def _status(app: LiveApp, doc_id: str) -> str:
@@ -31,7 +24,7 @@ def _reset(app: LiveApp, *doc_ids: str) -> None:
 
 
 def test_next_previous_keep_the_filters_and_actions_confirm(page, app_live: LiveApp) -> None:
-    login(page, "rita")
+    browser_login(page, "rita")
     page.goto("/revue?source=presse-ain&sort=date")
     assert "0 / 3 traités" in page.locator("#progression").inner_text()
     first = page.locator("tbody tr").first.locator("a").first
@@ -57,7 +50,7 @@ def test_next_previous_keep_the_filters_and_actions_confirm(page, app_live: Live
 
 
 def test_shortcuts_are_off_while_the_correction_form_is_open(page, app_live: LiveApp) -> None:
-    login(page, "rita")
+    browser_login(page, "rita")
     page.goto("/revue/d3")
     page.locator("h1").click()
     page.keyboard.press("c")  # opens the correction form, focus in the name field
@@ -78,7 +71,7 @@ def test_shortcuts_are_off_while_the_correction_form_is_open(page, app_live: Liv
 
 
 def test_select_all_then_bulk_confirms_with_counts(page, app_live: LiveApp) -> None:
-    login(page, "rita")
+    browser_login(page, "rita")
     page.goto("/revue?source=asso-web")
     page.get_by_label("Tout sélectionner sur cette page").check()
     boxes = page.locator("input.row-select")
@@ -93,7 +86,7 @@ def test_select_all_then_bulk_confirms_with_counts(page, app_live: LiveApp) -> N
 
 
 def test_the_map_draws_the_commune_the_qpv_and_its_neighbours(page, app_live: LiveApp) -> None:
-    login(page, "rita")
+    browser_login(page, "rita")
     page.goto("/revue/d1")
     page.wait_for_selector("#carte[data-loaded='1']")
     assert page.locator("#carte").get_attribute("data-layers") == "commune qpv voisins:1"
@@ -101,7 +94,7 @@ def test_the_map_draws_the_commune_the_qpv_and_its_neighbours(page, app_live: Li
 
 
 def test_pick_a_qpv_by_name_and_see_names_in_the_history(page, app_live: LiveApp) -> None:
-    login(page, "rita")
+    browser_login(page, "rita")
     page.goto("/revue/d6")  # no QPV detected; the text names Bourg-en-Bresse
     page.get_by_text("Corriger un champ").click()
     field = page.get_by_label(re.compile("^QPV"))
@@ -135,7 +128,7 @@ def test_pick_a_qpv_by_name_and_see_names_in_the_history(page, app_live: LiveApp
 def test_annotation_progress_definitions_enter_on_links_and_a_second_initiative(
     page, app_live: LiveApp
 ) -> None:
-    login(page, "anna")
+    browser_login(page, "anna")
     page.goto("/annotation")
     assert "0 annoté" in page.locator("#progression-annotation").inner_text()
     page.get_by_role("link", name="Commencer l'annotation").click()
