@@ -26,6 +26,7 @@ from search_api.app import review
 from search_api.app.auth import add_user
 from search_api.app.factory import create_app
 from search_api.app.services import AppServices
+from vigie.wiring import make_place_directory
 
 CHROMIUM = "/usr/bin/chromium"
 PASSWORD = "demo-captures-2026"
@@ -212,7 +213,12 @@ def main() -> None:
         reference = settings.require_reference_dir()
         engine, factory = open_database(settings.resolved_database_url)
         ids = seed_demo(factory, reference)
-        services = AppServices(settings=settings, session_factory=factory, search_engine=None)
+        services = AppServices(
+            settings=settings,
+            session_factory=factory,
+            search_engine=None,
+            places=make_place_directory(settings),
+        )
         server, url = serve(services)
         try:
             capture(url, args.out, review_id=ids[1])
