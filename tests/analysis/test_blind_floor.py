@@ -24,7 +24,7 @@ MARGIN = 0.03
 MEASURED_VERSION = "v9-real-tfidf-e5"
 MEASURED = {
     "initiative_f1": 0.817,
-    "initiative_in_qpv_f1": 0.650,
+    "initiative_in_qpv_f1": 0.673,  # with the second round's in-QPV rule (0.650 before it)
     "types_micro_f1": 0.826,
     "types_macro_f1": 0.815,
     "doc_kind_accuracy": 0.659,
