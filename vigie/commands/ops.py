@@ -111,16 +111,7 @@ def restore(
     engine, _ = open_db(get_settings())
     try:
         report = restore_database(engine, archive)
-    except (
-        tarfile.TarError,
-        EOFError,
-        zlib.error,
-        OSError,
-        ValueError,
-        KeyError,
-        TypeError,
-        AttributeError,
-    ) as exc:
+    except DAMAGED_ARCHIVE as exc:
         raise InputError(
             f"{archive} is damaged or not a Vigie backup ({type(exc).__name__}: {str(exc)[:200]}); "
             "nothing was restored",
