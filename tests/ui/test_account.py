@@ -8,7 +8,7 @@ import httpx
 
 from search_api.app.auth import add_user
 from tests.support.browser import browser_login
-from tests.support.live_app import LiveApp
+from tests.support.live_app import PASSWORD, LiveApp
 from tests.support.web import login as http_login
 
 
@@ -82,6 +82,10 @@ def test_password_change_needs_the_current_one_and_closes_other_devices(page, ap
 
         actions = session.scalars(select(AuditRow.action).where(AuditRow.actor == "paul")).all()
     assert "password_change" in actions
+    # The admin's audit page names the action in French.
+    history = http_login(app_live.url, "ada", PASSWORD).get("/historique").text
+    row = re.search(r'<tr class="audit-entry" data-action="password_change">.*?</tr>', history, re.S)
+    assert row is not None and "changement de mot de passe" in row.group(0)
 
 
 def test_a_viewer_reads_a_document_inside_vigie(page, app_live: LiveApp) -> None:

@@ -34,6 +34,7 @@ ACTION_LABELS = {
     "rollback": "retour de modèle",
     "user_save": "utilisateur enregistré",
     "user_remove": "utilisateur supprimé",
+    "password_change": "changement de mot de passe",
 }
 FACET_VALUE_LABELS: dict[str, dict[str, str]] = {
     "in_qpv": {"true": "oui", "false": "non", "unknown": "inconnu"},
