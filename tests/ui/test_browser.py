@@ -121,6 +121,8 @@ def test_quick_validate_updates_the_row_in_place(page, app_live: LiveApp) -> Non
     row.get_by_role("button", name="Valider").click()
     page.wait_for_selector("tr#row-d6 .status-validated")  # swapped by htmx, no page load
     assert page.url == url
+    link = page.locator("tr#row-d6 td a").first.get_attribute("href") or ""
+    assert link.startswith("/revue/d6?") and "status=all" in link  # the queue's filters survive the swap
     with app_live.client("reviewer") as client:
         assert client.get("/api/review/d6").json()["status"] == "validated"
         client.post("/api/review/d6", json={"action": "reset"})
