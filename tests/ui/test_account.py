@@ -65,6 +65,9 @@ def test_password_change_needs_the_current_one_and_closes_other_devices(page, ap
     page.get_by_role("button", name="Changer le mot de passe").click()
     page.wait_for_selector("#flash")
     assert "Mot de passe changé" in page.locator("#flash").inner_text()
+    page.wait_for_function("!location.search.includes('ok=')")  # the confirmation leaves the address
+    page.reload()
+    assert page.locator("#flash").count() == 0  # so a reload does not repeat it
     page.goto("/compte")  # this device stays logged in
     assert page.locator("h1").inner_text() == "Mon compte"
     # The other device's cookie is refused; the new password works, the old one no longer does.

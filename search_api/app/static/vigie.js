@@ -1,6 +1,12 @@
 // Light progressive enhancement: every page works without this file.
 (function () {
   "use strict";
+  // A confirmation shown once: its ?ok= (and counts) leave the address, so a reload does not repeat it.
+  if (document.getElementById("flash") && window.history.replaceState) {
+    var here = new URL(window.location.href);
+    ["ok", "n", "echecs"].forEach(function (key) { here.searchParams.delete(key); });
+    window.history.replaceState(window.history.state, "", here.pathname + here.search + here.hash);
+  }
   // Facet checkboxes submit their form on change.
   document.querySelectorAll("input.auto-submit").forEach(function (box) {
     box.addEventListener("change", function () { box.form.requestSubmit(); });
