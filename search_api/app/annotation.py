@@ -308,7 +308,7 @@ def disagreements(session: Session) -> list[dict[str, Any]]:
     adjudicated = set(
         session.scalars(select(AnnotationRow.doc_id).where(AnnotationRow.origin == ADJUDICATION))
     )
-    out = []
+    out: list[dict[str, Any]] = []
     for doc_id, vecs in sorted(_human_annotations(session).items()):
         if len(vecs) < 2 or doc_id in adjudicated:
             continue
@@ -317,6 +317,13 @@ def disagreements(session: Session) -> list[dict[str, Any]]:
         )
         if fields:
             out.append({"doc_id": doc_id, "fields": fields, "annotators": sorted(vecs)})
+    titles = dict(
+        session.execute(select(PageRow.id, PageRow.title).where(PageRow.id.in_([d["doc_id"] for d in out])))
+        .tuples()
+        .all()
+    )
+    for dispute in out:
+        dispute["title"] = titles.get(str(dispute["doc_id"]))
     return out
 
 

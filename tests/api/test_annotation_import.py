@@ -162,7 +162,12 @@ def test_a_label_set_without_doc_kind_is_no_doc_kind_disagreement(db, files) -> 
         assert annotation.disagreements(session) == []
         annotation.save_annotation(session, "pl0002", "bob", {**web_form, "doc_kind": "press"})
         assert annotation.disagreements(session) == [
-            {"doc_id": "pl0002", "fields": ["doc_kind"], "annotators": ["anna", "bob", "pool-first"]}
+            {
+                "doc_id": "pl0002",
+                "fields": ["doc_kind"],
+                "annotators": ["anna", "bob", "pool-first"],
+                "title": None,  # imported labels without a stored page: no title to show
+            }
         ]
 
 

@@ -152,3 +152,15 @@ def test_models_agreement_status_and_users_pages_speak_french(admin: httpx.Clien
     for html in (models, agreement, users, admin.get("/etat").text, admin.get("/recherches").text):
         assert ">True<" not in html and ">False<" not in html and ">None<" not in html
         assert "644.000" not in html
+
+
+def test_disagreements_are_listed_by_title(app_live: LiveApp, admin: httpx.Client) -> None:
+    from search_api.app.annotation import save_annotation
+
+    with app_live.services.session_factory() as session:
+        save_annotation(session, "d1", "anna", {"is_initiative": True})
+        save_annotation(session, "d1", "ada", {"is_initiative": False})
+        session.commit()
+    agreement = admin.get("/accord").text
+    link = re.search(r'<a href="/accord/d1">([^<]*)</a>', agreement)
+    assert link is not None and link.group(1) == "Un jardin partagé au cœur du quartier de la Reyssouze"
