@@ -259,8 +259,10 @@ def resolve_place(
     host the current QPV. Otherwise QPV and commune must agree, unless ``place_mismatch_assumed``.
     """
     assumed = bool(sent.get("place_mismatch_assumed", values.get("place_mismatch_assumed")))
-    code = sent["qpv_code"] if "qpv_code" in sent else values.get("qpv_code")
-    qpv = directory.resolve_qpv(code) if code else None
+    if "qpv_code" in sent:
+        qpv = directory.resolve_qpv(sent["qpv_code"]) if sent["qpv_code"] else None
+    else:  # the QPV left as it is: a code missing from the 2024 list (an older one) checks nothing
+        qpv = directory.qpv(str(values.get("qpv_code") or "").upper()) if values.get("qpv_code") else None
     if "commune" in sent:
         text = sent["commune"]
         commune = directory.resolve_commune(text, qpv.insees if qpv else ()) if text else None
@@ -293,6 +295,7 @@ def derive_place_corrections(
         "qpv_code": qpv.code if qpv else None,
         "commune": commune.name if commune else None,
     }
+    keep_detected_qpv = qpv is None and "qpv_code" not in sent and bool(values.get("qpv_code"))
     hosts = directory.host_communes(qpv) if qpv else []
     host = commune if commune is not None and qpv is not None and directory.agree(qpv, commune) else None
     host = host or (hosts[0] if hosts else None)
@@ -300,6 +303,8 @@ def derive_place_corrections(
         [{"code": qpv.code, "name": qpv.name, "commune": host.name if host else None,
           "insee": host.insee if host else None}] if qpv else []
     )  # fmt: skip
+    if keep_detected_qpv:  # a detected code missing from the 2024 list, left alone: it stays as detected
+        del out["qpv_code"], out["qpv"]
     out["communes"] = [{"insee": commune.insee, "name": commune.name}] if commune else []
     places = [p for p in (qpv, commune) if p is not None]
     out["department_codes"] = sorted({p.dep_code for p in places if p.dep_code})

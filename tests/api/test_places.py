@@ -141,3 +141,34 @@ def test_the_review_map_has_the_commune_the_qpv_and_its_neighbours(
         assert drawn["commune"]["properties"]["code"] == "13055" and drawn["qpv"] is None
     with app_live.client("viewer") as client:
         assert client.get("/api/places/carte", params={"qpv": "QN99999X"}).status_code == 404
+
+
+def test_a_commune_correction_is_not_blocked_by_a_detected_code_missing_from_the_list(
+    app_live: LiveApp,
+) -> None:
+    """An older QPV code the analysis found stays as detected; the commune alone is corrected."""
+    from core.storage.tables import AnalysisRow, PageRow
+    from tests.support.live_app import DOCS, make_analysis
+
+    result = make_analysis(DOCS[0])
+    result["id"] = "d-ancien"
+    result["qpv"][0]["code"] = result["initiatives"][0]["qpv_code"] = "QP001001"  # a 2015 code, not 2024
+    with app_live.services.session_factory() as session:
+        url = "https://exemple.test/ancien-code"
+        session.add(PageRow(id="d-ancien", url=url, canonical_url=url, title="Ancien code", text="Texte."))
+        row = AnalysisRow(doc_id="d-ancien", result=result, is_initiative=True, in_qpv=True)
+        row.initiative_score, row.doc_kind, row.model_version = 0.91, "press", "test"
+        session.add(row)
+        session.commit()
+    with app_live.client("reviewer") as client:
+        body = {"action": "correct", "corrections": {"commune": "Montpellier"}}
+        response = client.post("/api/review/d-ancien", json=body)
+        assert response.status_code == 200, response.text
+        item = client.get("/api/review/d-ancien").json()
+        assert item["corrections"]["commune"] == "Montpellier"
+        assert "qpv_code" not in item["corrections"]  # nothing the reviewer left alone is lost
+        assert item["values"]["qpv_code"] == "QP001001"
+        retyped = client.post(
+            "/api/review/d-ancien", json={"action": "correct", "corrections": {"qpv_code": "QP001001"}}
+        )
+        assert retyped.status_code == 422  # typed by the reviewer, the code must be in the list
