@@ -30,7 +30,7 @@ def expansion_terms(
     if size <= 0 or not texts:
         return []
     total = sum(max(w, 0.0) for w in weights) or float(len(texts))
-    scores: Counter[str] = Counter()
+    scores: dict[str, float] = {}
     seen: Counter[str] = Counter()
     excluded = set(query_terms)
     for text, weight in zip(texts, weights, strict=True):
@@ -42,7 +42,7 @@ def expansion_terms(
         for term, count in counts.items():
             if term in excluded:
                 continue
-            scores[term] += share * count / len(terms)
+            scores[term] = scores.get(term, 0.0) + share * count / len(terms)
             seen[term] += 1
     ranked = sorted((t for t in scores if seen[t] >= min_docs), key=lambda t: (-scores[t], t))
     return ranked[:size]
