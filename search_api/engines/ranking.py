@@ -218,15 +218,22 @@ class RankingEngine(ABC):
         return out
 
     def _rerank(
-        self, cands: list[Candidate], understanding: QueryUnderstanding
+        self, cands: list[Candidate], understanding: QueryUnderstanding, known: Features | None = None
     ) -> tuple[list[Candidate], Features]:
-        """Fused score plus the weighted analysis signals the query asks for, over the first candidates."""
+        """Fused score plus the weighted analysis signals the query asks for, over the first candidates.
+
+        ``known``: features already read for this query (a second reranking fetches only new documents).
+        """
         weights = {k: w for k, w in self.ranking.signal_weights.items() if w}
         head, tail = cands[: self.ranking.rerank_depth], cands[self.ranking.rerank_depth :]
         if not weights or not head or not understanding.asks_signals:
             return cands, {}
-        signals = self._signals([c.id for c in head])
-        features = {c.id: signal_features(understanding, signals.get(c.id, DocSignals())) for c in head}
+        known = known or {}
+        signals = self._signals([c.id for c in head if c.id not in known])
+        features = {
+            c.id: known.get(c.id) or signal_features(understanding, signals.get(c.id, DocSignals()))
+            for c in head
+        }
         scored = [
             Candidate(c.id, c.score + sum(w * features[c.id][k] for k, w in weights.items()), c.group, c.date)
             for c in head
@@ -313,7 +320,7 @@ class RankingEngine(ABC):
             if expanded is not None:
                 if semantic is None:
                     semantic = self._semantic(vector, filters, window)
-                ranked, features = self._rerank(self._fuse(expanded, semantic), understanding)
+                ranked, features = self._rerank(self._fuse(expanded, semantic), understanding, features)
         return ranked, features
 
     def _expanded_keyword(
