@@ -315,7 +315,8 @@ class RankingEngine(ABC):
         if keyword is None:
             cands = fuse_convex([cands], [1.0])
         ranked, features = self._rerank(cands, understanding)
-        if keyword is not None and terms and cfg.keyword_prf_docs > 0 and cfg.keyword_prf_weight > 0:
+        # Keyword feedback expands a keyword list that matched: with none, hybrid is the semantic list.
+        if keyword and terms and cfg.keyword_prf_docs > 0 and cfg.keyword_prf_weight > 0:
             expanded = self._expanded_keyword(keyword, ranked, terms, filters, window)
             if expanded is not None:
                 if semantic is None:
