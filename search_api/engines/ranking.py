@@ -18,6 +18,7 @@ from core.domain import SearchHit, SearchQuery, SearchResult
 from core.errors import InputError, NotFoundError, SearchEngineError
 from core.protocols import Embedder
 from search_api.engines.base import Filters, Vector, check_facets, parse_filters
+from search_api.engines.feedback import expansion_terms
 from search_api.engines.french import analyze
 from search_api.engines.highlight import make_highlights
 from search_api.engines.signals import SIGNAL_FEATURES, DocSignals, signal_features, signals_of
@@ -67,6 +68,9 @@ class RankingConfig:
     prf_weight: float = 0.5
     signal_weights: dict[str, float] = field(default_factory=lambda: dict(SIGNAL_WEIGHTS))
     rerank_depth: int = 50
+    keyword_prf_docs: int = 5
+    keyword_prf_terms: int = 10
+    keyword_prf_weight: float = 0.3
 
     def __post_init__(self) -> None:
         if self.fusion not in FUSIONS:
@@ -214,15 +218,22 @@ class RankingEngine(ABC):
         return out
 
     def _rerank(
-        self, cands: list[Candidate], understanding: QueryUnderstanding
+        self, cands: list[Candidate], understanding: QueryUnderstanding, known: Features | None = None
     ) -> tuple[list[Candidate], Features]:
-        """Fused score plus the weighted analysis signals the query asks for, over the first candidates."""
+        """Fused score plus the weighted analysis signals the query asks for, over the first candidates.
+
+        ``known``: features already read for this query (a second reranking fetches only new documents).
+        """
         weights = {k: w for k, w in self.ranking.signal_weights.items() if w}
         head, tail = cands[: self.ranking.rerank_depth], cands[self.ranking.rerank_depth :]
         if not weights or not head or not understanding.asks_signals:
             return cands, {}
-        signals = self._signals([c.id for c in head])
-        features = {c.id: signal_features(understanding, signals.get(c.id, DocSignals())) for c in head}
+        known = known or {}
+        signals = self._signals([c.id for c in head if c.id not in known])
+        features = {
+            c.id: known.get(c.id) or signal_features(understanding, signals.get(c.id, DocSignals()))
+            for c in head
+        }
         scored = [
             Candidate(c.id, c.score + sum(w * features[c.id][k] for k, w in weights.items()), c.group, c.date)
             for c in head
@@ -274,7 +285,9 @@ class RankingEngine(ABC):
             keyword = sorted(keyword, key=lambda c: (-c.score, c.id))
             cands = self._fuse(keyword, semantic)
             if understanding is not None:
-                cands, features = self._understood(cands, keyword, vector, filters, window, understanding)
+                cands, features = self._understood(
+                    cands, keyword, vector, filters, window, understanding, terms
+                )
         if query.sort == "date":
             cands = sorted(cands, key=lambda c: (-c.date, c.id))
         return cands, self._count(filters), False, features
@@ -287,6 +300,7 @@ class RankingEngine(ABC):
         filters: Filters,
         window: int,
         understanding: QueryUnderstanding,
+        terms: list[str] | None = None,
     ) -> tuple[list[Candidate], Features]:
         """Query understanding: feedback on the semantic list, then the analysis signals.
 
@@ -294,12 +308,45 @@ class RankingEngine(ABC):
         so the signal weights mean the same in both modes.
         """
         cfg = self.ranking
+        semantic: list[Candidate] | None = None
         if cfg.prf_docs > 0 and cfg.prf_weight > 0 and cands:
             semantic = self._semantic(self._feedback_vector(vector, cands), filters, window)
             cands = self._fuse(keyword, semantic) if keyword is not None else semantic
         if keyword is None:
             cands = fuse_convex([cands], [1.0])
-        return self._rerank(cands, understanding)
+        ranked, features = self._rerank(cands, understanding)
+        # Keyword feedback expands a keyword list that matched: with none, hybrid is the semantic list.
+        if keyword and terms and cfg.keyword_prf_docs > 0 and cfg.keyword_prf_weight > 0:
+            expanded = self._expanded_keyword(keyword, ranked, terms, filters, window)
+            if expanded is not None:
+                if semantic is None:
+                    semantic = self._semantic(vector, filters, window)
+                ranked, features = self._rerank(self._fuse(expanded, semantic), understanding, features)
+        return ranked, features
+
+    def _expanded_keyword(
+        self,
+        keyword: list[Candidate],
+        ranked: list[Candidate],
+        terms: list[str],
+        filters: Filters,
+        window: int,
+    ) -> list[Candidate] | None:
+        """The keyword list mixed with a BM25 list of expansion terms from the first ranked documents.
+
+        None when the feedback documents give no term (`feedback.expansion_terms`).
+        """
+        cfg = self.ranking
+        head = ranked[: cfg.keyword_prf_docs]
+        sources = self._fetch([c.id for c in head])
+        found = [c for c in head if c.id in sources]
+        texts = [f"{sources[c.id].get('title') or ''} {sources[c.id].get('text') or ''}" for c in found]
+        extra = expansion_terms(texts, [c.score for c in found], terms, cfg.keyword_prf_terms)
+        if not extra:
+            return None
+        more, _ = self._keyword(extra, filters, window)
+        more = sorted(more, key=lambda c: (-c.score, c.id))
+        return fuse_convex([keyword, more], [1.0, cfg.keyword_prf_weight])
 
     def search(self, query: SearchQuery) -> SearchResult:
         """Ranked, filtered, faceted, paginated hits; near-duplicates collapsed with a count."""

@@ -61,3 +61,27 @@ def test_query_understanding_ranks_alike_on_both_backends(
         assert [h.id for h in results[0]] == [h.id for h in results[1]], text
         assert [h.why for h in results[0]] == [h.why for h in results[1]], text
         assert [h.score for h in results[0]] == pytest.approx([h.score for h in results[1]], abs=1e-4), text
+
+
+@pytest.mark.elasticsearch
+def test_keyword_feedback_expands_alike_on_both_backends(
+    make_backend: Callable[[str], SearchEngine], corpus: list[IndexDocument]
+) -> None:
+    """Keyword-side feedback (expansion terms of the first documents) is ours: same hits on both backends."""
+    engines = [make_backend(b) for b in ("embedded", "elasticsearch")]
+    for engine in engines:
+        engine.index_documents(corpus)
+    moved = 0
+    for text in QUERIES + UNDERSTOOD:
+        query = SearchQuery(text=text, mode="hybrid", size=10, collapse_duplicates=False)
+        plain, expanded = [], []
+        for engine in engines:
+            engine.ranking = RankingConfig(keyword_prf_docs=0)  # type: ignore[attr-defined]
+            plain.append([(h.id, h.score) for h in engine.search(query).hits])
+            engine.ranking = RankingConfig(keyword_prf_docs=3, keyword_prf_weight=1.0)  # type: ignore[attr-defined]
+            expanded.append([(h.id, h.score) for h in engine.search(query).hits])
+        for hits in (plain, expanded):
+            assert [i for i, _ in hits[0]] == [i for i, _ in hits[1]], text
+            assert [s for _, s in hits[0]] == pytest.approx([s for _, s in hits[1]], abs=1e-4), text
+        moved += plain[0] != expanded[0]
+    assert moved  # the expansion does change some rankings

@@ -11,6 +11,7 @@ from core.domain import SearchQuery
 from core.errors import InputError, SearchEngineError
 from search_api.engines.base import IndexDocument
 from search_api.engines.elasticsearch import VECTOR_INDEXES, ElasticsearchEngine
+from search_api.engines.feedback import expansion_terms
 from search_api.engines.ranking import Candidate, RankingConfig, fuse_convex, fuse_rrf
 
 
@@ -78,3 +79,19 @@ def test_rebuild_with_other_vector_indexes_and_parallel_bulk(
         names = list(engine.client.indices.get(index=f"{engine.alias}-*").body)
         engine.client.indices.delete(index=",".join(names))
         engine.close()
+
+
+def test_expansion_terms_come_from_several_feedback_documents() -> None:
+    texts = [
+        "Un jardin partagé au pied des immeubles : potager et compost.",
+        "Le potager collectif du quartier et son composteur.",
+        "Une ferme urbaine sur le toit : potager, ruches.",
+    ]
+    terms = expansion_terms(texts, [1.0, 0.8, 0.5], query_terms=["jardin"], size=3)
+    assert terms[0] == "potag"  # in all three texts, the most probable term
+    assert "jardin" not in terms  # query terms are not expansion terms
+    assert "ruch" not in terms  # one document's word is not the topic
+    assert expansion_terms(texts, [1.0, 0.8, 0.5], ["jardin"], size=0) == []
+    assert expansion_terms([], [], ["jardin"], size=5) == []
+    # The heavier document decides between terms of equal counts.
+    assert expansion_terms(["ruche miel", "ruche abeille", "miel"], [1.0, 1.0, 0.1], [], 1) == ["ruch"]

@@ -14,7 +14,7 @@ from search_api.engines.evaluation import load_analyses, make_corpus_document
 from search_api.engines.ranking import RankingConfig
 from search_api.engines.signals import DocSignals, signal_features, signals_of
 from search_api.engines.understanding import PlaceRef, QueryUnderstanding, understand_query
-from vigie.query_places import GeoQueryLinker
+from vigie.query_places import GeoQueryLinker, recase_places
 
 
 def test_intents_kinds_and_types_are_read_from_the_words() -> None:
@@ -39,6 +39,18 @@ def test_the_geography_linker_finds_the_places_of_a_query(place_linker: GeoQuery
     assert PlaceRef("department", "59", "59") in places
     assert [p.kind for p in place_linker.link_query("expériences en Belgique ou au Québec")] == ["abroad"]
     assert place_linker.link_query("aide aux devoirs") == []
+
+
+def test_place_names_typed_in_lower_case_are_found(place_linker: GeoQueryLinker) -> None:
+    typed = place_linker.link_query("initiatives dans les quartiers de Roubaix et Tourcoing")
+    assert place_linker.link_query("initiatives dans les quartiers de roubaix et tourcoing") == typed
+    assert recase_places("projets en seine-saint-denis") == "projets en Seine-Saint-Denis"
+    assert recase_places("jeunes de vaulx-en-velin") == "jeunes de Vaulx-en-Velin"
+    assert PlaceRef("department", "93", "93") in place_linker.link_query("projets en seine-saint-denis")
+    # A query that capitalises some name is read as typed; common nouns after « de » are not places.
+    assert recase_places("au pied des tours de Marseille") == "au pied des tours de Marseille"
+    assert place_linker.link_query("vente en ligne de paniers") == []
+    assert place_linker.link_query("solutions de garde d'enfants pour se former") == []
 
 
 def test_signal_features_follow_what_the_query_asks() -> None:

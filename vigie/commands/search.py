@@ -250,6 +250,9 @@ def evaluate_search(
     ),
     prf_docs: int = typer.Option(5, "--prf-docs", min=0, help="Feedback documents of hybrid (0: none)."),
     prf_weight: float = typer.Option(0.5, "--prf-weight", min=0.0),
+    keyword_prf_docs: int = typer.Option(
+        5, "--keyword-prf-docs", min=0, help="Keyword feedback documents of hybrid (0: none)."
+    ),
     signal_weights: list[str] = typer.Option(
         [], "--signal-weight", help="name=weight of an analysis signal (place, qpv, initiative, kind, type)."
     ),
@@ -279,7 +282,7 @@ def evaluate_search(
     embedder = CachedEmbedder(make_embedder(), settings.data_dir / "search" / "embeddings.sqlite")
     ranking = RankingConfig(
         rrf_k=rrf_k, keyword_weight=keyword_weight, semantic_weight=semantic_weight, fusion=fusion,
-        understand=understand, prf_docs=prf_docs, prf_weight=prf_weight,
+        understand=understand, prf_docs=prf_docs, prf_weight=prf_weight, keyword_prf_docs=keyword_prf_docs,
     )  # fmt: skip
     ranking.signal_weights.update(_parse_weights(signal_weights))
     ranking.__post_init__()
