@@ -251,7 +251,7 @@ def evaluate_search(
     prf_docs: int = typer.Option(5, "--prf-docs", min=0, help="Feedback documents of hybrid (0: none)."),
     prf_weight: float = typer.Option(0.5, "--prf-weight", min=0.0),
     keyword_prf_docs: int = typer.Option(
-        5, "--keyword-prf-docs", min=0, help="Keyword feedback documents of hybrid (0: none)."
+        0, "--keyword-prf-docs", min=0, help="Keyword feedback documents of hybrid (0, the default: none)."
     ),
     signal_weights: list[str] = typer.Option(
         [], "--signal-weight", help="name=weight of an analysis signal (place, qpv, initiative, kind, type)."
