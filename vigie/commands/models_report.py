@@ -135,7 +135,8 @@ def evaluate_models_real(
     seeds = list(dict.fromkeys(fold_seeds)) or [0]
     body: dict[str, Any] = {"features": config.features}
     if embeddings:  # which encoder made the vectors (VIGIE_EMBEDDER, VIGIE_ENCODER_DIR)
-        body["embedder"] = {"backend": settings.embedder, "encoder_dir": settings.encoder_dir}
+        folder = settings.encoder_dir
+        body["embedder"] = {"backend": settings.embedder, "encoder_dir": str(folder) if folder else None}
     if cv:
         body["real_cv"] = evaluate_real_cv(examples, config, embed, linker, seeds)
     if blind:
