@@ -118,3 +118,26 @@ def test_evaluate_models_reports_real_cv_and_the_blind_split_by_default(small_tr
     lo, hi = blind["intervals_95"]["initiative_f1"]
     assert lo <= blind["figures"]["initiative_f1"] <= hi
     assert sum(int(k["n"]) for k in blind["by_kind"].values()) == 10
+
+
+def test_evaluate_models_no_cv_scores_the_blind_split_only(small_training_env: Path) -> None:
+    args = ["evaluate", "models", "--no-embeddings", "--folds", "2", "--fold-seed", "0", "--json"]
+    with_cv = json.loads(CliRunner().invoke(make_app(), args).stdout)
+    result = CliRunner().invoke(make_app(), [*args, "--no-cv"])
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert "real_cv" not in report and report["blind"]["n"] == 10
+    # The same models (trained on seed + pool dev, seeded) score the blind split as after the CV.
+    assert report["blind"]["figures"] == with_cv["blind"]["figures"]
+    assert report["blind"]["intervals_95"] == with_cv["blind"]["intervals_95"]
+    # Printed, not JSON: the blind table without the CV tables.
+    printed = CliRunner().invoke(make_app(), [*args[:-1], "--no-cv"])
+    assert printed.exit_code == 0 and "blind split: 10 texts" in printed.output
+    assert "real-only CV" not in printed.output
+
+
+@pytest.mark.parametrize("extra", [["--no-blind"], ["--protocol", "mixed"]])
+def test_evaluate_models_no_cv_needs_the_blind_split(small_training_env: Path, extra: list[str]) -> None:
+    result = CliRunner().invoke(make_app(), ["evaluate", "models", "--no-embeddings", "--no-cv", *extra])
+    assert result.exit_code == 2
+    assert "--no-cv leaves only the blind split to score" in result.output

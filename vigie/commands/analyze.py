@@ -151,6 +151,12 @@ def register(app: typer.Typer, groups: dict[str, typer.Typer]) -> None:
             " CV over real and written texts.",
         ),
         blind: bool = typer.Option(True, "--blind/--no-blind", help="Score the blind split (protocol real)."),
+        cv: bool = typer.Option(
+            True,
+            "--cv/--no-cv",
+            help="Run the real-only CV before the blind split (protocol real); --no-cv scores the blind"
+            " split only (models still trained on seed + pool dev).",
+        ),
         blind_models: str = typer.Option(
             "trained",
             help="trained: models trained here on seed + pool dev; promoted: the promoted models as shipped.",
@@ -159,7 +165,13 @@ def register(app: typer.Typer, groups: dict[str, typer.Typer]) -> None:
         """Model figures: real-only grouped CV and the blind split (default), or the old mixed CV."""
         if protocol not in ("real", "mixed") or blind_models not in ("trained", "promoted"):
             raise typer.BadParameter("use --protocol real|mixed and --blind-models trained|promoted")
+        if not cv and (protocol == "mixed" or not blind):
+            raise typer.BadParameter(
+                "--no-cv leaves only the blind split to score: use it with --protocol real and --blind"
+            )
         if protocol == "mixed":
             evaluate_models(get_settings(), embeddings, char_ngrams, folds, as_json, fold_seeds)
         else:
-            evaluate_models_real(get_settings(), embeddings, folds, as_json, fold_seeds, blind, blind_models)
+            evaluate_models_real(
+                get_settings(), embeddings, folds, as_json, fold_seeds, blind, blind_models, cv=cv
+            )

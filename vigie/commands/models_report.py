@@ -117,8 +117,14 @@ def evaluate_models_real(
     fold_seeds: Sequence[int],
     blind: bool,
     blind_models: str,
+    *,
+    cv: bool = True,
 ) -> None:
-    """Real-only grouped CV on seed + pool dev, then the blind split (trained on seed + pool dev)."""
+    """Real-only grouped CV on seed + pool dev, then the blind split (trained on seed + pool dev).
+
+    ``cv=False`` skips the CV (an hour per encoder on this machine) and scores the blind split only: the
+    report then has no ``real_cv`` key.
+    """
     from nlp.classifiers.training import TrainConfig, load_blind_examples, load_training_examples
     from vigie.model_evaluation import evaluate_blind_trained, evaluate_real_cv, load_linker
 
@@ -127,10 +133,12 @@ def evaluate_models_real(
     embed = make_embed_fn(settings, embeddings)
     linker = load_linker(settings)
     seeds = list(dict.fromkeys(fold_seeds)) or [0]
-    body: dict[str, Any] = {
-        "features": config.features,
-        "real_cv": evaluate_real_cv(examples, config, embed, linker, seeds),
-    }
+    body: dict[str, Any] = {"features": config.features}
+    if embeddings:  # which encoder made the vectors (VIGIE_EMBEDDER, VIGIE_ENCODER_DIR)
+        folder = settings.encoder_dir
+        body["embedder"] = {"backend": settings.embedder, "encoder_dir": str(folder) if folder else None}
+    if cv:
+        body["real_cv"] = evaluate_real_cv(examples, config, embed, linker, seeds)
     if blind:
         blind_set = load_blind_examples(settings)
         lazy = make_lazy_embed_fn(settings)
@@ -151,6 +159,24 @@ def evaluate_models_real(
 
 def print_real_report(body: dict[str, Any]) -> None:
     """Tables of the real-only CV means, per kind, and the blind figures with their intervals."""
+    if "real_cv" in body:
+        _print_real_cv(body)
+    blind = body.get("blind")
+    if not blind:
+        return
+    table = Table(title=f"blind split: {blind['n']} texts, models {blind['version']}, {body['features']}")
+    for col in ("figure", "value", "95 % interval"):
+        table.add_column(col)
+    for key, value in blind["figures"].items():
+        lo, hi = blind["intervals_95"].get(key, (value, value))
+        table.add_row(key, f"{value:.3f}", f"{lo:.3f}-{hi:.3f}")
+    out.print(table)
+    _print_by_kind("blind split by document kind", blind["by_kind"])
+    if "communes" in blind:
+        out.print("communes on blind initiatives: " + json.dumps(blind["communes"]))
+
+
+def _print_real_cv(body: dict[str, Any]) -> None:
     cv = body["real_cv"]
     out.print(
         f"real-only grouped CV: {cv['n_scored']} real texts scored,"
@@ -166,19 +192,6 @@ def print_real_report(body: dict[str, Any]) -> None:
     _print_by_kind("real-only CV by document kind (last fold seed)", cv["by_kind_last_seed"])
     if "communes_dev" in cv:
         out.print("communes on dev initiatives: " + json.dumps(cv["communes_dev"]))
-    blind = body.get("blind")
-    if not blind:
-        return
-    table = Table(title=f"blind split: {blind['n']} texts, models {blind['version']}")
-    for col in ("figure", "value", "95 % interval"):
-        table.add_column(col)
-    for key, value in blind["figures"].items():
-        lo, hi = blind["intervals_95"].get(key, (value, value))
-        table.add_row(key, f"{value:.3f}", f"{lo:.3f}-{hi:.3f}")
-    out.print(table)
-    _print_by_kind("blind split by document kind", blind["by_kind"])
-    if "communes" in blind:
-        out.print("communes on blind initiatives: " + json.dumps(blind["communes"]))
 
 
 def _print_by_kind(title: str, by_kind: dict[str, dict[str, float]]) -> None:
