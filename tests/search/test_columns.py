@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 from core.domain import SearchQuery
-from search_api.engines.base import Filters, IndexDocument
+from search_api.engines.base import Filters, IndexDocument, SearchEngine
 from search_api.engines.columns import SIGNAL_KEYS, ColumnStore
 from search_api.engines.embedded import EmbeddedEngine
 from search_api.engines.embedding_cache import CachedEmbedder
-from search_api.engines.signals import DocSignals, signals_of
+from search_api.engines.ranking import RankingConfig
+from search_api.engines.signals import SIGNAL_FEATURES, DocSignals, signals_of
 from vigie.query_places import GeoQueryLinker
 
 DIM = 384
@@ -122,3 +124,35 @@ def test_an_engine_sees_what_another_engine_on_the_same_folder_wrote(
     writer.rebuild(iter(corpus[:2]))
     assert reader.count() == 2
     assert reader.search(SearchQuery(text="fablab", mode="keyword")).total <= 2
+
+
+SIGNAL_QUERIES = [
+    "applications numériques dans les cités",
+    "services itinérants et entraide à Toulouse",
+    "projets solidaires en Belgique",
+    "initiatives coopératives dans les quartiers",
+]
+
+
+@pytest.mark.elasticsearch
+def test_signals_rank_alike_on_both_backends(
+    make_backend: Callable[[str], SearchEngine],
+    corpus: list[IndexDocument],
+    place_linker: GeoQueryLinker,
+) -> None:
+    """Type scores and places abroad (numpy columns here, a narrowed source there): same hits and why."""
+    docs = _with_summaries(corpus)
+    engines = [make_backend(b) for b in ("embedded", "elasticsearch")]
+    for engine in engines:
+        engine.index_documents(docs)
+        engine.place_linker = place_linker  # type: ignore[attr-defined]
+        engine.ranking = RankingConfig(signal_weights=dict.fromkeys(SIGNAL_FEATURES, 0.3))  # type: ignore[attr-defined]
+    boosted = set()
+    for text in SIGNAL_QUERIES:
+        query = SearchQuery(text=text, mode="hybrid", size=10, collapse_duplicates=False)
+        results = [e.search(query).hits for e in engines]
+        assert [h.id for h in results[0]] == [h.id for h in results[1]], text
+        assert [h.why for h in results[0]] == [h.why for h in results[1]], text
+        assert [h.score for h in results[0]] == pytest.approx([h.score for h in results[1]], abs=1e-4), text
+        boosted |= {k for h in results[0] for k in h.why.get("signals", {})}
+    assert {"types", "initiative_score", "in_qpv"} <= boosted
