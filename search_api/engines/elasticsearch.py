@@ -20,6 +20,7 @@ from core.errors import EngineUnavailableError, SearchEngineError
 from core.protocols import Embedder
 from search_api.engines.base import KEYWORD_FIELDS, BulkReport, Filters, IndexDocument, Vector
 from search_api.engines.french import analyze_to_string
+from search_api.engines.place_cache import cached_place_linker
 from search_api.engines.ranking import Candidate, RankingConfig, RankingEngine
 from search_api.engines.signals import STORED_PLACE_KINDS, DocSignals, signals_of
 from search_api.engines.understanding import QueryPlaceLinker
@@ -105,7 +106,7 @@ class ElasticsearchEngine(RankingEngine):
         bulk_threads: int = BULK_THREADS,
         place_linker: QueryPlaceLinker | None = None,
     ) -> None:
-        super().__init__(embedder, ranking, place_linker)
+        super().__init__(embedder, ranking, cached_place_linker(place_linker))
         self.url = url
         self.alias = alias
         self.dim = embedder.dim if embedder is not None else dim

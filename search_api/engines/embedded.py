@@ -23,6 +23,7 @@ from core.protocols import Embedder
 from search_api.engines.base import KEYWORD_FIELDS, BulkReport, Filters, IndexDocument, Vector
 from search_api.engines.columns import ColumnStore
 from search_api.engines.french import analyze_to_string
+from search_api.engines.place_cache import cached_place_linker
 from search_api.engines.ranking import Candidate, RankingConfig, RankingEngine
 from search_api.engines.signals import DocSignals
 from search_api.engines.understanding import QueryPlaceLinker
@@ -130,7 +131,7 @@ class EmbeddedEngine(RankingEngine):
         dim: int = 384,
         place_linker: QueryPlaceLinker | None = None,
     ) -> None:
-        super().__init__(embedder, ranking, place_linker)
+        super().__init__(embedder, ranking, cached_place_linker(place_linker))
         self.root = path
         self.dim = embedder.dim if embedder is not None else dim
         self.root.mkdir(parents=True, exist_ok=True)

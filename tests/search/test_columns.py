@@ -14,6 +14,7 @@ from search_api.engines.base import Filters, IndexDocument, SearchEngine
 from search_api.engines.columns import SIGNAL_KEYS, ColumnStore
 from search_api.engines.embedded import EmbeddedEngine
 from search_api.engines.embedding_cache import CachedEmbedder
+from search_api.engines.place_cache import CachedPlaceLinker, cached_place_linker
 from search_api.engines.ranking import RankingConfig
 from search_api.engines.signals import SIGNAL_FEATURES, DocSignals, signals_of
 from vigie.query_places import GeoQueryLinker
@@ -156,3 +157,21 @@ def test_signals_rank_alike_on_both_backends(
         assert [h.score for h in results[0]] == pytest.approx([h.score for h in results[1]], abs=1e-4), text
         boosted |= {k for h in results[0] for k in h.why.get("signals", {})}
     assert {"types", "initiative_score", "in_qpv"} <= boosted
+
+
+def test_the_places_of_a_query_are_linked_once(
+    tmp_path: Path, embedder: CachedEmbedder, corpus: list[IndexDocument], place_linker: GeoQueryLinker
+) -> None:
+    """Page 2 of a query reuses the places of page 1; callers get their own list each time."""
+    engine = EmbeddedEngine(tmp_path / "idx", embedder=embedder, place_linker=place_linker)
+    engine.index_documents(corpus)
+    cached = engine.place_linker
+    assert isinstance(cached, CachedPlaceLinker) and cached_place_linker(cached) is cached
+    text = "initiatives solidaires à Toulouse"
+    pages = [engine.search(SearchQuery(text=text, size=2, page=p)) for p in (1, 2)]
+    assert cached.cache_info().misses == 1 and cached.cache_info().hits == 1
+    assert pages[0].hits[0].why["place"] == ["Toulouse"]
+    places = cached.link_query(text)
+    assert places == place_linker.link_query(text) and places[0].name == "Toulouse"
+    places.clear()
+    assert cached.link_query(text) == place_linker.link_query(text)
