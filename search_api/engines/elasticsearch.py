@@ -20,8 +20,9 @@ from core.errors import EngineUnavailableError, SearchEngineError
 from core.protocols import Embedder
 from search_api.engines.base import KEYWORD_FIELDS, BulkReport, Filters, IndexDocument, Vector
 from search_api.engines.french import analyze_to_string
-from search_api.engines.ranking import SIGNAL_FIELDS, Candidate, RankingConfig, RankingEngine
-from search_api.engines.signals import DocSignals, signals_of
+from search_api.engines.place_cache import cached_place_linker
+from search_api.engines.ranking import Candidate, RankingConfig, RankingEngine
+from search_api.engines.signals import STORED_PLACE_KINDS, DocSignals, signals_of
 from search_api.engines.understanding import QueryPlaceLinker
 from search_api.engines.validation import validate_documents
 
@@ -31,6 +32,12 @@ TITLE_BOOST = 2.0
 BATCH = 1000
 BULK_THREADS = 2
 CANDIDATE_FIELDS = ["group", "date_num"]
+# What reranking reads of a stored source (`signals_of`): not the whole summary (initiatives, places
+# with their names...), only its type scores and places abroad.
+SIGNAL_SOURCE = [
+    "initiative_score", "in_qpv", "doc_kind", *STORED_PLACE_KINDS,
+    "summary.type_scores", "summary.places_abroad",
+]  # fmt: skip
 # Vector index types (`dense_vector.index_options.type`): graph (hnsw), graph over int8- or
 # bit-quantised vectors (int8_hnsw, bbq_hnsw), or exact brute force (flat, int8_flat).
 VECTOR_INDEXES: tuple[str, ...] = ("hnsw", "int8_hnsw", "bbq_hnsw", "flat", "int8_flat")
@@ -99,7 +106,7 @@ class ElasticsearchEngine(RankingEngine):
         bulk_threads: int = BULK_THREADS,
         place_linker: QueryPlaceLinker | None = None,
     ) -> None:
-        super().__init__(embedder, ranking, place_linker)
+        super().__init__(embedder, ranking, cached_place_linker(place_linker))
         self.url = url
         self.alias = alias
         self.dim = embedder.dim if embedder is not None else dim
@@ -361,7 +368,7 @@ class ElasticsearchEngine(RankingEngine):
         self._ensure()
         resp = self._call(
             "signal fetch",
-            lambda: self.client.mget(index=self.alias, ids=list(ids), source=list(SIGNAL_FIELDS)),
+            lambda: self.client.mget(index=self.alias, ids=list(ids), source=SIGNAL_SOURCE),
         )
         return {d["_id"]: signals_of(d["_source"]) for d in resp["docs"] if d.get("found")}
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import shutil
 import uuid
 from collections.abc import Iterable, Sequence
@@ -22,7 +23,9 @@ from core.protocols import Embedder
 from search_api.engines.base import KEYWORD_FIELDS, BulkReport, Filters, IndexDocument, Vector
 from search_api.engines.columns import ColumnStore
 from search_api.engines.french import analyze_to_string
+from search_api.engines.place_cache import cached_place_linker
 from search_api.engines.ranking import Candidate, RankingConfig, RankingEngine
+from search_api.engines.signals import DocSignals
 from search_api.engines.understanding import QueryPlaceLinker
 from search_api.engines.validation import validate_documents
 
@@ -128,11 +131,12 @@ class EmbeddedEngine(RankingEngine):
         dim: int = 384,
         place_linker: QueryPlaceLinker | None = None,
     ) -> None:
-        super().__init__(embedder, ranking, place_linker)
+        super().__init__(embedder, ranking, cached_place_linker(place_linker))
         self.root = path
         self.dim = embedder.dim if embedder is not None else dim
         self.root.mkdir(parents=True, exist_ok=True)
         self._version = ""
+        self._version_stat: tuple[int, int, int] | None = None
         self._gen = self._open_current()
 
     # --- generations --------------------------------------------------------------------------
@@ -155,10 +159,24 @@ class EmbeddedEngine(RankingEngine):
         self._version = self._read("VERSION")
         return _Generation(self.root / current, self.dim)
 
+    def _stat(self, name: str) -> tuple[int, int, int] | None:
+        try:
+            st = os.stat(self.root / name)
+        except FileNotFoundError:
+            return None
+        return st.st_ino, st.st_mtime_ns, st.st_size
+
     def _refresh(self) -> _Generation:
-        """Reopen when another process wrote since we loaded (VERSION changed)."""
-        if self._read("VERSION") != self._version:
-            self._gen = self._open_current()
+        """Reopen when another process wrote since we loaded (VERSION changed).
+
+        VERSION is only ever replaced (new inode), so an unchanged stat means an unchanged file: the
+        file is read only when its stat moves (a query calls this once per primitive).
+        """
+        stat = self._stat("VERSION")
+        if stat is None or stat != self._version_stat:
+            if self._read("VERSION") != self._version:
+                self._gen = self._open_current()
+            self._version_stat = stat
         return self._gen
 
     def _bump(self) -> None:
@@ -331,6 +349,15 @@ class EmbeddedEngine(RankingEngine):
             source = json.loads(bytes(raw).decode())
             out[source["id"]] = source
         return out
+
+    def _signals(self, ids: Sequence[str]) -> dict[str, DocSignals]:
+        """Signals from the column store (numpy), not from the stored JSON; the JSON for old segments."""
+        columns = self._refresh().columns
+        live = [doc_id for doc_id in ids if doc_id in columns.row_of]
+        signals = columns.signals([columns.row_of[doc_id] for doc_id in live])
+        if signals is None:
+            return super()._signals(ids)
+        return dict(zip(live, signals, strict=True))
 
     def _vector(self, doc_id: str) -> Vector | None:
         return self._refresh().columns.vector(doc_id)

@@ -52,7 +52,11 @@ def stem(word: str) -> str:
 def iter_words(text: str) -> Iterator[tuple[int, int, str]]:
     """Yield ``(start, end, folded_word)`` for each word, with offsets in the original text."""
     for match in _SPAN.finditer(text):
-        for word in _WORD.findall(fold(match.group())):
+        span = match.group()
+        if span.isascii():  # an ASCII run of letters and digits is one word: skip folding (hits' text)
+            yield match.start(), match.end(), span.lower()
+            continue
+        for word in _WORD.findall(fold(span)):
             yield match.start(), match.end(), word
 
 

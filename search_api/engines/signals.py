@@ -20,6 +20,8 @@ PLACE_WEIGHTS: dict[str, float] = {
     "abroad": 1.0,
 }
 SIGNAL_FEATURES: tuple[str, ...] = ("place", "qpv", "initiative", "kind", "type")
+# Place kinds stored as keyword fields of a document (places abroad live in its summary).
+STORED_PLACE_KINDS: tuple[str, ...] = ("qpv", "commune", "department", "region")
 
 
 @dataclass(frozen=True)
@@ -40,15 +42,27 @@ def _first(values: Any, default: str) -> str:
     return str(values) if isinstance(values, str) and values else default
 
 
+def _places_abroad(summary: dict[str, Any]) -> list[dict[str, Any]]:
+    return [a for a in summary.get("places_abroad") or [] if isinstance(a, dict)]
+
+
+def countries_abroad(summary: dict[str, Any]) -> frozenset[str]:
+    """Country codes of the places abroad a document's summary names ("" when the country is unknown)."""
+    return frozenset(str(a.get("country") or "") for a in _places_abroad(summary))
+
+
+def type_scores_of(summary: dict[str, Any]) -> dict[str, float]:
+    """Innovation type scores of a document's summary (empty when absent or malformed)."""
+    scores = summary.get("type_scores") or {}
+    return {str(k): float(v) for k, v in scores.items()} if isinstance(scores, dict) else {}
+
+
 def signals_of(source: dict[str, Any]) -> DocSignals:
     """Signals from a stored source (`IndexDocument.to_source`)."""
     summary = source.get("summary") or {}
-    places = {
-        kind: frozenset(str(v) for v in source.get(kind) or [])
-        for kind in ("qpv", "commune", "department", "region")
-    }
-    abroad = [a for a in summary.get("places_abroad") or [] if isinstance(a, dict)]
-    places["abroad"] = frozenset(str(a.get("country") or "") for a in abroad)
+    places = {kind: frozenset(str(v) for v in source.get(kind) or []) for kind in STORED_PLACE_KINDS}
+    abroad = _places_abroad(summary)
+    places["abroad"] = countries_abroad(summary)
     names = {
         str(c.get("insee")): str(c.get("name")) for c in summary.get("communes") or [] if isinstance(c, dict)
     }
@@ -56,12 +70,11 @@ def signals_of(source: dict[str, Any]) -> DocSignals:
         {str(q.get("code")): str(q.get("name")) for q in summary.get("qpv") or [] if isinstance(q, dict)}
     )
     names.update({str(a.get("country") or ""): str(a.get("name")) for a in abroad})
-    scores = summary.get("type_scores") or {}
     return DocSignals(
         initiative_score=float(source.get("initiative_score") or 0.0),
         in_qpv=_first(source.get("in_qpv"), "unknown"),
         doc_kind=_first(source.get("doc_kind"), "other"),
-        type_scores={str(k): float(v) for k, v in scores.items()} if isinstance(scores, dict) else {},
+        type_scores=type_scores_of(summary),
         places=places,
         place_names=names,
     )

@@ -63,3 +63,11 @@ def test_analysis_is_the_same_from_many_threads() -> None:
     with ThreadPoolExecutor(4) as pool:
         assert list(pool.map(analyze, texts)) == [analyze(t) for t in texts]
     assert unicodedata.is_normalized("NFC", " ".join(analyze(texts[0])))
+
+
+def test_words_keep_their_offsets_in_the_original_text() -> None:
+    """ASCII words (not folded) and accented ones (folded) alike: offsets point into the text as written."""
+    text = "L'Œuvre du FabLab 3D, café-théâtre ﬁn"
+    words = list(iter_words(text))
+    assert [w for _, _, w in words] == ["l", "oeuvre", "du", "fablab", "3d", "cafe", "theatre", "fin"]
+    assert [text[s:e] for s, e, _ in words] == ["L", "Œuvre", "du", "FabLab", "3D", "café", "théâtre", "ﬁn"]
