@@ -63,8 +63,9 @@ def _class_lookup_in_c() -> etree.ElementNamespaceClassLookup:
 _PARSER.set_element_class_lookup(_class_lookup_in_c())
 FULL_PASS_BELOW_CHARS = 2000
 _TRAFILATURA_RULES = frozenset({"text.drop_captions", "text.no_comments"})  # rules that change its input
+# ``[@class]`` first: elements without a class are skipped before the three substring tests.
 _CAPTIONS = (
-    "//figcaption | //*[contains(@class, 'credit') or contains(@class, 'copyright') "
+    "//figcaption | //*[@class][contains(@class, 'credit') or contains(@class, 'copyright') "
     "or contains(@class, 'caption')]"
 )
 
