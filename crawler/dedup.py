@@ -31,20 +31,19 @@ def _shingles(text: str, size: int = 3) -> list[str]:
 
 
 def simhash(text: str) -> int:
-    """64-bit SimHash of word 3-gram shingles (vectorised: one pass per bit over all shingle hashes)."""
+    """64-bit SimHash of word 3-gram shingles: each bit is set when most shingles' BLAKE2b-64 hashes
+    have it (vectorised: the hashes' bits unpacked at once and counted per column)."""
     shingles = _shingles(text)
     if not shingles:
         return 0
-    hashes = np.fromiter(
-        (int.from_bytes(hashlib.blake2b(s.encode("utf-8"), digest_size=8).digest(), "big") for s in shingles),
-        dtype=np.uint64,
-        count=len(shingles),
-    )
+    digests = b"".join(hashlib.blake2b(s.encode("utf-8"), digest_size=8).digest() for s in shingles)
+    bits = np.unpackbits(np.frombuffer(digests, dtype=np.uint8).reshape(len(shingles), 8), axis=1)
+    ones = bits.sum(axis=0, dtype=np.int64)  # column j counts bit 63 - j of the big-endian hashes
     half = len(shingles) / 2
     value = 0
-    for bit in range(SIMHASH_BITS):
-        if int(((hashes >> np.uint64(bit)) & np.uint64(1)).sum()) > half:
-            value |= 1 << bit
+    for column, count in enumerate(ones.tolist()):
+        if count > half:
+            value |= 1 << (SIMHASH_BITS - 1 - column)
     return value
 
 

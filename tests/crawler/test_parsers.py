@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
 import random
+import re
 from datetime import UTC, datetime
 
 import pytest
@@ -82,6 +84,22 @@ def test_content_hash_ignores_whitespace_and_simhash_finds_near_copies() -> None
     assert index.find(simhash(edited)) == "orig"
     assert index.find(simhash(french_text(8))) is None
     assert index.find(simhash(text), exclude="orig") is None
+
+
+def test_simhash_is_the_bitwise_majority_of_the_shingle_hashes() -> None:
+    """Stored simhashes stay comparable: the vectorised SimHash equals its definition, bit by bit."""
+
+    def by_definition(text: str) -> int:
+        words = re.findall(r"\w+", text.lower())
+        shingles = [" ".join(words[i : i + 3]) for i in range(len(words) - 2)] if len(words) >= 3 else words
+        digests = [hashlib.blake2b(s.encode(), digest_size=8).digest() for s in shingles]
+        hashes = [int.from_bytes(d, "big") for d in digests]
+        return sum(1 << bit for bit in range(64) if sum(h >> bit & 1 for h in hashes) > len(hashes) / 2)
+
+    texts = [french_text(7), french_text(8)[:300], "deux mots", "Été à Saint-Denis : 3 ateliers", ""]
+    for text in texts:
+        assert simhash(text) == by_definition(text), text
+    assert simhash(french_text(7)) != 0 and simhash("") == 0
 
 
 def test_decoding_and_binary_detection() -> None:
