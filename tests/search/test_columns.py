@@ -15,8 +15,8 @@ from search_api.engines.columns import SIGNAL_KEYS, ColumnStore
 from search_api.engines.embedded import EmbeddedEngine
 from search_api.engines.embedding_cache import CachedEmbedder
 from search_api.engines.place_cache import CachedPlaceLinker, cached_place_linker
-from search_api.engines.ranking import RankingConfig
-from search_api.engines.signals import SIGNAL_FEATURES, DocSignals, signals_of
+from search_api.engines.signals import DocSignals, signals_of
+from tests.search.parity import same_hybrid_hits, understanding_backends
 from vigie.query_places import GeoQueryLinker
 
 DIM = 384
@@ -142,20 +142,11 @@ def test_signals_rank_alike_on_both_backends(
     place_linker: GeoQueryLinker,
 ) -> None:
     """Type scores and places abroad (numpy columns here, a narrowed source there): same hits and why."""
-    docs = _with_summaries(corpus)
-    engines = [make_backend(b) for b in ("embedded", "elasticsearch")]
-    for engine in engines:
-        engine.index_documents(docs)
-        engine.place_linker = place_linker  # type: ignore[attr-defined]
-        engine.ranking = RankingConfig(signal_weights=dict.fromkeys(SIGNAL_FEATURES, 0.3))  # type: ignore[attr-defined]
+    engines = understanding_backends(make_backend, _with_summaries(corpus), place_linker)
     boosted = set()
     for text in SIGNAL_QUERIES:
-        query = SearchQuery(text=text, mode="hybrid", size=10, collapse_duplicates=False)
-        results = [e.search(query).hits for e in engines]
-        assert [h.id for h in results[0]] == [h.id for h in results[1]], text
-        assert [h.why for h in results[0]] == [h.why for h in results[1]], text
-        assert [h.score for h in results[0]] == pytest.approx([h.score for h in results[1]], abs=1e-4), text
-        boosted |= {k for h in results[0] for k in h.why.get("signals", {})}
+        hits = same_hybrid_hits(engines, text)
+        boosted |= {k for h in hits for k in h.why.get("signals", {})}
     assert {"types", "initiative_score", "in_qpv"} <= boosted
 
 

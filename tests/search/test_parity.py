@@ -9,7 +9,7 @@ import pytest
 from core.domain import SearchQuery
 from search_api.engines.base import IndexDocument, SearchEngine
 from search_api.engines.ranking import RankingConfig
-from search_api.engines.signals import SIGNAL_FEATURES
+from tests.search.parity import same_hybrid_hits, understanding_backends
 from vigie.query_places import GeoQueryLinker
 
 QUERIES = ["fablab jeunes", "quartier", "économie sociale", "mobilité emploi", "santé prévention gratuite"]
@@ -50,17 +50,9 @@ def test_query_understanding_ranks_alike_on_both_backends(
     place_linker: GeoQueryLinker,
 ) -> None:
     """Places, intents, feedback and analysis signals are ours: both backends give the same hits and why."""
-    engines = [make_backend(b) for b in ("embedded", "elasticsearch")]
-    for engine in engines:
-        engine.index_documents(corpus)
-        engine.place_linker = place_linker  # type: ignore[attr-defined]
-        engine.ranking = RankingConfig(signal_weights=dict.fromkeys(SIGNAL_FEATURES, 0.3))  # type: ignore[attr-defined]
+    engines = understanding_backends(make_backend, corpus, place_linker)
     for text in UNDERSTOOD:
-        query = SearchQuery(text=text, mode="hybrid", size=10, collapse_duplicates=False)
-        results = [e.search(query).hits for e in engines]
-        assert [h.id for h in results[0]] == [h.id for h in results[1]], text
-        assert [h.why for h in results[0]] == [h.why for h in results[1]], text
-        assert [h.score for h in results[0]] == pytest.approx([h.score for h in results[1]], abs=1e-4), text
+        same_hybrid_hits(engines, text)
 
 
 @pytest.mark.elasticsearch
