@@ -1,4 +1,5 @@
-"""`vigie watch` against a real local site: SIGKILL mid-crawl and restart lose and repeat nothing; backoff."""
+"""`vigie watch` against a real local site: SIGKILL mid-crawl and restart lose and repeat nothing; backoff;
+the e-mail digest of a saved search at the end of a cycle (a real SMTP server on 127.0.0.1)."""
 
 from __future__ import annotations
 
@@ -17,11 +18,14 @@ from sqlalchemy.exc import OperationalError
 
 from core.metrics import MetricsStore
 from core.storage import open_database
+from core.storage.alerts import AlertRepository
+from core.storage.saved_searches import SavedSearchRepository
 from core.storage.tables.analysis import AnalysisRow
 from core.storage.tables.crawl import PageRow
 from core.storage.tables.ops import WatchRunRow, WatchStateRow
 from tests.support.cli import run_vigie, start_vigie
 from tests.support.news_site import LocalNewsSite
+from tests.support.smtp import smtp_server
 from vigie.ops.watch_store import WatchStore
 
 SOURCE = "journal-de-quartier"
@@ -226,4 +230,43 @@ def test_a_long_stage_keeps_its_lease_and_frees_it_at_the_end(settings, env, tmp
         state = session.get(WatchStateRow, SOURCE)
     assert state is not None and state.lease_owner is None and state.last_status == "ok"
     assert other.claim(SOURCE, timedelta(minutes=1))  # free once the stage is over
+    engine.dispose()
+
+
+def test_watch_emails_a_saved_search_its_new_pages_once(settings, env, tmp_path: Path) -> None:
+    """The whole daily chain: crawl, analyse, index, then the digest of a saved search, sent once."""
+    engine, factory = open_database(settings.resolved_database_url)
+    saved = SavedSearchRepository(factory).add(
+        "analyste", "Traiteurs", {"text": "traiteur", "filters": {}}, "cle-du-flux-de-test"
+    )
+    AlertRepository(factory).subscribe(saved.id, "equipe@exemple.fr")
+    with LocalNewsSite(pages=12) as site, smtp_server() as smtp:
+        catalogue = _catalogue(tmp_path / "sources.yaml", f"{site.base_url}/sitemap.xml", "sitemaps")
+        mail_env = env | {
+            "VIGIE_SMTP_HOST": "127.0.0.1",
+            "VIGIE_SMTP_PORT": str(smtp.port),
+            "VIGIE_SMTP_STARTTLS": "false",
+            "VIGIE_SMTP_FROM": "vigie@exemple.fr",
+        }
+        first = _watch(mail_env, catalogue, "--once")
+        _, err = first.communicate(timeout=400)
+        assert first.returncode == 0, err[-3000:]
+        # Only article 10 (Le Val Fourré) speaks of a caterer: one digest, one result, its page's link.
+        assert smtp.envelopes == [("vigie@exemple.fr", ["equipe@exemple.fr"])]
+        (message,) = smtp.messages
+        assert message["Subject"] == "Vigie — Traiteurs : 1 nouveau résultat"
+        body = message.get_content()
+        assert site.article_urls()[10] in body
+        assert not any(url in body for url in site.article_urls()[:10])
+
+        # The next cycle finds nothing due and nothing new: nothing is sent twice.
+        second = _watch(mail_env, catalogue, "--once")
+        _, err = second.communicate(timeout=200)
+        assert second.returncode == 0, err[-3000:]
+        assert len(smtp.messages) == 1
+    with factory() as session:
+        stages = [(r.stage, r.status) for r in session.scalars(select(WatchRunRow).order_by(WatchRunRow.id))]
+    assert ("alerts", "ok") in stages
+    (digest,) = AlertRepository(factory).digests()
+    assert digest.sent_at is not None and digest.attempts <= 1
     engine.dispose()
