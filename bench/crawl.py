@@ -32,9 +32,9 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 # Stored fields that do not depend on the order in which the concurrent fetches finish (which copy of
-# a page is stored first, hence ``url``, ``duplicate_of`` and the fetch times, does).
+# a page is stored first, hence ``url``, ``duplicate_of`` and the fetch times, does). The canonical URL
+# is dumped without the mirror's address (a new port each run), hence without the id made from it.
 DUMP_FIELDS = (
-    "id",
     "canonical_url",
     "title",
     "date",
@@ -99,16 +99,20 @@ def serve(mirror: dict[str, tuple[bytes, str]]) -> ThreadingHTTPServer:
     return server
 
 
-def dump_pages(database: Path, out: Path) -> int:
-    """Write the stored pages' order-independent fields as JSON lines sorted by id; return the count."""
+def dump_pages(database: Path, base: str, out: Path) -> int:
+    """Write the stored pages' order-independent fields as JSON lines sorted by canonical URL (``base``,
+    the mirror's address, left out); return the count."""
     with closing(sqlite3.connect(database)) as connection:
-        rows = connection.execute(f"SELECT {', '.join(DUMP_FIELDS)} FROM pages ORDER BY id").fetchall()
+        rows = connection.execute(f"SELECT {', '.join(DUMP_FIELDS)} FROM pages").fetchall()
         (duplicates,) = connection.execute(
             "SELECT count(*) FROM pages WHERE duplicate_of IS NOT NULL"
         ).fetchone()
+    pages = [dict(zip(DUMP_FIELDS, row, strict=True)) for row in rows]
+    for page in pages:
+        page["canonical_url"] = str(page["canonical_url"]).removeprefix(base)
     with out.open("w", encoding="utf-8") as handle:
-        for row in rows:
-            handle.write(json.dumps(dict(zip(DUMP_FIELDS, row, strict=True)), ensure_ascii=False) + "\n")
+        for page in sorted(pages, key=lambda page: page["canonical_url"]):
+            handle.write(json.dumps(page, ensure_ascii=False) + "\n")
         handle.write(json.dumps({"pages marked as duplicates": duplicates}) + "\n")
     return len(rows)
 
@@ -130,11 +134,13 @@ def main() -> None:
         env = dict(os.environ, VIGIE_DATA_DIR=tmp, VIGIE_CRAWL_DELAY="0", VIGIE_LOG_LEVEL="WARNING")
         env["VIGIE_CRAWL_CONCURRENCY"] = str(args.concurrency)
         command = [sys.executable, "-m", "vigie", "crawl", "--sitemap", base + "/sitemap.xml", "--json"]
+        load_at_start = os.getloadavg()[0]
         start = time.perf_counter()
         proc = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True)
         elapsed = time.perf_counter() - start
         if args.dump and proc.returncode == 0:
-            print(f"pages dumped          {dump_pages(Path(tmp) / 'vigie.db', args.dump)} to {args.dump}")
+            dumped = dump_pages(Path(tmp) / "vigie.db", base, args.dump)
+            print(f"pages dumped          {dumped} to {args.dump}")
     server.shutdown()
     if proc.returncode != 0:
         sys.exit(f"crawl failed ({proc.returncode}):\n{proc.stderr[-3000:]}")
@@ -153,7 +159,10 @@ def main() -> None:
     print(f"pages/s               {counts['fetched'] / elapsed:.1f}")
     print(f"CPU seconds           {cpu:.1f} (crawler + extraction workers; the site runs in this process)")
     print(f"pages per CPU-second  {counts['fetched'] / cpu:.1f} (independent of machine load)")
-    print(f"load average (1 min)  {os.getloadavg()[0]:.1f} (other work on the machine slows the wall time)")
+    print(
+        f"load average (1 min)  {load_at_start:.1f} at the start, {os.getloadavg()[0]:.1f} at the end "
+        "(other work on the machine slows the wall time)"
+    )
     print(f"peak RSS (MB)         {peak_mb:.0f} (largest process: the crawler; each worker is smaller)")
 
 
