@@ -1,7 +1,12 @@
 """Crawl benchmark: a local mirror of the shared web pages (repeated under distinct URLs) on 127.0.0.1.
 
-Prints pages/s and the crawl process's peak RSS. Usage:
+Prints pages/s, CPU seconds and the crawl process's peak RSS. Usage:
     .venv/bin/python bench/crawl.py [--pages-dir ../shared/data/web] [--copies 19] [--concurrency 16]
+        [--distinct] [--dump pages.jsonl]
+
+``--distinct`` makes every copy's body different (a comment naming the copy), so no cache keyed on a
+page's bytes could pay off from the repetition; ``--dump`` writes the stored pages (ids, texts, titles,
+dates, hashes) as sorted JSON lines, to check that a change of code leaves the output the same.
 """
 
 from __future__ import annotations
@@ -11,11 +16,13 @@ import csv
 import json
 import os
 import resource
+import sqlite3
 import subprocess
 import sys
 import tempfile
 import threading
 import time
+from contextlib import closing
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -24,8 +31,28 @@ import httpx
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def load_mirror(pages_dir: Path, copies: int) -> dict[str, tuple[bytes, str]]:
-    """Path -> (body, content type): every shared page, ``copies`` times under distinct URLs."""
+# Stored fields that do not depend on the order in which the concurrent fetches finish (which copy of
+# a page is stored first, hence ``url``, ``duplicate_of`` and the fetch times, does). The canonical URL
+# is dumped without the mirror's address (a new port each run), hence without the id made from it.
+DUMP_FIELDS = (
+    "canonical_url",
+    "title",
+    "date",
+    "author",
+    "lang",
+    "text",
+    "content_hash",
+    "simhash",
+    "http_status",
+    "js_rendered",
+    "title_source",
+    "date_source",
+)
+
+
+def load_mirror(pages_dir: Path, copies: int, distinct: bool = False) -> dict[str, tuple[bytes, str]]:
+    """Path -> (body, content type): every shared page, ``copies`` times under distinct URLs (with
+    ``distinct``, each copy's body ends with a comment of its own: no two bodies are the same bytes)."""
     pages = []
     with (pages_dir / "manifest.csv").open(encoding="utf-8") as handle:
         for row in csv.DictReader(handle):
@@ -34,7 +61,8 @@ def load_mirror(pages_dir: Path, copies: int) -> dict[str, tuple[bytes, str]]:
     mirror = {}
     for copy in range(copies):
         for name, body, charset in pages:
-            mirror[f"/c{copy}/{name}.html"] = (body, f"text/html; charset={charset}")
+            copy_body = body + f"\n<!-- vigie bench copy {copy} -->\n".encode() if distinct else body
+            mirror[f"/c{copy}/{name}.html"] = (copy_body, f"text/html; charset={charset}")
     return mirror
 
 
@@ -71,14 +99,34 @@ def serve(mirror: dict[str, tuple[bytes, str]]) -> ThreadingHTTPServer:
     return server
 
 
+def dump_pages(database: Path, base: str, out: Path) -> int:
+    """Write the stored pages' order-independent fields as JSON lines sorted by canonical URL (``base``,
+    the mirror's address, left out); return the count."""
+    with closing(sqlite3.connect(database)) as connection:
+        rows = connection.execute(f"SELECT {', '.join(DUMP_FIELDS)} FROM pages").fetchall()
+        (duplicates,) = connection.execute(
+            "SELECT count(*) FROM pages WHERE duplicate_of IS NOT NULL"
+        ).fetchone()
+    pages = [dict(zip(DUMP_FIELDS, row, strict=True)) for row in rows]
+    for page in pages:
+        page["canonical_url"] = str(page["canonical_url"]).removeprefix(base)
+    with out.open("w", encoding="utf-8") as handle:
+        for page in sorted(pages, key=lambda page: page["canonical_url"]):
+            handle.write(json.dumps(page, ensure_ascii=False) + "\n")
+        handle.write(json.dumps({"pages marked as duplicates": duplicates}) + "\n")
+    return len(rows)
+
+
 def main() -> None:
     """Run the benchmark and print its figures."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--pages-dir", type=Path, default=ROOT.parent / "shared" / "data" / "web")
     parser.add_argument("--copies", type=int, default=19)
     parser.add_argument("--concurrency", type=int, default=16)
+    parser.add_argument("--distinct", action="store_true", help="a different body for every copy")
+    parser.add_argument("--dump", type=Path, help="write the stored pages here (JSON lines)")
     args = parser.parse_args()
-    mirror = load_mirror(args.pages_dir, args.copies)
+    mirror = load_mirror(args.pages_dir, args.copies, args.distinct)
     n_pages = len(mirror)
     server = serve(mirror)
     base = f"http://127.0.0.1:{server.server_address[1]}"
@@ -86,9 +134,13 @@ def main() -> None:
         env = dict(os.environ, VIGIE_DATA_DIR=tmp, VIGIE_CRAWL_DELAY="0", VIGIE_LOG_LEVEL="WARNING")
         env["VIGIE_CRAWL_CONCURRENCY"] = str(args.concurrency)
         command = [sys.executable, "-m", "vigie", "crawl", "--sitemap", base + "/sitemap.xml", "--json"]
+        load_at_start = os.getloadavg()[0]
         start = time.perf_counter()
         proc = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True)
         elapsed = time.perf_counter() - start
+        if args.dump and proc.returncode == 0:
+            dumped = dump_pages(Path(tmp) / "vigie.db", base, args.dump)
+            print(f"pages dumped          {dumped} to {args.dump}")
     server.shutdown()
     if proc.returncode != 0:
         sys.exit(f"crawl failed ({proc.returncode}):\n{proc.stderr[-3000:]}")
@@ -107,7 +159,10 @@ def main() -> None:
     print(f"pages/s               {counts['fetched'] / elapsed:.1f}")
     print(f"CPU seconds           {cpu:.1f} (crawler + extraction workers; the site runs in this process)")
     print(f"pages per CPU-second  {counts['fetched'] / cpu:.1f} (independent of machine load)")
-    print(f"load average (1 min)  {os.getloadavg()[0]:.1f} (other work on the machine slows the wall time)")
+    print(
+        f"load average (1 min)  {load_at_start:.1f} at the start, {os.getloadavg()[0]:.1f} at the end "
+        "(other work on the machine slows the wall time)"
+    )
     print(f"peak RSS (MB)         {peak_mb:.0f} (largest process: the crawler; each worker is smaller)")
 
 

@@ -27,7 +27,15 @@ from crawler.metadata import (
     person_name,
 )
 from crawler.rules import ALL_RULES
-from crawler.titles import Title, TitleEvidence, choose_title, gather_titles, is_title_like, title_candidates
+from crawler.titles import (
+    Title,
+    TitleEvidence,
+    choose_title,
+    gather_titles,
+    is_title_like,
+    title_candidates,
+    trafilatura_title,
+)
 
 log = logging.getLogger(__name__)
 
@@ -150,21 +158,22 @@ def _drop_captions(tree: Any) -> None:
         element.drop_tree()
 
 
-def _main_text(tree: Any, html: str, url: str | None, rules: frozenset[str]) -> str:
-    """Main text with trafilatura on our tree once captions are gone (the tree is consumed).
+def _main_text(tree: Any, url: str | None, rules: frozenset[str]) -> str:
+    """Main text with trafilatura on our tree once captions are gone (the tree loses its captions).
 
     A fast pass first; trafilatura's fallback extractors (readability, jusText) run only when the fast
-    pass finds little text, where they make a difference: same scores, about a third less CPU.
+    pass finds little text, where they make a difference: same scores, about a third less CPU. Both
+    passes read the same tree: trafilatura works on a copy of the tree it is given.
     """
+    if "text.drop_captions" in rules:
+        _drop_captions(tree)
     doc = _trafilatura(tree, url, rules, fast=True)
     if len(doc.get("text") or "") < FULL_PASS_BELOW_CHARS:
-        doc = _trafilatura(_parse_tree(html), url, rules, fast=False) or doc
+        doc = _trafilatura(tree, url, rules, fast=False) or doc
     return _clean_text(doc.get("text") or "")
 
 
 def _trafilatura(tree: Any, url: str | None, rules: frozenset[str], *, fast: bool) -> dict[str, Any]:
-    if "text.drop_captions" in rules:
-        _drop_captions(tree)
     raw = trafilatura.bare_extraction(
         tree,
         url=url,
@@ -199,13 +208,23 @@ class Evidence:
     leads: list[tuple[str, str]] = field(default_factory=list)
     tree: Any = None  # consumed by the first main-text pass
     texts: dict[frozenset[str], str] = field(default_factory=dict)
+    fallback_title: str | None = None  # trafilatura's own title, once asked (``fallback_known``)
+    fallback_known: bool = False
+
+    def trafilatura_title(self) -> str | None:
+        """trafilatura's own title of the page (the title fallback), computed on first use, on the
+        page as parsed (parsed again if the main-text pass has consumed the tree)."""
+        if not self.fallback_known:
+            tree = self.tree if self.tree is not None else _parse_tree(self.html)
+            self.fallback_title, self.fallback_known = trafilatura_title(tree), True
+        return self.fallback_title
 
     def main_text(self, rules: frozenset[str]) -> str:
         """trafilatura's cleaned main text under ``rules`` (only captions and comments change it)."""
         key = rules & _TRAFILATURA_RULES
         if key not in self.texts:
             tree, self.tree = self.tree if self.tree is not None else _parse_tree(self.html), None
-            self.texts[key] = _main_text(tree, self.html, self.url, key)
+            self.texts[key] = _main_text(tree, self.url, key)
         return self.texts[key]
 
 
@@ -229,7 +248,7 @@ def gather(html: str, url: str | None = None, *, complete: bool = False) -> Evid
 def decide_title(evidence: Evidence, rules: frozenset[str]) -> Title:
     """The title the enabled rules choose (trafilatura's when no two candidates agree)."""
     candidates = title_candidates(evidence.titles, rules)
-    return choose_title(candidates, evidence.titles.trafilatura, bare="title.site_name" in rules)
+    return choose_title(candidates, evidence.trafilatura_title, bare="title.site_name" in rules)
 
 
 def decide_text(evidence: Evidence, rules: frozenset[str], title: str | None) -> str:

@@ -95,19 +95,19 @@ def strip_site_name(title: str, names: set[str]) -> str:
 
 @dataclass(frozen=True)
 class TitleEvidence:
-    """The raw title candidates of a page, gathered once; the rules pick from them."""
+    """The raw title candidates of a page, gathered once; the rules pick from them. trafilatura's own
+    title, the fallback, is not among them: it is asked only when no candidate wins (one page in ten)."""
 
     og_title: str | None
     tag: str | None
     headings: tuple[str, ...]
     names: frozenset[str]
-    trafilatura: str | None
 
 
 def gather_titles(
     tree: Any, metas: dict[str, str], articles: list[dict[str, Any]], url: str | None
 ) -> TitleEvidence:
-    """Every title candidate of the page (og:title, ``<title>``, ``<h1>``s) and trafilatura's own title.
+    """Every title candidate of the page: og:title, ``<title>``, ``<h1>``s.
 
     No JSON-LD headline: it is often cut at 110 characters (a search-engine limit) or holds HTML
     entities, and it never changed a measured title (docs/crawler.md)."""
@@ -117,7 +117,6 @@ def gather_titles(
         tree.findtext(".//title"),
         headings[:_MAX_H1],
         frozenset(site_names(tree, metas, articles, url)),
-        trafilatura_title(tree),
     )
 
 
@@ -170,12 +169,13 @@ def _cleaned(value: str | None, names: set[str], rules: frozenset[str]) -> str |
 
 def choose_title(
     candidates: list[tuple[str, str]],
-    fallback: str | None,
+    fallback: Callable[[], str | None],
     threshold: float = AGREEMENT,
     *,
     bare: bool = True,
 ) -> Title:
-    """The candidate most others agree with (first in order on a tie); none agree: ``fallback``.
+    """The candidate most others agree with (first in order on a tie); none agree: ``fallback()``
+    (called only then: trafilatura's title costs about 1 ms per page).
 
     A CMS fills ``og:title`` and the ``<title>`` from one field, so the same text in both is one
     piece of evidence, not an agreement. A single piece of evidence is taken, unless it is the bare
@@ -197,8 +197,8 @@ def choose_title(
         return Title(text, source)
     if len(candidates) == 1 and candidates[0][0] != "title":
         return Title(candidates[0][1], candidates[0][0])
-    fallback = " ".join((fallback or "").split()) or None
-    return Title(fallback, "trafilatura" if fallback else "")
+    title = " ".join((fallback() or "").split()) or None
+    return Title(title, "trafilatura" if title else "")
 
 
 def _bare_form(chosen: tuple[str, str], candidates: list[tuple[str, str]]) -> tuple[str, str]:

@@ -6,10 +6,22 @@ import csv
 import json
 from pathlib import Path
 
+import lxml.html
 from typer.testing import CliRunner
 
 from crawler.evaluation import Scores, evaluate, expected_days, load_ground_truth, score_page, token_f1
-from crawler.extraction import Extracted, extract_html, extract_pdf
+from crawler.extraction import (
+    _PARSER,
+    FULL_PASS_BELOW_CHARS,
+    Extracted,
+    _clean_text,
+    _trafilatura,
+    decide,
+    decide_text,
+    extract_html,
+    extract_pdf,
+    gather,
+)
 from crawler.rules import ALL_RULES
 from tests.support.site import article_html, french_text, minimal_pdf
 from vigie.cli import make_app
@@ -64,6 +76,38 @@ def test_disagreeing_title_candidates_fall_back_to_trafilatura() -> None:
     html = html.replace("<h1>Les habitants rénovent la place du marché</h1>", "<h1>Rubrique quartiers</h1>")
     result = extract_html(html, "https://presse.example.fr/a")
     assert result.sources["title"] == "trafilatura"
+
+
+def test_the_title_fallback_is_the_same_before_and_after_the_main_text_pass() -> None:
+    # trafilatura's title is asked only when no candidate wins; asked after the main-text pass has
+    # dropped the captions from the page's tree, it comes from the page parsed again, not that tree
+    head = '<meta property="og:title" content="Un autre sujet sans rapport">'
+    html = article_html("Les habitants rénovent la place du marché", french_text(3), extra_head=head)
+    html = html.replace("<h1>Les habitants rénovent la place du marché</h1>", "<h1>Rubrique quartiers</h1>")
+    html = html.replace(
+        "<article>", "<article><figure><figcaption>Les habitants du quartier</figcaption></figure>"
+    )
+    first = gather(html, "https://presse.example.fr/a")
+    assert decide(first).sources["title"] == "trafilatura"
+    late = gather(html, "https://presse.example.fr/a")
+    decide_text(late, ALL_RULES, None)  # consumes the tree
+    assert late.tree is None
+    assert late.trafilatura_title() == first.trafilatura_title() is not None
+    assert decide(late) == decide(first)
+
+
+def test_the_full_trafilatura_pass_reads_the_same_tree_as_the_fast_one() -> None:
+    # a short page gets both passes on one parsed tree: trafilatura must work on a copy of it
+    html = article_html("Jardin", french_text(1, sentences=4))
+    tree = lxml.html.fromstring(html, parser=_PARSER)
+    before = lxml.html.tostring(tree)
+    fast = _trafilatura(tree, None, ALL_RULES, fast=True)
+    assert lxml.html.tostring(tree) == before
+    assert len(fast["text"]) < FULL_PASS_BELOW_CHARS
+    full = _trafilatura(tree, None, ALL_RULES, fast=False)
+    fresh = _trafilatura(lxml.html.fromstring(html, parser=_PARSER), None, ALL_RULES, fast=False)
+    assert full["text"] == fresh["text"]
+    assert extract_html(html).text in _clean_text(full["text"])  # less the repeated title
 
 
 def test_a_teaser_marked_lead_before_the_body_is_main_text() -> None:
