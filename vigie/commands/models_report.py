@@ -12,7 +12,7 @@ from rich.table import Table
 
 from core.domain import TrainOptions
 from core.settings import Settings
-from vigie.wiring import make_embed_fn, make_lazy_embed_fn, make_training_linker
+from vigie.wiring import make_embed_fn, make_embedder, make_lazy_embed_fn, make_training_linker
 
 out = Console()
 BINARY_TASKS = (
@@ -136,7 +136,11 @@ def evaluate_models_real(
     body: dict[str, Any] = {"features": config.features}
     if embeddings:  # which encoder made the vectors (VIGIE_EMBEDDER, VIGIE_ENCODER_DIR)
         folder = settings.encoder_dir
-        body["embedder"] = {"backend": settings.embedder, "encoder_dir": str(folder) if folder else None}
+        body["embedder"] = {
+            "backend": settings.embedder,
+            "encoder_dir": str(folder) if folder else None,
+            "name": make_embedder().name,  # what `auto` resolved to, with the weights' fingerprint
+        }
     if cv:
         body["real_cv"] = evaluate_real_cv(examples, config, embed, linker, seeds)
     if blind:

@@ -140,6 +140,7 @@ def index(
     Every run also drains the index outbox (review changes not yet indexed, e.g. after a crash).
     """
     from search_api.engines.outbox import drain_outbox
+    from vigie.index_identity import get_index_embedder, is_stale, save_index_embedder
     from vigie.wiring import make_search_engine, open_db
 
     settings = get_settings()
@@ -159,7 +160,19 @@ def index(
     if input_file is not None:
         items, bad = _read_lines(input_file)
         ids = store_analysed(factory, _analyse(items, settings, bad), bad)
+    embedder = getattr(engine, "embedder", None)
+    if embedder is not None and is_stale(settings, embedder.name):
+        # The index holds another encoder's vectors: updating part of it would mix two vector spaces.
+        err.print(
+            f"the index's vectors come from {get_index_embedder(settings)}, the embedder is {embedder.name}:"
+            " rebuilding the whole index",
+            highlight=False,
+            soft_wrap=True,
+        )
+        rebuild = True
     report = _index_all(factory, engine, None if rebuild else ids, rebuild)
+    if embedder is not None:
+        save_index_embedder(settings, embedder.name)
     from search_api.engines.documents import drop_moved_ids
 
     drop_moved_ids(factory, engine)  # old ids of pages re-keyed by a canonicalisation change
