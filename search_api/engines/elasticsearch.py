@@ -21,7 +21,7 @@ from core.protocols import Embedder
 from search_api.engines.base import KEYWORD_FIELDS, BulkReport, Filters, IndexDocument, Vector
 from search_api.engines.french import analyze_to_string
 from search_api.engines.place_cache import cached_place_linker
-from search_api.engines.ranking import Candidate, RankingConfig, RankingEngine
+from search_api.engines.ranking import Candidate, Extras, Lists, RankingConfig, RankingEngine
 from search_api.engines.signals import STORED_PLACE_KINDS, DocSignals, signals_of
 from search_api.engines.understanding import QueryPlaceLinker
 from search_api.engines.validation import validate_documents
@@ -279,16 +279,18 @@ class ElasticsearchEngine(RankingEngine):
         return {"bool": {"must": must or [{"match_all": {}}], "filter": self._filter_clauses(filters)}}
 
     @staticmethod
-    def _candidates(hits: list[dict[str, Any]], cosine: bool = False) -> list[Candidate]:
+    def _candidates(
+        hits: list[dict[str, Any]], cosine: bool = False, signals: bool = False
+    ) -> list[Candidate]:
+        """Candidates of a hit list; with ``signals``, each carries the signals of its (filtered) source."""
         out = []
         for hit in hits:
             src = hit.get("_source", {})
             score = float(hit.get("_score") or 0.0)
             if cosine:  # ES reports (1 + cos) / 2 for cosine similarity
                 score = 2.0 * score - 1.0
-            out.append(
-                Candidate(hit["_id"], score, src.get("group") or hit["_id"], int(src.get("date_num") or 0))
-            )
+            group, date = src.get("group") or hit["_id"], int(src.get("date_num") or 0)
+            out.append(Candidate(hit["_id"], score, group, date, signals_of(src) if signals else None))
         return out
 
     def _search(self, what: str, **body: Any) -> dict[str, Any]:
@@ -303,17 +305,106 @@ class ElasticsearchEngine(RankingEngine):
         )  # fmt: skip
         return self._candidates(resp["hits"]["hits"]), int(resp["hits"]["total"]["value"])
 
-    def _semantic(self, vector: Vector, filters: Filters, limit: int) -> list[Candidate]:
-        knn = {
+    def _knn(self, vector: Vector, filters: Filters, limit: int, k: int | None = None) -> dict[str, Any]:
+        """A kNN clause; ``k`` below ``limit`` asks the first hits of the same search (same candidates)."""
+        return {
             "field": "vector",
             "query_vector": np.asarray(vector, dtype=np.float32).tolist(),
-            "k": limit,
+            "k": k or limit,
             "num_candidates": min(max(limit * 2, 200), 10000),
             "filter": self._filter_clauses(filters),
         }
+
+    def _semantic(self, vector: Vector, filters: Filters, limit: int) -> list[Candidate]:
+        knn = self._knn(vector, filters, limit)
         resp = self._search("semantic search", knn=knn, size=limit, source=CANDIDATE_FIELDS)
         cands = self._candidates(resp["hits"]["hits"], cosine=True)
         return sorted(cands, key=lambda c: (-c.score, c.id))
+
+    def _lists(
+        self,
+        terms: list[str] | None,
+        vector: Vector | None,
+        filters: Filters,
+        limit: int,
+        count: bool = False,
+        facet_fields: Sequence[str] = (),
+        extras: Extras = Extras(),
+    ) -> Lists:
+        """The first lists, count and facets of a query in one `_msearch` (one round trip, not up to 4).
+
+        With ``extras.vectors``, the first hits of each list come back once more with their vectors (the
+        same search, fewer hits), so feedback rarely needs a vector fetch; with ``extras.signals``, the
+        candidates carry the fields reranking reads, so it needs no signal fetch.
+        """
+        source = CANDIDATE_FIELDS + SIGNAL_SOURCE if extras.signals else CANDIDATE_FIELDS
+        bodies: dict[str, dict[str, Any]] = {}
+        if vector is not None:
+            bodies["semantic"] = {"knn": self._knn(vector, filters, limit), "size": limit, "_source": source}
+        if terms:
+            query = self._query(terms, filters)
+            bodies["keyword"] = {"query": query, "size": limit, "_source": source, "track_total_hits": True}
+        if count or facet_fields:
+            bodies["count"] = {"query": self._query(None, filters), "size": 0, "track_total_hits": True}
+            if facet_fields:
+                bodies["count"]["aggs"] = {n: {"terms": {"field": n, "size": 1000}} for n in facet_fields}
+        n = min(extras.vectors * 2, limit)  # the feedback documents come from the first few of either list
+        if n and vector is not None:
+            knn = self._knn(vector, filters, limit, k=n)
+            bodies["semantic_vectors"] = {"knn": knn, "size": n, "_source": ["vector"]}
+        if n and terms:
+            query = bodies["keyword"]["query"]
+            bodies["keyword_vectors"] = {"query": query, "size": n, "_source": ["vector"]}
+        resp = self._msearch(bodies)
+        return self._parse_lists(resp, extras.signals, facet_fields)
+
+    def _msearch(self, bodies: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+        """Run named searches in one `_msearch`; one failed search fails the query with its reason."""
+        if not bodies:
+            return {}
+        self._ensure()
+        searches: list[dict[str, Any]] = []
+        for body in bodies.values():
+            searches += [{}, body]
+        resp = self._call("multi-search", lambda: self.client.msearch(index=self.alias, searches=searches))
+        out = {}
+        for name, item in zip(bodies, resp["responses"], strict=True):
+            if "error" in item:
+                error = item["error"]
+                reason = error.get("reason") if isinstance(error, dict) else error
+                raise SearchEngineError(
+                    f"Elasticsearch refused the {name} search: {reason}",
+                    hint="see the node's log; `vigie index --rebuild`",
+                )
+            out[name] = item
+        return out
+
+    def _parse_lists(
+        self, resp: dict[str, dict[str, Any]], signals: bool, facet_fields: Sequence[str]
+    ) -> Lists:
+        out = Lists()
+        out.vectors = {
+            hit["_id"]: np.asarray(hit["_source"]["vector"], dtype=np.float32)
+            for name in ("semantic_vectors", "keyword_vectors")
+            for hit in resp.get(name, {}).get("hits", {}).get("hits", [])
+            if "vector" in hit.get("_source", {})
+        }
+        if "semantic" in resp:
+            cands = self._candidates(resp["semantic"]["hits"]["hits"], cosine=True, signals=signals)
+            out.semantic = sorted(cands, key=lambda c: (-c.score, c.id))
+        if "keyword" in resp:
+            hits = resp["keyword"]["hits"]
+            out.keyword = self._candidates(hits["hits"], signals=signals)
+            out.keyword_total = int(hits["total"]["value"])
+        if "count" in resp:
+            out.count = int(resp["count"]["hits"]["total"]["value"])
+            aggs = resp["count"].get("aggregations", {})
+            if facet_fields:
+                out.facets = {
+                    name: {str(b["key"]): int(b["doc_count"]) for b in aggs[name]["buckets"]}
+                    for name in facet_fields
+                }
+        return out
 
     def _by_date(self, terms: list[str] | None, filters: Filters, limit: int) -> tuple[list[Candidate], int]:
         resp = self._search(

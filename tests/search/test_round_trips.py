@@ -1,0 +1,67 @@
+"""Elasticsearch answers an understood query in few round trips, counted by a real proxy on 127.0.0.1."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+
+import pytest
+
+from core.domain import SearchQuery
+from search_api.engines.base import IndexDocument, SearchEngine
+from search_api.engines.elasticsearch import ElasticsearchEngine
+from search_api.engines.embedding_cache import CachedEmbedder
+from search_api.engines.ranking import RankingConfig
+from search_api.engines.signals import SIGNAL_FEATURES
+from tests.support.counting_proxy import counting_proxy
+from vigie.query_places import GeoQueryLinker
+
+UNDERSTOOD = [
+    "initiatives solidaires à Toulouse",
+    "projets pour les jeunes dans les quartiers de Marseille",
+    "applications numériques dans les cités",
+]
+# The first lists, count and facets in one _msearch; the feedback kNN (carrying the signals reranking
+# reads); the page of hits. A vector fetch only when a feedback document is outside the lists' first hits.
+MAX_ROUND_TRIPS = 4
+
+
+@pytest.mark.elasticsearch
+def test_an_understood_query_takes_at_most_four_round_trips(
+    es_url: str,
+    embedder: CachedEmbedder,
+    corpus: list[IndexDocument],
+    place_linker: GeoQueryLinker,
+    make_backend: Callable[[str], SearchEngine],
+) -> None:
+    """Keyword, kNN, count and facets in one request; signals and feedback vectors come with the lists."""
+    embedded = make_backend("embedded")
+    embedded.index_documents(corpus)
+    ranking = RankingConfig(signal_weights=dict.fromkeys(SIGNAL_FEATURES, 0.3))
+    embedded.place_linker, embedded.ranking = place_linker, ranking  # type: ignore[attr-defined]
+    with counting_proxy(es_url) as (url, log):
+        engine = ElasticsearchEngine(
+            url, alias=f"vigie-test-{uuid.uuid4().hex[:10]}", embedder=embedder,
+            ranking=ranking, place_linker=place_linker,
+        )  # fmt: skip
+        try:
+            engine.index_documents(corpus)
+            for text in UNDERSTOOD:
+                query = SearchQuery(
+                    text=text, mode="hybrid", size=10, collapse_duplicates=False, facets=["doc_kind"]
+                )
+                log.requests.clear()
+                result = engine.search(query)
+                paths = log.paths()
+                assert len(paths) <= MAX_ROUND_TRIPS, (text, paths)
+                assert paths[0].endswith("/_msearch"), (text, paths)
+                assert not [p for p in paths if p.endswith("/_count")], (text, paths)
+                expected = embedded.search(query)
+                assert [h.id for h in result.hits] == [h.id for h in expected.hits], text
+                assert [h.why for h in result.hits] == [h.why for h in expected.hits], text
+                assert (result.total, result.facets) == (expected.total, expected.facets), text
+        finally:
+            names = list(engine.client.indices.get(index=f"{engine.alias}-*", allow_no_indices=True).body)
+            if names:
+                engine.client.indices.delete(index=",".join(names))
+            engine.close()
