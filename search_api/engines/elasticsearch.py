@@ -21,7 +21,7 @@ from core.protocols import Embedder
 from search_api.engines.base import KEYWORD_FIELDS, BulkReport, Filters, IndexDocument, Vector
 from search_api.engines.french import analyze_to_string
 from search_api.engines.place_cache import cached_place_linker
-from search_api.engines.ranking import Candidate, Extras, Lists, RankingConfig, RankingEngine
+from search_api.engines.ranking import Candidate, Lists, RankingConfig, RankingEngine
 from search_api.engines.signals import STORED_PLACE_KINDS, DocSignals, signals_of
 from search_api.engines.understanding import QueryPlaceLinker
 from search_api.engines.validation import validate_documents
@@ -305,12 +305,12 @@ class ElasticsearchEngine(RankingEngine):
         )  # fmt: skip
         return self._candidates(resp["hits"]["hits"]), int(resp["hits"]["total"]["value"])
 
-    def _knn(self, vector: Vector, filters: Filters, limit: int, k: int | None = None) -> dict[str, Any]:
-        """A kNN clause; ``k`` below ``limit`` asks the first hits of the same search (same candidates)."""
+    def _knn(self, vector: Vector, filters: Filters, limit: int) -> dict[str, Any]:
+        """The kNN clause of the ``limit`` nearest filtered documents."""
         return {
             "field": "vector",
             "query_vector": np.asarray(vector, dtype=np.float32).tolist(),
-            "k": k or limit,
+            "k": limit,
             "num_candidates": min(max(limit * 2, 200), 10000),
             "filter": self._filter_clauses(filters),
         }
@@ -329,15 +329,13 @@ class ElasticsearchEngine(RankingEngine):
         limit: int,
         count: bool = False,
         facet_fields: Sequence[str] = (),
-        extras: Extras = Extras(),
+        signals: bool = False,
     ) -> Lists:
         """The first lists, count and facets of a query in one `_msearch` (one round trip, not up to 4).
 
-        With ``extras.vectors``, the first hits of each list come back once more with their vectors (the
-        same search, fewer hits), so feedback rarely needs a vector fetch; with ``extras.signals``, the
-        candidates carry the fields reranking reads, so it needs no signal fetch.
+        With ``signals``, the candidates carry the fields reranking reads, so it needs no signal fetch.
         """
-        source = CANDIDATE_FIELDS + SIGNAL_SOURCE if extras.signals else CANDIDATE_FIELDS
+        source = CANDIDATE_FIELDS + SIGNAL_SOURCE if signals else CANDIDATE_FIELDS
         bodies: dict[str, dict[str, Any]] = {}
         if vector is not None:
             bodies["semantic"] = {"knn": self._knn(vector, filters, limit), "size": limit, "_source": source}
@@ -348,18 +346,13 @@ class ElasticsearchEngine(RankingEngine):
             bodies["count"] = {"query": self._query(None, filters), "size": 0, "track_total_hits": True}
             if facet_fields:
                 bodies["count"]["aggs"] = {n: {"terms": {"field": n, "size": 1000}} for n in facet_fields}
-        n = min(extras.vectors * 2, limit)  # the feedback documents come from the first few of either list
-        if n and vector is not None:
-            knn = self._knn(vector, filters, limit, k=n)
-            bodies["semantic_vectors"] = {"knn": knn, "size": n, "_source": ["vector"]}
-        if n and terms:
-            query = bodies["keyword"]["query"]
-            bodies["keyword_vectors"] = {"query": query, "size": n, "_source": ["vector"]}
-        resp = self._msearch(bodies)
-        return self._parse_lists(resp, extras.signals, facet_fields)
+        return self._parse_lists(self._msearch(bodies), signals, facet_fields)
 
     def _msearch(self, bodies: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
-        """Run named searches in one `_msearch`; one failed search fails the query with its reason."""
+        """Run named searches in one round trip (`_msearch`, or `_search` for one); a failed one fails all."""
+        if len(bodies) == 1:
+            name, body = next(iter(bodies.items()))
+            return {name: self._search(f"{name} search", **{k.lstrip("_"): v for k, v in body.items()})}
         if not bodies:
             return {}
         self._ensure()
@@ -383,12 +376,6 @@ class ElasticsearchEngine(RankingEngine):
         self, resp: dict[str, dict[str, Any]], signals: bool, facet_fields: Sequence[str]
     ) -> Lists:
         out = Lists()
-        out.vectors = {
-            hit["_id"]: np.asarray(hit["_source"]["vector"], dtype=np.float32)
-            for name in ("semantic_vectors", "keyword_vectors")
-            for hit in resp.get(name, {}).get("hits", {}).get("hits", [])
-            if "vector" in hit.get("_source", {})
-        }
         if "semantic" in resp:
             cands = self._candidates(resp["semantic"]["hits"]["hits"], cosine=True, signals=signals)
             out.semantic = sorted(cands, key=lambda c: (-c.score, c.id))

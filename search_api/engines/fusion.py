@@ -7,7 +7,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from search_api.engines.base import Vector
 from search_api.engines.signals import DocSignals
 
 
@@ -15,8 +14,8 @@ from search_api.engines.signals import DocSignals
 class Candidate:
     """A ranked document before collapsing: id, score, duplicate group and date (YYYYMMDD).
 
-    ``signals``: what a backend returned with the candidate when asked (`Extras`), so reranking need not
-    fetch it again; not part of equality.
+    ``signals``: the analysis signals a backend returned with the candidate when asked (``signals=True``
+    of `RankingEngine._lists`), so reranking need not fetch them again; not part of equality.
     """
 
     id: str
@@ -26,30 +25,15 @@ class Candidate:
     signals: DocSignals | None = field(default=None, compare=False, repr=False)
 
 
-@dataclass(frozen=True)
-class Extras:
-    """What the candidates of a list should carry besides id, score, group and date.
-
-    A backend that reads these cheaply elsewhere (the embedded engine's columns) may ignore it.
-    ``vectors``: how many feedback documents the query will take from the first candidates of the lists,
-    whose vectors the backend may return with them (`Lists.vectors`).
-    """
-
-    signals: bool = False
-    vectors: int = 0
-
-
 @dataclass
 class Lists:
-    """The first requests of a query, answered together: keyword and semantic lists, count, facets, and
-    the vectors of some candidates (`Extras.vectors`)."""
+    """The first requests of a query, answered together: keyword and semantic lists, count, facets."""
 
     keyword: list[Candidate] | None = None
     keyword_total: int = 0
     semantic: list[Candidate] | None = None
     count: int | None = None
     facets: dict[str, dict[str, int]] | None = None
-    vectors: dict[str, Vector] = field(default_factory=dict)
 
 
 def _rescored(cand: Candidate, score: float) -> Candidate:

@@ -20,13 +20,13 @@ from core.protocols import Embedder
 from search_api.engines.base import Filters, Vector, check_facets, parse_filters
 from search_api.engines.feedback import expansion_terms
 from search_api.engines.french import analyze
-from search_api.engines.fusion import Candidate, Extras, Lists, collapse, fuse_convex, fuse_rrf
+from search_api.engines.fusion import Candidate, Lists, collapse, fuse_convex, fuse_rrf
 from search_api.engines.highlight import make_highlights
 from search_api.engines.signals import SIGNAL_FEATURES, DocSignals, signal_features, signals_of
 from search_api.engines.understanding import QueryPlaceLinker, QueryUnderstanding, understand_query
 from search_api.engines.why import make_why
 
-__all__ = ["Candidate", "Extras", "Lists", "RankingConfig", "RankingEngine", "fuse_convex", "fuse_rrf"]
+__all__ = ["Candidate", "Lists", "RankingConfig", "RankingEngine", "fuse_convex", "fuse_rrf"]
 log = logging.getLogger(__name__)
 Features = dict[str, dict[str, float]]  # doc id -> signal feature -> value
 MAX_SIZE = 100
@@ -141,7 +141,7 @@ class RankingEngine(ABC):
         limit: int,
         count: bool = False,
         facet_fields: Sequence[str] = (),
-        extras: Extras = Extras(),
+        signals: bool = False,
     ) -> Lists:
         """The keyword list (given ``terms``), the semantic list (given ``vector``), the number of filtered
         documents and their facets (given ``facet_fields``), asked together where a backend can batch them
@@ -170,20 +170,10 @@ class RankingEngine(ABC):
             return fuse_convex([keyword, semantic], weights)
         return fuse_rrf([keyword, semantic], weights, cfg.rrf_k)
 
-    def _feedback_vector(
-        self, vector: Vector, ranked: Sequence[Candidate], known: dict[str, Vector] | None = None
-    ) -> Vector:
-        """Pseudo-relevance feedback: the query vector moved towards the mean of the first documents.
-
-        ``known``: vectors the first lists returned with their candidates; only the others are fetched.
-        """
+    def _feedback_vector(self, vector: Vector, ranked: Sequence[Candidate]) -> Vector:
+        """Pseudo-relevance feedback: the query vector moved towards the mean of the first documents."""
         cfg = self.ranking
-        head = [c.id for c in ranked[: cfg.prf_docs]]
-        known = known or {}
-        vectors = {doc_id: known[doc_id] for doc_id in head if doc_id in known}
-        missing = [doc_id for doc_id in head if doc_id not in known]
-        if missing:
-            vectors.update(self._vectors(missing))
+        vectors = self._vectors([c.id for c in ranked[: cfg.prf_docs]])
         if not vectors:
             return vector
         centroid = np.mean(np.stack([vectors[k] for k in sorted(vectors)]), axis=0)
@@ -230,13 +220,13 @@ class RankingEngine(ABC):
     def _window(self, query: SearchQuery) -> int:
         return min(max(query.page * query.size * 2, self.ranking.window), MAX_WINDOW)
 
-    def _extras(self, understanding: QueryUnderstanding | None) -> Extras:
-        """What candidates should carry: signals if the query reranks on them, vectors for its feedback."""
-        if understanding is None:
-            return Extras()
-        cfg = self.ranking
-        signals = understanding.asks_signals and any(cfg.signal_weights.values())
-        return Extras(signals=signals, vectors=cfg.prf_docs if cfg.prf_weight > 0 else 0)
+    def _wants_signals(self, understanding: QueryUnderstanding | None) -> bool:
+        """Whether the query reranks on analysis signals (its candidates should then carry them)."""
+        return (
+            understanding is not None
+            and understanding.asks_signals
+            and any(self.ranking.signal_weights.values())
+        )
 
     def _rank(
         self,
@@ -267,22 +257,20 @@ class RankingEngine(ABC):
             return cands, total, True, {}, None
         features: Features = {}
         vector = self._query_vector(query.text)
-        extras = self._extras(understanding)
+        signals = self._wants_signals(understanding)
         with_keyword = terms if mode == "hybrid" else None
-        lists = self._lists(with_keyword, vector, filters, window, True, facet_fields, extras)
-        semantic, known = lists.semantic or [], lists.vectors
+        lists = self._lists(with_keyword, vector, filters, window, True, facet_fields, signals)
+        semantic = lists.semantic or []
         if mode == "semantic" or not terms:
             cands = semantic
             if understanding is not None:
-                cands, features = self._understood(
-                    semantic, None, vector, filters, window, understanding, None, known
-                )
+                cands, features = self._understood(semantic, None, vector, filters, window, understanding)
         else:
             keyword = sorted(lists.keyword or [], key=lambda c: (-c.score, c.id))
             cands = self._fuse(keyword, semantic)
             if understanding is not None:
                 cands, features = self._understood(
-                    cands, keyword, vector, filters, window, understanding, terms, known
+                    cands, keyword, vector, filters, window, understanding, terms
                 )
         if query.sort == "date":
             cands = sorted(cands, key=lambda c: (-c.date, c.id))
@@ -298,19 +286,18 @@ class RankingEngine(ABC):
         window: int,
         understanding: QueryUnderstanding,
         terms: list[str] | None = None,
-        known: dict[str, Vector] | None = None,
     ) -> tuple[list[Candidate], Features]:
         """Query understanding: feedback on the semantic list, then the analysis signals.
 
         ``keyword`` is None in semantic mode: the list is then min-max normalised like one fused list,
-        so the signal weights mean the same in both modes. ``known``: vectors the first lists carried.
+        so the signal weights mean the same in both modes.
         """
         cfg = self.ranking
         semantic: list[Candidate] | None = None
         if cfg.prf_docs > 0 and cfg.prf_weight > 0 and cands:
-            moved = self._feedback_vector(vector, cands, known)
-            extras = Extras(signals=self._extras(understanding).signals)
-            semantic = self._lists(None, moved, filters, window, extras=extras).semantic or []
+            moved = self._feedback_vector(vector, cands)
+            signals = self._wants_signals(understanding)
+            semantic = self._lists(None, moved, filters, window, signals=signals).semantic or []
             cands = self._fuse(keyword, semantic) if keyword is not None else semantic
         if keyword is None:
             cands = fuse_convex([cands], [1.0])
