@@ -65,3 +65,34 @@ def test_an_understood_query_takes_at_most_four_round_trips(
             if names:
                 engine.client.indices.delete(index=",".join(names))
             engine.close()
+
+
+@pytest.mark.elasticsearch
+def test_a_rebuild_can_merge_the_new_index_into_one_segment(
+    es_url: str, embedder: CachedEmbedder, corpus: list[IndexDocument]
+) -> None:
+    """`force_merge=True`: one segment (one HNSW graph) serves, with the same hits as several segments."""
+    engine = ElasticsearchEngine(es_url, alias=f"vigie-test-{uuid.uuid4().hex[:10]}", embedder=embedder)
+    query = SearchQuery(text="fablab pour les jeunes", mode="hybrid", size=10, collapse_duplicates=False)
+
+    def segments() -> set[str]:
+        return {s["segment"] for s in engine.client.cat.segments(index=engine.alias, format="json").body}
+
+    try:
+        half = len(corpus) // 2
+        engine.index_documents(corpus[:half])  # each call refreshes: a segment each
+        engine.index_documents(corpus[half:])
+        assert len(segments()) >= 2
+        before = [(h.id, h.score) for h in engine.search(query).hits]
+        engine._merge(engine.alias)  # what a rebuild with force_merge does before moving the alias
+        assert len(segments()) == 1
+        assert [(h.id, h.score) for h in engine.search(query).hits] == before != []
+        engine.force_merge = True
+        engine.rebuild(iter(corpus))
+        assert len(segments()) == 1
+        assert [(h.id, h.score) for h in engine.search(query).hits] == before
+    finally:
+        names = list(engine.client.indices.get(index=f"{engine.alias}-*", allow_no_indices=True).body)
+        if names:
+            engine.client.indices.delete(index=",".join(names))
+        engine.close()
