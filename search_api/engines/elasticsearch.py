@@ -297,7 +297,7 @@ class ElasticsearchEngine(RankingEngine):
     def _candidates(
         hits: list[dict[str, Any]], cosine: bool = False, signals: bool = False
     ) -> list[Candidate]:
-        """Candidates of a hit list; with ``signals``, each carries the signals of its (filtered) source."""
+        """Candidates of a hit list; with ``signals``, each carries its filtered source (for reranking)."""
         out = []
         for hit in hits:
             src = hit.get("_source") or {}
@@ -307,7 +307,7 @@ class ElasticsearchEngine(RankingEngine):
             values = {name: v[0] for name, v in hit.get("fields", {}).items() if v}  # doc values, when asked
             group = src.get("group") or values.get("group") or hit["_id"]
             date = int(src.get("date_num") or values.get("date_num") or 0)
-            out.append(Candidate(hit["_id"], score, group, date, signals_of(src) if signals else None))
+            out.append(Candidate(hit["_id"], score, group, date, src if signals else None))
         return out
 
     def _search(self, what: str, **body: Any) -> dict[str, Any]:

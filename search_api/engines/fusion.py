@@ -7,22 +7,21 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from search_api.engines.signals import DocSignals
-
 
 @dataclass(frozen=True)
 class Candidate:
     """A ranked document before collapsing: id, score, duplicate group and date (YYYYMMDD).
 
-    ``signals``: the analysis signals a backend returned with the candidate when asked (``signals=True``
-    of `RankingEngine._lists`), so reranking need not fetch them again; not part of equality.
+    ``source``: the stored fields a backend returned with the candidate when asked (``signals=True`` of
+    `RankingEngine._lists`), so reranking reads the signals of the first candidates from them instead of
+    fetching them again; not part of equality.
     """
 
     id: str
     score: float
     group: str
     date: int = 0
-    signals: DocSignals | None = field(default=None, compare=False, repr=False)
+    source: dict[str, Any] | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass
@@ -37,7 +36,7 @@ class Lists:
 
 
 def _rescored(cand: Candidate, score: float) -> Candidate:
-    return Candidate(cand.id, score, cand.group, cand.date, cand.signals)
+    return Candidate(cand.id, score, cand.group, cand.date, cand.source)
 
 
 def fuse_rrf(lists: Sequence[Sequence[Candidate]], weights: Sequence[float], k: int) -> list[Candidate]:

@@ -194,7 +194,7 @@ class RankingEngine(ABC):
         if not weights or not head or not understanding.asks_signals:
             return cands, {}
         known = known or {}
-        signals = {c.id: c.signals for c in head if c.signals is not None and c.id not in known}
+        signals = {c.id: signals_of(c.source) for c in head if c.source is not None and c.id not in known}
         missing = [c.id for c in head if c.id not in known and c.id not in signals]
         if missing:
             signals.update(self._signals(missing))
