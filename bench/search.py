@@ -158,10 +158,54 @@ def percentiles(samples: list[float]) -> dict[str, float]:
     }
 
 
-def time_queries(run: Callable[[SearchQuery], Any], queries: list[SearchQuery]) -> dict[str, float]:
-    """Warm up on a few queries, then time each."""
+class RequestLog:
+    """Every request an Elasticsearch client sends: endpoint, round trip and the node's `took`.
+
+    Wraps the client's own `perform_request` (the one door of its API methods); bench only.
+    """
+
+    def __init__(self, client: Any) -> None:
+        self.entries: list[tuple[str, float, float | None]] = []
+        send = client.perform_request
+
+        def counted(*args: Any, **kwargs: Any) -> Any:
+            start = time.perf_counter()
+            resp = send(*args, **kwargs)
+            took = resp.body.get("took") if isinstance(resp.body, dict) else None
+            self.entries.append((str(kwargs.get("endpoint_id")), time.perf_counter() - start, took))
+            return resp
+
+        client.perform_request = counted
+
+    def summary(self, queries: int) -> dict[str, Any]:
+        """Requests per query, the node's took and the client's round trip per query, per endpoint."""
+        per: dict[str, list[float]] = {}
+        for endpoint, wall, took in self.entries:
+            acc = per.setdefault(endpoint, [0, 0.0, 0.0])
+            acc[0] += 1
+            acc[1] += wall
+            acc[2] += took or 0.0
+        n = max(queries, 1)
+        return {
+            "requests_per_query": round(len(self.entries) / n, 2),
+            "round_trip_ms_per_query": round(sum(w for _, w, _ in self.entries) / n * 1000, 1),
+            "took_ms_per_query": round(sum(t or 0.0 for _, _, t in self.entries) / n, 1),
+            "by_endpoint": {
+                name: {"per_query": round(c / n, 2), "round_trip_ms": round(w / c * 1000, 1),
+                       "took_ms": round(t / c, 1)}
+                for name, (c, w, t) in sorted(per.items())
+            },
+        }  # fmt: skip
+
+
+def time_queries(
+    run: Callable[[SearchQuery], Any], queries: list[SearchQuery], requests: RequestLog | None = None
+) -> dict[str, Any]:
+    """Warm up on a few queries, then time each (and count the requests sent to a node, when given)."""
     for query in queries[:5]:
         run(query)
+    if requests is not None:
+        requests.entries.clear()
     samples = []
     cpu_start = time.process_time()
     for query in queries:
@@ -171,7 +215,10 @@ def time_queries(run: Callable[[SearchQuery], Any], queries: list[SearchQuery]) 
     # CPU time of this process per query: what a loaded machine inflates least (embedded engine;
     # for Elasticsearch the node's work is in another process).
     cpu_ms = (time.process_time() - cpu_start) / max(len(queries), 1) * 1000
-    return {**percentiles(samples), "cpu_ms": round(cpu_ms, 2)}
+    out: dict[str, Any] = {**percentiles(samples), "cpu_ms": round(cpu_ms, 2)}
+    if requests is not None:
+        out.update(requests.summary(len(queries)))
+    return out
 
 
 def make_queries(rng: np.random.Generator, count: int) -> dict[str, list[SearchQuery]]:
@@ -205,15 +252,28 @@ def bench_engine(
     engine: Any, docs: list[IndexDocument], queries: dict[str, list[SearchQuery]]
 ) -> dict[str, Any]:
     """Bulk-load through `rebuild` (the path of `vigie index --rebuild`), then time every query family."""
+    merge_seconds = [0.0]
+    if getattr(engine, "force_merge", False):  # Elasticsearch's optional merge, timed apart from loading
+        merge = engine._merge
+
+        def timed_merge(index: str) -> None:
+            began = time.perf_counter()
+            merge(index)
+            merge_seconds[0] = time.perf_counter() - began
+
+        engine._merge = timed_merge
     start = time.perf_counter()
     rejected = len(engine.rebuild(iter(docs)).errors)
-    elapsed = time.perf_counter() - start
+    elapsed = time.perf_counter() - start - merge_seconds[0]
     out: dict[str, Any] = {
         "docs": len(docs), "index_seconds": round(elapsed, 1), "docs_per_s": round(len(docs) / elapsed),
-        "rejected": rejected,
+        "merge_seconds": round(merge_seconds[0], 1), "rejected": rejected,
+        "load_average_before_queries": os.getloadavg()[0],
     }  # fmt: skip
+    requests = RequestLog(engine.client) if hasattr(engine, "client") else None
     for name, family in queries.items():
-        out[name] = time_queries(engine.search, family)
+        out[name] = time_queries(engine.search, family, requests)
+    out["load_average_after_queries"] = os.getloadavg()[0]
     return out
 
 
@@ -244,6 +304,9 @@ def main() -> None:
     parser.add_argument("--skip-embedded", action="store_true")
     parser.add_argument("--es-vector-index", default="hnsw", choices=VECTOR_INDEXES)
     parser.add_argument("--es-bulk-threads", type=int, default=2, help="parallel bulk connections")
+    parser.add_argument(
+        "--es-force-merge", action="store_true", help="merge the rebuilt index into one segment (timed apart)"
+    )
     parser.add_argument("--json", action="store_true", help="Print the figures as JSON.")
     args = parser.parse_args()
     rng = np.random.default_rng(7)
@@ -265,6 +328,7 @@ def main() -> None:
         engine = ElasticsearchEngine(
             args.es_url, alias=f"vigie-bench-{uuid.uuid4().hex[:8]}", embedder=embedder,  # type: ignore[arg-type]
             vector_index=args.es_vector_index, bulk_threads=args.es_bulk_threads, place_linker=place_linker,
+            force_merge=args.es_force_merge,
         )  # fmt: skip
         try:
             results["elasticsearch"] = bench_engine(engine, docs, queries)
@@ -290,10 +354,17 @@ def format_table(results: dict[str, Any]) -> str:
         lines.append(f"{backend}: {r['docs']} docs indexed in {r['index_seconds']} s ({rate}){extra}")
         for name in FAMILIES:
             t = r[name]
+            node = ""
+            if "requests_per_query" in t:
+                node = (
+                    f"  {t['requests_per_query']} requests, took {t['took_ms_per_query']} ms,"
+                    f" round trips {t['round_trip_ms_per_query']} ms"
+                )
             lines.append(
-                f"  {name:24s} p50 {t['p50_ms']:8.2f} ms  p95 {t['p95_ms']:8.2f} ms"
-                f"  cpu {t['cpu_ms']:7.2f} ms"
+                f"  {name:26s} p50 {t['p50_ms']:8.2f} ms  p95 {t['p95_ms']:8.2f} ms"
+                f"  cpu {t['cpu_ms']:7.2f} ms{node}"
             )
+        lines.append(f"  load average {r['load_average_before_queries']} → {r['load_average_after_queries']}")
         if "peak_rss_mb" in r:
             lines.append(f"  peak RSS {r['peak_rss_mb']} MB")
     model = results.get("model_query_embedding")

@@ -20,11 +20,13 @@ from core.protocols import Embedder
 from search_api.engines.base import Filters, Vector, check_facets, parse_filters
 from search_api.engines.feedback import expansion_terms
 from search_api.engines.french import analyze
+from search_api.engines.fusion import Candidate, Lists, collapse, fuse_convex, fuse_rrf
 from search_api.engines.highlight import make_highlights
 from search_api.engines.signals import SIGNAL_FEATURES, DocSignals, signal_features, signals_of
 from search_api.engines.understanding import QueryPlaceLinker, QueryUnderstanding, understand_query
 from search_api.engines.why import make_why
 
+__all__ = ["Candidate", "Lists", "RankingConfig", "RankingEngine", "fuse_convex", "fuse_rrf"]
 log = logging.getLogger(__name__)
 Features = dict[str, dict[str, float]]  # doc id -> signal feature -> value
 MAX_SIZE = 100
@@ -37,16 +39,6 @@ SIGNAL_FIELDS: tuple[str, ...] = (
 # Hand-set weights of the analysis signals added to the fused score (docs/search.md).
 # Equal round weights: the learned combinations tried did not beat them in grouped cross-validation.
 SIGNAL_WEIGHTS: dict[str, float] = {"place": 0.2, "qpv": 0.2, "initiative": 0.2, "kind": 0.2, "type": 0.2}
-
-
-@dataclass(frozen=True)
-class Candidate:
-    """A ranked document before collapsing: id, score, duplicate group and date (YYYYMMDD)."""
-
-    id: str
-    score: float
-    group: str
-    date: int = 0
 
 
 @dataclass
@@ -80,58 +72,6 @@ class RankingConfig:
             raise InputError(
                 f"unknown signal weight {unknown[0]!r}", hint="use one of: " + ", ".join(SIGNAL_FEATURES)
             )
-
-
-def fuse_rrf(lists: Sequence[Sequence[Candidate]], weights: Sequence[float], k: int) -> list[Candidate]:
-    """Reciprocal rank fusion: score(d) = sum_i w_i / (k + rank_i(d)), ties broken by id."""
-    scores: dict[str, float] = {}
-    first: dict[str, Candidate] = {}
-    for ranked, weight in zip(lists, weights, strict=True):
-        for rank, cand in enumerate(ranked, start=1):
-            scores[cand.id] = scores.get(cand.id, 0.0) + weight / (k + rank)
-            first.setdefault(cand.id, cand)
-    order = sorted(scores, key=lambda doc_id: (-scores[doc_id], doc_id))
-    return [Candidate(i, scores[i], first[i].group, first[i].date) for i in order]
-
-
-def _min_max(ranked: Sequence[Candidate]) -> dict[str, float]:
-    """Scores of a list rescaled to 0..1 (best = 1, worst of the list = 0; all 1 when equal)."""
-    if not ranked:
-        return {}
-    scores = [c.score for c in ranked]
-    low, high = min(scores), max(scores)
-    span = high - low
-    return {c.id: (c.score - low) / span if span > 0 else 1.0 for c in ranked}
-
-
-def fuse_convex(lists: Sequence[Sequence[Candidate]], weights: Sequence[float]) -> list[Candidate]:
-    """Convex combination: score(d) = sum_i w_i * minmax_i(d) / sum_i w_i (0 where d is absent).
-
-    Min-max normalisation removes each backend's BM25 scale, so both backends fuse alike.
-    """
-    total = sum(weights) or 1.0
-    scores: dict[str, float] = {}
-    first: dict[str, Candidate] = {}
-    for ranked, weight in zip(lists, weights, strict=True):
-        for doc_id, value in _min_max(ranked).items():
-            scores[doc_id] = scores.get(doc_id, 0.0) + weight * value / total
-        for cand in ranked:
-            first.setdefault(cand.id, cand)
-    order = sorted(scores, key=lambda doc_id: (-round(scores[doc_id], 9), doc_id))
-    return [Candidate(i, scores[i], first[i].group, first[i].date) for i in order]
-
-
-def collapse(cands: Sequence[Candidate]) -> list[tuple[Candidate, int]]:
-    """Keep the best-ranked document of each duplicate group, with how many others it hides."""
-    best: dict[str, int] = {}
-    out: list[list[Any]] = []
-    for cand in cands:
-        if cand.group in best:
-            out[best[cand.group]][1] += 1
-        else:
-            best[cand.group] = len(out)
-            out.append([cand, 0])
-    return [(c, n) for c, n in out]
 
 
 class RankingEngine(ABC):
@@ -193,6 +133,31 @@ class RankingEngine(ABC):
         """Analysis signals of the given ids, from their stored sources (backends may fetch less)."""
         return {doc_id: signals_of(source) for doc_id, source in self._fetch(ids).items()}
 
+    def _lists(
+        self,
+        terms: list[str] | None,
+        vector: Vector | None,
+        filters: Filters,
+        limit: int,
+        count: bool = False,
+        facet_fields: Sequence[str] = (),
+        signals: bool = False,
+    ) -> Lists:
+        """The keyword list (given ``terms``), the semantic list (given ``vector``), the number of filtered
+        documents and their facets (given ``facet_fields``), asked together where a backend can batch them
+        (Elasticsearch: one `_msearch`); here, one primitive after the other.
+        """
+        out = Lists()
+        if vector is not None:
+            out.semantic = self._semantic(vector, filters, limit)
+        if terms:
+            out.keyword, out.keyword_total = self._keyword(terms, filters, limit)
+        if count:
+            out.count = self._count(filters)
+        if facet_fields:
+            out.facets = self._facets(None, filters, list(facet_fields))
+        return out
+
     # --- the shared search logic --------------------------------------------------------------
     def understand(self, text: str) -> QueryUnderstanding:
         """What a query asks (places through the engine's place linker, intents, kinds, types)."""
@@ -229,7 +194,10 @@ class RankingEngine(ABC):
         if not weights or not head or not understanding.asks_signals:
             return cands, {}
         known = known or {}
-        signals = self._signals([c.id for c in head if c.id not in known])
+        signals = {c.id: signals_of(c.source) for c in head if c.source is not None and c.id not in known}
+        missing = [c.id for c in head if c.id not in known and c.id not in signals]
+        if missing:
+            signals.update(self._signals(missing))
         features = {
             c.id: known.get(c.id) or signal_features(understanding, signals.get(c.id, DocSignals()))
             for c in head
@@ -252,37 +220,53 @@ class RankingEngine(ABC):
     def _window(self, query: SearchQuery) -> int:
         return min(max(query.page * query.size * 2, self.ranking.window), MAX_WINDOW)
 
+    def _wants_signals(self, understanding: QueryUnderstanding | None) -> bool:
+        """Whether the query reranks on analysis signals (its candidates should then carry them)."""
+        return (
+            understanding is not None
+            and understanding.asks_signals
+            and any(self.ranking.signal_weights.values())
+        )
+
     def _rank(
-        self, query: SearchQuery, filters: Filters, terms: list[str], understanding: QueryUnderstanding | None
-    ) -> tuple[list[Candidate], int, bool, Features]:
-        """Ranked candidates, total, whether facets count keyword matches only, and signal features."""
+        self,
+        query: SearchQuery,
+        filters: Filters,
+        terms: list[str],
+        understanding: QueryUnderstanding | None,
+        facet_fields: Sequence[str] = (),
+    ) -> tuple[list[Candidate], int, bool, Features, dict[str, dict[str, int]] | None]:
+        """Ranked candidates, total, whether facets count keyword matches only, signal features, and the
+        facets when they were asked with the first lists (None: still to ask)."""
         window = self._window(query)
         if not query.text.strip():
             cands, total = self._by_date(None, filters, window)
-            return cands, total, False, {}
+            return cands, total, False, {}, None
         mode = query.mode
         if mode == "hybrid" and self.embedder is None:
             log.warning("hybrid search without an embedder: falling back to keyword")
             mode = "keyword"
         if mode == "keyword":
             if not terms:
-                return [], 0, True, {}
+                return [], 0, True, {}, None
             if query.sort == "date":
                 cands, total = self._by_date(terms, filters, window)
             else:
                 cands, total = self._keyword(terms, filters, window)
                 cands = sorted(cands, key=lambda c: (-c.score, c.id))  # same tie order on every backend
-            return cands, total, True, {}
+            return cands, total, True, {}, None
         features: Features = {}
         vector = self._query_vector(query.text)
-        semantic = self._semantic(vector, filters, window)
+        signals = self._wants_signals(understanding)
+        with_keyword = terms if mode == "hybrid" else None
+        lists = self._lists(with_keyword, vector, filters, window, True, facet_fields, signals)
+        semantic = lists.semantic or []
         if mode == "semantic" or not terms:
             cands = semantic
             if understanding is not None:
                 cands, features = self._understood(semantic, None, vector, filters, window, understanding)
         else:
-            keyword, _ = self._keyword(terms, filters, window)
-            keyword = sorted(keyword, key=lambda c: (-c.score, c.id))
+            keyword = sorted(lists.keyword or [], key=lambda c: (-c.score, c.id))
             cands = self._fuse(keyword, semantic)
             if understanding is not None:
                 cands, features = self._understood(
@@ -290,7 +274,8 @@ class RankingEngine(ABC):
                 )
         if query.sort == "date":
             cands = sorted(cands, key=lambda c: (-c.date, c.id))
-        return cands, self._count(filters), False, features
+        count = lists.count if lists.count is not None else self._count(filters)
+        return cands, count, False, features, lists.facets
 
     def _understood(
         self,
@@ -310,7 +295,9 @@ class RankingEngine(ABC):
         cfg = self.ranking
         semantic: list[Candidate] | None = None
         if cfg.prf_docs > 0 and cfg.prf_weight > 0 and cands:
-            semantic = self._semantic(self._feedback_vector(vector, cands), filters, window)
+            moved = self._feedback_vector(vector, cands)
+            signals = self._wants_signals(understanding)
+            semantic = self._lists(None, moved, filters, window, signals=signals).semantic or []
             cands = self._fuse(keyword, semantic) if keyword is not None else semantic
         if keyword is None:
             cands = fuse_convex([cands], [1.0])
@@ -366,14 +353,17 @@ class RankingEngine(ABC):
             understanding = self.understand(query.text)
             if self.ranking.strip_intent_words:  # measured to lose on the open queries: off by default
                 terms = analyze(understanding.keyword_text) or terms
-        cands, total, facets_on_terms, features = self._rank(query, filters, terms, understanding)
+        cands, total, facets_on_terms, features, facets = self._rank(
+            query, filters, terms, understanding, facet_fields
+        )
         groups = collapse(cands) if query.collapse_duplicates else [(c, 0) for c in cands]
         start = (query.page - 1) * query.size
         page = groups[start : start + query.size]
         hits = self._make_hits(page, terms if query.highlight else [], understanding, features)
-        facets = {}
-        if facet_fields:
-            facets = self._facets(terms if facets_on_terms and terms else None, filters, facet_fields)
+        if facets is None:
+            facets = {}
+            if facet_fields:
+                facets = self._facets(terms if facets_on_terms and terms else None, filters, facet_fields)
         return SearchResult(hits=hits, total=total, facets=facets)
 
     def _make_hits(
