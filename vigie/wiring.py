@@ -16,6 +16,8 @@ from core.settings import Settings
 from core.storage import open_database
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from nlp.classifiers.training import Embed
     from nlp.geo.protocols import PlaceLinker
     from search_api.app.places import PlaceDirectory
@@ -42,14 +44,24 @@ def db_session(settings: Settings) -> Iterator[Session]:
         engine.dispose()
 
 
-@lru_cache(maxsize=1)
 def make_embedder() -> Embedder:
-    """The one sentence-embedding model of the process (``VIGIE_EMBEDDER``), loaded once."""
+    """The embedding model the settings name (``VIGIE_EMBEDDER``), loaded once per backend and folder.
+
+    ``auto`` is resolved on every call (the encoder folder depends on the data directory), so a process whose
+    settings change never gets the embedder an earlier data directory resolved to.
+    """
     from core.settings import get_settings
-    from nlp.encoders.backends import make_embedder_backend
+    from nlp.encoders.backends import resolve_backend
 
     settings = get_settings()
-    return make_embedder_backend(settings.embedder, settings.encoder_dir, settings.data_dir)
+    return _embedder_of(*resolve_backend(settings.embedder, settings.encoder_dir, settings.data_dir))
+
+
+@lru_cache(maxsize=2)
+def _embedder_of(kind: str, folder: Path | None) -> Embedder:
+    from nlp.encoders.backends import make_embedder_backend
+
+    return make_embedder_backend(kind, folder)
 
 
 def make_query_place_linker(settings: Settings) -> QueryPlaceLinker | None:
