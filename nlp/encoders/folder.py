@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +12,14 @@ from core.errors import ConfigError
 
 META_FILE = "vigie_encoder.json"
 WEIGHT_FILES = ("model.safetensors", "pytorch_model.bin", "model.onnx", "model_quantized.onnx")
+
+
+def publish_folder(work: Path, out_dir: Path) -> None:
+    """Move a finished build folder to `out_dir`, replacing it: the folder appears whole, or not at all."""
+    if out_dir.exists():
+        shutil.rmtree(out_dir)
+    work.chmod(0o755)
+    work.rename(out_dir)
 
 
 def require_folder(folder: Path, *needed: str) -> Path:
