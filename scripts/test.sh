@@ -2,6 +2,7 @@
 # The test command behind `make test`: system packages, services, linters, pytest. Services always stop.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+root=$PWD
 VENV="${VIGIE_VENV:-.venv}"  # another venv (e.g. a worktree sharing one): VIGIE_VENV=path
 export HF_HUB_OFFLINE=1
 
@@ -18,7 +19,7 @@ fi
 state=$(mktemp -d /tmp/vigie-test.XXXXXX)
 chmod 755 "$state"
 cleanup() {
-  bash scripts/es-node.sh stop "$state/es" || true
+  bash "$root/scripts/es-node.sh" stop "$state/es" || true
   if [ -f "$state/pg.stop" ]; then bash "$state/pg.stop" || true; fi
   rm -rf "$state"
 }
@@ -42,7 +43,7 @@ else
 fi
 
 # --- PostgreSQL: a throwaway cluster on 127.0.0.1 (scripts/pg-node.sh).
-printf 'bash scripts/pg-node.sh stop %q\n' "$state/pg" > "$state/pg.stop"
+printf 'bash %q stop %q\n' "$root/scripts/pg-node.sh" "$state/pg" > "$state/pg.stop"
 if pg_url=$(bash scripts/pg-node.sh start "$state/pg"); then
   export VIGIE_TEST_POSTGRES_URL="$pg_url"
   echo "test.sh: PostgreSQL up at $pg_url" >&2

@@ -245,6 +245,9 @@ class ElasticsearchEngine(RankingEngine):
         started = time.perf_counter()
         client = self.client.options(request_timeout=3600)
         self._call("force merge", lambda: client.indices.forcemerge(index=index, max_num_segments=1))
+        # The merged segment serves only after a refresh; without one a loaded node may still search the old
+        # segments when the alias moves (CI saw two segments after the merge).
+        self._call("refresh", lambda: client.indices.refresh(index=index))
         log.info("elasticsearch merged index=%s seconds=%.0f", index, time.perf_counter() - started)
 
     def _alias_targets(self) -> list[str]:
