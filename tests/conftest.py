@@ -60,6 +60,11 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
                 if param in ("sqlite", "embedded"):
                     continue
                 item.add_marker(getattr(pytest.mark, marker))
+        # A browser test waits 15 s at most on any page: past 5 minutes it is hung (a CI run once hung an hour
+        # in tests/ui/test_browser.py); it then fails with every thread's stack (pytest-timeout).
+        if "page" in names and item.get_closest_marker("timeout") is None:
+            item.add_marker(pytest.mark.browser)
+            item.add_marker(pytest.mark.timeout(300))
 
 
 def service_url(variable: str, service: str, marker: str) -> str:
