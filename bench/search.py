@@ -198,12 +198,26 @@ class RequestLog:
         }  # fmt: skip
 
 
+def node_cpu_ms(client: Any) -> float:
+    """CPU time the Elasticsearch nodes' processes have used so far (`_nodes/stats/process`)."""
+    stats = client.nodes.stats(metric="process").body
+    return float(sum(node["process"]["cpu"]["total_in_millis"] for node in stats["nodes"].values()))
+
+
 def time_queries(
-    run: Callable[[SearchQuery], Any], queries: list[SearchQuery], requests: RequestLog | None = None
+    run: Callable[[SearchQuery], Any],
+    queries: list[SearchQuery],
+    requests: RequestLog | None = None,
+    node: Any = None,
 ) -> dict[str, Any]:
-    """Warm up on a few queries, then time each (and count the requests sent to a node, when given)."""
+    """Warm up on a few queries, then time each (and count the requests sent to a node, when given).
+
+    With ``node`` (an Elasticsearch client), also the node's CPU time per query (its process, whole
+    machine's other work excluded; other clients of the same node included).
+    """
     for query in queries[:5]:
         run(query)
+    node_start = node_cpu_ms(node) if node is not None else 0.0
     if requests is not None:
         requests.entries.clear()
     samples = []
@@ -218,6 +232,8 @@ def time_queries(
     out: dict[str, Any] = {**percentiles(samples), "cpu_ms": round(cpu_ms, 2)}
     if requests is not None:
         out.update(requests.summary(len(queries)))
+    if node is not None:
+        out["node_cpu_ms"] = round((node_cpu_ms(node) - node_start) / max(len(queries), 1), 2)
     return out
 
 
@@ -270,9 +286,10 @@ def bench_engine(
         "merge_seconds": round(merge_seconds[0], 1), "rejected": rejected,
         "load_average_before_queries": os.getloadavg()[0],
     }  # fmt: skip
-    requests = RequestLog(engine.client) if hasattr(engine, "client") else None
+    client = getattr(engine, "client", None)
+    requests = RequestLog(client) if client is not None else None
     for name, family in queries.items():
-        out[name] = time_queries(engine.search, family, requests)
+        out[name] = time_queries(engine.search, family, requests, client)
     out["load_average_after_queries"] = os.getloadavg()[0]
     return out
 
@@ -305,8 +322,9 @@ def main() -> None:
     parser.add_argument("--es-vector-index", default="hnsw", choices=VECTOR_INDEXES)
     parser.add_argument("--es-bulk-threads", type=int, default=2, help="parallel bulk connections")
     parser.add_argument(
-        "--es-force-merge", action="store_true", help="merge the rebuilt index into one segment (timed apart)"
-    )
+        "--es-force-merge", action=argparse.BooleanOptionalAction, default=True,
+        help="merge the rebuilt index into one segment, as `vigie index --rebuild` does (timed apart)",
+    )  # fmt: skip
     parser.add_argument("--json", action="store_true", help="Print the figures as JSON.")
     args = parser.parse_args()
     rng = np.random.default_rng(7)
@@ -351,6 +369,8 @@ def format_table(results: dict[str, Any]) -> str:
             continue
         extra = f" [{r['vector_index']}, {r['bulk_threads']} bulk threads]" if "vector_index" in r else ""
         rate = f"{r['docs_per_s']} docs/s, {r['rejected']} rejected"
+        if r.get("merge_seconds"):
+            rate += f", then {r['merge_seconds']} s of merging into one segment"
         lines.append(f"{backend}: {r['docs']} docs indexed in {r['index_seconds']} s ({rate}){extra}")
         for name in FAMILIES:
             t = r[name]
@@ -358,7 +378,7 @@ def format_table(results: dict[str, Any]) -> str:
             if "requests_per_query" in t:
                 node = (
                     f"  {t['requests_per_query']} requests, took {t['took_ms_per_query']} ms,"
-                    f" round trips {t['round_trip_ms_per_query']} ms"
+                    f" round trips {t['round_trip_ms_per_query']} ms, node cpu {t.get('node_cpu_ms')} ms"
                 )
             lines.append(
                 f"  {name:26s} p50 {t['p50_ms']:8.2f} ms  p95 {t['p95_ms']:8.2f} ms"

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
+import numpy as np
 import pytest
 
 from core.domain import SearchQuery
@@ -68,30 +69,44 @@ def test_an_understood_query_takes_at_most_four_round_trips(
 
 
 @pytest.mark.elasticsearch
-def test_a_rebuild_can_merge_the_new_index_into_one_segment(
+def test_a_rebuild_serves_one_segment_by_default_with_the_same_hits(
     es_url: str, embedder: CachedEmbedder, corpus: list[IndexDocument]
 ) -> None:
-    """`force_merge=True`: one segment (one HNSW graph) serves, with the same hits as several segments."""
+    """A rebuild merges its new index into one segment (one HNSW graph) before it serves;
+    ``force_merge=False`` serves the segments as loaded; both give the same hits."""
     engine = ElasticsearchEngine(es_url, alias=f"vigie-test-{uuid.uuid4().hex[:10]}", embedder=embedder)
-    query = SearchQuery(text="fablab pour les jeunes", mode="hybrid", size=10, collapse_duplicates=False)
+    assert engine.force_merge
+    engine.bulk_threads = 1  # the rebuild sends 2,000 documents per round
+    queries = [
+        SearchQuery(text=text, mode=mode, size=10, collapse_duplicates=False)
+        for text in ("fablab pour les jeunes", "épicerie solidaire") for mode in ("hybrid", "semantic")
+    ]  # fmt: skip
 
     def segments() -> set[str]:
         return {s["segment"] for s in engine.client.cat.segments(index=engine.alias, format="json").body}
 
+    def docs() -> Iterator[IndexDocument]:
+        """The corpus, then filler documents; a refresh after the first round writes a first segment."""
+        rng = np.random.default_rng(3)
+        yield from corpus
+        for i in range(2000 - len(corpus) + 20):
+            if i == 2000 - len(corpus):
+                engine.client.indices.refresh(index=f"{engine.alias}-*")
+            vector = rng.normal(size=embedder.dim)
+            text = f"compte rendu numéro {i}"
+            yield IndexDocument(id=f"filler{i}", text=text, vector=vector / np.linalg.norm(vector))
+
     try:
-        half = len(corpus) // 2
-        engine.index_documents(corpus[:half])  # each call refreshes: a segment each
-        engine.index_documents(corpus[half:])
-        assert len(segments()) >= 2
-        before = [(h.id, h.score) for h in engine.search(query).hits]
-        engine._merge(engine.alias)  # what a rebuild with force_merge does before moving the alias
-        assert len(segments()) == 1, segments()
-        assert before != []
-        assert_same_hits([(h.id, h.score) for h in engine.search(query).hits], before)
+        engine.force_merge = False
+        engine.rebuild(docs())
+        assert len(segments()) >= 2, segments()
+        loaded = [[(h.id, h.score) for h in engine.search(q).hits] for q in queries]
         engine.force_merge = True
-        engine.rebuild(iter(corpus))
+        engine.rebuild(docs())
         assert len(segments()) == 1, segments()
-        assert_same_hits([(h.id, h.score) for h in engine.search(query).hits], before)
+        for query, before in zip(queries, loaded, strict=True):
+            assert before != [], query.text
+            assert_same_hits([(h.id, h.score) for h in engine.search(query).hits], before)
     finally:
         names = list(engine.client.indices.get(index=f"{engine.alias}-*", allow_no_indices=True).body)
         if names:
