@@ -265,9 +265,28 @@ def make_queries(rng: np.random.Generator, count: int) -> dict[str, list[SearchQ
 
 
 def bench_engine(
-    engine: Any, docs: list[IndexDocument], queries: dict[str, list[SearchQuery]]
+    engine: Any, docs: list[IndexDocument], queries: dict[str, list[SearchQuery]], load: bool = True
 ) -> dict[str, Any]:
-    """Bulk-load through `rebuild` (the path of `vigie index --rebuild`), then time every query family."""
+    """Bulk-load through `rebuild` (the path of `vigie index --rebuild`), then time every query family.
+
+    ``load=False``: the engine already serves the documents (a kept index); only the queries are timed.
+    """
+    out: dict[str, Any] = {"docs": len(docs), "reused_index": not load}
+    if load:
+        out.update(load_documents(engine, docs))
+    out["load_average_before_queries"] = os.getloadavg()[0]
+    client = getattr(engine, "client", None)
+    if client is not None:
+        out["segments"] = len(client.cat.segments(index=engine.alias, format="json").body)
+    requests = RequestLog(client) if client is not None else None
+    for name, family in queries.items():
+        out[name] = time_queries(engine.search, family, requests, client)
+    out["load_average_after_queries"] = os.getloadavg()[0]
+    return out
+
+
+def load_documents(engine: Any, docs: list[IndexDocument]) -> dict[str, Any]:
+    """Rebuild the engine's index from ``docs``: loading rate, and the optional merge timed apart."""
     merge_seconds = [0.0]
     if getattr(engine, "force_merge", False):  # Elasticsearch's optional merge, timed apart from loading
         merge = engine._merge
@@ -281,17 +300,10 @@ def bench_engine(
     start = time.perf_counter()
     rejected = len(engine.rebuild(iter(docs)).errors)
     elapsed = time.perf_counter() - start - merge_seconds[0]
-    out: dict[str, Any] = {
-        "docs": len(docs), "index_seconds": round(elapsed, 1), "docs_per_s": round(len(docs) / elapsed),
+    return {
+        "index_seconds": round(elapsed, 1), "docs_per_s": round(len(docs) / elapsed),
         "merge_seconds": round(merge_seconds[0], 1), "rejected": rejected,
-        "load_average_before_queries": os.getloadavg()[0],
     }  # fmt: skip
-    client = getattr(engine, "client", None)
-    requests = RequestLog(client) if client is not None else None
-    for name, family in queries.items():
-        out[name] = time_queries(engine.search, family, requests, client)
-    out["load_average_after_queries"] = os.getloadavg()[0]
-    return out
 
 
 def peak_rss_mb() -> float:
@@ -325,6 +337,11 @@ def main() -> None:
         "--es-force-merge", action=argparse.BooleanOptionalAction, default=True,
         help="merge the rebuilt index into one segment, as `vigie index --rebuild` does (timed apart)",
     )  # fmt: skip
+    parser.add_argument(
+        "--es-alias", help="serve this alias: loaded (and kept) when missing, reused as is when present,"
+        " so old and new query code can be timed on one index (load and merge figures only when loaded)",
+    )  # fmt: skip
+    parser.add_argument("--skip-model", action="store_true", help="do not time the real query embedder")
     parser.add_argument("--json", action="store_true", help="Print the figures as JSON.")
     args = parser.parse_args()
     rng = np.random.default_rng(7)
@@ -344,19 +361,22 @@ def main() -> None:
             results["embedded"]["peak_rss_mb"] = peak_rss_mb()
     if args.es_url:
         engine = ElasticsearchEngine(
-            args.es_url, alias=f"vigie-bench-{uuid.uuid4().hex[:8]}", embedder=embedder,  # type: ignore[arg-type]
+            args.es_url, alias=args.es_alias or f"vigie-bench-{uuid.uuid4().hex[:8]}",
+            embedder=embedder,  # type: ignore[arg-type]
             vector_index=args.es_vector_index, bulk_threads=args.es_bulk_threads, place_linker=place_linker,
             force_merge=args.es_force_merge,
         )  # fmt: skip
+        reuse = bool(args.es_alias) and bool(engine.client.indices.exists_alias(name=engine.alias))
         try:
-            results["elasticsearch"] = bench_engine(engine, docs, queries)
+            results["elasticsearch"] = bench_engine(engine, docs, queries, load=not reuse)
             results["elasticsearch"].update(
                 vector_index=args.es_vector_index, bulk_threads=args.es_bulk_threads
             )
         finally:
-            names = list(engine.client.indices.get(index=f"{engine.alias}-*").body)
-            engine.client.indices.delete(index=",".join(names))
-    results["model_query_embedding"] = model_query_latency()
+            if not args.es_alias:
+                names = list(engine.client.indices.get(index=f"{engine.alias}-*").body)
+                engine.client.indices.delete(index=",".join(names))
+    results["model_query_embedding"] = None if args.skip_model else model_query_latency()
     print(json.dumps(results, indent=2) if args.json else format_table(results))
 
 
@@ -368,10 +388,14 @@ def format_table(results: dict[str, Any]) -> str:
         if not r:
             continue
         extra = f" [{r['vector_index']}, {r['bulk_threads']} bulk threads]" if "vector_index" in r else ""
-        rate = f"{r['docs_per_s']} docs/s, {r['rejected']} rejected"
-        if r.get("merge_seconds"):
-            rate += f", then {r['merge_seconds']} s of merging into one segment"
-        lines.append(f"{backend}: {r['docs']} docs indexed in {r['index_seconds']} s ({rate}){extra}")
+        if r.get("reused_index"):
+            kept = f"kept index reused ({r.get('segments')} segments)"
+            lines.append(f"{backend}: {r['docs']} docs, {kept}{extra}")
+        else:
+            rate = f"{r['docs_per_s']} docs/s, {r['rejected']} rejected"
+            if r.get("merge_seconds"):
+                rate += f", then {r['merge_seconds']} s of merging into one segment"
+            lines.append(f"{backend}: {r['docs']} docs indexed in {r['index_seconds']} s ({rate}){extra}")
         for name in FAMILIES:
             t = r[name]
             node = ""
