@@ -84,7 +84,10 @@ def make_mapping(dim: int, vector_index: str = "hnsw") -> dict[str, Any]:
     return {"dynamic": "strict", "properties": properties}
 
 
-INDEX_SETTINGS = {"number_of_shards": 1, "number_of_replicas": 0, "mapping.exclude_source_vectors": False}
+# Vectors stay out of the stored source (9.x's default): loading a hit's source (the lists that carry signals,
+# the page of hits) no longer reads and parses 384 floats of JSON. A source asked with `vector` explicitly
+# (the feedback's `_vectors`) gets it back from the index, as the float32 values indexed (checked equal).
+INDEX_SETTINGS = {"number_of_shards": 1, "number_of_replicas": 0, "mapping.exclude_source_vectors": True}
 # While a rebuild loads a new index nobody reads yet: no periodic refresh (fewer small segments
 # and HNSW graph merges) and an fsync of the translog every few seconds instead of per request.
 # Both are restored before the alias moves; a crash mid-rebuild only loses the unused new index.
@@ -370,8 +373,10 @@ class ElasticsearchEngine(RankingEngine):
         if vector is not None:
             bodies["semantic"] = {"knn": self._knn(vector, filters, limit), "size": limit, **fetch}
         if terms:
+            # Its total is never read (the count is): without counting every match, Lucene skips the
+            # documents that cannot enter the first `limit` (block-max WAND); the same hits come back.
             query = self._query(terms, filters)
-            bodies["keyword"] = {"query": query, "size": limit, "track_total_hits": True, **fetch}
+            bodies["keyword"] = {"query": query, "size": limit, "track_total_hits": False, **fetch}
         if count or facet_fields:
             bodies["count"] = {"query": self._query(None, filters), "size": 0, "track_total_hits": True}
             if facet_fields:
@@ -412,7 +417,6 @@ class ElasticsearchEngine(RankingEngine):
         if "keyword" in resp:
             hits = resp["keyword"]["hits"]
             out.keyword = self._candidates(hits["hits"], signals=signals)
-            out.keyword_total = int(hits["total"]["value"])
         if "count" in resp:
             out.count = int(resp["count"]["hits"]["total"]["value"])
             aggs = resp["count"].get("aggregations", {})
