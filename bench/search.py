@@ -198,12 +198,26 @@ class RequestLog:
         }  # fmt: skip
 
 
+def node_cpu_ms(client: Any) -> float:
+    """CPU time the Elasticsearch nodes' processes have used so far (`_nodes/stats/process`)."""
+    stats = client.nodes.stats(metric="process").body
+    return float(sum(node["process"]["cpu"]["total_in_millis"] for node in stats["nodes"].values()))
+
+
 def time_queries(
-    run: Callable[[SearchQuery], Any], queries: list[SearchQuery], requests: RequestLog | None = None
+    run: Callable[[SearchQuery], Any],
+    queries: list[SearchQuery],
+    requests: RequestLog | None = None,
+    node: Any = None,
 ) -> dict[str, Any]:
-    """Warm up on a few queries, then time each (and count the requests sent to a node, when given)."""
+    """Warm up on a few queries, then time each (and count the requests sent to a node, when given).
+
+    With ``node`` (an Elasticsearch client), also the node's CPU time per query (its process, whole
+    machine's other work excluded; other clients of the same node included).
+    """
     for query in queries[:5]:
         run(query)
+    node_start = node_cpu_ms(node) if node is not None else 0.0
     if requests is not None:
         requests.entries.clear()
     samples = []
@@ -218,6 +232,8 @@ def time_queries(
     out: dict[str, Any] = {**percentiles(samples), "cpu_ms": round(cpu_ms, 2)}
     if requests is not None:
         out.update(requests.summary(len(queries)))
+    if node is not None:
+        out["node_cpu_ms"] = round((node_cpu_ms(node) - node_start) / max(len(queries), 1), 2)
     return out
 
 
@@ -249,9 +265,28 @@ def make_queries(rng: np.random.Generator, count: int) -> dict[str, list[SearchQ
 
 
 def bench_engine(
-    engine: Any, docs: list[IndexDocument], queries: dict[str, list[SearchQuery]]
+    engine: Any, docs: list[IndexDocument], queries: dict[str, list[SearchQuery]], load: bool = True
 ) -> dict[str, Any]:
-    """Bulk-load through `rebuild` (the path of `vigie index --rebuild`), then time every query family."""
+    """Bulk-load through `rebuild` (the path of `vigie index --rebuild`), then time every query family.
+
+    ``load=False``: the engine already serves the documents (a kept index); only the queries are timed.
+    """
+    out: dict[str, Any] = {"docs": len(docs), "reused_index": not load}
+    if load:
+        out.update(load_documents(engine, docs))
+    out["load_average_before_queries"] = os.getloadavg()[0]
+    client = getattr(engine, "client", None)
+    if client is not None:
+        out["segments"] = len(client.cat.segments(index=engine.alias, format="json").body)
+    requests = RequestLog(client) if client is not None else None
+    for name, family in queries.items():
+        out[name] = time_queries(engine.search, family, requests, client)
+    out["load_average_after_queries"] = os.getloadavg()[0]
+    return out
+
+
+def load_documents(engine: Any, docs: list[IndexDocument]) -> dict[str, Any]:
+    """Rebuild the engine's index from ``docs``: loading rate, and the optional merge timed apart."""
     merge_seconds = [0.0]
     if getattr(engine, "force_merge", False):  # Elasticsearch's optional merge, timed apart from loading
         merge = engine._merge
@@ -265,16 +300,10 @@ def bench_engine(
     start = time.perf_counter()
     rejected = len(engine.rebuild(iter(docs)).errors)
     elapsed = time.perf_counter() - start - merge_seconds[0]
-    out: dict[str, Any] = {
-        "docs": len(docs), "index_seconds": round(elapsed, 1), "docs_per_s": round(len(docs) / elapsed),
+    return {
+        "index_seconds": round(elapsed, 1), "docs_per_s": round(len(docs) / elapsed),
         "merge_seconds": round(merge_seconds[0], 1), "rejected": rejected,
-        "load_average_before_queries": os.getloadavg()[0],
     }  # fmt: skip
-    requests = RequestLog(engine.client) if hasattr(engine, "client") else None
-    for name, family in queries.items():
-        out[name] = time_queries(engine.search, family, requests)
-    out["load_average_after_queries"] = os.getloadavg()[0]
-    return out
 
 
 def peak_rss_mb() -> float:
@@ -305,8 +334,14 @@ def main() -> None:
     parser.add_argument("--es-vector-index", default="hnsw", choices=VECTOR_INDEXES)
     parser.add_argument("--es-bulk-threads", type=int, default=2, help="parallel bulk connections")
     parser.add_argument(
-        "--es-force-merge", action="store_true", help="merge the rebuilt index into one segment (timed apart)"
-    )
+        "--es-force-merge", action=argparse.BooleanOptionalAction, default=True,
+        help="merge the rebuilt index into one segment, as `vigie index --rebuild` does (timed apart)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--es-alias", help="serve this alias: loaded (and kept) when missing, reused as is when present,"
+        " so old and new query code can be timed on one index (load and merge figures only when loaded)",
+    )  # fmt: skip
+    parser.add_argument("--skip-model", action="store_true", help="do not time the real query embedder")
     parser.add_argument("--json", action="store_true", help="Print the figures as JSON.")
     args = parser.parse_args()
     rng = np.random.default_rng(7)
@@ -326,19 +361,22 @@ def main() -> None:
             results["embedded"]["peak_rss_mb"] = peak_rss_mb()
     if args.es_url:
         engine = ElasticsearchEngine(
-            args.es_url, alias=f"vigie-bench-{uuid.uuid4().hex[:8]}", embedder=embedder,  # type: ignore[arg-type]
+            args.es_url, alias=args.es_alias or f"vigie-bench-{uuid.uuid4().hex[:8]}",
+            embedder=embedder,  # type: ignore[arg-type]
             vector_index=args.es_vector_index, bulk_threads=args.es_bulk_threads, place_linker=place_linker,
             force_merge=args.es_force_merge,
         )  # fmt: skip
+        reuse = bool(args.es_alias) and bool(engine.client.indices.exists_alias(name=engine.alias))
         try:
-            results["elasticsearch"] = bench_engine(engine, docs, queries)
+            results["elasticsearch"] = bench_engine(engine, docs, queries, load=not reuse)
             results["elasticsearch"].update(
                 vector_index=args.es_vector_index, bulk_threads=args.es_bulk_threads
             )
         finally:
-            names = list(engine.client.indices.get(index=f"{engine.alias}-*").body)
-            engine.client.indices.delete(index=",".join(names))
-    results["model_query_embedding"] = model_query_latency()
+            if not args.es_alias:
+                names = list(engine.client.indices.get(index=f"{engine.alias}-*").body)
+                engine.client.indices.delete(index=",".join(names))
+    results["model_query_embedding"] = None if args.skip_model else model_query_latency()
     print(json.dumps(results, indent=2) if args.json else format_table(results))
 
 
@@ -350,15 +388,21 @@ def format_table(results: dict[str, Any]) -> str:
         if not r:
             continue
         extra = f" [{r['vector_index']}, {r['bulk_threads']} bulk threads]" if "vector_index" in r else ""
-        rate = f"{r['docs_per_s']} docs/s, {r['rejected']} rejected"
-        lines.append(f"{backend}: {r['docs']} docs indexed in {r['index_seconds']} s ({rate}){extra}")
+        if r.get("reused_index"):
+            kept = f"kept index reused ({r.get('segments')} segments)"
+            lines.append(f"{backend}: {r['docs']} docs, {kept}{extra}")
+        else:
+            rate = f"{r['docs_per_s']} docs/s, {r['rejected']} rejected"
+            if r.get("merge_seconds"):
+                rate += f", then {r['merge_seconds']} s of merging into one segment"
+            lines.append(f"{backend}: {r['docs']} docs indexed in {r['index_seconds']} s ({rate}){extra}")
         for name in FAMILIES:
             t = r[name]
             node = ""
             if "requests_per_query" in t:
                 node = (
                     f"  {t['requests_per_query']} requests, took {t['took_ms_per_query']} ms,"
-                    f" round trips {t['round_trip_ms_per_query']} ms"
+                    f" round trips {t['round_trip_ms_per_query']} ms, node cpu {t.get('node_cpu_ms')} ms"
                 )
             lines.append(
                 f"  {name:26s} p50 {t['p50_ms']:8.2f} ms  p95 {t['p95_ms']:8.2f} ms"

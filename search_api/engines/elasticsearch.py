@@ -31,10 +31,11 @@ T = TypeVar("T")
 TITLE_BOOST = 2.0
 BATCH = 1000
 BULK_THREADS = 2
-CANDIDATE_FIELDS = ["group", "date_num"]
-# A candidate list without signals reads its two fields from doc values: loading and filtering each hit's
-# stored source (text and vector included) doubled the node's time of a kNN + keyword pair (17 -> 8-10 ms).
-CANDIDATE_FETCH: dict[str, Any] = {"_source": False, "docvalue_fields": CANDIDATE_FIELDS}
+CANDIDATE_FIELDS = ["id", "group", "date_num"]
+# A candidate list reads its id, group and date from doc values and no stored field at all (`_none_`, not
+# even `_id`): a hit's stored fields are read by decompressing their block, which was most of a list's
+# fetch phase (100 kNN hits, 100k docs: fetch 12.7 -> 0.7 ms, took 23.5 -> 9.0 ms, profiled).
+CANDIDATE_FETCH: dict[str, Any] = {"stored_fields": "_none_", "docvalue_fields": CANDIDATE_FIELDS}
 # What reranking reads of a stored source (`signals_of`): not the whole summary (initiatives, places
 # with their names...), only its type scores and places abroad.
 SIGNAL_SOURCE = [
@@ -84,7 +85,10 @@ def make_mapping(dim: int, vector_index: str = "hnsw") -> dict[str, Any]:
     return {"dynamic": "strict", "properties": properties}
 
 
-INDEX_SETTINGS = {"number_of_shards": 1, "number_of_replicas": 0, "mapping.exclude_source_vectors": False}
+# Vectors stay out of the stored source (9.x's default): loading a hit's source (the signals and the page of
+# hits) no longer reads and parses 384 floats of JSON. A source asked with `vector` explicitly
+# (the feedback's `_vectors`) gets it back from the index, as the float32 values indexed (checked equal).
+INDEX_SETTINGS = {"number_of_shards": 1, "number_of_replicas": 0, "mapping.exclude_source_vectors": True}
 # While a rebuild loads a new index nobody reads yet: no periodic refresh (fewer small segments
 # and HNSW graph merges) and an fsync of the translog every few seconds instead of per request.
 # Both are restored before the alias moves; a crash mid-rebuild only loses the unused new index.
@@ -93,7 +97,11 @@ SERVING_SETTINGS = {"refresh_interval": None, "translog.durability": "request"}
 
 
 class ElasticsearchEngine(RankingEngine):
-    """Search on an Elasticsearch 9 node through an alias; errors translated to ours."""
+    """Search on an Elasticsearch 9 node through an alias; errors translated to ours.
+
+    ``force_merge`` (default on): a full `rebuild` merges its new index into one segment before the alias
+    moves (one HNSW graph to search, not one per segment); incremental `index_documents` never merges.
+    """
 
     name = "elasticsearch"
 
@@ -108,7 +116,7 @@ class ElasticsearchEngine(RankingEngine):
         vector_index: str = "hnsw",
         bulk_threads: int = BULK_THREADS,
         place_linker: QueryPlaceLinker | None = None,
-        force_merge: bool = False,
+        force_merge: bool = True,
     ) -> None:
         super().__init__(embedder, ranking, cached_place_linker(place_linker))
         self.url = url
@@ -241,7 +249,8 @@ class ElasticsearchEngine(RankingEngine):
 
     def _merge(self, index: str) -> None:
         """Merge a freshly loaded index into one segment before it serves: one HNSW graph to search instead
-        of one per segment (kNN took 26 -> 8 ms on 100k documents), at the price of minutes of merging."""
+        of one per segment (kNN took 26 -> 8 ms on 100k documents), at the price of a minute or two of
+        merging per 100k documents (`vigie index --rebuild --no-merge` skips it)."""
         started = time.perf_counter()
         client = self.client.options(request_timeout=3600)
         self._call("force merge", lambda: client.indices.forcemerge(index=index, max_num_segments=1))
@@ -297,20 +306,17 @@ class ElasticsearchEngine(RankingEngine):
         return {"bool": {"must": must or [{"match_all": {}}], "filter": self._filter_clauses(filters)}}
 
     @staticmethod
-    def _candidates(
-        hits: list[dict[str, Any]], cosine: bool = False, signals: bool = False
-    ) -> list[Candidate]:
-        """Candidates of a hit list; with ``signals``, each carries its filtered source (for reranking)."""
+    def _candidates(hits: list[dict[str, Any]], cosine: bool = False) -> list[Candidate]:
+        """Candidates of a hit list read from doc values (`CANDIDATE_FETCH`)."""
         out = []
         for hit in hits:
-            src = hit.get("_source") or {}
             score = float(hit.get("_score") or 0.0)
             if cosine:  # ES reports (1 + cos) / 2 for cosine similarity
                 score = 2.0 * score - 1.0
-            values = {name: v[0] for name, v in hit.get("fields", {}).items() if v}  # doc values, when asked
-            group = src.get("group") or values.get("group") or hit["_id"]
-            date = int(src.get("date_num") or values.get("date_num") or 0)
-            out.append(Candidate(hit["_id"], score, group, date, src if signals else None))
+            values = {name: v[0] for name, v in hit.get("fields", {}).items() if v}
+            doc_id = str(values["id"])
+            date = int(values.get("date_num") or 0)
+            out.append(Candidate(doc_id, score, values.get("group") or doc_id, date))
         return out
 
     def _search(self, what: str, **body: Any) -> dict[str, Any]:
@@ -328,7 +334,7 @@ class ElasticsearchEngine(RankingEngine):
     @staticmethod
     def _fetch_args() -> dict[str, Any]:
         """`CANDIDATE_FETCH` as keyword arguments of the client's `search`."""
-        return {"source": False, "docvalue_fields": CANDIDATE_FIELDS}
+        return dict(CANDIDATE_FETCH)
 
     def _knn(self, vector: Vector, filters: Filters, limit: int) -> dict[str, Any]:
         """The kNN clause of the ``limit`` nearest filtered documents."""
@@ -358,20 +364,25 @@ class ElasticsearchEngine(RankingEngine):
     ) -> Lists:
         """The first lists, count and facets of a query in one `_msearch` (one round trip, not up to 4).
 
-        With ``signals``, the candidates carry the fields reranking reads, so it needs no signal fetch.
+        The candidates never carry their sources, even with ``signals``: reranking fetches the signals of
+        its first 50 in one `_mget` (`_signals`). Loading the sources of every hit of the three lists (300)
+        cost the node more than that extra round trip (fetch phase ~100 of 130 ms per query, profiled).
         """
-        fetch = {"_source": CANDIDATE_FIELDS + SIGNAL_SOURCE} if signals else CANDIDATE_FETCH
+        del signals
+        fetch = CANDIDATE_FETCH
         bodies: dict[str, dict[str, Any]] = {}
         if vector is not None:
             bodies["semantic"] = {"knn": self._knn(vector, filters, limit), "size": limit, **fetch}
         if terms:
+            # Its total is never read (the count is): without counting every match, Lucene skips the
+            # documents that cannot enter the first `limit` (block-max WAND); the same hits come back.
             query = self._query(terms, filters)
-            bodies["keyword"] = {"query": query, "size": limit, "track_total_hits": True, **fetch}
+            bodies["keyword"] = {"query": query, "size": limit, "track_total_hits": False, **fetch}
         if count or facet_fields:
             bodies["count"] = {"query": self._query(None, filters), "size": 0, "track_total_hits": True}
             if facet_fields:
                 bodies["count"]["aggs"] = {n: {"terms": {"field": n, "size": 1000}} for n in facet_fields}
-        return self._parse_lists(self._msearch(bodies), signals, facet_fields)
+        return self._parse_lists(self._msearch(bodies), facet_fields)
 
     def _msearch(self, bodies: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
         """Run named searches in one round trip (`_msearch`, or `_search` for one); a failed one fails all."""
@@ -397,17 +408,14 @@ class ElasticsearchEngine(RankingEngine):
             out[name] = item
         return out
 
-    def _parse_lists(
-        self, resp: dict[str, dict[str, Any]], signals: bool, facet_fields: Sequence[str]
-    ) -> Lists:
+    def _parse_lists(self, resp: dict[str, dict[str, Any]], facet_fields: Sequence[str]) -> Lists:
         out = Lists()
         if "semantic" in resp:
-            cands = self._candidates(resp["semantic"]["hits"]["hits"], cosine=True, signals=signals)
+            cands = self._candidates(resp["semantic"]["hits"]["hits"], cosine=True)
             out.semantic = sorted(cands, key=lambda c: (-c.score, c.id))
         if "keyword" in resp:
             hits = resp["keyword"]["hits"]
-            out.keyword = self._candidates(hits["hits"], signals=signals)
-            out.keyword_total = int(hits["total"]["value"])
+            out.keyword = self._candidates(hits["hits"])
         if "count" in resp:
             out.count = int(resp["count"]["hits"]["total"]["value"])
             aggs = resp["count"].get("aggregations", {})

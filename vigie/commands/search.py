@@ -134,6 +134,13 @@ def index(
     outbox_only: bool = typer.Option(
         False, "--outbox", help="Only index the documents waiting in the index outbox (review changes)."
     ),
+    merge: bool = typer.Option(
+        True,
+        "--merge/--no-merge",
+        envvar="VIGIE_ELASTICSEARCH_MERGE",
+        help="Elasticsearch: merge a rebuilt index into one segment before it serves (faster semantic"
+        " queries; about a minute per 100,000 documents). Incremental indexing never merges.",
+    ),
 ) -> None:
     """Index documents: a JSONL file (raw or already analysed lines), or every analysed page.
 
@@ -150,6 +157,11 @@ def index(
         )
     _, factory = open_db(settings)
     engine = make_search_engine(settings)
+    if settings.search_backend == "elasticsearch":  # the embedded engine has no segments to merge
+        from search_api.engines.elasticsearch import ElasticsearchEngine
+
+        if isinstance(engine, ElasticsearchEngine):
+            engine.force_merge = merge
     if outbox_only:
         drained = drain_outbox(factory, engine)
         typer.echo(f"indexed {drained} document(s) from the outbox in {engine.name}")
