@@ -16,12 +16,14 @@ trafilatura version, the two settings run as two plain ``bare_extraction`` calls
 
 from __future__ import annotations
 
+import re
 from copy import copy, deepcopy
 from typing import Any
 
 import trafilatura
+from lxml import etree
 from lxml.etree import _Element, strip_elements, strip_tags
-from trafilatura.baseline import baseline, html2txt
+from trafilatura.baseline import _spaced_text, baseline
 from trafilatura.core import (
     ESCALATION_ACCEPT_RATIO,
     ESCALATION_JUSTEXT_RATIO,
@@ -32,9 +34,9 @@ from trafilatura.core import (
     _recall_retry,
 )
 from trafilatura.external import compare_extraction, justext_rescue
-from trafilatura.htmlprocessing import prune_unwanted_nodes
+from trafilatura.htmlprocessing import convert_tags, prune_unwanted_nodes, tree_cleaning
 from trafilatura.main_extractor import MIN_DUPLICATE_LENGTH, _elem_text, _extract, recover_wild_text
-from trafilatura.settings import Extractor
+from trafilatura.settings import _COOKIE_CONSENT_RE, Extractor
 from trafilatura.utils import SPACING_PROTECTED, text_chars_test
 from trafilatura.xml import delete_element, xmltotxt
 from trafilatura.xpaths import RAW_TREE_PRUNE_XPATH, REMOVE_COMMENTS_AND_LISTS_XPATH
@@ -42,6 +44,10 @@ from trafilatura.xpaths import RAW_TREE_PRUNE_XPATH, REMOVE_COMMENTS_AND_LISTS_X
 # The trafilatura version whose stages this module follows; any other runs the two plain calls.
 SHARED_STAGES_VERSION = "2.3.1"
 Body = tuple[_Element, str]
+# trafilatura's BASIC_CLEAN_XPATH, tested in Python: the XPath calls back into Python for its two
+# regular-expression tests on every element (8 ms of CPU per page on the shared web pages)
+_BASIC_CLEAN_TAGS = frozenset({"aside", "fencedframe", "footer", "script", "style", "svg", "template"})
+_COOKIE_CONSENT = re.compile(_COOKIE_CONSENT_RE, re.IGNORECASE)
 
 
 def main_text(tree: Any, url: str | None, *, comments: bool, full_below: int) -> str:
@@ -152,7 +158,7 @@ class _Cascade:
     def _page_chars(self) -> int:
         """Length of the page's plain text (the escalation test's measure), the same for both settings."""
         if self._page_text_chars is None:
-            self._page_text_chars = len(html2txt(self.tree))
+            self._page_text_chars = len(page_text(self.tree))
         return self._page_text_chars
 
     def _content(self, options: Extractor) -> Body:
@@ -173,7 +179,6 @@ class _Cascade:
 
     def _first_content(self, options: Extractor) -> None:
         cleaned = self.cleaned
-        self.rescue_tree = deepcopy(cleaned)  # the pre-extraction snapshot the rescue reads
         self.order = list(cleaned.iter())
         body, temp_text, self.potential_tags = _extract(cleaned, options)
         if len(body) == 0 or len(temp_text) < options.min_extracted_size:
@@ -184,7 +189,9 @@ class _Cascade:
             self._contents[True] = self._contents[False] = (_tidy(body), temp_text)
 
     def _rescue(self, options: Extractor) -> Body:
-        snapshot = deepcopy(self.rescue_tree)
+        # the rescue reads the cleaned tree as it was before the main extractor moved its blocks:
+        # made again here (the cleaning is deterministic) rather than copied on every page
+        snapshot = convert_tags(tree_cleaning(copy(self.tree), options), options, self.url)
         twins = zip(self.order, snapshot.iter(), strict=True)
         consumed = {twin for elem, twin in twins if elem.tag == "done"}
         body = recover_wild_text(snapshot, deepcopy(self.extracted), options, self.potential_tags, consumed)
@@ -210,3 +217,28 @@ def _tidy(result_body: _Element) -> _Element:
         ):
             linebreak.tail = None
     return result_body
+
+
+def page_text(tree: Any) -> str:
+    """trafilatura's ``html2txt(tree)``: the text of the page's body less asides, footers, scripts,
+    styles and cookie banners, spaced at block boundaries (``tree`` is left as is)."""
+    tree = copy(tree)
+    body = tree.find(".//body")
+    if body is None:
+        body = tree
+    for element in [e for e in body.iterdescendants(etree.Element) if _basic_clean(e)]:
+        delete_element(element)
+    return str(_spaced_text(body))
+
+
+def _basic_clean(element: Any) -> bool:
+    """Whether trafilatura's ``basic_cleaning`` deletes ``element``."""
+    tag = element.tag
+    if tag in _BASIC_CLEAN_TAGS:
+        return True
+    # contains(@class|@id, 'footer') reads the first of the two attributes in the source's order
+    if tag == "div" and "footer" in next((v for k, v in element.items() if k in ("class", "id")), ""):
+        return True
+    return bool(
+        _COOKIE_CONSENT.search(element.get("class") or "") or _COOKIE_CONSENT.search(element.get("id") or "")
+    )

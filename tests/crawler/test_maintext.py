@@ -7,9 +7,10 @@ from pathlib import Path
 
 import lxml.html
 import pytest
+from trafilatura.baseline import html2txt
 
 from crawler.extraction import _PARSER, FULL_PASS_BELOW_CHARS, _drop_captions
-from crawler.maintext import main_text, plain_extraction
+from crawler.maintext import main_text, page_text, plain_extraction
 from crawler.pipelines.extract import decode_html
 from tests.support.site import article_html, french_text
 
@@ -103,3 +104,34 @@ def test_every_shared_web_page_gets_the_text_of_two_plain_calls(shared_dir: Path
             ), row["file"]
             checked += 1
     assert checked >= 100
+
+
+@pytest.mark.parametrize(
+    "block",
+    [
+        '<div id="footer" class="x">A</div>',
+        '<div class="x" id="footer">A</div>',
+        '<div class="footer" id="x">A</div>',
+        '<div id="x" class="footer">A</div>',
+        '<section class="cookie-banner">A</section>',
+        '<p id="onetrust-text">A</p>',
+        "<aside>A</aside><script>var a;</script>",
+        "<span>A</span><table><tr><td>B</td><td>C</td></tr></table>",
+    ],
+)
+def test_the_page_text_is_trafilaturas_html2txt(block: str) -> None:
+    tree = lxml.html.fromstring(f"<html><body><p>Gardé</p>{block}<p>Fin</p></body></html>", parser=_PARSER)
+    before = lxml.html.tostring(tree)
+    assert page_text(tree) == html2txt(tree)
+    assert lxml.html.tostring(tree) == before
+
+
+def test_the_page_text_of_every_shared_web_page_is_trafilaturas_html2txt(shared_dir: Path) -> None:
+    pages = shared_dir / "data" / "web"
+    with (pages / "manifest.csv").open(encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    for row in rows:
+        html, _ = decode_html((pages / row["file"]).read_bytes(), row.get("declared_charset") or None)
+        tree = lxml.html.fromstring(html, parser=_PARSER)
+        assert page_text(tree) == html2txt(tree), row["file"]
+    assert len(rows) >= 100
