@@ -4,8 +4,8 @@ The crawler runs trafilatura's fast setting on every page and its full setting (
 jusText comparisons) on pages where the fast one finds under ``full_below`` characters. The two settings
 share their first stages: the raw-tree pruning, the cleaning and tag conversion, the main extractor
 (the setting only changes its rescue of "wild" text), the page's plain text measured by the recall
-escalation test. Run here once per page instead of once per setting, they cost about 9 ms of CPU per
-page less on the shared web pages (docs/crawler.md, fifth session), with the same text.
+escalation test. Run here once per page instead of once per setting (docs/crawler.md, fifth session:
+about 15 % of the extraction's CPU on the shared web pages), with the same text.
 
 The stages follow trafilatura 2.3.1's ``bare_extraction``, ``trafilatura_sequence`` and
 ``extract_content`` (Python output, no metadata, no deduplication, no language filter, comments
