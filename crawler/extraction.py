@@ -9,12 +9,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import lxml.html
-import trafilatura
 from lxml import etree
 
 from core.errors import InputError
 from crawler.language import detect_language
 from crawler.leads import find_leads, with_lead
+from crawler.maintext import main_text
 from crawler.metadata import (
     DateCandidate,
     canonical_link,
@@ -159,33 +159,16 @@ def _drop_captions(tree: Any) -> None:
 
 
 def _main_text(tree: Any, url: str | None, rules: frozenset[str]) -> str:
-    """Main text with trafilatura on our tree once captions are gone (the tree loses its captions).
+    """Main text with trafilatura on our tree once captions are gone (consumes the tree).
 
     A fast pass first; trafilatura's fallback extractors (readability, jusText) run only when the fast
-    pass finds little text, where they make a difference: same scores, about a third less CPU. Both
-    passes read the same tree: trafilatura works on a copy of the tree it is given.
+    pass finds little text, where they make a difference: same scores, about a third less CPU. The two
+    passes share the stages they have in common (``crawler.maintext``).
     """
     if "text.drop_captions" in rules:
         _drop_captions(tree)
-    doc = _trafilatura(tree, url, rules, fast=True)
-    if len(doc.get("text") or "") < FULL_PASS_BELOW_CHARS:
-        doc = _trafilatura(tree, url, rules, fast=False) or doc
-    return _clean_text(doc.get("text") or "")
-
-
-def _trafilatura(tree: Any, url: str | None, rules: frozenset[str], *, fast: bool) -> dict[str, Any]:
-    raw = trafilatura.bare_extraction(
-        tree,
-        url=url,
-        fast=fast,
-        include_comments="text.no_comments" not in rules,
-        include_tables=True,
-        with_metadata=False,
-        deduplicate=False,
-    )
-    if raw is None:
-        return {}
-    return raw if isinstance(raw, dict) else raw.as_dict()
+    comments = "text.no_comments" not in rules
+    return _clean_text(main_text(tree, url, comments=comments, full_below=FULL_PASS_BELOW_CHARS))
 
 
 def looks_js_rendered(html: str, text: str) -> bool:

@@ -15,13 +15,13 @@ from crawler.extraction import (
     FULL_PASS_BELOW_CHARS,
     Extracted,
     _clean_text,
-    _trafilatura,
     decide,
     decide_text,
     extract_html,
     extract_pdf,
     gather,
 )
+from crawler.maintext import plain_extraction
 from crawler.rules import ALL_RULES
 from tests.support.site import article_html, french_text, minimal_pdf
 from vigie.cli import make_app
@@ -101,13 +101,13 @@ def test_the_full_trafilatura_pass_reads_the_same_tree_as_the_fast_one() -> None
     html = article_html("Jardin", french_text(1, sentences=4))
     tree = lxml.html.fromstring(html, parser=_PARSER)
     before = lxml.html.tostring(tree)
-    fast = _trafilatura(tree, None, ALL_RULES, fast=True)
+    fast = plain_extraction(tree, None, comments=False, fast=True)
     assert lxml.html.tostring(tree) == before
-    assert len(fast["text"]) < FULL_PASS_BELOW_CHARS
-    full = _trafilatura(tree, None, ALL_RULES, fast=False)
-    fresh = _trafilatura(lxml.html.fromstring(html, parser=_PARSER), None, ALL_RULES, fast=False)
-    assert full["text"] == fresh["text"]
-    assert extract_html(html).text in _clean_text(full["text"])  # less the repeated title
+    assert fast is not None and len(fast) < FULL_PASS_BELOW_CHARS
+    full = plain_extraction(tree, None, comments=False, fast=False)
+    fresh = plain_extraction(lxml.html.fromstring(html, parser=_PARSER), None, comments=False, fast=False)
+    assert full is not None and full == fresh
+    assert extract_html(html).text in _clean_text(full)  # less the repeated title
 
 
 def test_a_teaser_marked_lead_before_the_body_is_main_text() -> None:

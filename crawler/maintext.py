@@ -1,0 +1,244 @@
+"""trafilatura's main-text cascade in its fast setting, then its full one when the fast one finds little.
+
+The crawler runs trafilatura's fast setting on every page and its full setting (the readability and
+jusText comparisons) on pages where the fast one finds under ``full_below`` characters. The two settings
+share their first stages: the raw-tree pruning, the cleaning and tag conversion, the main extractor
+(the setting only changes its rescue of "wild" text), the page's plain text measured by the recall
+escalation test. Run here once per page instead of once per setting (docs/crawler.md, fifth session:
+about 15 % of the extraction's CPU on the shared web pages), with the same text.
+
+The stages follow trafilatura 2.3.1's ``bare_extraction``, ``trafilatura_sequence`` and
+``extract_content`` (Python output, no metadata, no deduplication, no language filter, comments
+left out). With comments included (an evaluation that switches ``text.no_comments`` off) or with another
+trafilatura version, the two settings run as two plain ``bare_extraction`` calls, as before;
+``tests/crawler/test_maintext.py`` checks that both ways give the same text.
+"""
+
+from __future__ import annotations
+
+import re
+from copy import copy, deepcopy
+from typing import Any
+
+import trafilatura
+from lxml import etree
+from lxml.etree import _Element, strip_elements, strip_tags
+from trafilatura.baseline import _spaced_text, baseline
+from trafilatura.core import (
+    ESCALATION_ACCEPT_RATIO,
+    ESCALATION_JUSTEXT_RATIO,
+    ESCALATION_MAX_LENGTH,
+    ESCALATION_PAGE_SHARE,
+    _forum_thread_page,
+    _prepare_tree,
+    _recall_retry,
+)
+from trafilatura.external import compare_extraction, justext_rescue
+from trafilatura.htmlprocessing import convert_tags, prune_unwanted_nodes, tree_cleaning
+from trafilatura.main_extractor import MIN_DUPLICATE_LENGTH, _elem_text, _extract, recover_wild_text
+from trafilatura.settings import _COOKIE_CONSENT_RE, Extractor
+from trafilatura.utils import SPACING_PROTECTED, text_chars_test
+from trafilatura.xml import delete_element, xmltotxt
+from trafilatura.xpaths import RAW_TREE_PRUNE_XPATH, REMOVE_COMMENTS_AND_LISTS_XPATH
+
+# The trafilatura version whose stages this module follows; any other runs the two plain calls.
+SHARED_STAGES_VERSION = "2.3.1"
+Body = tuple[_Element, str]
+# trafilatura's BASIC_CLEAN_XPATH, tested in Python: the XPath calls back into Python for its two
+# regular-expression tests on every element (8 ms of CPU per page on the shared web pages)
+_BASIC_CLEAN_TAGS = frozenset({"aside", "fencedframe", "footer", "script", "style", "svg", "template"})
+_COOKIE_CONSENT = re.compile(_COOKIE_CONSENT_RE, re.IGNORECASE)
+
+
+def main_text(tree: Any, url: str | None, *, comments: bool, full_below: int) -> str:
+    """trafilatura's text of the page (fast setting; full setting when the fast text is shorter than
+    ``full_below`` characters and the full one finds a document). Consumes ``tree``."""
+    options = Extractor(output_format="python", fast=True, comments=False, tables=True, url=url)
+    if comments or trafilatura.__version__ != SHARED_STAGES_VERSION or options.max_tree_size:
+        fast = plain_extraction(tree, url, comments=comments, fast=True)
+        if len(fast or "") < full_below:
+            full = plain_extraction(tree, url, comments=comments, fast=False)
+            fast = fast if full is None else full
+        return fast or ""
+    cascade = _Cascade(tree, options)
+    text = cascade.text(fast=True)
+    if len(text or "") < full_below:
+        full = cascade.text(fast=False)
+        text = text if full is None else full
+    return text or ""
+
+
+def plain_extraction(tree: Any, url: str | None, *, comments: bool, fast: bool) -> str | None:
+    """trafilatura's ``bare_extraction`` text, None when it finds no document (``tree`` is left as is)."""
+    raw = trafilatura.bare_extraction(
+        tree,
+        url=url,
+        fast=fast,
+        include_comments=comments,
+        include_tables=True,
+        with_metadata=False,
+        deduplicate=False,
+    )
+    if raw is None:
+        return None
+    return str((raw if isinstance(raw, dict) else raw.as_dict()).get("text"))
+
+
+class _Cascade:
+    """One page's cascade, comments left out: shared stages computed once, each setting's own on demand."""
+
+    def __init__(self, tree: Any, options: Extractor) -> None:
+        self.url: str | None = options.url
+        self.options = options
+        self.failed = False
+        self._contents: dict[bool, Body] = {}
+        self._page_text_chars: int | None = None
+        try:
+            is_forum = _forum_thread_page(tree)
+            tree = prune_unwanted_nodes(tree, RAW_TREE_PRUNE_XPATH)
+            if not is_forum:  # comments off, balanced focus
+                tree = prune_unwanted_nodes(tree, REMOVE_COMMENTS_AND_LISTS_XPATH)
+            self.tree = tree
+            # the setting does not enter the cleaning and conversion; ``backup`` is read by the full one
+            self.cleaned, self.backup = _prepare_tree(tree, options, self.url)
+        except (TypeError, ValueError):  # bare_extraction's "discarding data": no document
+            self.failed = True
+
+    def _options(self, fast: bool) -> Extractor:
+        if fast:
+            return self.options
+        options = copy(self.options)
+        options.fast = False
+        return options
+
+    def text(self, *, fast: bool) -> str | None:
+        """The setting's text as ``bare_extraction`` gives it; None when it finds no document."""
+        if self.failed:
+            return None
+        options = self._options(fast)
+        try:
+            postbody, temp_text = self._sequence(options)
+        except (TypeError, ValueError):
+            return None
+        if len(temp_text) < options.min_output_size and options.min_output_comm_size > 0:
+            return None
+        return xmltotxt(postbody, options.formatting)
+
+    def _sequence(self, options: Extractor) -> Body:
+        """``trafilatura_sequence`` after the shared stages (comments off, balanced focus)."""
+        tree = self.tree
+        postbody, temp_text = self._content(options)
+        if not options.fast:
+            postbody, temp_text = compare_extraction(self.backup, copy(tree), postbody, temp_text, options)
+        if len(temp_text) < options.min_extracted_size:
+            b_body, b_text, b_len = baseline(tree)
+            if b_len > len(temp_text):
+                postbody, temp_text = b_body, b_text
+        short = 0 < len(temp_text) < ESCALATION_MAX_LENGTH
+        if short and len(temp_text) < ESCALATION_PAGE_SHARE * self._page_chars():
+            r_options = copy(options)
+            r_options.focus = "recall"
+            r_text = j_text = ""
+            try:
+                r_body, r_text = _recall_retry(tree, r_options, self.url)
+            except Exception:  # noqa: BLE001  # as trafilatura: a failed retry keeps the first result
+                r_text = ""
+            if not options.fast:
+                try:
+                    j_body, j_text = justext_rescue(copy(tree), options)
+                except Exception:  # noqa: BLE001  # as trafilatura
+                    j_text = ""
+            len_text, r_len, j_len = len(temp_text), len(r_text), len(j_text)
+            if j_len > r_len and j_len > ESCALATION_JUSTEXT_RATIO * len_text:
+                postbody, temp_text = j_body, j_text
+            elif r_len >= options.min_extracted_size and r_len > ESCALATION_ACCEPT_RATIO * len_text:
+                postbody, temp_text = r_body, r_text
+        return postbody, temp_text
+
+    def _page_chars(self) -> int:
+        """Length of the page's plain text (the escalation test's measure), the same for both settings."""
+        if self._page_text_chars is None:
+            self._page_text_chars = len(page_text(self.tree))
+        return self._page_text_chars
+
+    def _content(self, options: Extractor) -> Body:
+        """``extract_content``'s result under ``options``: the main extractor runs once; only its
+        rescue of wild text (when it finds little) depends on the setting, and runs per setting."""
+        if options.fast in self._contents:
+            return self._contents[options.fast]
+        if not self._contents:
+            try:
+                self._first_content(options)
+            except (TypeError, ValueError):  # the shared main extractor failed: no document either way
+                self.failed = True
+                raise
+        if options.fast not in self._contents:  # the rescue ran for the other setting: run it again
+            body, temp_text = self._rescue(options)
+            self._contents[options.fast] = (_tidy(body), temp_text)
+        return self._contents[options.fast]
+
+    def _first_content(self, options: Extractor) -> None:
+        cleaned = self.cleaned
+        self.order = list(cleaned.iter())
+        body, temp_text, self.potential_tags = _extract(cleaned, options)
+        if len(body) == 0 or len(temp_text) < options.min_extracted_size:
+            self.extracted = body  # kept untouched for the other setting's rescue
+            body, temp_text = self._rescue(options)
+            self._contents[options.fast] = (_tidy(body), temp_text)
+        else:
+            self._contents[True] = self._contents[False] = (_tidy(body), temp_text)
+
+    def _rescue(self, options: Extractor) -> Body:
+        # the rescue reads the cleaned tree as it was before the main extractor moved its blocks:
+        # made again here (the cleaning is deterministic) rather than copied on every page
+        snapshot = convert_tags(tree_cleaning(copy(self.tree), options), options, self.url)
+        twins = zip(self.order, snapshot.iter(), strict=True)
+        consumed = {twin for elem, twin in twins if elem.tag == "done"}
+        body = recover_wild_text(snapshot, deepcopy(self.extracted), options, self.potential_tags, consumed)
+        return body, " ".join(body.itertext()).strip()
+
+
+def _tidy(result_body: _Element) -> _Element:
+    """``extract_content``'s last steps: repeated blocks, leftover ``done``/``div`` tags, blank breaks."""
+    previous = None
+    for el in list(result_body):
+        current = _elem_text(el)
+        if current and current == previous and len(current) > MIN_DUPLICATE_LENGTH:
+            delete_element(el, keep_tail=False)
+        else:
+            previous = current
+    strip_elements(result_body, "done")
+    strip_tags(result_body, "div")
+    for linebreak in result_body.iter("lb"):
+        if (
+            linebreak.tail
+            and not text_chars_test(linebreak.tail)
+            and not any(anc.tag in SPACING_PROTECTED for anc in linebreak.iterancestors())
+        ):
+            linebreak.tail = None
+    return result_body
+
+
+def page_text(tree: Any) -> str:
+    """trafilatura's ``html2txt(tree)``: the text of the page's body less asides, footers, scripts,
+    styles and cookie banners, spaced at block boundaries (``tree`` is left as is)."""
+    tree = copy(tree)
+    body = tree.find(".//body")
+    if body is None:
+        body = tree
+    for element in [e for e in body.iterdescendants(etree.Element) if _basic_clean(e)]:
+        delete_element(element)
+    return str(_spaced_text(body))
+
+
+def _basic_clean(element: Any) -> bool:
+    """Whether trafilatura's ``basic_cleaning`` deletes ``element``."""
+    tag = element.tag
+    if tag in _BASIC_CLEAN_TAGS:
+        return True
+    # contains(@class|@id, 'footer') reads the first of the two attributes in the source's order
+    if tag == "div" and "footer" in next((v for k, v in element.items() if k in ("class", "id")), ""):
+        return True
+    return bool(
+        _COOKIE_CONSENT.search(element.get("class") or "") or _COOKIE_CONSENT.search(element.get("id") or "")
+    )

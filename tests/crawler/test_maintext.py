@@ -1,0 +1,137 @@
+"""trafilatura's two settings with their shared stages run once give the text of two plain calls."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import lxml.html
+import pytest
+from trafilatura.baseline import html2txt
+
+from crawler.extraction import _PARSER, FULL_PASS_BELOW_CHARS, _drop_captions
+from crawler.maintext import main_text, page_text, plain_extraction
+from crawler.pipelines.extract import decode_html
+from tests.support.site import article_html, french_text
+
+ALWAYS_FULL = 10**9  # every page gets the full setting too
+
+
+def _two_calls(html: str, url: str | None, full_below: int, comments: bool = False) -> str:
+    """The reference: trafilatura's fast setting, then its full one on short texts, as two plain calls."""
+    tree = lxml.html.fromstring(html, parser=_PARSER)
+    text = plain_extraction(tree, url, comments=comments, fast=True)
+    if len(text or "") < full_below:
+        full = plain_extraction(tree, url, comments=comments, fast=False)
+        text = text if full is None else full
+    return text or ""
+
+
+def _shared(html: str, url: str | None, full_below: int, comments: bool = False) -> str:
+    tree = lxml.html.fromstring(html, parser=_PARSER)
+    return main_text(tree, url, comments=comments, full_below=full_below)
+
+
+def _rescued_page() -> str:
+    """A page whose main block is too short: trafilatura rescues wild paragraphs, keeping the
+    teaser-marked one in its fast setting only."""
+    return (
+        '<html><body><div id="content"><div><span>Court.</span></div></div>'
+        f"<article><p>{french_text(3, sentences=1)}</p></article>"
+        f'<section><p class="teaser">{french_text(4, sentences=2)}</p><p>{french_text(5, sentences=2)}</p>'
+        "</section></body></html>"
+    )
+
+
+def _escalated_page() -> str:
+    """A short article lost in a long menu: the recall escalation measures the whole page's text."""
+    menu = "".join(f"<li><a href='/r{i}'>Rubrique {i} {french_text(i, 1)[:60]}</a></li>" for i in range(60))
+    return article_html("Jardin", french_text(2, sentences=2)).replace("<nav>", f"<nav><ul>{menu}</ul>")
+
+
+PAGES = {
+    "long article": article_html("Budget", french_text(7, sentences=40)),
+    "short article": article_html("Jardin", french_text(1, sentences=4)),
+    "rescued wild text": _rescued_page(),
+    "short text in a long menu": _escalated_page(),
+    "no text": "<html><body><nav><a href='/'>Accueil</a></nav></body></html>",
+}
+
+
+@pytest.mark.parametrize("name", sorted(PAGES))
+@pytest.mark.parametrize("full_below", [0, FULL_PASS_BELOW_CHARS, ALWAYS_FULL])
+def test_shared_stages_give_the_text_of_two_plain_calls(name: str, full_below: int) -> None:
+    html = PAGES[name]
+    assert _shared(html, "https://example.fr/a", full_below) == _two_calls(
+        html, "https://example.fr/a", full_below
+    )
+
+
+def test_the_wild_text_rescue_runs_for_each_setting() -> None:
+    html = _rescued_page()
+    teaser = french_text(4, sentences=2)[:40]
+    # the two settings' rescues differ here, so one rescue shared by both would be wrong for one
+    assert teaser in _shared(html, None, 0)
+    assert teaser not in _shared(html, None, ALWAYS_FULL)
+
+
+def test_comments_included_run_the_two_plain_calls() -> None:
+    html = article_html("Jardin", french_text(1, sentences=4)).replace(
+        "</article>", f'</article><div class="comments"><p>{french_text(9, sentences=2)}</p></div>'
+    )
+    assert _shared(html, None, FULL_PASS_BELOW_CHARS, comments=True) == _two_calls(
+        html, None, FULL_PASS_BELOW_CHARS, comments=True
+    )
+
+
+def test_every_shared_web_page_gets_the_text_of_two_plain_calls(shared_dir: Path) -> None:
+    pages = shared_dir / "data" / "web"
+    checked = 0
+    with (pages / "manifest.csv").open(encoding="utf-8") as handle:
+        for row in csv.DictReader(handle):
+            html, _ = decode_html((pages / row["file"]).read_bytes(), row.get("declared_charset") or None)
+            url = row["url"] or None
+            reference = lxml.html.fromstring(html, parser=_PARSER)
+            _drop_captions(reference)
+            expected = plain_extraction(reference, url, comments=False, fast=True)
+            if len(expected or "") < FULL_PASS_BELOW_CHARS:
+                full = plain_extraction(reference, url, comments=False, fast=False)
+                expected = expected if full is None else full
+            tree = lxml.html.fromstring(html, parser=_PARSER)
+            _drop_captions(tree)
+            assert main_text(tree, url, comments=False, full_below=FULL_PASS_BELOW_CHARS) == (
+                expected or ""
+            ), row["file"]
+            checked += 1
+    assert checked >= 100
+
+
+@pytest.mark.parametrize(
+    "block",
+    [
+        '<div id="footer" class="x">A</div>',
+        '<div class="x" id="footer">A</div>',
+        '<div class="footer" id="x">A</div>',
+        '<div id="x" class="footer">A</div>',
+        '<section class="cookie-banner">A</section>',
+        '<p id="onetrust-text">A</p>',
+        "<aside>A</aside><script>var a;</script>",
+        "<span>A</span><table><tr><td>B</td><td>C</td></tr></table>",
+    ],
+)
+def test_the_page_text_is_trafilaturas_html2txt(block: str) -> None:
+    tree = lxml.html.fromstring(f"<html><body><p>Gardé</p>{block}<p>Fin</p></body></html>", parser=_PARSER)
+    before = lxml.html.tostring(tree)
+    assert page_text(tree) == html2txt(tree)
+    assert lxml.html.tostring(tree) == before
+
+
+def test_the_page_text_of_every_shared_web_page_is_trafilaturas_html2txt(shared_dir: Path) -> None:
+    pages = shared_dir / "data" / "web"
+    with (pages / "manifest.csv").open(encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    for row in rows:
+        html, _ = decode_html((pages / row["file"]).read_bytes(), row.get("declared_charset") or None)
+        tree = lxml.html.fromstring(html, parser=_PARSER)
+        assert page_text(tree) == html2txt(tree), row["file"]
+    assert len(rows) >= 100
