@@ -4,24 +4,18 @@ reciprocal rank and convex fusion, near-duplicate collapsing."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 
 @dataclass(frozen=True)
 class Candidate:
-    """A ranked document before collapsing: id, score, duplicate group and date (YYYYMMDD).
-
-    ``source``: the stored fields a backend returned with the candidate when asked (``signals=True`` of
-    `RankingEngine._lists`), so reranking reads the signals of the first candidates from them instead of
-    fetching them again; not part of equality.
-    """
+    """A ranked document before collapsing: id, score, duplicate group and date (YYYYMMDD)."""
 
     id: str
     score: float
     group: str
     date: int = 0
-    source: dict[str, Any] | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass
@@ -29,14 +23,13 @@ class Lists:
     """The first requests of a query, answered together: keyword and semantic lists, count, facets."""
 
     keyword: list[Candidate] | None = None
-    keyword_total: int = 0
     semantic: list[Candidate] | None = None
     count: int | None = None
     facets: dict[str, dict[str, int]] | None = None
 
 
 def _rescored(cand: Candidate, score: float) -> Candidate:
-    return Candidate(cand.id, score, cand.group, cand.date, cand.source)
+    return Candidate(cand.id, score, cand.group, cand.date)
 
 
 def fuse_rrf(lists: Sequence[Sequence[Candidate]], weights: Sequence[float], k: int) -> list[Candidate]:

@@ -141,7 +141,6 @@ class RankingEngine(ABC):
         limit: int,
         count: bool = False,
         facet_fields: Sequence[str] = (),
-        signals: bool = False,
     ) -> Lists:
         """The keyword list (given ``terms``), the semantic list (given ``vector``), the number of filtered
         documents and their facets (given ``facet_fields``), asked together where a backend can batch them
@@ -151,7 +150,7 @@ class RankingEngine(ABC):
         if vector is not None:
             out.semantic = self._semantic(vector, filters, limit)
         if terms:
-            out.keyword, out.keyword_total = self._keyword(terms, filters, limit)
+            out.keyword, _ = self._keyword(terms, filters, limit)
         if count:
             out.count = self._count(filters)
         if facet_fields:
@@ -194,10 +193,8 @@ class RankingEngine(ABC):
         if not weights or not head or not understanding.asks_signals:
             return cands, {}
         known = known or {}
-        signals = {c.id: signals_of(c.source) for c in head if c.source is not None and c.id not in known}
-        missing = [c.id for c in head if c.id not in known and c.id not in signals]
-        if missing:
-            signals.update(self._signals(missing))
+        missing = [c.id for c in head if c.id not in known]
+        signals = self._signals(missing) if missing else {}
         features = {
             c.id: known.get(c.id) or signal_features(understanding, signals.get(c.id, DocSignals()))
             for c in head
@@ -219,14 +216,6 @@ class RankingEngine(ABC):
 
     def _window(self, query: SearchQuery) -> int:
         return min(max(query.page * query.size * 2, self.ranking.window), MAX_WINDOW)
-
-    def _wants_signals(self, understanding: QueryUnderstanding | None) -> bool:
-        """Whether the query reranks on analysis signals (its candidates should then carry them)."""
-        return (
-            understanding is not None
-            and understanding.asks_signals
-            and any(self.ranking.signal_weights.values())
-        )
 
     def _rank(
         self,
@@ -257,9 +246,8 @@ class RankingEngine(ABC):
             return cands, total, True, {}, None
         features: Features = {}
         vector = self._query_vector(query.text)
-        signals = self._wants_signals(understanding)
         with_keyword = terms if mode == "hybrid" else None
-        lists = self._lists(with_keyword, vector, filters, window, True, facet_fields, signals)
+        lists = self._lists(with_keyword, vector, filters, window, True, facet_fields)
         semantic = lists.semantic or []
         if mode == "semantic" or not terms:
             cands = semantic
@@ -296,8 +284,7 @@ class RankingEngine(ABC):
         semantic: list[Candidate] | None = None
         if cfg.prf_docs > 0 and cfg.prf_weight > 0 and cands:
             moved = self._feedback_vector(vector, cands)
-            signals = self._wants_signals(understanding)
-            semantic = self._lists(None, moved, filters, window, signals=signals).semantic or []
+            semantic = self._lists(None, moved, filters, window).semantic or []
             cands = self._fuse(keyword, semantic) if keyword is not None else semantic
         if keyword is None:
             cands = fuse_convex([cands], [1.0])
