@@ -38,6 +38,11 @@ class Settings(BaseSettings):
         default=None, description="Elasticsearch URL, e.g. http://127.0.0.1:9200"
     )
     elasticsearch_index: str = Field(default="vigie-documents", description="Elasticsearch index alias name.")
+    elasticsearch_merge: bool = Field(
+        default=True,
+        description="Elasticsearch: merge a rebuilt index into one segment before it serves (faster semantic"
+        " queries; about a minute per 100,000 documents). Incremental indexing never merges.",
+    )
     reference_dir: Path | None = Field(
         default_factory=lambda: _default_shared("data/reference"),
         description="Folder of official reference data (QPV list, communes...).",

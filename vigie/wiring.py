@@ -98,6 +98,7 @@ def make_search_engine(settings: Settings, embedder: Embedder | None = None) -> 
         return ElasticsearchEngine(
             str(settings.elasticsearch_url),
             alias=settings.elasticsearch_index,
+            force_merge=settings.elasticsearch_merge,
             embedder=cached,
             place_linker=make_query_place_linker(settings),
         )

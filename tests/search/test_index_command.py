@@ -13,6 +13,7 @@ from typer.testing import CliRunner
 from core.settings import get_settings
 from tests.support.live_app import DOCS, seed
 from vigie.cli import make_app
+from vigie.wiring import make_search_engine
 
 
 @pytest.fixture
@@ -52,5 +53,23 @@ def test_index_rebuild_merges_unless_told_not_to(es_index: tuple[Elasticsearch, 
     assert f"({len(DOCS)} in the index)" in merged.output
     assert len(client.cat.segments(index=alias, format="json").body) == 1
     assert len(client.indices.get_alias(name=alias).body) == 1  # the old index is gone, the new one serves
+    get_settings.cache_clear()
     bad = runner.invoke(make_app(), ["index", "--rebuild"], env={"VIGIE_ELASTICSEARCH_MERGE": "perhaps"})
-    assert bad.exit_code == 2 and "VIGIE_ELASTICSEARCH_MERGE" in bad.output, bad.output
+    assert bad.exit_code != 0 and "VIGIE_ELASTICSEARCH_MERGE" in str(bad.exception), bad.output
+    assert len(client.indices.get_alias(name=alias).body) == 1  # the refused run changed nothing
+
+
+@pytest.mark.elasticsearch
+def test_merge_setting_reaches_every_engine(
+    es_index: tuple[Elasticsearch, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """VIGIE_ELASTICSEARCH_MERGE is a setting like the other Elasticsearch ones: every engine built from the
+    settings honours it, not only `vigie index` (whose --merge/--no-merge option overrides it)."""
+    merges = []
+    for value in ("true", "false"):
+        monkeypatch.setenv("VIGIE_ELASTICSEARCH_MERGE", value)
+        get_settings.cache_clear()
+        engine = make_search_engine(get_settings())
+        merges.append((get_settings().elasticsearch_merge, getattr(engine, "force_merge", None)))
+        engine.close()
+    assert merges == [(True, True), (False, False)]

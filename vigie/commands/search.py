@@ -134,12 +134,12 @@ def index(
     outbox_only: bool = typer.Option(
         False, "--outbox", help="Only index the documents waiting in the index outbox (review changes)."
     ),
-    merge: bool = typer.Option(
-        True,
+    merge: bool | None = typer.Option(
+        None,
         "--merge/--no-merge",
-        envvar="VIGIE_ELASTICSEARCH_MERGE",
         help="Elasticsearch: merge a rebuilt index into one segment before it serves (faster semantic"
-        " queries; about a minute per 100,000 documents). Incremental indexing never merges.",
+        " queries; about a minute per 100,000 documents); default: VIGIE_ELASTICSEARCH_MERGE (on)."
+        " Incremental indexing never merges.",
     ),
 ) -> None:
     """Index documents: a JSONL file (raw or already analysed lines), or every analysed page.
@@ -156,12 +156,9 @@ def index(
             f"input file not found: {input_file}", hint="give a JSONL file path or '-' for stdin"
         )
     _, factory = open_db(settings)
+    if merge is not None:  # the option wins over VIGIE_ELASTICSEARCH_MERGE
+        settings = settings.model_copy(update={"elasticsearch_merge": merge})
     engine = make_search_engine(settings)
-    if settings.search_backend == "elasticsearch":  # the embedded engine has no segments to merge
-        from search_api.engines.elasticsearch import ElasticsearchEngine
-
-        if isinstance(engine, ElasticsearchEngine):
-            engine.force_merge = merge
     embedder = getattr(engine, "embedder", None)
     stale = embedder is not None and is_stale(settings, embedder.name)
     if outbox_only and not stale:  # a stale index is rebuilt whole below, outbox included
