@@ -68,6 +68,16 @@ class GeoScores:
         return self.qpv_correct / max(1, self.qpv_total)
 
     @property
+    def in_qpv_precision(self) -> float:
+        """Of the initiatives the linker puts in a QPV, the share whose gold says so."""
+        return self.qpv_tp / max(1, self.qpv_tp + self.qpv_fp)
+
+    @property
+    def in_qpv_recall(self) -> float:
+        """Of the gold initiatives in a QPV, the share the linker puts in one."""
+        return self.qpv_tp / max(1, self.qpv_tp + self.qpv_fn)
+
+    @property
     def in_qpv_f1(self) -> float:
         """F1 of "this initiative is in a QPV" over all gold initiatives (unknown gold = not in a QPV)."""
         return 2 * self.qpv_tp / max(1, 2 * self.qpv_tp + self.qpv_fp + self.qpv_fn)
@@ -84,6 +94,8 @@ class GeoScores:
             "in_qpv_accuracy": round(self.in_qpv_accuracy, 4),
             "in_qpv_evaluated": self.qpv_total,
             "in_qpv_undecided": self.qpv_undecided,
+            "in_qpv_precision": round(self.in_qpv_precision, 4),
+            "in_qpv_recall": round(self.in_qpv_recall, 4),
             "in_qpv_f1": round(self.in_qpv_f1, 4),
             "skipped_records": self.skipped,
         }
@@ -101,6 +113,48 @@ def iter_records(paths: Iterable[Path]) -> Iterator[dict[str, Any]]:
                 yield item.value
             else:
                 logger.warning("annotation line without text file=%s line=%d", path, item.line)
+
+
+POOL_PARTS = ("dev",)  # the blind part is scored once, in aggregate, by the split's holder: never here
+
+
+def iter_pool_part(
+    pool_path: Path, splits_dir: Path, part: str, corrections_path: Path | None = None
+) -> Iterator[dict[str, Any]]:
+    """The pool's records of one part of the frozen split (``dev`` only), their label corrections applied.
+
+    Lines are read one at a time and a record whose id is not a dev id is dropped at once: a blind
+    text is never kept, returned or logged. ``blind`` is refused (the split's holder scores it once,
+    in aggregate, with `vigie evaluate models`).
+    """
+    from nlp.classifiers.pool import load_corrections, load_split
+
+    if part not in POOL_PARTS:
+        raise InputError(
+            f"pool part {part!r} cannot be scored here",
+            hint="use --pool dev; the blind ids are scored once, by the split's holder (evaluate models)",
+        )
+    if not pool_path.is_file():
+        raise InputError(f"pool file {pool_path} not found", hint="set VIGIE_POOL_ANNOTATIONS to pool.jsonl")
+    split = load_split(splits_dir)
+    keep = split.dev
+    corrections = load_corrections(corrections_path) if corrections_path is not None else {}
+    return _iter_pool(pool_path, keep, split.blind, {k: v for k, v in corrections.items() if k in keep})
+
+
+def _iter_pool(
+    pool_path: Path, keep: frozenset[str], blind: frozenset[str], corrections: dict[str, dict[str, Any]]
+) -> Iterator[dict[str, Any]]:
+    for item in iter_jsonl_file(pool_path):
+        if isinstance(item, JsonlError) or not isinstance(item.value, dict):
+            continue  # a line we cannot read has no id to check: never reported (it may be a blind text)
+        identifier = str(item.value.get("id"))
+        if identifier not in keep:
+            continue
+        assert identifier not in blind  # the split's parts are disjoint (load_split checked it)
+        record = item.value | corrections.get(identifier, {})
+        if isinstance(record.get("text"), str):
+            yield record
 
 
 def select_half(records: Iterable[dict[str, Any]], half: str) -> Iterator[dict[str, Any]]:

