@@ -11,7 +11,7 @@ from nlp.geo.mentions import Mention, is_bullet_listed, is_enumerated
 from nlp.geo.normalise import Token, fold_text, name_tokens
 from nlp.geo.reference import Commune, ReferenceData
 from nlp.geo.results import CommuneLink
-from nlp.geo.words import AUTHORITY_WORDS, DEFINITE_ARTICLES, INSIDE_WORDS
+from nlp.geo.words import AREA_WORDS, AUTHORITY_WORDS, DEFINITE_ARTICLES, INSIDE_WORDS
 
 MIN_COMMUNE_CONFIDENCE = 0.25
 LEAD_CHARS = 300  # a commune named in the title or lead is usually where things happen
@@ -226,8 +226,8 @@ class CommuneResolver:
 
     def _commune_candidates(self, ctx: LinkContext, mention: Mention) -> list[Entry]:
         """Commune readings of a mention, minus those the context rules out."""
-        if mention.after_street_word or mention.glued:
-            return []
+        if mention.after_street_word or mention.glued or mention.surname:
+            return []  # "rue de Paris", "Croix-du-Sud", "Laurence Pavie"
         candidates = [e for e in mention.entries if e.kind in ("commune", "former")]
         if candidates and self.is_qpv_of_named_town(ctx, mention):
             return []  # "Orgeval" next to "Reims" is the neighbourhood, not the town in Yvelines
@@ -249,7 +249,7 @@ class CommuneResolver:
         demonyms = self.gazetteer.demonyms
         for n, tok in enumerate(tokens):
             insee = demonyms.get(tok.norm)
-            if insee is not None and not _names_authority(tokens, n):
+            if insee is not None and not _names_authority(tokens, n) and not _names_area(tokens, n):
                 start, end, count = found.get(insee, (tok.start, tok.end, 0))
                 found[insee] = (start, end, count + 1)
         return found
@@ -355,6 +355,11 @@ def _make_compound_index(ref: ReferenceData) -> dict[str, list[str]]:
                 index.setdefault(" ".join(tokens[:k]), []).append(commune.insee)
                 break
     return index
+
+
+def _names_area(tokens: list[Token], n: int) -> bool:
+    """ "en région parisienne", "la banlieue lyonnaise": an area around the town, not the town."""
+    return n > 0 and tokens[n - 1].norm in AREA_WORDS
 
 
 def _names_authority(tokens: list[Token], n: int) -> bool:

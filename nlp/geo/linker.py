@@ -227,8 +227,8 @@ class GeoLinker:
     ) -> list[tuple[Entry, float]]:
         """QPV readings of a mention with their base confidence (empty when the context rules them out)."""
         entries = [e for e in mention.entries if e.kind == "qpv"]
-        if not entries:
-            return []
+        if not entries or (mention.surname and not mention.quartier_word):
+            return []  # "Daniel Blanchard" is a person, "le quartier Blanchard" a neighbourhood
         # "Jean Moulin", "Léo Lagrange": QPVs named after people are also schools, streets, federations
         person = 0.5 if mention.first_word in FIRST_NAMES and not mention.quartier_word else 1.0
         in_context = [e for e in entries if set(self.ref.qpvs[e.code].insees) & linked_insees]

@@ -12,6 +12,7 @@ from nlp.geo.words import (
     DEFINITE_ARTICLES,
     ELSEWHERE_WINDOW,
     ELSEWHERE_WORDS,
+    GIVEN_NAMES,
     GOVERNING_STEPS,
     INSIDE_WORDS,
     LINK_WORDS,
@@ -60,6 +61,7 @@ class Mention:
     labelled: bool = False  # in a "Lieu de réalisation : Marseille, Vitrolles" field of a project sheet
     secondary: bool = False  # "une entreprise de Rennes": a partner's or an event's town
     dateline: bool = False  # "Roubaix. Depuis le printemps...", "Nantes : au Breil...": the text opens on it
+    surname: bool = False  # "Laurence Pavie", "Daniel Blanchard": after a given name, a person
 
 
 def _is_sentence_start(text: str, offset: int) -> bool:
@@ -285,6 +287,10 @@ def _make_mention(
         and prev[-1] in SECONDARY_LINKS
         and (follows_word(text, tokens, i, ELSEWHERE_WORDS) or _governed_by_noun(text, tokens, i)),
         landmark=landmark,
+        surname=i > 0
+        and tokens[i - 1].capital
+        and tokens[i - 1].norm in GIVEN_NAMES
+        and text[tokens[i - 1].end : tokens[i].start] == " ",
         labelled=bool(fields) and _in_place_field(text, tokens[i].start, fields or []),
         article_before=bool(prev) and prev[-1] in DEFINITE_ARTICLES and not tokens[i - 1].capital,
         name_follows=(
