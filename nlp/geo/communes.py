@@ -232,6 +232,8 @@ class CommuneResolver:
         if candidates and self.is_qpv_of_named_town(ctx, mention):
             return []  # "Orgeval" next to "Reims" is the neighbourhood, not the town in Yvelines
         admin = {e.code for e in mention.entries if e.kind == "department"}
+        if mention.prev_word == "en" and any(e.kind in ("department", "region") for e in mention.entries):
+            return []  # "en Mayenne", "en Guyane": the department or region (one says "à Mayenne")
         if any(e.kind in ("department", "region") for e in mention.entries):
             # "Vaucluse", "à La Réunion" name the department or region, except Paris (75 and 75056)
             candidates = [e for e in candidates if self.ref.communes[e.code].dep_code in admin]

@@ -50,6 +50,17 @@ STREET_WORDS = frozenset(
         "paroisse",
         "foyer",
         "parc",
+        # landmarks named after their town: "le château de Versailles", "l'Opéra de Paris", "l'aéroport
+        # de Pamandzi" (pool dev, 7 Dec: the landmark, not where the initiative is)
+        "chateau",
+        "musee",
+        "opera",
+        "theatre",
+        "cathedrale",
+        "basilique",
+        "abbaye",
+        "palais",
+        "aeroport",
     }
 )
 DEFINITE_ARTICLES = frozenset({"le", "la", "les", "l"})
@@ -119,6 +130,23 @@ SECONDARY_NOUNS = frozenset(
         "forum",
         "conference",
         "seminaire",
+        # the singulars, and events that name their host town ("un étudiant de Bobigny", "les jeux
+        # olympiques de Paris"; pool dev, 7 Dec)
+        "etudiant",
+        "etudiante",
+        "benevole",
+        "artiste",
+        "chercheur",
+        "chercheuse",
+        "festival",
+        "jeux",
+        "olympiques",
+        "paralympiques",
+        "assises",
+        "sommet",
+        "ceremonie",
+        "rencontres",
+        "trophees",
     }
 )
 # a town after these words, in the few words before it, is elsewhere: a trajectory, a model, an imitator
@@ -137,6 +165,7 @@ ELSEWHERE_WORDS = frozenset(
         "comparable",
         "voisine",
         "voisin",
+        "egalement",  # "gère également une boutique à Parthenay": another site of the organisation
     }
 )
 ELSEWHERE_WINDOW = 6

@@ -31,3 +31,32 @@ def test_a_demonym_after_region_or_banlieue_names_an_area_not_the_town(linker: G
     )
     assert _sure(linker, club) == []
     assert _sure(linker, "Un club de boxe féminine ouvre ses portes dans un quartier parisien.") == ["Paris"]
+
+
+def test_a_department_after_en_is_not_its_namesake_town(linker: GeoLinker) -> None:
+    result = linker.link("En Mayenne, des conseillers numériques se déplacent dans les villages.")
+    assert result.communes == [] and result.departments == ["53"]
+    assert _sure(linker, "À Mayenne, des conseillers numériques reçoivent les habitants.") == ["Mayenne"]
+
+
+def test_a_landmark_named_after_a_town_is_not_the_place(linker: GeoLinker) -> None:
+    text = (
+        "Une Micro-Folie ouvre à Beaucaire : les habitants y découvrent la galerie des Glaces du château "
+        "de Versailles."
+    )
+    assert _sure(linker, text) == ["Beaucaire"]
+
+
+def test_a_student_s_or_an_event_s_town_is_not_the_place(linker: GeoLinker) -> None:
+    student = (
+        "Sport dans la Ville ouvre un campus à Pantin. Cyril, 21 ans, étudiant de Bobigny, suit les cours "
+        "d'anglais."
+    )
+    games = "Le club de breakdance de Remiremont prépare l'été, dans l'année des jeux olympiques de Paris."
+    assert _sure(linker, student) == ["Pantin"]
+    assert _sure(linker, games) == ["Remiremont"]
+
+
+def test_other_sites_named_with_egalement_are_not_the_place(linker: GeoLinker) -> None:
+    text = "Une épicerie solidaire ouvre à Niort. L'association gère également une boutique à Parthenay."
+    assert _sure(linker, text) == ["Niort"]
