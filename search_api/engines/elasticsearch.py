@@ -19,10 +19,11 @@ from elasticsearch import Elasticsearch, helpers
 from core.errors import EngineUnavailableError, SearchEngineError
 from core.protocols import Embedder
 from search_api.engines.base import KEYWORD_FIELDS, BulkReport, Filters, IndexDocument, Vector
-from search_api.engines.french import analyze_to_string
+from search_api.engines.french import analyze
 from search_api.engines.place_cache import cached_place_linker
 from search_api.engines.ranking import Candidate, Lists, RankingConfig, RankingEngine
 from search_api.engines.signals import STORED_PLACE_KINDS, DocSignals, signals_of
+from search_api.engines.thesaurus import CONCEPT_PREFIX, concept_string
 from search_api.engines.understanding import QueryPlaceLinker
 from search_api.engines.validation import validate_documents
 
@@ -68,6 +69,7 @@ def make_mapping(dim: int, vector_index: str = "hnsw") -> dict[str, Any]:
         "date": {"type": "keyword", "index": False, "doc_values": False},
         "title_an": {"type": "text", "analyzer": "whitespace"},
         "body_an": {"type": "text", "analyzer": "whitespace"},
+        "concepts_an": {"type": "text", "analyzer": "whitespace"},
         "date_num": {"type": "integer"},
         "initiative_score": {"type": "float"},
         "is_initiative": {"type": "boolean"},
@@ -173,8 +175,10 @@ class ElasticsearchEngine(RankingEngine):
 
     def _to_es(self, doc: IndexDocument) -> dict[str, Any]:
         body = doc.to_source()
-        body["title_an"] = analyze_to_string(doc.title)
-        body["body_an"] = analyze_to_string(doc.text)
+        title, text = analyze(doc.title), analyze(doc.text)
+        body["title_an"] = " ".join(title)
+        body["body_an"] = " ".join(text)
+        body["concepts_an"] = concept_string(title + text)
         body["date_num"] = doc.date_number
         if doc.vector is not None:
             # A float list: base64-packed vectors (`helpers.pack_dense_vector`) need a 9.3+ server.
@@ -300,6 +304,9 @@ class ElasticsearchEngine(RankingEngine):
         if terms:
             should: list[dict[str, Any]] = []
             for term in dict.fromkeys(terms):
+                if term.startswith(CONCEPT_PREFIX):  # a thesaurus group (thesaurus.py): one field, no boost
+                    should.append({"term": {"concepts_an": {"value": term}}})
+                    continue
                 should.append({"term": {"title_an": {"value": term, "boost": TITLE_BOOST}}})
                 should.append({"term": {"body_an": {"value": term}}})
             must.append({"bool": {"should": should}})
@@ -451,7 +458,7 @@ class ElasticsearchEngine(RankingEngine):
         if not ids:
             return {}
         self._ensure()
-        excludes = ["title_an", "body_an", "date_num", "vector"]
+        excludes = ["title_an", "body_an", "concepts_an", "date_num", "vector"]
         resp = self._call(
             "document fetch",
             lambda: self.client.mget(index=self.alias, ids=list(ids), source_excludes=excludes),

@@ -22,10 +22,11 @@ from core.errors import EngineUnavailableError, SearchEngineError
 from core.protocols import Embedder
 from search_api.engines.base import KEYWORD_FIELDS, BulkReport, Filters, IndexDocument, Vector
 from search_api.engines.columns import ColumnStore
-from search_api.engines.french import analyze_to_string
+from search_api.engines.french import analyze
 from search_api.engines.place_cache import cached_place_linker
 from search_api.engines.ranking import Candidate, RankingConfig, RankingEngine
 from search_api.engines.signals import DocSignals
+from search_api.engines.thesaurus import CONCEPT_PREFIX, concept_string
 from search_api.engines.understanding import QueryPlaceLinker
 from search_api.engines.validation import validate_documents
 
@@ -41,6 +42,7 @@ def _schema() -> tantivy.Schema:
     sb.add_unsigned_field("row", fast=True)
     sb.add_text_field("title_an", tokenizer_name=TOKENIZER, index_option="freq")
     sb.add_text_field("body_an", tokenizer_name=TOKENIZER, index_option="freq")
+    sb.add_text_field("concepts_an", tokenizer_name=TOKENIZER, index_option="freq")
     for name in KEYWORD_FIELDS:
         sb.add_text_field(name, tokenizer_name="raw", fast=True, index_option="basic")
     sb.add_integer_field("date", indexed=True, fast=True)
@@ -107,8 +109,10 @@ class _Generation:
         out = tantivy.Document()
         out.add_text("id", doc.id)
         out.add_unsigned("row", row)
-        out.add_text("title_an", analyze_to_string(doc.title))
-        out.add_text("body_an", analyze_to_string(doc.text))
+        title, body = analyze(doc.title), analyze(doc.text)
+        out.add_text("title_an", " ".join(title))
+        out.add_text("body_an", " ".join(body))
+        out.add_text("concepts_an", concept_string(title + body))
         for name in KEYWORD_FIELDS:
             for value in doc.keywords.get(name, []):
                 out.add_text(name, value)
@@ -272,6 +276,10 @@ class EmbeddedEngine(RankingEngine):
         if terms:
             should = []
             for term in dict.fromkeys(terms):
+                if term.startswith(CONCEPT_PREFIX):  # a thesaurus group (thesaurus.py): one field, no boost
+                    concept = tantivy.Query.term_query(gen.schema, "concepts_an", term)
+                    should.append((tantivy.Occur.Should, concept))
+                    continue
                 title = tantivy.Query.term_query(gen.schema, "title_an", term)
                 should.append((tantivy.Occur.Should, tantivy.Query.boost_query(title, TITLE_BOOST)))
                 should.append((tantivy.Occur.Should, tantivy.Query.term_query(gen.schema, "body_an", term)))

@@ -23,6 +23,7 @@ from search_api.engines.french import analyze
 from search_api.engines.fusion import Candidate, Lists, collapse, fuse_convex, fuse_rrf
 from search_api.engines.highlight import make_highlights
 from search_api.engines.signals import SIGNAL_FEATURES, DocSignals, signal_features, signals_of
+from search_api.engines.thesaurus import load_thesaurus
 from search_api.engines.understanding import QueryPlaceLinker, QueryUnderstanding, understand_query
 from search_api.engines.why import make_why
 
@@ -63,6 +64,7 @@ class RankingConfig:
     keyword_prf_docs: int = 0  # off: +0.013 on the open half, -0.006 on the blind half (docs/search.md)
     keyword_prf_terms: int = 10
     keyword_prf_weight: float = 0.3
+    thesaurus_weight: float = 0.0  # vocabulary bridging (thesaurus.py): weight of the synonyms' BM25 list
 
     def __post_init__(self) -> None:
         if self.fusion not in FUSIONS:
@@ -255,6 +257,7 @@ class RankingEngine(ABC):
                 cands, features = self._understood(semantic, None, vector, filters, window, understanding)
         else:
             keyword = sorted(lists.keyword or [], key=lambda c: (-c.score, c.id))
+            keyword = self._bridged(keyword, terms, filters, window)
             cands = self._fuse(keyword, semantic)
             if understanding is not None:
                 cands, features = self._understood(
@@ -297,6 +300,24 @@ class RankingEngine(ABC):
                     semantic = self._semantic(vector, filters, window)
                 ranked, features = self._rerank(self._fuse(expanded, semantic), understanding, features)
         return ranked, features
+
+    def _bridged(
+        self, keyword: list[Candidate], terms: list[str], filters: Filters, window: int
+    ) -> list[Candidate]:
+        """The keyword list mixed with a BM25 list of the query's thesaurus groups (vocabulary bridging):
+        one concept term per group, searched in the documents' concept terms (`thesaurus.py`).
+
+        Unchanged when bridging is off, the list is empty or the thesaurus knows none of the words.
+        """
+        cfg = self.ranking
+        if cfg.thesaurus_weight <= 0 or not keyword:
+            return keyword
+        concepts = load_thesaurus().query_concepts(terms)  # the thesaurus documents are indexed with
+        if not concepts:
+            return keyword
+        more, _ = self._keyword(concepts, filters, window)
+        more = sorted(more, key=lambda c: (-c.score, c.id))
+        return fuse_convex([keyword, more], [1.0, cfg.thesaurus_weight])
 
     def _expanded_keyword(
         self,

@@ -7,8 +7,10 @@ from collections.abc import Callable
 import pytest
 
 from core.domain import SearchQuery
-from search_api.engines.base import IndexDocument, SearchEngine
+from search_api.engines.base import Filters, IndexDocument, SearchEngine
+from search_api.engines.french import analyze
 from search_api.engines.ranking import RankingConfig
+from search_api.engines.thesaurus import load_thesaurus
 from tests.search.parity import same_hybrid_hits, understanding_backends
 from vigie.query_places import GeoQueryLinker
 
@@ -77,3 +79,32 @@ def test_keyword_feedback_expands_alike_on_both_backends(
             assert [s for _, s in hits[0]] == pytest.approx([s for _, s in hits[1]], abs=1e-4), text
         moved += plain[0] != expanded[0]
     assert moved  # the expansion does change some rankings
+
+
+@pytest.mark.elasticsearch
+def test_thesaurus_bridges_alike_on_both_backends(
+    make_backend: Callable[[str], SearchEngine], corpus: list[IndexDocument]
+) -> None:
+    """Vocabulary bridging (concept terms of the thesaurus groups) is ours: same hits on both backends."""
+    engines = [make_backend(b) for b in ("embedded", "elasticsearch")]
+    for engine in engines:
+        engine.index_documents(corpus)
+    # « potagers » is not in the garden page: its concept term (« jardins partagés ») is, on both backends.
+    concept = load_thesaurus().query_concepts(analyze("potagers collectifs"))
+    for engine in engines:
+        assert "jard1" not in [c.id for c in engine._keyword(analyze("potagers"), Filters(), 10)[0]]  # type: ignore[attr-defined]
+        assert [c.id for c in engine._keyword(concept, Filters(), 10)[0]] == ["jard1"]  # type: ignore[attr-defined]
+    moved = 0
+    for text in [*QUERIES, *UNDERSTOOD, "potagers collectifs", "seniors isolés", "lieux de réemploi"]:
+        query = SearchQuery(text=text, mode="hybrid", size=10, collapse_duplicates=False)
+        plain, bridged = [], []
+        for engine in engines:
+            engine.ranking = RankingConfig(thesaurus_weight=0.0)  # type: ignore[attr-defined]
+            plain.append([(h.id, h.score) for h in engine.search(query).hits])
+            engine.ranking = RankingConfig(thesaurus_weight=1.0)  # type: ignore[attr-defined]
+            bridged.append([(h.id, h.score) for h in engine.search(query).hits])
+        for hits in (plain, bridged):
+            assert [i for i, _ in hits[0]] == [i for i, _ in hits[1]], text
+            assert [s for _, s in hits[0]] == pytest.approx([s for _, s in hits[1]], abs=1e-4), text
+        moved += plain[0] != bridged[0]
+    assert moved  # bridging does change some rankings

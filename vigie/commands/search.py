@@ -276,6 +276,9 @@ def evaluate_search(
     keyword_prf_docs: int = typer.Option(
         0, "--keyword-prf-docs", min=0, help="Keyword feedback documents of hybrid (0, the default: none)."
     ),
+    thesaurus_weight: float = typer.Option(
+        0.0, "--thesaurus-weight", min=0.0, help="Thesaurus list weight in hybrid (0, default: off)."
+    ),
     signal_weights: list[str] = typer.Option(
         [], "--signal-weight", help="name=weight of an analysis signal (place, qpv, initiative, kind, type)."
     ),
@@ -306,6 +309,7 @@ def evaluate_search(
     ranking = RankingConfig(
         rrf_k=rrf_k, keyword_weight=keyword_weight, semantic_weight=semantic_weight, fusion=fusion,
         understand=understand, prf_docs=prf_docs, prf_weight=prf_weight, keyword_prf_docs=keyword_prf_docs,
+        thesaurus_weight=thesaurus_weight,
     )  # fmt: skip
     ranking.signal_weights.update(_parse_weights(signal_weights))
     ranking.__post_init__()
