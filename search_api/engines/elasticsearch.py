@@ -367,8 +367,9 @@ class ElasticsearchEngine(RankingEngine):
         limit: int,
         count: bool = False,
         facet_fields: Sequence[str] = (),
+        concepts: list[str] | None = None,
     ) -> Lists:
-        """The first lists, count and facets of a query in one `_msearch` (one round trip, not up to 4).
+        """The first lists, count and facets of a query in one `_msearch` (one round trip, not up to 5).
 
         The candidates carry no source: reranking fetches the signals of its first 50 in one `_mget`
         (`_signals`). Loading the sources of every hit of the three lists (300)
@@ -383,6 +384,9 @@ class ElasticsearchEngine(RankingEngine):
             # documents that cannot enter the first `limit` (block-max WAND); the same hits come back.
             query = self._query(terms, filters)
             bodies["keyword"] = {"query": query, "size": limit, "track_total_hits": False, **fetch}
+        if concepts:
+            query = self._query(concepts, filters)
+            bodies["concepts"] = {"query": query, "size": limit, "track_total_hits": False, **fetch}
         if count or facet_fields:
             bodies["count"] = {"query": self._query(None, filters), "size": 0, "track_total_hits": True}
             if facet_fields:
@@ -419,8 +423,9 @@ class ElasticsearchEngine(RankingEngine):
             cands = self._candidates(resp["semantic"]["hits"]["hits"], cosine=True)
             out.semantic = sorted(cands, key=lambda c: (-c.score, c.id))
         if "keyword" in resp:
-            hits = resp["keyword"]["hits"]
-            out.keyword = self._candidates(hits["hits"])
+            out.keyword = self._candidates(resp["keyword"]["hits"]["hits"])
+        if "concepts" in resp:
+            out.concepts = self._candidates(resp["concepts"]["hits"]["hits"])
         if "count" in resp:
             out.count = int(resp["count"]["hits"]["total"]["value"])
             aggs = resp["count"].get("aggregations", {})

@@ -20,9 +20,11 @@ class Candidate:
 
 @dataclass
 class Lists:
-    """The first requests of a query, answered together: keyword and semantic lists, count, facets."""
+    """The first requests of a query, answered together: keyword, thesaurus-concept and semantic lists,
+    count, facets."""
 
     keyword: list[Candidate] | None = None
+    concepts: list[Candidate] | None = None
     semantic: list[Candidate] | None = None
     count: int | None = None
     facets: dict[str, dict[str, int]] | None = None

@@ -277,7 +277,7 @@ def evaluate_search(
         0, "--keyword-prf-docs", min=0, help="Keyword feedback documents of hybrid (0, the default: none)."
     ),
     thesaurus_weight: float = typer.Option(
-        0.0, "--thesaurus-weight", min=0.0, help="Thesaurus list weight in hybrid (0, default: off)."
+        0.5, "--thesaurus-weight", min=0.0, help="Thesaurus list weight in hybrid (0: off)."
     ),
     signal_weights: list[str] = typer.Option(
         [], "--signal-weight", help="name=weight of an analysis signal (place, qpv, initiative, kind, type)."
