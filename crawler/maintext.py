@@ -97,6 +97,11 @@ _DISCARD_XPATHS = (
     f"re:test(@id, '{_HIDDEN_ID_RE}') or re:test(@class, '{_HIDDEN_CLASS_RE}') or @aria-hidden='true']",
 )
 _DISCARD_IN_PYTHON = tuple(" ".join(xpath.path.split()) for xpath in OVERALL_DISCARD_XPATH) == _DISCARD_XPATHS
+# the regular expressions' spaces count: each is also found as written
+_DISCARD_IN_PYTHON &= all(
+    f"'{pattern}'" in "".join(xpath.path for xpath in OVERALL_DISCARD_XPATH)
+    for pattern in (_DISCARD_ID_RE, _DISCARD_CLASS_RE, _HIDDEN_ID_RE, _HIDDEN_CLASS_RE)
+)
 _DISCARD_TAGS = frozenset({"div", "item", "list", "p", "section", "span"})
 _DISCARD_ID = re.compile(_DISCARD_ID_RE)
 _DISCARD_CLASS = re.compile(_DISCARD_CLASS_RE)
