@@ -21,6 +21,7 @@ from crawler.extraction import (
     extract_pdf,
     gather,
 )
+from crawler.leads import find_leads
 from crawler.maintext import plain_extraction
 from crawler.rules import ALL_RULES
 from tests.support.site import article_html, french_text, minimal_pdf
@@ -125,6 +126,21 @@ def test_a_chapo_lead_before_the_body_is_main_text() -> None:
     html = article_html("Jardin", french_text(6)).replace("<article><h1>Jardin</h1>", f"{header}<article>")
     assert lead in extract_html(html).text
     assert lead not in extract_html(html, rules=ALL_RULES - {"text.lead"}).text
+
+
+def test_lead_classes_are_matched_with_ascii_letters_case_folded_in_the_body_only() -> None:
+    lead = "La ville ouvre un nouveau jardin partagé pour les habitants du quartier des Izards cette année."
+    body = f"<p>{french_text(6, sentences=3)}</p>"
+    for cls, found in [("Intro TEASER", True), ("PREFACE-x", True), ("tea\u017fer", False)]:
+        html = f'<html><body><div class="{cls}"><p>{lead}</p></div>{body}</body></html>'
+        assert bool(find_leads(lxml.html.fromstring(html, parser=_PARSER))) is found, cls
+    # an element outside <body> is no lead; a fragment's elements are inside the body lxml adds
+    head = f'<html><head><title class="teaser">{lead}</title></head><body>{body}</body></html>'
+    assert find_leads(lxml.html.fromstring(head, parser=_PARSER)) == []
+    fragment = lxml.html.fromstring(
+        f'<div><div class="chapo"><p>{lead}</p></div>{body}</div>', parser=_PARSER
+    )
+    assert [text for text, _ in find_leads(fragment)] == [lead]
 
 
 def test_og_title_and_title_tag_saying_the_same_are_one_vote_against_the_headline() -> None:

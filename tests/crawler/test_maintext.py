@@ -8,9 +8,19 @@ from pathlib import Path
 import lxml.html
 import pytest
 from trafilatura.baseline import html2txt
+from trafilatura.htmlprocessing import prune_unwanted_nodes
+from trafilatura.xpaths import OVERALL_DISCARD_XPATH, RAW_TREE_PRUNE_XPATH, REMOVE_COMMENTS_AND_LISTS_XPATH
 
 from crawler.extraction import _PARSER, FULL_PASS_BELOW_CHARS, _drop_captions
-from crawler.maintext import main_text, page_text, plain_extraction
+from crawler.maintext import (
+    _DISCARD_IN_PYTHON,
+    _PRUNE_IN_PYTHON,
+    main_text,
+    overall_discard,
+    page_text,
+    plain_extraction,
+    prune_raw_tree,
+)
 from crawler.pipelines.extract import decode_html
 from tests.support.site import article_html, french_text
 
@@ -135,3 +145,93 @@ def test_the_page_text_of_every_shared_web_page_is_trafilaturas_html2txt(shared_
         tree = lxml.html.fromstring(html, parser=_PARSER)
         assert page_text(tree) == html2txt(tree), row["file"]
     assert len(rows) >= 100
+
+
+def _pruned_both_ways(html: str, comments_and_lists: bool) -> tuple[bytes, bytes]:
+    reference = lxml.html.fromstring(html, parser=_PARSER)
+    prune_unwanted_nodes(reference, RAW_TREE_PRUNE_XPATH)
+    if comments_and_lists:
+        prune_unwanted_nodes(reference, REMOVE_COMMENTS_AND_LISTS_XPATH)
+    tree = lxml.html.fromstring(html, parser=_PARSER)
+    prune_raw_tree(tree, comments_and_lists=comments_and_lists)
+    return lxml.html.tostring(tree), lxml.html.tostring(reference)
+
+
+@pytest.mark.parametrize(
+    "block",
+    [
+        '<div class="infinite-scroll"><p>Suite</p></div>',
+        '<section id="infinitescroll"><h1>Le vrai</h1><p>Gardé</p></section>',
+        '<div class="mvp-post-add-box"><h1>Ajouté</h1><p>Parti</p></div>',
+        '<aside id="mvp-post-add-wrap"><div class="infinite-scroll">A</div></aside>B',
+        '<div class="elementor-share-buttons x">Partager</div>queue',
+        '<div id="comments"><ul class="comment-list"><li>Un</li></ul></div>',
+        '<ol class="commentlist"><li>Un</li></ol><ul id="comol"><li>Deux</li></ul>',
+        '<ul id="disqus_thread"><li>Gardé</li></ul><div id="disqus_thread">Parti</div>',
+        '<details class="post-comments">A</details><div class="commentary">Gardé</div>',
+        '<section class="Comment"><div class="comment">A</div></section>fin',
+    ],
+)
+@pytest.mark.parametrize("comments_and_lists", [True, False])
+def test_the_raw_tree_prune_is_trafilaturas(block: str, comments_and_lists: bool) -> None:
+    assert _PRUNE_IN_PYTHON  # trafilatura's XPaths are those written in crawler.maintext
+    html = f"<html><body><p>Début</p>{block}<p>Fin</p></body></html>"
+    ours, theirs = _pruned_both_ways(html, comments_and_lists)
+    assert ours == theirs
+
+
+def test_the_raw_tree_prune_of_every_shared_web_page_is_trafilaturas(shared_dir: Path) -> None:
+    pages = shared_dir / "data" / "web"
+    with (pages / "manifest.csv").open(encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    pruned = 0
+    for row in rows:
+        html, _ = decode_html((pages / row["file"]).read_bytes(), row.get("declared_charset") or None)
+        ours, theirs = _pruned_both_ways(html, comments_and_lists=True)
+        assert ours == theirs, row["file"]
+        pruned += ours != lxml.html.tostring(lxml.html.fromstring(html, parser=_PARSER))
+    assert len(rows) >= 100
+    assert pruned > 0  # some shared pages have comment blocks or lists to prune
+
+
+def _discarded_by_trafilatura(tree: lxml.html.HtmlElement) -> list[lxml.html.HtmlElement]:
+    return [element for xpath in OVERALL_DISCARD_XPATH for element in xpath(tree)]
+
+
+@pytest.mark.parametrize(
+    "block",
+    [
+        '<div id="cookie-x" class="a">A</div><div class="cookie" id="x">B</div>',
+        '<div class="x" id="cookie">A</div><span id="x" class="cookie">B</span><p class="cookie">C</p>',
+        '<nav><p role="NAVIGATION">A</p></nav><section data-lp-replacement-content="">B</section>',
+        '<div data-component="MostPopularStories-1">A</div><item class="tag-list">B</item>',
+        '<p id="share-this">A</p><span class="ad-slot">B</span><div class="head ad-x">C</div>',
+        '<div class="load">A</div><div class="sidebar-x">B</div>',
+        '<b class="comments-title">A</b><i id="reply-1" class="x">B</i><i class="reply-2" id="x">C</i>',
+        '<em id="hiddenbox" style="x">A</em><em style="hidden" id="x">B</em><u style="display: none">C</u>',
+        '<div class="noprint"><p aria-hidden="true">A</p><p class="x hide">B</p></div><a id="akismet">C</a>',
+        '<div class="navbar"><div class="sidebar"><span class="byline">A</span></div></div>',
+    ],
+)
+def test_the_overall_discard_is_trafilaturas(block: str) -> None:
+    assert _DISCARD_IN_PYTHON  # trafilatura's XPaths are those written in crawler.maintext
+    tree = lxml.html.fromstring(f"<html><body><p>Début</p>{block}<p>Fin</p></body></html>", parser=_PARSER)
+    expected = _discarded_by_trafilatura(tree)
+    assert expected  # every block holds something to discard
+    assert overall_discard(tree) == expected
+
+
+def test_the_overall_discard_of_every_shared_web_page_is_trafilaturas(shared_dir: Path) -> None:
+    pages = shared_dir / "data" / "web"
+    with (pages / "manifest.csv").open(encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    found = 0
+    for row in rows:
+        html, _ = decode_html((pages / row["file"]).read_bytes(), row.get("declared_charset") or None)
+        tree = lxml.html.fromstring(html, parser=_PARSER)
+        for subtree in [tree, *tree.iter("article", "main")]:  # the whole page and its main blocks
+            expected = _discarded_by_trafilatura(subtree)
+            assert overall_discard(subtree) == expected, row["file"]
+            found += len(expected)
+    assert len(rows) >= 100
+    assert found > 0
