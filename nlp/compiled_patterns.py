@@ -30,9 +30,8 @@ _MARK = b"vigie-sre-1\n"
 
 
 def get_cache_dir() -> Path:
-    """``$VIGIE_CACHE_DIR``, else ``$XDG_CACHE_HOME/vigie``, else ``~/.cache/vigie``."""
-    if os.environ.get("VIGIE_CACHE_DIR"):
-        return Path(os.environ["VIGIE_CACHE_DIR"])
+    """``$XDG_CACHE_HOME/vigie``, else ``~/.cache/vigie`` (the user's cache, not a Vigie setting: the
+    file is a pure function of spaCy's pattern and the interpreter, shared by every data directory)."""
     base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
     return Path(base) / "vigie"
 

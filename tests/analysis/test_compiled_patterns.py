@@ -26,7 +26,7 @@ print(json.dumps({"hit": hit, "same": spans(got) == spans(fresh), "matched": mat
 
 
 def _run(cache: Path, words: Path) -> dict[str, object]:
-    env = os.environ | {"VIGIE_CACHE_DIR": str(cache), "PYTHONPATH": str(ROOT)}
+    env = os.environ | {"XDG_CACHE_HOME": str(cache), "PYTHONPATH": str(ROOT)}
     done = subprocess.run(
         [sys.executable, "-c", SCRIPT, str(words)], env=env, cwd=ROOT, capture_output=True, text=True
     )
@@ -44,7 +44,7 @@ def test_the_cached_pattern_matches_as_spacys_own(tmp_path: Path, shared_dir: Pa
     cache = tmp_path / "cache"
     first = _run(cache, tmp_path / "words.json")
     assert first["hit"] is False and first["same"] is True
-    (written,) = cache.iterdir()
+    (written,) = (cache / "vigie").iterdir()
     second = _run(cache, tmp_path / "words.json")
     assert second == {"hit": True, "same": True, "matched": first["matched"]}
     assert int(str(second["matched"])) >= 6  # the hyphenated words above, at least
