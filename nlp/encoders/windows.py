@@ -109,11 +109,16 @@ class WindowedEncoder:
             return np.zeros((0, self.dim), dtype=np.float32)
         prefixed = [prefix + (t or " ")[:MAX_CHARS] for t in texts]
         windows = make_windows(self._token_ids(prefixed), self.max_positions - 2)
+        return combine_windows(windows, self._pool_windows(windows), len(texts))
+
+    def _pool_windows(self, windows: Sequence[Window]) -> npt.NDArray[np.float32]:
+        """Pooled vectors of every window, in order: padded batches of similar length (float backends,
+        where a row does not depend on its batch beyond float noise)."""
         pooled = np.zeros((len(windows), self.dim), dtype=np.float32)
         for batch in iter_batches(windows):
             ids, mask = pad_batch([windows[i] for i in batch], self.bos, self.eos, self.pad)
             pooled[batch] = self._pool(ids, mask)
-        return combine_windows(windows, pooled, len(texts))
+        return pooled
 
     def embed_passages(self, texts: Sequence[str]) -> npt.NDArray[np.float32]:
         """Vectors for documents, shape (len(texts), dim), with e5's passage prefix."""

