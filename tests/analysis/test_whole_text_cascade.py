@@ -196,6 +196,7 @@ def test_the_analyzer_decides_with_the_cascade(cascade_dir: Path, texts: list[st
     assert any(changed)  # the band's texts were rescored by the whole-text model
 
 
+@pytest.mark.slow
 def test_cross_validation_runs_the_same_stage(small_examples: list[TrainingExample]) -> None:
     embed = LetterEmbedder().embed_passages
     config = TrainConfig(use_embeddings=True, whole_text_band=BAND, whole_text_pieces=WHOLE)
