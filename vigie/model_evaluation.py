@@ -70,15 +70,28 @@ def evaluate_real_cv(
     use_written: bool | None = None,
 ) -> dict[str, Any]:
     """Grouped CV on seed + pool dev, scored on real texts only (written texts train-only if used)."""
-    from nlp.classifiers.training import WRITTEN_EXAMPLES, example_vectors, make_factories
+    from nlp.classifiers.training import (
+        WRITTEN_EXAMPLES,
+        example_vectors,
+        example_whole_vectors,
+        make_factories,
+    )
 
     written = np.array([e.origin.startswith("annotations/") for e in examples], dtype=bool)
     texts, urls = [e.text for e in examples], [e.url for e in examples]
     geo = geo_codes(linker, texts, urls) if linker is not None else None
-    data = make_task_data(examples, example_vectors(examples, config, embed), geo)
+    whole = example_whole_vectors(examples, config, embed)
+    data = make_task_data(examples, example_vectors(examples, config, embed), geo, whole)
     use = WRITTEN_EXAMPLES if use_written is None else use_written
     report = real_cross_validation(
-        data, make_factories(config), written, config.folds, seeds, config.cascade_low, use_written=use
+        data,
+        make_factories(config),
+        written,
+        config.folds,
+        seeds,
+        config.cascade_low,
+        use_written=use,
+        band=config.whole_text_band if config.whole_text else 0.0,
     )
     real = [e for e, w in zip(examples, written, strict=True) if not w]
     if linker is not None:
@@ -92,11 +105,12 @@ def evaluate_blind(
     embedder: Any,
     linker: Any,
     rounds: int = BOOTSTRAP_ROUNDS,
+    version: str | None = None,
 ) -> dict[str, Any]:
-    """The promoted models of ``model_dir`` scored once on the blind examples: aggregates and intervals."""
-    from nlp.classifiers.models import load_models
+    """The promoted models of ``model_dir`` (or its ``version``) scored once on the blind examples."""
+    from nlp.classifiers.models import load_models, load_version
 
-    models = load_models(model_dir)
+    models = load_models(model_dir) if version is None else load_version(model_dir, version)
     texts, urls = [e.text for e in blind], [e.url for e in blind]
     geo = geo_codes(linker, texts, urls) if linker is not None else None
     data = make_task_data(blind, None, geo)
@@ -118,9 +132,11 @@ def evaluate_blind_trained(
     embed: Any,
     current_embed: Any,
     linker: Any,
+    version: str | None = None,
 ) -> dict[str, Any]:
     """The blind split scored by the promoted models (``promoted_dir``) or by models trained on ``examples``.
 
+    With ``version``, the models of that version in ``promoted_dir`` are scored, promoted or not.
     Trained models go to a temporary folder (never promoted); ``examples`` must be seed + pool dev.
     """
     import tempfile
@@ -129,7 +145,7 @@ def evaluate_blind_trained(
 
     embedder = _Embedder(embed or current_embed) if (embed or current_embed) else None
     if promoted_dir is not None:
-        return evaluate_blind(promoted_dir, blind, embedder, linker)
+        return evaluate_blind(promoted_dir, blind, embedder, linker, version=version)
     with tempfile.TemporaryDirectory(prefix="vigie-blind-") as tmp:
         train_all(
             examples,

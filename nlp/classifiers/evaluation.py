@@ -6,6 +6,7 @@ import hashlib
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -14,9 +15,11 @@ from sklearn.metrics import confusion_matrix, f1_score, precision_recall_fscore_
 from sklearn.model_selection import StratifiedGroupKFold
 
 from core.domain import INNOVATION_TYPES
+from nlp.classifiers.cascade import rescore_band
 from nlp.classifiers.estimators import apply_thresholds
 from nlp.classifiers.examples import TrainingExample
 from nlp.classifiers.features import TextBatch
+from nlp.classifiers.store import WHOLE_TEXT_TASK
 from nlp.geo.in_qpv import combine_in_qpv, geo_code
 from nlp.geo.protocols import PlaceLinker
 
@@ -34,14 +37,38 @@ class TaskData:
     kinds: npt.NDArray[Any]
     groups: npt.NDArray[Any]
     geo: npt.NDArray[np.int_] | None = None
+    # [head | mean] features over the whole-text pieces (the initiative cascade's last stage; v10).
+    whole: npt.NDArray[np.float32] | None = None
+
+    def whole_batch(self, idx: npt.ArrayLike | None = None) -> TextBatch:
+        """The texts (all, or at ``idx``) with their whole-text vectors."""
+        if self.whole is None:
+            raise ValueError("no whole-text vectors: build the data with make_task_data(..., whole=...)")
+        batch = TextBatch(self.batch.texts, self.whole, self.batch.urls)
+        return batch if idx is None else batch.take(np.asarray(idx, dtype=np.intp))
+
+    def take(self, idx: npt.ArrayLike) -> TaskData:
+        """The rows at ``idx`` of every array."""
+        rows = np.asarray(idx, dtype=np.intp)
+        return TaskData(
+            batch=self.batch.take(rows),
+            is_init=self.is_init[rows],
+            in_qpv=self.in_qpv[rows],
+            types=self.types[rows],
+            kinds=self.kinds[rows],
+            groups=self.groups[rows],
+            geo=None if self.geo is None else self.geo[rows],
+            whole=None if self.whole is None else self.whole[rows],
+        )
 
 
 def make_task_data(
     examples: list[TrainingExample],
     vectors: npt.NDArray[np.float32] | None,
     geo: npt.NDArray[np.int_] | None = None,
+    whole: npt.NDArray[np.float32] | None = None,
 ) -> TaskData:
-    """Arrays of labels aligned with the texts."""
+    """Arrays of labels aligned with the texts (``whole``: the cascade's whole-text vectors)."""
     return TaskData(
         batch=TextBatch([e.text for e in examples], vectors, [e.url for e in examples]),
         is_init=np.array([int(e.is_initiative) for e in examples]),
@@ -50,6 +77,7 @@ def make_task_data(
         kinds=np.array([e.doc_kind or "" for e in examples], dtype=object),
         groups=np.array([e.group or e.id for e in examples], dtype=object),
         geo=geo,
+        whole=whole,
     )
 
 
@@ -116,6 +144,9 @@ class OutOfFold:
     types_score: npt.NDArray[np.float64]
     types: npt.NDArray[np.int_]
     kind: npt.NDArray[Any]
+    # The initiative decisions before the whole-text stage, and the rows it decided (cascade, v10).
+    init_before_whole: npt.NDArray[np.int_] | None = None
+    whole_decided: npt.NDArray[np.bool_] | None = None
 
 
 def out_of_fold(
@@ -125,12 +156,16 @@ def out_of_fold(
     seed: int = 0,
     cascade_low: float = 0.0,
     train_only: npt.NDArray[np.bool_] | None = None,
+    band: float = 0.0,
 ) -> OutOfFold:
     """Fit each task on the training folds (grouped by site/initiative), predict the held-out fold.
 
     With an ``initiative_fast`` factory, held-out texts it scores below ``cascade_low`` keep its score
-    and get no types, as in production where they are never embedded. Examples marked ``train_only``
-    (texts we wrote) join every training fold and are never scored (their rows stay zero).
+    and get no types, as in production where they are never embedded. With an ``initiative_whole``
+    factory (and ``data.whole``), the others whose initiative score lies within ``band`` of its
+    threshold are decided by the whole-text model, by the analysis' own function
+    (`cascade.rescore_band`). Examples marked ``train_only`` (texts we wrote) join every training fold
+    and are never scored (their rows stay zero).
     """
     n = len(data.batch)
     k = data.types.shape[1]
@@ -138,6 +173,9 @@ def out_of_fold(
         np.zeros(n), np.zeros(n, dtype=int), np.zeros(n), np.zeros(n, dtype=int),
         np.zeros((n, k)), np.zeros((n, k), dtype=int), np.array([""] * n, dtype=object),
     )  # fmt: skip
+    staged = WHOLE_TEXT_TASK in factories and data.whole is not None and band > 0
+    if staged:
+        oof.init_before_whole, oof.whole_decided = np.zeros(n, dtype=int), np.zeros(n, dtype=bool)
     for fold, (train, test) in enumerate(_fold_indices(data, folds, seed, train_only)):
         log.info("cv fold=%d train=%d test=%d", fold, len(train), len(test))
         test_batch = data.batch.take(test)
@@ -149,6 +187,19 @@ def out_of_fold(
             fast_scores = fast.decision_scores(test_batch)
             skipped = fast_scores < cascade_low
             oof.init_score[test[skipped]] = fast_scores[skipped]
+        if staged:
+            assert oof.init_before_whole is not None and oof.whole_decided is not None
+            oof.init_before_whole[test] = (oof.init_score[test] >= model.threshold_).astype(int)
+            whole = factories[WHOLE_TEXT_TASK]().fit(data.whole_batch(train), data.is_init[train])
+            kept = test[~skipped]
+            oof.init_score[kept], decided = rescore_band(
+                oof.init_score[kept],
+                float(model.threshold_),
+                whole,
+                band,
+                partial(_whole_rows, data, kept),
+            )
+            oof.whole_decided[kept[decided]] = True
         oof.init[test] = (oof.init_score[test] >= model.threshold_).astype(int)
         pos = train[data.is_init[train] == 1]
         model = factories["qpv"]().fit(data.batch.take(pos), data.in_qpv[pos])
@@ -162,6 +213,11 @@ def out_of_fold(
         model = factories["doc_kind"]().fit(data.batch.take(kinded), data.kinds[kinded])
         oof.kind[test] = model.predict(test_batch)
     return oof
+
+
+def _whole_rows(data: TaskData, rows: npt.NDArray[np.intp], idx: npt.NDArray[np.intp]) -> TextBatch:
+    """The whole-text batch of ``rows[idx]``."""
+    return data.whole_batch(rows[idx])
 
 
 def _fold_indices(
@@ -196,24 +252,23 @@ def build_report(data: TaskData, oof: OutOfFold, folds: int) -> dict[str, Any]:
 def restrict(data: TaskData, oof: OutOfFold, mask: npt.NDArray[np.bool_]) -> tuple[TaskData, OutOfFold]:
     """The data and out-of-fold rows of the masked examples only (e.g. real texts, one document kind)."""
     idx = np.flatnonzero(mask)
-    sub = TaskData(
-        batch=data.batch.take(idx),
-        is_init=data.is_init[idx],
-        in_qpv=data.in_qpv[idx],
-        types=data.types[idx],
-        kinds=data.kinds[idx],
-        groups=data.groups[idx],
-        geo=None if data.geo is None else data.geo[idx],
-    )
-    rows = OutOfFold(*(getattr(oof, f)[idx] for f in OutOfFold.__dataclass_fields__))
+    sub = data.take(idx)
+    fields: list[Any] = [getattr(oof, f) for f in OutOfFold.__dataclass_fields__]
+    taken: list[Any] = [None if a is None else a[idx] for a in fields]
+    rows = OutOfFold(*taken)
     return sub, rows
 
 
 def cross_validate(
-    data: TaskData, factories: Factories, folds: int = 5, seed: int = 0, cascade_low: float = 0.0
+    data: TaskData,
+    factories: Factories,
+    folds: int = 5,
+    seed: int = 0,
+    cascade_low: float = 0.0,
+    band: float = 0.0,
 ) -> dict[str, Any]:
     """Grouped k-fold cross-validation of every task: the report of `vigie evaluate models`."""
-    return build_report(data, out_of_fold(data, factories, folds, seed, cascade_low), folds)
+    return build_report(data, out_of_fold(data, factories, folds, seed, cascade_low, band=band), folds)
 
 
 # Share of fold groups (site/initiative) set aside as the held-out set both model sets are scored on.

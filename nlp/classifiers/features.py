@@ -53,6 +53,31 @@ def chunk_texts(text: str, sizes: Sequence[int]) -> list[str]:
     return pieces
 
 
+def piece_blocks(
+    embed: Callable[[list[str]], npt.NDArray[np.float32]], texts: Sequence[str], sizes: Sequence[int]
+) -> list[npt.NDArray[np.float32]]:
+    """The embeddings of each text's consecutive pieces of ``sizes`` characters, one block per text."""
+    pieces = [chunk_texts(t, sizes) for t in texts]
+    flat = [p for ps in pieces for p in ps]
+    vecs = np.asarray(embed(flat), dtype=np.float32) if flat else np.zeros((0, 1), dtype=np.float32)
+    blocks, row = [], 0
+    for ps in pieces:
+        blocks.append(vecs[row : row + len(ps)])
+        row += len(ps)
+    return blocks
+
+
+def pooled_vectors(blocks: Sequence[npt.NDArray[np.float32]]) -> npt.NDArray[np.float32]:
+    """``[head | mean]`` of each block of piece embeddings (`chunked_vectors`' layout)."""
+    dim = next((b.shape[1] for b in blocks if len(b)), 1)
+    out = np.zeros((len(blocks), 2 * dim), dtype=np.float32)
+    for i, block in enumerate(blocks):
+        mean = block.mean(axis=0)
+        out[i, :dim] = block[0]
+        out[i, dim:] = mean / max(float(np.linalg.norm(mean)), 1e-9)
+    return out
+
+
 def chunked_vectors(
     embed: Callable[[list[str]], npt.NDArray[np.float32]], texts: Sequence[str], sizes: Sequence[int]
 ) -> npt.NDArray[np.float32]:
@@ -62,19 +87,7 @@ def chunked_vectors(
     the embeddings of the consecutive pieces of ``sizes`` characters (further reach for the cost of
     the extra pieces; docs/models.md). A text with one piece has two equal halves.
     """
-    pieces = [chunk_texts(t, sizes) for t in texts]
-    flat = [p for ps in pieces for p in ps]
-    vecs = np.asarray(embed(flat), dtype=np.float32) if flat else np.zeros((0, 1), dtype=np.float32)
-    dim = vecs.shape[1] if len(vecs) else 1
-    out = np.zeros((len(texts), 2 * dim), dtype=np.float32)
-    row = 0
-    for i, ps in enumerate(pieces):
-        block = vecs[row : row + len(ps)]
-        row += len(ps)
-        mean = block.mean(axis=0)
-        out[i, :dim] = block[0]
-        out[i, dim:] = mean / max(float(np.linalg.norm(mean)), 1e-9)
-    return out
+    return pooled_vectors(piece_blocks(embed, texts, sizes))
 
 
 def embedding_view(vectors: npt.NDArray[np.float32], view: str | None) -> npt.NDArray[np.float32]:

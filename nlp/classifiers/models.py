@@ -11,8 +11,16 @@ from typing import Any
 import numpy as np
 
 from core.domain import INNOVATION_TYPES
-from nlp.classifiers.features import TextBatch, chunked_vectors
-from nlp.classifiers.store import OPTIONAL_TASKS, TASKS, StoredModel, load_model, read_current
+from nlp.classifiers.cascade import rescore_band
+from nlp.classifiers.features import TextBatch, chunk_texts, chunked_vectors, piece_blocks, pooled_vectors
+from nlp.classifiers.store import (
+    OPTIONAL_TASKS,
+    TASKS,
+    WHOLE_TEXT_TASK,
+    StoredModel,
+    load_model,
+    read_current,
+)
 
 log = logging.getLogger(__name__)
 
@@ -32,7 +40,7 @@ class DocScores:
 
 
 class ModelSet:
-    """One StoredModel per task (initiative, qpv, types, doc_kind)."""
+    """One StoredModel per task (initiative, qpv, types, doc_kind; initiative_fast, initiative_whole)."""
 
     def __init__(self, models: dict[str, StoredModel]) -> None:
         self.models = models
@@ -58,9 +66,25 @@ class ModelSet:
 
     @property
     def embed_pieces(self) -> list[int] | None:
-        """Sizes of the leading pieces embedded and averaged (None: models before that layout)."""
-        values = [list(m.meta["embed_pieces"]) for m in self.models.values() if m.meta.get("embed_pieces")]
+        """Sizes of the leading pieces embedded and averaged (None: models before that layout).
+
+        The whole-text model's further pieces are embedded only for the texts it decides (`whole_text`).
+        """
+        values = [
+            list(m.meta["embed_pieces"])
+            for t, m in self.models.items()
+            if m.meta.get("embed_pieces") and t != WHOLE_TEXT_TASK
+        ]
         return max(values, key=sum) if values else None
+
+    @property
+    def whole_text(self) -> tuple[StoredModel, float] | None:
+        """The whole-text initiative model and its band around the initiative threshold (None: before v10)."""
+        model = self.models.get(WHOLE_TEXT_TASK)
+        band = float(model.meta.get("cascade_band") or 0.0) if model is not None else 0.0
+        if model is None or band <= 0 or not model.meta.get("embed_pieces"):
+            return None
+        return model, band
 
     def embed(self, texts: list[str], embedder: Any) -> Any:
         """The embedding features the promoted models were trained on, one row per text."""
@@ -138,11 +162,53 @@ class ModelSet:
         chosen = np.flatnonzero(init >= float(fast.meta.get("cascade_low") or 0.0))
         if len(chosen):
             sub = batch.take(chosen)
-            sub.vectors = self.embed(sub.texts, embedder)
-            init[chosen] = self.models["initiative"].estimator.decision_scores(sub)
+            blocks = self._piece_blocks(sub.texts, embedder)
+            sub.vectors = self.embed(sub.texts, embedder) if blocks is None else pooled_vectors(blocks)
+            scores = self.models["initiative"].estimator.decision_scores(sub)
+            init[chosen] = self._whole_text_scores(sub, scores, blocks, embedder)
             qpv[chosen] = self.models["qpv"].estimator.decision_scores(sub)
             types[chosen] = self.models["types"].estimator.predict_proba(sub)
         return init, qpv, types
+
+    def _piece_blocks(self, texts: list[str], embedder: Any) -> list[Any] | None:
+        """The piece embeddings of each text, kept when the whole-text stage may need them."""
+        pieces = self.embed_pieces
+        if self.whole_text is None or pieces is None:
+            return None
+        return piece_blocks(embedder.embed_passages, texts, pieces)
+
+    def _whole_text_scores(self, sub: TextBatch, scores: Any, blocks: list[Any] | None, embedder: Any) -> Any:
+        """The initiative scores, those within the band decided by the whole-text model (v10; else as is).
+
+        Only the band's texts get their further pieces embedded; their first pieces are reused.
+        """
+        stage = self.whole_text
+        if stage is None or blocks is None:
+            return scores
+        model, band = stage
+        sizes = [int(x) for x in model.meta["embed_pieces"]]
+        known = self.embed_pieces or []
+        reuse = sizes[: len(known)] == known
+
+        def whole_batch(rows: Any) -> TextBatch:
+            part = sub.take(rows)
+            if not reuse:
+                part.vectors = chunked_vectors(embedder.embed_passages, part.texts, sizes)
+                return part
+            extra = [chunk_texts(t, sizes)[len(blocks[r]) :] for t, r in zip(part.texts, rows, strict=True)]
+            flat = [p for ps in extra for p in ps]
+            vecs = np.asarray(embedder.embed_passages(flat), dtype=np.float32) if flat else None
+            whole, at = [], 0
+            for r, ps in zip(rows, extra, strict=True):
+                whole.append(
+                    np.vstack([blocks[r], vecs[at : at + len(ps)]]) if ps and vecs is not None else blocks[r]
+                )
+                at += len(ps)
+            part.vectors = pooled_vectors(whole)
+            return part
+
+        rescored, _ = rescore_band(scores, self.threshold("initiative"), model.estimator, band, whole_batch)
+        return rescored
 
     def sentence_scores(self, sentences: list[str]) -> list[float] | None:
         """Initiative probability per sentence from a TF-IDF-only model (None when there is none)."""
@@ -150,6 +216,12 @@ class ModelSet:
         if not sentences or model.meta.get("config", {}).get("use_embeddings") and model.task == "initiative":
             return None
         return [float(s) for s in model.estimator.decision_scores(sentences)]
+
+
+def load_version(model_dir: Path, version: str) -> ModelSet:
+    """Every task's model of one version in `model_dir`, promoted or not (optional tasks when present)."""
+    tasks = list(TASKS) + [t for t in OPTIONAL_TASKS if (model_dir / t / version / "model.joblib").exists()]
+    return ModelSet({task: load_model(model_dir, task, version) for task in tasks})
 
 
 def load_models(model_dir: Path) -> ModelSet:

@@ -115,6 +115,7 @@ def real_cross_validation(
     seeds: Sequence[int] = (0, 1, 2),
     cascade_low: float = 0.0,
     use_written: bool = False,
+    band: float = 0.0,
 ) -> dict[str, Any]:
     """Grouped CV scored on real texts only, one report per fold shuffle, and their mean.
 
@@ -126,16 +127,30 @@ def real_cross_validation(
     train_only = written[keep] if use_written else None
     real = np.flatnonzero(~written[keep])
     per_seed = {}
+    before: dict[int, dict[str, float]] = {}
     last: Decisions | None = None
     for seed in seeds:
-        oof = out_of_fold(sub, factories, folds, seed, cascade_low, train_only=train_only)
+        oof = out_of_fold(sub, factories, folds, seed, cascade_low, train_only=train_only, band=band)
         last = Decisions(oof.init, combine_in_qpv(oof.init, oof.qpv, sub.geo), oof.types, oof.kind)
         per_seed[seed] = headline_figures(sub, last, real)
+        if oof.init_before_whole is not None and oof.whole_decided is not None:
+            # The same folds without the whole-text stage: the initiative figures it changes.
+            init0 = oof.init_before_whole
+            dec0 = Decisions(init0, combine_in_qpv(init0, oof.qpv, sub.geo), oof.types, oof.kind)
+            figures = headline_figures(sub, dec0, real)
+            before[seed] = {k: figures[k] for k in HEADLINES[:4]}
+            before[seed]["share_decided_by_whole_text"] = float(np.mean(oof.whole_decided[real]))
     mean = {k: round(float(np.mean([f[k] for f in per_seed.values()])), 3) for k in per_seed[seeds[0]]}
     assert last is not None
     real_data = _take(sub, real)
     real_dec = Decisions(*(np.asarray(a)[real] for a in (last.init, last.in_qpv, last.types, last.kind)))
-    return {
+    extra: dict[str, Any] = {}
+    if before:
+        extra["without_whole_text"] = {
+            "mean": {k: round(float(np.mean([f[k] for f in before.values()])), 3) for k in before[seeds[0]]},
+            "by_fold_seed": {s: {k: round(v, 3) for k, v in f.items()} for s, f in before.items()},
+        }
+    return extra | {
         "n_scored": len(real),
         "n_written_in_training": int(train_only.sum()) if train_only is not None else 0,
         "folds": folds,
@@ -147,15 +162,7 @@ def real_cross_validation(
 
 
 def _take(data: TaskData, idx: IntArray) -> TaskData:
-    return TaskData(
-        batch=data.batch.take(idx),
-        is_init=data.is_init[idx],
-        in_qpv=data.in_qpv[idx],
-        types=data.types[idx],
-        kinds=data.kinds[idx],
-        groups=data.groups[idx],
-        geo=None if data.geo is None else data.geo[idx],
-    )
+    return data.take(idx)
 
 
 def model_set_decisions(

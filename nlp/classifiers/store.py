@@ -17,8 +17,10 @@ from core.errors import ModelError
 log = logging.getLogger(__name__)
 
 TASKS: tuple[str, ...] = ("initiative", "qpv", "types", "doc_kind")
-# The TF-IDF-only first stage of the initiative cascade, present when the models use embeddings.
-OPTIONAL_TASKS: tuple[str, ...] = ("initiative_fast",)
+# The TF-IDF-only first stage of the initiative cascade, present when the models use embeddings, and
+# (since v10) its last stage, the whole-text initiative model deciding the texts near the threshold.
+WHOLE_TEXT_TASK = "initiative_whole"
+OPTIONAL_TASKS: tuple[str, ...] = ("initiative_fast", WHOLE_TEXT_TASK)
 CURRENT_FILE = "CURRENT.json"
 
 

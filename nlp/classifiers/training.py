@@ -45,7 +45,7 @@ from nlp.classifiers.examples import (
 from nlp.classifiers.features import chunked_vectors
 from nlp.classifiers.models import load_models
 from nlp.classifiers.pool import CORRECTIONS_FILE, drop_blind, load_pool_examples
-from nlp.classifiers.store import promote, read_current, save_model
+from nlp.classifiers.store import WHOLE_TEXT_TASK, promote, read_current, save_model
 
 log = logging.getLogger(__name__)
 # data/annotations files named *-corrections.jsonl (e.g. pool-corrections.jsonl) hold label corrections.
@@ -84,6 +84,16 @@ class TrainConfig:
     # `DocKindClassifier` (URL words joined to the text).
     doc_kind_url_chars: bool = True
     doc_kind_C: float = 8.0
+    # With embeddings (v10): texts whose initiative score lies within this band of its threshold are
+    # decided by a second initiative model on the e5 mean of these pieces (the whole text to 2,400
+    # characters; it must start with `embed_pieces`, whose embeddings are reused). 0: no such stage.
+    whole_text_band: float = 0.10
+    whole_text_pieces: tuple[int, ...] = (EMBED_CHARS, 400, 500, 500, 500)
+
+    @property
+    def whole_text(self) -> bool:
+        """Whether the models get the whole-text stage of the initiative cascade."""
+        return self.use_embeddings and self.whole_text_band > 0
 
     @property
     def features(self) -> str:
@@ -187,6 +197,21 @@ def example_vectors(
     return chunked_vectors(embed, [e.text for e in examples], config.embed_pieces)
 
 
+def example_whole_vectors(
+    examples: list[TrainingExample], config: TrainConfig, embed: Embed | None
+) -> npt.NDArray[np.float32] | None:
+    """The [head | mean] features over `TrainConfig.whole_text_pieces` (None without that stage)."""
+    if not config.whole_text or embed is None:
+        return None
+    if tuple(config.whole_text_pieces[: len(config.embed_pieces)]) != tuple(config.embed_pieces):
+        raise InputError(
+            f"whole_text_pieces {config.whole_text_pieces} must start with"
+            f" embed_pieces {config.embed_pieces}",
+            hint="the whole-text stage reuses the embeddings of the first pieces",
+        )
+    return chunked_vectors(embed, [e.text for e in examples], config.whole_text_pieces)
+
+
 def make_factories(config: TrainConfig) -> Factories:
     """A fresh estimator per task, configured (document kind never needs embeddings)."""
     common: dict[str, Any] = {
@@ -218,6 +243,10 @@ def make_factories(config: TrainConfig) -> Factories:
         factories["initiative_fast"] = lambda: BinaryTextClassifier(
             **lexical, binary_tf=config.initiative_binary_tf
         )
+    if config.whole_text:
+        factories[WHOLE_TEXT_TASK] = lambda: BinaryTextClassifier(
+            **common, embedding_view="mean", binary_tf=config.initiative_binary_tf
+        )
     return factories
 
 
@@ -233,11 +262,13 @@ def fit_all(data: TaskData, factories: Factories) -> dict[str, Any]:
     }
     if "initiative_fast" in factories:
         models["initiative_fast"] = factories["initiative_fast"]().fit(data.batch, data.is_init)
+    if WHOLE_TEXT_TASK in factories:
+        models[WHOLE_TEXT_TASK] = factories[WHOLE_TEXT_TASK]().fit(data.whole_batch(), data.is_init)
     return models
 
 
 def _thresholds(task: str, model: Any) -> dict[str, float]:
-    if task in ("initiative", "qpv", "initiative_fast"):
+    if task in ("initiative", "qpv", "initiative_fast", WHOLE_TEXT_TASK):
         return {"positive": float(model.threshold_)}
     if task == "types":
         return {t: float(v) for t, v in zip(INNOVATION_TYPES, model.thresholds_, strict=True)}
@@ -337,6 +368,8 @@ def _meta(
     task: str, version: str, model: Any, config: TrainConfig, examples: list[TrainingExample]
 ) -> dict[str, Any]:
     """meta.json of one task's model (metrics are added by the caller)."""
+    whole = task == WHOLE_TEXT_TASK
+    pieces = config.whole_text_pieces if whole else config.embed_pieces
     return {
         "task": task,
         "version": version,
@@ -344,8 +377,10 @@ def _meta(
         "features": config.features,
         "config": asdict(config),
         "embed_chars": EMBED_CHARS if config.use_embeddings else None,
-        "embed_pieces": list(config.embed_pieces) if config.use_embeddings else None,
-        "embedding_view": EMBEDDING_VIEWS.get(task) if config.use_embeddings else None,
+        "embed_pieces": list(pieces) if config.use_embeddings else None,
+        "embedding_view": ("mean" if whole else EMBEDDING_VIEWS.get(task)) if config.use_embeddings else None,
+        # The whole-text stage decides the texts whose initiative score lies within this of its threshold.
+        "cascade_band": config.whole_text_band if whole else None,
         "data_hash": examples_hash(examples),
         "example_id_hashes": example_id_hashes([e.id for e in examples]),
         "n_examples": len(examples),
@@ -383,12 +418,14 @@ def train_all(
     vectors = example_vectors(examples, config, embed)
     texts, urls = [e.text for e in examples], [e.url for e in examples]
     geo = geo_codes(linker, texts, urls) if linker is not None and run_cv else None
-    data = make_task_data(examples, vectors, geo)
+    data = make_task_data(examples, vectors, geo, example_whole_vectors(examples, config, embed))
     factories = make_factories(config)
     metrics: dict[str, Any] = {}
     comparison = None
     if run_cv:
-        oof = out_of_fold(data, factories, config.folds, cascade_low=config.cascade_low)
+        oof = out_of_fold(
+            data, factories, config.folds, cascade_low=config.cascade_low, band=config.whole_text_band
+        )
         metrics = build_report(data, oof, config.folds)
         ids = [e.id for e in examples]
         comparison = compare_with_current(data, oof, out_dir, current_embed or embed, ids)

@@ -159,12 +159,15 @@ def register(app: typer.Typer, groups: dict[str, typer.Typer]) -> None:
         ),
         blind_models: str = typer.Option(
             "trained",
-            help="trained: models trained here on seed + pool dev; promoted: the promoted models as shipped.",
+            help="trained: models trained here on seed + pool dev; promoted: the promoted models as shipped;"
+            " a version name (e.g. v10-real-cascade): its models in VIGIE_MODEL_DIR, promoted or not.",
         ),
     ) -> None:
         """Model figures: real-only grouped CV and the blind split (default), or the old mixed CV."""
-        if protocol not in ("real", "mixed") or blind_models not in ("trained", "promoted"):
-            raise typer.BadParameter("use --protocol real|mixed and --blind-models trained|promoted")
+        if protocol not in ("real", "mixed") or not blind_models:
+            raise typer.BadParameter(
+                "use --protocol real|mixed and --blind-models trained|promoted|<version>"
+            )
         if not cv and (protocol == "mixed" or not blind):
             raise typer.BadParameter(
                 "--no-cv leaves only the blind split to score: use it with --protocol real and --blind"

@@ -147,13 +147,14 @@ def evaluate_models_real(
         blind_set = load_blind_examples(settings)
         lazy = make_lazy_embed_fn(settings)
         body["blind"] = evaluate_blind_trained(
-            settings.model_dir if blind_models == "promoted" else None,
+            settings.model_dir if blind_models != "trained" else None,
             examples,
             blind_set,
             config,
             embed,
             lazy,
             linker,
+            version=None if blind_models in ("trained", "promoted") else blind_models,
         )
     if as_json:
         typer.echo(json.dumps(body, indent=2, default=float))
@@ -190,9 +191,18 @@ def _print_real_cv(body: dict[str, Any]) -> None:
     table = Table(title="real-only CV (mean over fold seeds)")
     table.add_column("figure")
     table.add_column("mean")
+    before = cv.get("without_whole_text", {}).get("mean", {})
+    if before:  # the initiative cascade's whole-text stage: the same folds without it
+        table.add_column("without the whole-text stage")
     for key, value in cv["mean"].items():
-        table.add_row(key, f"{value:.3f}")
+        table.add_row(
+            key, f"{value:.3f}", *([f"{before[key]:.3f}" if key in before else ""] if before else [])
+        )
     out.print(table)
+    if before:
+        out.print(
+            f"share of texts decided by the whole-text stage: {before['share_decided_by_whole_text']:.3f}"
+        )
     _print_by_kind("real-only CV by document kind (last fold seed)", cv["by_kind_last_seed"])
     if "communes_dev" in cv:
         out.print("communes on dev initiatives: " + json.dumps(cv["communes_dev"]))
