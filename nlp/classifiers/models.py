@@ -79,10 +79,16 @@ class ModelSet:
 
     @property
     def whole_text(self) -> tuple[StoredModel, float] | None:
-        """The whole-text initiative model and its band around the initiative threshold (None: before v10)."""
+        """The whole-text initiative model and its band around the initiative threshold (None: before v10).
+
+        The band lies around the threshold of the initiative model trained with it: when the initiative
+        task points at another version (a rollback of that task alone), the stage is off.
+        """
         model = self.models.get(WHOLE_TEXT_TASK)
         band = float(model.meta.get("cascade_band") or 0.0) if model is not None else 0.0
         if model is None or band <= 0 or not model.meta.get("embed_pieces"):
+            return None
+        if model.version != self.models["initiative"].version:
             return None
         return model, band
 

@@ -103,8 +103,10 @@ class StoredModelRegistry:
         return embed
 
     def _record_report(self, report: dict[str, Any], options: TrainOptions) -> None:
-        tasks = [*store.TASKS, "initiative_fast"] if options.use_embeddings else list(store.TASKS)
         version = report["version"]
+        tasks = list(store.TASKS) + [  # the optional stages this training wrote (fast, whole-text)
+            t for t in store.OPTIONAL_TASKS if (self.model_dir / t / version / "model.joblib").exists()
+        ]
         self.versions.add_trained(
             TrainedVersion(
                 task=task,

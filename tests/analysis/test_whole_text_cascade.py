@@ -177,6 +177,17 @@ def test_older_model_sets_load_without_the_stage() -> None:
         load_version(REPO / "models", "v0-none")
 
 
+def test_the_stage_is_off_when_the_initiative_task_points_at_another_version() -> None:
+    """A rollback of the initiative task alone (model table) must not read its scores with the band of
+    another version's whole-text model."""
+    models = load_version(REPO / "models", "v10-real-cascade")
+    assert models.whole_text is not None
+    mixed = ModelSet(
+        models.models | {"initiative": load_version(REPO / "models", "v9-real-tfidf-e5").models["initiative"]}
+    )
+    assert mixed.whole_text is None
+
+
 def test_the_analyzer_decides_with_the_cascade(cascade_dir: Path, texts: list[str]) -> None:
     models = load_version(cascade_dir, "vwhole")
     analyzer = Analyzer(models, embedder=LetterEmbedder(), overlap=False)
