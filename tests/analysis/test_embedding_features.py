@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-import numpy.typing as npt
 import pytest
 
 from core.domain import INNOVATION_TYPES
@@ -14,25 +13,7 @@ from nlp.classifiers.examples import TrainingExample
 from nlp.classifiers.features import TextBatch, TextFeaturizer, chunk_texts, chunked_vectors, embedding_view
 from nlp.classifiers.models import ModelSet, load_models
 from nlp.classifiers.training import EMBEDDING_VIEWS, TrainConfig, train_all
-
-
-class LetterEmbedder:
-    """A deterministic stand-in for the e5 model (a third-party model): L2-normalised letter counts."""
-
-    name = "letters"
-    dim = 26
-
-    def __init__(self) -> None:
-        self.calls: list[str] = []
-
-    def embed_passages(self, texts: list[str]) -> npt.NDArray[np.float32]:
-        self.calls += list(texts)
-        out = np.zeros((len(texts), self.dim), dtype=np.float32)
-        for i, text in enumerate(texts):
-            for ch in text.lower():
-                if "a" <= ch <= "z":
-                    out[i, ord(ch) - 97] += 1
-        return out / np.maximum(np.linalg.norm(out, axis=1, keepdims=True), 1e-9)
+from tests.analysis.letters import LetterEmbedder
 
 
 def test_chunks_cover_the_first_pieces_only() -> None:

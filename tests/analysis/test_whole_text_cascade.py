@@ -31,30 +31,12 @@ from nlp.classifiers.training import (
     train_all,
 )
 from nlp.pipeline import Analyzer, prepare
+from tests.analysis.letters import LetterEmbedder
 
 REPO = Path(__file__).resolve().parents[2]
 WHOLE = (500, 400, 500, 500, 500)
 # Wider than v10's 0.10 so that the small training set puts texts in the band.
 BAND = 0.3
-
-
-class LetterEmbedder:
-    """A deterministic stand-in for the e5 model: L2-normalised letter counts; records what it embeds."""
-
-    name = "letters"
-    dim = 26
-
-    def __init__(self) -> None:
-        self.calls: list[str] = []
-
-    def embed_passages(self, texts: list[str]) -> npt.NDArray[np.float32]:
-        self.calls += list(texts)
-        out = np.zeros((len(texts), self.dim), dtype=np.float32)
-        for i, text in enumerate(texts):
-            for ch in text.lower():
-                if "a" <= ch <= "z":
-                    out[i, ord(ch) - 97] += 1
-        return out / np.maximum(np.linalg.norm(out, axis=1, keepdims=True), 1e-9)
 
 
 @pytest.fixture(scope="module")
