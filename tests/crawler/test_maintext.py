@@ -136,12 +136,20 @@ def test_the_page_text_is_trafilaturas_html2txt(block: str) -> None:
     assert lxml.html.tostring(tree) == before
 
 
-def test_the_page_text_of_every_shared_web_page_is_trafilaturas_html2txt(shared_dir: Path) -> None:
+def _shared_pages(shared_dir: Path) -> list[tuple[dict[str, str], str]]:
+    """Every page of the shared web set: its manifest row and its decoded HTML."""
     pages = shared_dir / "data" / "web"
     with (pages / "manifest.csv").open(encoding="utf-8") as handle:
         rows = list(csv.DictReader(handle))
-    for row in rows:
-        html, _ = decode_html((pages / row["file"]).read_bytes(), row.get("declared_charset") or None)
+    return [
+        (row, decode_html((pages / row["file"]).read_bytes(), row.get("declared_charset") or None)[0])
+        for row in rows
+    ]
+
+
+def test_the_page_text_of_every_shared_web_page_is_trafilaturas_html2txt(shared_dir: Path) -> None:
+    rows = _shared_pages(shared_dir)
+    for row, html in rows:
         tree = lxml.html.fromstring(html, parser=_PARSER)
         assert page_text(tree) == html2txt(tree), row["file"]
     assert len(rows) >= 100
@@ -181,12 +189,9 @@ def test_the_raw_tree_prune_is_trafilaturas(block: str, comments_and_lists: bool
 
 
 def test_the_raw_tree_prune_of_every_shared_web_page_is_trafilaturas(shared_dir: Path) -> None:
-    pages = shared_dir / "data" / "web"
-    with (pages / "manifest.csv").open(encoding="utf-8") as handle:
-        rows = list(csv.DictReader(handle))
+    rows = _shared_pages(shared_dir)
     pruned = 0
-    for row in rows:
-        html, _ = decode_html((pages / row["file"]).read_bytes(), row.get("declared_charset") or None)
+    for row, html in rows:
         ours, theirs = _pruned_both_ways(html, comments_and_lists=True)
         assert ours == theirs, row["file"]
         pruned += ours != lxml.html.tostring(lxml.html.fromstring(html, parser=_PARSER))
@@ -222,12 +227,9 @@ def test_the_overall_discard_is_trafilaturas(block: str) -> None:
 
 
 def test_the_overall_discard_of_every_shared_web_page_is_trafilaturas(shared_dir: Path) -> None:
-    pages = shared_dir / "data" / "web"
-    with (pages / "manifest.csv").open(encoding="utf-8") as handle:
-        rows = list(csv.DictReader(handle))
+    rows = _shared_pages(shared_dir)
     found = 0
-    for row in rows:
-        html, _ = decode_html((pages / row["file"]).read_bytes(), row.get("declared_charset") or None)
+    for row, html in rows:
         tree = lxml.html.fromstring(html, parser=_PARSER)
         for subtree in [tree, *tree.iter("article", "main")]:  # the whole page and its main blocks
             expected = _discarded_by_trafilatura(subtree)
