@@ -35,12 +35,18 @@ def _rescored(cand: Candidate, score: float) -> Candidate:
 
 
 def fuse_rrf(lists: Sequence[Sequence[Candidate]], weights: Sequence[float], k: int) -> list[Candidate]:
-    """Reciprocal rank fusion: score(d) = sum_i w_i / (k + rank_i(d)), ties broken by id."""
+    """Reciprocal rank fusion: score(d) = sum_i w_i / (k + rank_i(d)) / best, ties broken by id.
+
+    ``best = sum_i w_i / (k + 1)``, the score of a document first in every list: fused scores lie in
+    0..1 like the convex fusion's, so the analysis signals added by reranking (weights of a few tenths)
+    weigh the same against either fusion instead of swamping RRF's raw scores (about 1/60).
+    """
+    best = sum(weights) / (k + 1) or 1.0
     scores: dict[str, float] = {}
     first: dict[str, Candidate] = {}
     for ranked, weight in zip(lists, weights, strict=True):
         for rank, cand in enumerate(ranked, start=1):
-            scores[cand.id] = scores.get(cand.id, 0.0) + weight / (k + rank)
+            scores[cand.id] = scores.get(cand.id, 0.0) + weight / (k + rank) / best
             first.setdefault(cand.id, cand)
     order = sorted(scores, key=lambda doc_id: (-scores[doc_id], doc_id))
     return [_rescored(first[i], scores[i]) for i in order]

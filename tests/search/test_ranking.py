@@ -41,6 +41,19 @@ def test_convex_fusion_scale_free_unlike_raw_scores() -> None:
     assert [c.id for c in fuse_rrf([keyword, semantic], [1, 1], 60)] == ["a", "b"]
 
 
+def test_rrf_scores_on_the_convex_scale() -> None:
+    """RRF's fused scores lie in 0..1 (first in every list = 1), so reranking signals of a few tenths
+    weigh against them as against the convex fusion's instead of swamping 1/(k + rank)."""
+    keyword = _list(("a", 3.0), ("b", 2.0), ("c", 1.0))
+    semantic = _list(("a", 0.9), ("c", 0.8))
+    fused = {c.id: c.score for c in fuse_rrf([keyword, semantic], [1.0, 1.0], 60)}
+    assert fused["a"] == pytest.approx(1.0)
+    assert fused["c"] == pytest.approx((1 / 63 + 1 / 62) / (2 / 61))
+    assert fused["b"] == pytest.approx((1 / 62) / (2 / 61))
+    assert all(0.0 < score <= 1.0 for score in fused.values())
+    assert [c.id for c in fuse_rrf([keyword, semantic], [1.0, 1.0], 60)] == ["a", "c", "b"]
+
+
 def test_unknown_fusion_and_vector_index_are_refused() -> None:
     with pytest.raises(InputError, match="unknown fusion"):
         RankingConfig(fusion="sum")
