@@ -31,6 +31,7 @@ from nlp.geo.mentions import Mention, find_mentions
 from nlp.geo.normalise import Token, fold_text, name_key, tokenize
 from nlp.geo.reference import ReferenceData, load_reference
 from nlp.geo.results import CommuneLink, ForeignPlaceLink, GeoResult, QpvLink
+from nlp.geo.roles import RoleModel, describe_communes, load_role_model, rescore_communes
 from nlp.geo.urls import SECTION_STRENGTH, UrlReader
 
 if TYPE_CHECKING:
@@ -50,8 +51,15 @@ SALIENCE = 0.5  # foreign towns far below the most named one are mentioned in pa
 class GeoLinker:
     """Links French texts to places; build it once with ``load_linker`` and call ``link`` per text."""
 
-    def __init__(self, ref: ReferenceData, gazetteer: Gazetteer, geocoder: Geocoder | None = None) -> None:
+    def __init__(
+        self,
+        ref: ReferenceData,
+        gazetteer: Gazetteer,
+        geocoder: Geocoder | None = None,
+        roles: RoleModel | None = None,
+    ) -> None:
         self.ref = ref
+        self.roles = roles  # the learned reading of each commune's role; None: the rules' confidences
         self.gazetteer = gazetteer
         self.geocoder: Geocoder = geocoder or CentroidGeocoder(ref)
         self._arr_index = make_arrondissement_index(ref)
@@ -66,6 +74,19 @@ class GeoLinker:
 
         ``url`` is the page the text comes from, when known (a city's own site says where it is).
         """
+        return self._link(text, doc, url, None)
+
+    def link_with_features(
+        self, text: str, doc: Any = None, url: str | None = None
+    ) -> tuple[GeoResult, list[tuple[str, dict[str, float]]]]:
+        """``link`` plus the role features of each French commune candidate (INSEE, features), as the
+        role model reads them: what `vigie train-geo-roles` learns from."""
+        features: list[tuple[str, dict[str, float]]] = []
+        return self._link(text, doc, url, features), features
+
+    def _link(
+        self, text: str, doc: Any, url: str | None, features: list[tuple[str, dict[str, float]]] | None
+    ) -> GeoResult:
         tokens = tokenize(text)
         norms = [t.norm for t in tokens]
         mentions = find_mentions(text, tokens, self.gazetteer)
@@ -92,6 +113,11 @@ class GeoLinker:
         if self._is_foreign(norms, result, ctx, abroad):
             places = self._foreign_places(text, tokens, abroad)
             return GeoResult(foreign=True, foreign_places=places, in_qpv=False, in_qpv_reason="foreign")
+        if features is not None:
+            rows = describe_communes(self.ref, ctx, communes, qpvs)
+            features += [(c.insee, row) for c, row in zip(communes, rows, strict=True)]
+        if self.roles is not None:
+            rescore_communes(self.roles, self.ref, ctx, communes, qpvs)
         result.points = link_points(
             text, self.geocoder, self.locate_point, communes[0].insee if communes else None
         )
@@ -341,15 +367,19 @@ _CACHE: dict[Path, GeoLinker] = {}
 _CACHE_LOCK = threading.Lock()
 
 
-def load_linker(reference_dir: Path, geocoder: Geocoder | None = None) -> GeoLinker:
-    """The linker over ``reference_dir`` (loaded once per folder and cached); ``geocoder`` for addresses."""
+def load_linker(reference_dir: Path, geocoder: Geocoder | None = None, roles: bool = True) -> GeoLinker:
+    """The linker over ``reference_dir`` (loaded once per folder and cached); ``geocoder`` for addresses.
+
+    ``roles``: commune confidences from the current role model (models/geo_roles/CURRENT) when its
+    weights load; ``False`` (or no usable weights): the rules' confidences.
+    """
     key = Path(reference_dir).resolve()
     with _CACHE_LOCK:
         linker = _CACHE.get(key)
         if linker is None:
             ref = load_reference(key)
-            linker = GeoLinker(ref, Gazetteer(ref))
+            linker = GeoLinker(ref, Gazetteer(ref), roles=load_role_model())
             _CACHE[key] = linker
-    if geocoder is not None:
-        return GeoLinker(linker.ref, linker.gazetteer, geocoder)
+    if geocoder is not None or not roles:
+        return GeoLinker(linker.ref, linker.gazetteer, geocoder, linker.roles if roles else None)
     return linker

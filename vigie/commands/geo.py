@@ -1,4 +1,4 @@
-"""CLI commands: reference fetch, evaluate geo."""
+"""CLI commands: reference fetch, evaluate geo, train-geo-roles."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ def register(app: typer.Typer, groups: dict[str, typer.Typer]) -> None:
     """Add this module's commands to the CLI."""
     groups["reference"].command("fetch")(reference_fetch)
     groups["evaluate"].command("geo")(evaluate_geo)
+    app.command("train-geo-roles")(train_geo_roles)
 
 
 def reference_fetch(
@@ -65,6 +66,9 @@ def evaluate_geo(
         help="Score the real pool's dev ids (VIGIE_POOL_ANNOTATIONS, split VIGIE_SPLITS_DIR, label"
         " corrections applied) instead of the seed and team files. Only 'dev': the blind ids are refused.",
     ),
+    rules_only: bool = typer.Option(
+        False, "--rules-only", help="Score the rules' confidences, without the commune role model."
+    ),
 ) -> None:
     """Commune precision/recall/F1 and in-QPV accuracy of the geography linker on annotated texts."""
     from nlp.classifiers.pool import CORRECTIONS_FILE
@@ -82,7 +86,7 @@ def evaluate_geo(
     else:
         files = _annotation_files(seed or settings.seed_annotations, annotations or settings.annotations_dir)
         source = iter_records(files)
-    linker = load_linker(reference or settings.require_reference_dir())
+    linker = load_linker(reference or settings.require_reference_dir(), roles=not rules_only)
     parse = None
     if with_spacy:
         import spacy
@@ -91,6 +95,7 @@ def evaluate_geo(
     records = select_half(source, half)
     scores = run_evaluation(linker, records, keep_errors=errors > 0, parse=parse)
     figures = {"files": [str(f) for f in files], "pool": pool, "spacy": with_spacy, "half": half}
+    figures["roles"] = linker.roles.version if linker.roles is not None else None
     figures |= scores.as_dict()
     if as_json:
         typer.echo(json.dumps(figures, ensure_ascii=False))
@@ -111,3 +116,55 @@ def _annotation_files(seed: Path | None, folder: Path | None) -> list[Path]:
             hint="pass --seed PATH or --annotations DIR, or set VIGIE_SEED_ANNOTATIONS",
         )
     return files
+
+
+def train_geo_roles(
+    version: str = typer.Option(..., "--version", help="Version folder name, e.g. v1-lr."),
+    out: Path | None = typer.Option(
+        None, "--out", help="Folder of versions; default: models/geo_roles/ of the project."
+    ),
+    fold_seeds: str = typer.Option(
+        "0,1,2", "--fold-seeds", help="Fold shuffles of the out-of-fold report ('' for none)."
+    ),
+    promote: bool = typer.Option(False, "--promote", help="Make this version the linker's (CURRENT)."),
+    reference: Path | None = typer.Option(
+        None, "--reference", help="Reference folder; default: VIGIE_REFERENCE_DIR."
+    ),
+) -> None:
+    """Train the commune role model on the seed and the pool's dev initiatives (blind ids never read).
+
+    Prints the out-of-fold commune and in-QPV figures of each fold seed, learned next to the rules on
+    the same texts, and writes <out>/<version>/weights.json (weights, choices, data hash, CV figures).
+    """
+    from nlp.classifiers.pool import CORRECTIONS_FILE
+    from nlp.geo import load_linker
+    from nlp.geo.role_training import load_role_texts, save_role_model, train_role_model
+    from nlp.geo.roles import CURRENT_FILE, ROLE_MODELS_DIR
+
+    settings = get_settings()
+    if settings.pool_annotations is None and settings.seed_annotations is None:
+        raise ConfigError(
+            "no annotations to train the role model on",
+            hint="set VIGIE_SEED_ANNOTATIONS and VIGIE_POOL_ANNOTATIONS",
+        )
+    try:
+        seeds = [int(s) for s in fold_seeds.split(",") if s.strip()]
+    except ValueError as exc:
+        raise ConfigError(
+            f"bad --fold-seeds {fold_seeds!r}", hint="give integers separated by commas, e.g. 0,1,2"
+        ) from exc
+    linker = load_linker(reference or settings.require_reference_dir(), roles=False)
+    corrections = settings.annotations_dir / CORRECTIONS_FILE
+    texts = load_role_texts(
+        linker, settings.seed_annotations, settings.pool_annotations, settings.splits_dir, corrections
+    )
+    typer.echo(f"{len(texts)} gold initiatives, {sum(len(t.insees) for t in texts)} commune candidates")
+    model, meta = train_role_model(linker, texts, version, seeds)
+    for run in meta["cv"]:
+        typer.echo(json.dumps(run, ensure_ascii=False))
+    folder = (out or ROLE_MODELS_DIR) / version
+    path = save_role_model(model, meta, folder)
+    typer.echo(f"choice {meta['choice']}; {len(model.weights)} weights written to {path}")
+    if promote:
+        (folder.parent / CURRENT_FILE).write_text(version + "\n", encoding="utf-8")
+        typer.echo(f"promoted: {folder.parent / CURRENT_FILE} -> {version}")
