@@ -19,45 +19,36 @@ MIN_PROBABILITY = 0.8
 SAMPLE_CHARS = 5_000
 
 _LETTER = re.compile(r"[^\W\d_]", re.UNICODE)
-
-
-def _trie_depth(nextmove: np.ndarray, rowbase: np.ndarray) -> int:
-    """The longest byte string the tokeniser's automaton matches (breadth-first from its root)."""
-    seen = np.zeros(len(rowbase), dtype=bool)
-    seen[0] = True
-    frontier, depth = np.array([0]), 0
-    while True:
-        reached = np.unique(nextmove[rowbase[frontier][:, None] + np.arange(256)[None, :]])
-        frontier = reached[~seen[reached]]
-        if not len(frontier):
-            return depth
-        seen[frontier], depth = True, depth + 1
+# The longest byte string py3langid 0.4.0's tokeniser matches (tests/core/test_language.py walks its
+# automaton breadth-first: 1 s per process, hence written here).
+AUTOMATON_DEPTH = 6
 
 
 @lru_cache(maxsize=1)
 def _identifier() -> Any:
-    """The py3langid model with normalised probabilities (loaded once per process, ~20 ms), scoring
-    the same features as py3langid's own byte-by-byte walk with a few array passes."""
+    """The py3langid model with normalised probabilities (loaded once per process, 0.7 s of CPU: the
+    crawler loads it before forking its workers), scoring the features of py3langid's own byte-by-byte
+    walk with a few array passes."""
     from py3langid.langid import MODEL_FILE, LanguageIdentifier
 
     class ArrayWalkIdentifier(LanguageIdentifier):  # type: ignore[misc]  # py3langid is untyped
-        """py3langid 0.4.0's identifier; its tokeniser is an Aho-Corasick automaton whose state after a
-        byte is that of the longest suffix (at most ``depth`` bytes) of the text it knows, so the state
-        at every position is the walk over the ``depth`` bytes ending there: ``depth`` array lookups
-        for the whole text instead of a Python step per byte. Same features, same order (of first
-        occurrence, as py3langid's ``Counter``), same scores (tests/core/test_language.py)."""
+        """py3langid 0.4.0's identifier. Its tokeniser is an Aho-Corasick automaton: the state after a
+        byte is that of the longest suffix of the text read that the automaton knows, at most
+        ``AUTOMATON_DEPTH`` bytes long, so the state at every position is the walk from the root over
+        the ``AUTOMATON_DEPTH`` bytes ending there: that many array lookups over the whole text instead
+        of a Python step per byte. Same features, in the same order (first occurrence, as py3langid's
+        ``Counter``), same scores to the bit (tests/core/test_language.py)."""
 
         def __init__(self, *args: Any, **kwargs: Any) -> None:
             super().__init__(*args, **kwargs)
-            self._nextmove = np.frombuffer(self.tk_nextmove, dtype=np.uint32).astype(np.intp)
+            self._nextmove = np.frombuffer(self.tk_nextmove, dtype=np.uint32)  # a view: no copy
             self._rowbase_array = np.asarray(self._rowbase, dtype=np.intp)
             self._output = np.asarray(self.tk_output, dtype=np.intp)
-            self._depth = _trie_depth(self._nextmove, self._rowbase_array)
 
         def _raw_score(self, text: bytes) -> Any:
             data = np.frombuffer(text, dtype=np.uint8)
             states = np.zeros(len(data), dtype=np.intp)
-            for back in range(min(self._depth, len(data)) - 1, -1, -1):  # byte i - back of each window
+            for back in range(min(AUTOMATON_DEPTH, len(data)) - 1, -1, -1):  # byte i - back of each window
                 states[back:] = self._nextmove[self._rowbase_array[states[back:]] + data[: len(data) - back]]
             features = self._output[states]
             features = features[features >= 0]
@@ -76,6 +67,11 @@ def _identifier() -> Any:
             return np.log1p(counts) @ table.take(rows, axis=0).astype(np.float32) + self.nb_pc
 
     return ArrayWalkIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+
+
+def load_language_model() -> None:
+    """Load the model now: a process about to fork workers loads it once for all of them."""
+    _identifier()
 
 
 def detect_language(text: str, sample: int = SAMPLE_CHARS) -> str | None:
