@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+from pathlib import Path
 
-from crawler.extraction import extract_html
+import lxml.html
+
+from crawler.dates import following_texts
+from crawler.extraction import _PARSER, extract_html
 from crawler.metadata import choose_date
+from crawler.pipelines.extract import decode_html
 from crawler.rules import ALL_RULES
 from tests.support.site import french_text
 
@@ -58,3 +64,30 @@ def test_the_vote_takes_the_day_most_sources_give_and_the_first_on_a_tie() -> No
     # a switched-off rule does not vote; htmldate always does
     assert choose_date(candidates, ALL_RULES - {"date.headline"}) == ("2020-01-02", "meta")
     assert choose_date([], ALL_RULES) == (None, "")
+
+
+_FOLLOWING_XPATH = "following::text()[not(parent::script) and not(parent::style)]"
+_EDGE_PAGE = (
+    "<html><body><div><h1>Titre <b>gras</b> fin</h1>après<!-- note -->suite<script>var d = 1;</script>"
+    "queue<style>p {}</style><p>Le <i>12</i> mars 2024<br>ligne</p>?<?pi x?>pi</div>fin du div"
+    "<section><h1>Second</h1></section><p><script>x</script>dernier</p></body></html>"
+)
+
+
+def test_following_texts_are_the_xpaths_text_nodes(shared_dir: Path) -> None:
+    """The lazy walk gives the XPath's text nodes, in order, after every heading of every shared page
+    and of a page with comments, scripts, styles, processing instructions and nested headings."""
+    pages = shared_dir / "data" / "web"
+    htmls = [_EDGE_PAGE]
+    for row in csv.DictReader((pages / "manifest.csv").open(encoding="utf-8")):
+        htmls.append(decode_html((pages / row["file"]).read_bytes(), row.get("declared_charset") or None)[0])
+    compared = 0
+    trees = [lxml.html.fromstring(html, parser=_PARSER) for html in htmls]
+    trees.append(lxml.html.fromstring(_EDGE_PAGE))  # lxml's default parser keeps the comments
+    for tree in trees:
+        for heading in [*tree.iter("h1", "h2")][:6]:
+            assert list(following_texts(heading)) == [str(t) for t in heading.xpath(_FOLLOWING_XPATH)]
+            compared += 1
+    assert compared > 150
+    edge = lxml.html.fromstring(_EDGE_PAGE, parser=_PARSER)
+    assert list(following_texts(next(edge.iter("h1"))))[:4] == ["aprèssuite", "queue", "Le ", "12"]

@@ -12,10 +12,12 @@ from typer.testing import CliRunner
 import core.language
 from crawler.evaluation import Scores, evaluate, expected_days, load_ground_truth, score_page, token_f1
 from crawler.extraction import (
+    _CAPTIONS,
     _PARSER,
     FULL_PASS_BELOW_CHARS,
     Extracted,
     _clean_text,
+    caption_elements,
     decide,
     decide_text,
     extract_html,
@@ -281,3 +283,27 @@ def test_workers_start_with_the_language_model_loaded() -> None:
     finally:
         pool.shutdown()
     assert make_extract_pool(0) is None
+
+
+def test_caption_elements_are_the_xpaths(shared_dir: Path) -> None:
+    """The walk finds the elements of ``_CAPTIONS``, in document order, on every shared page and on a
+    fragment whose captions sit outside the element lxml returns."""
+    pages = shared_dir / "data" / "web"
+    edge = (
+        '<div class="credit-box"><figcaption class="caption">a</figcaption><p class="">b</p>'
+        '<span class="Copyright">c</span><i class="photo-credits">d</i><!-- caption --></div>'
+    )
+    htmls = [edge, f"<p>x</p>{edge}"]
+    for row in csv.DictReader((pages / "manifest.csv").open(encoding="utf-8")):
+        htmls.append((pages / row["file"]).read_bytes().decode("utf-8", errors="replace"))
+    found = 0
+    for html in htmls:
+        tree = lxml.html.fromstring(html, parser=_PARSER)
+        assert caption_elements(tree) == tree.xpath(_CAPTIONS)
+        found += len(caption_elements(tree))
+    assert found > 50
+    assert [e.tag for e in caption_elements(lxml.html.fromstring(edge, parser=_PARSER))] == [
+        "div",
+        "figcaption",
+        "i",
+    ]
