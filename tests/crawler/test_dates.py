@@ -6,8 +6,10 @@ import csv
 import datetime as dt
 from pathlib import Path
 
+import htmldate.extractors
 import lxml.html
 
+from crawler import metadata
 from crawler.dates import following_texts
 from crawler.extraction import _PARSER, extract_html
 from crawler.metadata import choose_date
@@ -91,3 +93,31 @@ def test_following_texts_are_the_xpaths_text_nodes(shared_dir: Path) -> None:
     assert compared > 150
     edge = lxml.html.fromstring(_EDGE_PAGE, parser=_PARSER)
     assert list(following_texts(next(edge.iter("h1"))))[:4] == ["aprèssuite", "queue", "Le ", "12"]
+
+
+def test_htmldates_parser_reads_the_date_languages_as_before() -> None:
+    """htmldate's dateparser fallback, restricted to ``DATE_LANGUAGES``: htmldate's settings, and the same
+    day as its all-locale parser for written dates in those languages (the three strings the shared pages
+    send it among them); a date in words in another language is no longer read."""
+    ours, theirs = metadata._date_parser(), metadata._htmldate_parser()
+    assert htmldate.extractors.get_external_parser is metadata._date_parser
+    assert vars(ours._settings) == vars(theirs._settings)
+    strings = [
+        "05/29/2007 09:49:00",
+        "15 avril, 2 et 6 Mai 19",
+        "lun. 5 août 2019 5 août 2019",
+        "publié le 3 février 2021 à 10h",
+        "Posted on March 3rd, 2021",
+        "Veröffentlicht am 3. Februar 2021",
+        "3 de febrero de 2021",
+        "3 febbraio 2021",
+        "3 de fevereiro de 2021",
+        "3. února 2021",
+        "3. helmikuuta 2021",
+        "3. februar 2021",
+        "mardi 12 octobre 2021, 14:05",
+    ]
+    for string in strings:
+        assert ours.get_date_data(string)["date_obj"] == theirs.get_date_data(string)["date_obj"], string
+    assert ours.get_date_data("3 lutego 2021")["date_obj"] is None  # Polish: not a date language
+    assert theirs.get_date_data("3 lutego 2021")["date_obj"] == dt.datetime(2021, 2, 3)
