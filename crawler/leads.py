@@ -70,6 +70,8 @@ def find_leads(tree: Any) -> list[tuple[str, str]]:
 
 def with_lead(text: str, leads: list[tuple[str, str]]) -> str:
     """``text`` with the article's lead put back in front, when the body it introduces is there."""
+    if not leads:  # most pages: no need to flatten the whole text
+        return text
     flat = _squeeze(text)
     for lead, body in leads:
         if body in flat and lead[:_MIN_CHARS] not in flat:
