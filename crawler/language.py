@@ -2,6 +2,6 @@
 
 from __future__ import annotations
 
-from core.language import detect_language
+from core.language import detect_language, load_language_model
 
-__all__ = ["detect_language"]
+__all__ = ["detect_language", "load_language_model"]

@@ -57,7 +57,8 @@ def find_leads(tree: Any) -> list[tuple[str, str]]:
     """``(lead, start of the paragraph after it)`` for each text block of the page a lead class marks."""
     leads: list[tuple[str, str]] = []
     for element in _body_elements(tree):
-        if not _LEAD_CLASS.search(element.get("class") or ""):
+        names = element.get("class")
+        if not names or not _LEAD_CLASS.search(names):
             continue
         lead = _lead(element)
         if lead and not any(text == lead[0] for text, _ in leads):
@@ -69,6 +70,8 @@ def find_leads(tree: Any) -> list[tuple[str, str]]:
 
 def with_lead(text: str, leads: list[tuple[str, str]]) -> str:
     """``text`` with the article's lead put back in front, when the body it introduces is there."""
+    if not leads:  # most pages: no need to flatten the whole text
+        return text
     flat = _squeeze(text)
     for lead, body in leads:
         if body in flat and lead[:_MIN_CHARS] not in flat:

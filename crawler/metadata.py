@@ -6,9 +6,12 @@ import json
 import logging
 from collections import Counter
 from collections.abc import Callable
+from functools import lru_cache
 from typing import Any
 from urllib.parse import urljoin
 
+import htmldate.extractors
+from dateparser import DateDataParser
 from htmldate import find_date
 from lxml import etree
 
@@ -84,6 +87,32 @@ def meta_index(tree: Any) -> dict[str, str]:
 def get_meta(index: dict[str, str], *names: str) -> str | None:
     return next((index[name.lower()] for name in names if name.lower() in index), None)
 
+
+# The languages whose written dates htmldate's last resort (dateparser) reads: those of the shared web
+# pages (docs/crawler.md). dateparser would otherwise try its 205 locales, compiling regular
+# expressions for each on first use: about 2.7 s of CPU per extraction process, for three strings over
+# the 111 shared pages. A date written in words in another language is left to the other candidates.
+DATE_LANGUAGES = ("fr", "en", "de", "es", "it", "pt", "cs", "fi", "nb")
+
+
+@lru_cache(maxsize=1)
+def _date_parser() -> DateDataParser:
+    """htmldate's dateparser (same settings, htmldate 1.11.0) restricted to ``DATE_LANGUAGES``."""
+    settings = {
+        "NORMALIZE": True,
+        "PARSERS": ["custom-formats", "absolute-time"],
+        "PREFER_DATES_FROM": "past",
+        "PREFER_LOCALE_DATE_ORDER": True,
+        "RETURN_AS_TIMEZONE_AWARE": False,
+        "STRICT_PARSING": True,
+    }
+    return DateDataParser(languages=list(DATE_LANGUAGES), settings=settings)
+
+
+_htmldate_parser = (
+    htmldate.extractors.get_external_parser
+)  # all locales (compared in tests/crawler/test_dates.py)
+htmldate.extractors.get_external_parser = _date_parser  # read by htmldate's ``_external_date`` at each call
 
 DateCandidate = tuple[str, str, str]  # (rule of crawler.rules, "" for htmldate; source shown; day)
 

@@ -9,12 +9,15 @@ from pathlib import Path
 import lxml.html
 from typer.testing import CliRunner
 
+import core.language
 from crawler.evaluation import Scores, evaluate, expected_days, load_ground_truth, score_page, token_f1
 from crawler.extraction import (
+    _CAPTIONS,
     _PARSER,
     FULL_PASS_BELOW_CHARS,
     Extracted,
     _clean_text,
+    caption_elements,
     decide,
     decide_text,
     extract_html,
@@ -24,6 +27,7 @@ from crawler.extraction import (
 from crawler.leads import find_leads
 from crawler.maintext import plain_extraction
 from crawler.rules import ALL_RULES
+from crawler.run import make_extract_pool
 from tests.support.site import article_html, french_text, minimal_pdf
 from vigie.cli import make_app
 
@@ -263,3 +267,43 @@ def test_evaluate_extraction_command_prints_both_extractors(tmp_path: Path) -> N
 def test_evaluate_extraction_rejects_a_folder_without_manifest(tmp_path: Path) -> None:
     result = CliRunner().invoke(make_app(), ["evaluate", "extraction", "--pages", str(tmp_path)])
     assert result.exit_code != 0
+
+
+def _language_model_loaded() -> bool:
+    return bool(core.language._identifier.cache_info().currsize)
+
+
+def test_workers_start_with_the_language_model_loaded() -> None:
+    """The crawler loads the language model before forking: no worker loads it again."""
+    core.language._identifier.cache_clear()
+    pool = make_extract_pool(2)
+    assert pool is not None
+    try:
+        assert [pool.submit(_language_model_loaded).result() for _ in range(4)] == [True] * 4
+    finally:
+        pool.shutdown()
+    assert make_extract_pool(0) is None
+
+
+def test_caption_elements_are_the_xpaths(shared_dir: Path) -> None:
+    """The walk finds the elements of ``_CAPTIONS``, in document order, on every shared page and on a
+    fragment whose captions sit outside the element lxml returns."""
+    pages = shared_dir / "data" / "web"
+    edge = (
+        '<div class="credit-box"><figcaption class="caption">a</figcaption><p class="">b</p>'
+        '<span class="Copyright">c</span><i class="photo-credits">d</i><!-- caption --></div>'
+    )
+    htmls = [edge, f"<p>x</p>{edge}"]
+    for row in csv.DictReader((pages / "manifest.csv").open(encoding="utf-8")):
+        htmls.append((pages / row["file"]).read_bytes().decode("utf-8", errors="replace"))
+    found = 0
+    for html in htmls:
+        tree = lxml.html.fromstring(html, parser=_PARSER)
+        assert caption_elements(tree) == tree.xpath(_CAPTIONS)
+        found += len(caption_elements(tree))
+    assert found > 50
+    assert [e.tag for e in caption_elements(lxml.html.fromstring(edge, parser=_PARSER))] == [
+        "div",
+        "figcaption",
+        "i",
+    ]
