@@ -13,7 +13,7 @@ import hashlib
 import json
 import logging
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
@@ -282,23 +282,11 @@ def out_of_fold(
 
 
 def _add(total: GeoScores, part: GeoScores) -> None:
-    for name in (
-        "documents",
-        "initiatives",
-        "commune_tp",
-        "commune_fp",
-        "commune_fn",
-        "strict_tp",
-        "strict_fp",
-        "strict_fn",
-        "qpv_total",
-        "qpv_correct",
-        "qpv_undecided",
-        "qpv_tp",
-        "qpv_fp",
-        "qpv_fn",
-    ):
-        setattr(total, name, getattr(total, name) + getattr(part, name))
+    """Add ``part``'s counts to ``total``: every integer field of `GeoScores` (a new count is not missed)."""
+    for item in fields(GeoScores):
+        value = getattr(part, item.name)
+        if isinstance(value, int):
+            setattr(total, item.name, getattr(total, item.name) + value)
 
 
 def _figures(scores: GeoScores) -> dict[str, float]:
