@@ -12,11 +12,12 @@ import json
 import os
 import random
 import resource
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+
+from children import run_child  # bench/children.py: the script's own folder is on sys.path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -84,7 +85,7 @@ def run_cli(items: list[dict[str, str]], n_process: int, batch_size: int) -> tup
         cmd = [sys.executable, "-m", "vigie", "analyze", str(src), "--output", str(Path(tmp) / "out.jsonl")]
         cmd += ["--n-process", str(n_process), "--batch-size", str(batch_size)]
         start = time.perf_counter()
-        subprocess.run(cmd, check=True, env=env, cwd=ROOT)
+        run_child(cmd, check=True, env=env, cwd=ROOT)
         wall = time.perf_counter() - start
         lines = (Path(tmp) / "out.jsonl").read_text(encoding="utf-8").count("\n")
         assert lines == len(items), f"expected {len(items)} output lines, got {lines}"

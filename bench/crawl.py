@@ -17,7 +17,6 @@ import json
 import os
 import resource
 import sqlite3
-import subprocess
 import sys
 import tempfile
 import threading
@@ -27,6 +26,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import httpx
+from children import run_child  # bench/children.py: the script's own folder is on sys.path
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -136,7 +136,7 @@ def main() -> None:
         command = [sys.executable, "-m", "vigie", "crawl", "--sitemap", base + "/sitemap.xml", "--json"]
         load_at_start = os.getloadavg()[0]
         start = time.perf_counter()
-        proc = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True)
+        proc = run_child(command, cwd=ROOT, env=env, capture=True)
         elapsed = time.perf_counter() - start
         if args.dump and proc.returncode == 0:
             dumped = dump_pages(Path(tmp) / "vigie.db", base, args.dump)
