@@ -70,7 +70,12 @@ class StoredModelRegistry:
     def train(self, options: TrainOptions, announce: Callable[[str], None] | None = None) -> dict[str, Any]:
         """Train every task on the annotations (and stored reviews with ``with_db``), then record them."""
         examples = load_training_examples(self.settings, self.session_factory if options.with_db else None)
-        config = TrainConfig(char_ngrams=options.char_ngrams, use_embeddings=options.use_embeddings)
+        reference = self.settings.reference_dir
+        config = TrainConfig(
+            char_ngrams=options.char_ngrams,
+            use_embeddings=options.use_embeddings,
+            reference_dir=str(reference) if reference is not None else None,
+        )
         if announce is not None:
             announce(f"training on {len(examples)} examples, features {config.features}")
         # Without embeddings for the new models, promoted models that use them still need them to compare.

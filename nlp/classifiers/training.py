@@ -84,6 +84,11 @@ class TrainConfig:
     # `DocKindClassifier` (URL words joined to the text).
     doc_kind_url_chars: bool = True
     doc_kind_C: float = 8.0
+    # Weight of the URL cues of who publishes the page (`nlp.classifiers.url_cues`; 0: none, as up to v10),
+    # measured in docs/models.md (eighth round); their place names come from ``reference_dir`` (None: the
+    # settings' reference folder).
+    doc_kind_url_cues: float = 0.3
+    reference_dir: str | None = None
     # With embeddings (v10): texts whose initiative score lies within this band of its threshold are
     # decided by a second initiative model on the e5 mean of these pieces (the whole text to 2,400
     # characters; it must start with `embed_pieces`, whose embeddings are reused). 0: no such stage.
@@ -234,7 +239,14 @@ def make_factories(config: TrainConfig) -> Factories:
             sublinear_tf=config.types_sublinear_tf,
         ),
         "doc_kind": (
-            (lambda: DocKindModel(C=config.doc_kind_C, url_weight=1.0))
+            (
+                lambda: DocKindModel(
+                    C=config.doc_kind_C,
+                    url_weight=1.0,
+                    url_cues=config.doc_kind_url_cues,
+                    reference_dir=config.reference_dir,
+                )
+            )
             if config.doc_kind_url_chars
             else (lambda: DocKindClassifier(**lexical))
         ),

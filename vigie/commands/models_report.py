@@ -73,7 +73,10 @@ def evaluate_models(
     from nlp.classifiers.training import TrainConfig, example_vectors, load_training_examples, make_factories
 
     examples = load_training_examples(settings, written=True)
-    config = TrainConfig(char_ngrams=char_ngrams, use_embeddings=embeddings, folds=folds)
+    reference = str(settings.reference_dir) if settings.reference_dir else None
+    config = TrainConfig(
+        char_ngrams=char_ngrams, use_embeddings=embeddings, folds=folds, reference_dir=reference
+    )
     embed = make_embed_fn(settings, embeddings)
     vectors = example_vectors(examples, config, embed)
     linker = make_training_linker(settings)
@@ -128,7 +131,8 @@ def evaluate_models_real(
     from nlp.classifiers.training import TrainConfig, load_blind_examples, load_training_examples
     from vigie.model_evaluation import evaluate_blind_trained, evaluate_real_cv, load_linker
 
-    config = TrainConfig(use_embeddings=embeddings, folds=folds)
+    reference = str(settings.reference_dir) if settings.reference_dir else None
+    config = TrainConfig(use_embeddings=embeddings, folds=folds, reference_dir=reference)
     examples = load_training_examples(settings)
     embed = make_embed_fn(settings, embeddings)
     linker = load_linker(settings)
