@@ -39,7 +39,11 @@ SIGNAL_FIELDS: tuple[str, ...] = (
 )  # fmt: skip
 # Hand-set weights of the analysis signals added to the fused score (docs/search.md).
 # Equal round weights: the learned combinations tried did not beat them in grouped cross-validation.
-SIGNAL_WEIGHTS: dict[str, float] = {"place": 0.2, "qpv": 0.2, "initiative": 0.2, "kind": 0.2, "type": 0.2}
+# ``prior`` (an initiative in a QPV, asked or not; `signals.initiative_prior`) is off until the blind half is
+# scored: 0.2 gained on the open half, seed and new (docs/search.md, "Where the ranking fails").
+SIGNAL_WEIGHTS: dict[str, float] = {
+    "place": 0.2, "qpv": 0.2, "initiative": 0.2, "kind": 0.2, "type": 0.2, "prior": 0.0,
+}  # fmt: skip
 
 
 @dataclass
@@ -198,7 +202,8 @@ class RankingEngine(ABC):
         """
         weights = {k: w for k, w in self.ranking.signal_weights.items() if w}
         head, tail = cands[: self.ranking.rerank_depth], cands[self.ranking.rerank_depth :]
-        if not weights or not head or not understanding.asks_signals:
+        # The prior needs no intent of the query; the other signals answer what it asks.
+        if not weights or not head or not (understanding.asks_signals or weights.get("prior")):
             return cands, {}
         known = known or {}
         missing = [c.id for c in head if c.id not in known]
