@@ -94,20 +94,23 @@ def test_signal_features_follow_what_the_query_asks() -> None:
 def test_the_initiative_prior_lifts_every_hit_by_its_weight_even_when_nothing_is_asked(
     loaded: SearchEngine,
 ) -> None:
-    """Both backends: a query with no intent, place, kind or type is reranked by the prior alone, each hit
-    lifted by weight x (initiative score + in-QPV value) / 2."""
+    """Both backends: a hybrid query with no intent, place, kind or type is reranked by the prior alone,
+    each hit lifted by weight x (initiative score + in-QPV value) / 2; semantic mode is left as it was."""
     engine = loaded
     text = "apprendre avec des animateurs"
     assert not understand_query(text).asks_signals
     saved = engine.ranking  # type: ignore[attr-defined]
-    scores = []
+    scores, semantic = [], []
     try:
         for weight in (0.0, 0.5):
             engine.ranking = RankingConfig(signal_weights={"prior": weight})  # type: ignore[attr-defined]
             hits = engine.search(SearchQuery(text=text, size=20, collapse_duplicates=False)).hits
             scores.append({h.id: (h.score, h.source) for h in hits})
+            query = SearchQuery(text=text, mode="semantic", size=20, collapse_duplicates=False)
+            semantic.append([(h.id, h.score) for h in engine.search(query).hits])
     finally:
         engine.ranking = saved  # type: ignore[attr-defined]
+    assert semantic[0] == semantic[1]
     off, on = scores
     assert len(off) >= 5 and set(off) == set(on)
     for doc_id, (score, source) in on.items():
