@@ -39,7 +39,11 @@ SIGNAL_FIELDS: tuple[str, ...] = (
 )  # fmt: skip
 # Hand-set weights of the analysis signals added to the fused score (docs/search.md).
 # Equal round weights: the learned combinations tried did not beat them in grouped cross-validation.
-SIGNAL_WEIGHTS: dict[str, float] = {"place": 0.2, "qpv": 0.2, "initiative": 0.2, "kind": 0.2, "type": 0.2}
+# ``prior`` (an initiative in a QPV, asked or not; `signals.initiative_prior`) is off until the blind half is
+# scored: 0.2 gained on the open half, seed and new (docs/search.md, "Where the ranking fails").
+SIGNAL_WEIGHTS: dict[str, float] = {
+    "place": 0.2, "qpv": 0.2, "initiative": 0.2, "kind": 0.2, "type": 0.2, "prior": 0.0,
+}  # fmt: skip
 
 
 @dataclass
@@ -190,15 +194,21 @@ class RankingEngine(ABC):
         return out
 
     def _rerank(
-        self, cands: list[Candidate], understanding: QueryUnderstanding, known: Features | None = None
+        self,
+        cands: list[Candidate],
+        understanding: QueryUnderstanding,
+        known: Features | None = None,
+        hybrid: bool = True,
     ) -> tuple[list[Candidate], Features]:
         """Fused score plus the weighted analysis signals the query asks for, over the first candidates.
 
         ``known``: features already read for this query (a second reranking fetches only new documents).
         """
-        weights = {k: w for k, w in self.ranking.signal_weights.items() if w}
+        # The prior is hybrid's only: in semantic mode it lost on the seed and new sets (docs/search.md).
+        weights = {k: w for k, w in self.ranking.signal_weights.items() if w and (hybrid or k != "prior")}
         head, tail = cands[: self.ranking.rerank_depth], cands[self.ranking.rerank_depth :]
-        if not weights or not head or not understanding.asks_signals:
+        # The prior needs no intent of the query; the other signals answer what it asks.
+        if not weights or not head or not (understanding.asks_signals or weights.get("prior")):
             return cands, {}
         known = known or {}
         missing = [c.id for c in head if c.id not in known]
@@ -298,7 +308,7 @@ class RankingEngine(ABC):
             cands = self._fuse(keyword, semantic) if keyword is not None else semantic
         if keyword is None:
             cands = fuse_convex([cands], [1.0])
-        ranked, features = self._rerank(cands, understanding)
+        ranked, features = self._rerank(cands, understanding, hybrid=keyword is not None)
         # Keyword feedback expands a keyword list that matched: with none, hybrid is the semantic list.
         if keyword and terms and cfg.keyword_prf_docs > 0 and cfg.keyword_prf_weight > 0:
             expanded = self._expanded_keyword(keyword, ranked, terms, filters, window)

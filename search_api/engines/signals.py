@@ -19,7 +19,9 @@ PLACE_WEIGHTS: dict[str, float] = {
     "region": 0.3,
     "abroad": 1.0,
 }
-SIGNAL_FEATURES: tuple[str, ...] = ("place", "qpv", "initiative", "kind", "type")
+SIGNAL_FEATURES: tuple[str, ...] = ("place", "qpv", "initiative", "kind", "type", "prior")
+# How much the analysis' in-QPV decision says a document lies in a priority neighbourhood.
+IN_QPV_VALUES: dict[str, float] = {"true": 1.0, "unknown": 0.5}
 # Place kinds stored as keyword fields of a document (places abroad live in its summary).
 STORED_PLACE_KINDS: tuple[str, ...] = ("qpv", "commune", "department", "region")
 
@@ -94,9 +96,21 @@ def place_match(query: QueryUnderstanding, signals: DocSignals) -> tuple[float, 
     return best, list(dict.fromkeys(name for weight, name in matched if weight == best))
 
 
+def initiative_prior(signals: DocSignals) -> float:
+    """What Vigie looks for, whatever the query asks: an initiative in a priority neighbourhood (0..1).
+
+    The mean of the initiative score and the in-QPV value; on the open analyst queries the documents
+    judged to answer the query score higher on both than the others ranked near them (docs/search.md).
+    """
+    return (signals.initiative_score + IN_QPV_VALUES.get(signals.in_qpv, 0.0)) / 2
+
+
 def signal_features(query: QueryUnderstanding, signals: DocSignals) -> dict[str, float]:
-    """The features a query draws from a document's signals, each in 0..1 (0 when not asked for)."""
-    qpv = {"true": 1.0, "unknown": 0.5}.get(signals.in_qpv, 0.0) if query.wants_qpv else 0.0
+    """The features a query draws from a document's signals, each in 0..1 (0 when not asked for).
+
+    ``prior`` does not depend on the query (`initiative_prior`).
+    """
+    qpv = IN_QPV_VALUES.get(signals.in_qpv, 0.0) if query.wants_qpv else 0.0
     types = [signals.type_scores.get(t, 0.0) for t in query.types]
     return {
         "place": place_match(query, signals)[0] if query.places else 0.0,
@@ -104,4 +118,5 @@ def signal_features(query: QueryUnderstanding, signals: DocSignals) -> dict[str,
         "initiative": signals.initiative_score if query.wants_initiatives else 0.0,
         "kind": 1.0 if signals.doc_kind in query.doc_kinds else 0.0,
         "type": max(types) if types else 0.0,
+        "prior": initiative_prior(signals),
     }

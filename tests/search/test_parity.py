@@ -42,6 +42,7 @@ UNDERSTOOD = [
     "projets pour les jeunes dans les quartiers de Marseille",
     "appels à projets dans les quartiers prioritaires",
     "applications numériques dans les cités",
+    "apprendre avec des animateurs",  # asks no signal: reranked by the initiative prior alone
 ]
 
 

@@ -82,11 +82,42 @@ def test_signal_features_follow_what_the_query_asks() -> None:
         "initiative": 0.8,
         "kind": 1.0,
         "type": 0.7,
+        "prior": pytest.approx(0.9),  # (initiative 0.8 + in-QPV 1) / 2, whatever the query asks
     }
     assert signal_features(QueryUnderstanding(text="", keyword_text=""), doc) == dict.fromkeys(
         ("place", "qpv", "initiative", "kind", "type"), 0.0
-    )
+    ) | {"prior": pytest.approx(0.9)}
     assert signal_features(query, DocSignals())["qpv"] == 0.5  # unknown in-QPV: half
+    assert signal_features(query, DocSignals())["prior"] == 0.25  # no initiative score, unknown in-QPV
+
+
+def test_the_initiative_prior_lifts_every_hit_by_its_weight_even_when_nothing_is_asked(
+    loaded: SearchEngine,
+) -> None:
+    """Both backends: a hybrid query with no intent, place, kind or type is reranked by the prior alone,
+    each hit lifted by weight x (initiative score + in-QPV value) / 2; semantic mode is left as it was."""
+    engine = loaded
+    text = "apprendre avec des animateurs"
+    assert not understand_query(text).asks_signals
+    saved = engine.ranking  # type: ignore[attr-defined]
+    scores, semantic = [], []
+    try:
+        for weight in (0.0, 0.5):
+            engine.ranking = RankingConfig(signal_weights={"prior": weight})  # type: ignore[attr-defined]
+            hits = engine.search(SearchQuery(text=text, size=20, collapse_duplicates=False)).hits
+            scores.append({h.id: (h.score, h.source) for h in hits})
+            query = SearchQuery(text=text, mode="semantic", size=20, collapse_duplicates=False)
+            semantic.append([(h.id, h.score) for h in engine.search(query).hits])
+    finally:
+        engine.ranking = saved  # type: ignore[attr-defined]
+    assert semantic[0] == semantic[1]
+    off, on = scores
+    assert len(off) >= 5 and set(off) == set(on)
+    for doc_id, (score, source) in on.items():
+        qpv = {"true": 1.0, "unknown": 0.5}.get(source["in_qpv"][0], 0.0)
+        prior = (source["initiative_score"] + qpv) / 2
+        assert score == pytest.approx(off[doc_id][0] + 0.5 * prior, abs=1e-5), doc_id
+    assert [h for h in on] != [h for h in off]  # the prior reorders this corpus
 
 
 def test_a_place_in_the_query_lifts_the_documents_of_that_place(

@@ -280,7 +280,9 @@ def evaluate_search(
         0.5, "--thesaurus-weight", min=0.0, help="Thesaurus list weight in hybrid (0: off)."
     ),
     signal_weights: list[str] = typer.Option(
-        [], "--signal-weight", help="name=weight of an analysis signal (place, qpv, initiative, kind, type)."
+        [],
+        "--signal-weight",
+        help="name=weight of an analysis signal (place, qpv, initiative, kind, type, prior).",
     ),
 ) -> None:
     """Index the corpus in a throwaway embedded engine; print nDCG@k and recall@k per mode.
