@@ -129,3 +129,33 @@ def test_only_one_worker_gets_a_lease(any_db_url: str) -> None:
     first.release("presse-test", ok=True, next_run_at=None, error=None)
     assert second.claim("presse-test", timedelta(minutes=5)) is True
     engine.dispose()
+
+
+def test_an_analysis_by_a_partly_promoted_model_set_is_stored(any_db_url: str) -> None:
+    """One task promoted alone names the set `task:version,...` (about 170 characters): stored whole."""
+    from core.domain import Analysis
+    from core.storage.analyses import AnalysisRepository
+    from core.storage.tables import AnalysisRow
+
+    version = ",".join(
+        f"{task}:{'v11-real-urlcues' if task == 'doc_kind' else 'v10-real-cascade'}"
+        for task in ("doc_kind", "initiative", "initiative_fast", "initiative_whole", "qpv", "types")
+    )
+    engine, factory = open_database(any_db_url)
+    result = Analysis(
+        id="doc-1",
+        is_initiative=True,
+        initiative_score=0.9,
+        innovation_types=[],
+        type_scores={},
+        in_qpv=None,
+        qpv=[],
+        communes=[],
+        doc_kind="press",
+        initiatives=[],
+        model_version=version,
+    )
+    AnalysisRepository(factory).save([(result, "hash")])
+    with factory() as session:
+        assert session.get(AnalysisRow, "doc-1").model_version == version  # type: ignore[union-attr]
+    engine.dispose()

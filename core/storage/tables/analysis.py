@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, DateTime, Float, Integer, String
+from sqlalchemy import JSON, Boolean, DateTime, Float, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.storage.base import Base, utcnow
@@ -22,7 +22,8 @@ class AnalysisRow(Base):
     initiative_score: Mapped[float] = mapped_column(Float, index=True)
     in_qpv: Mapped[bool | None] = mapped_column(Boolean)
     doc_kind: Mapped[str] = mapped_column(String(40))
-    model_version: Mapped[str | None] = mapped_column(String(80))
+    # `task:version,...` when the tasks are not all at one version (one task promoted alone): no bound.
+    model_version: Mapped[str | None] = mapped_column(Text)
     text_hash: Mapped[str | None] = mapped_column(String(64))
     analysed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
 
