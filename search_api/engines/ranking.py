@@ -39,10 +39,10 @@ SIGNAL_FIELDS: tuple[str, ...] = (
 )  # fmt: skip
 # Hand-set weights of the analysis signals added to the fused score (docs/search.md).
 # Equal round weights: the learned combinations tried did not beat them in grouped cross-validation.
-# ``prior`` (an initiative in a QPV, asked or not; `signals.initiative_prior`) is off until the blind half is
-# scored: 0.2 gained on the open half, seed and new (docs/search.md, "Where the ranking fails").
+# ``prior`` (an initiative in a QPV, asked or not; `signals.initiative_prior`), hybrid only: 0.2 gained on the
+# open half, seed and new, then on the blind half (0.673 -> 0.701; docs/search.md, "Where the ranking fails").
 SIGNAL_WEIGHTS: dict[str, float] = {
-    "place": 0.2, "qpv": 0.2, "initiative": 0.2, "kind": 0.2, "type": 0.2, "prior": 0.0,
+    "place": 0.2, "qpv": 0.2, "initiative": 0.2, "kind": 0.2, "type": 0.2, "prior": 0.2,
 }  # fmt: skip
 
 
@@ -217,6 +217,8 @@ class RankingEngine(ABC):
             c.id: known.get(c.id) or signal_features(understanding, signals.get(c.id, DocSignals()))
             for c in head
         }
+        if "prior" not in weights:  # not applied here: the hit's `why` must not name it
+            features = {i: {k: v for k, v in f.items() if k != "prior"} for i, f in features.items()}
         scored = [
             Candidate(c.id, c.score + sum(w * features[c.id][k] for k, w in weights.items()), c.group, c.date)
             for c in head

@@ -53,6 +53,8 @@ def make_why(
     types = {t: round(signals.type_scores.get(t, 0.0), 3) for t in understanding.types}
     if any(types.values()):
         boosts["types"] = {t: v for t, v in types.items() if v}
+    if used.get("prior"):  # added to every hybrid hit, asked or not: an initiative in a QPV ranks higher
+        boosts["prior"] = round(used["prior"], 3)
     if boosts:
         why["signals"] = boosts
     return why

@@ -105,18 +105,22 @@ def test_the_initiative_prior_lifts_every_hit_by_its_weight_even_when_nothing_is
         for weight in (0.0, 0.5):
             engine.ranking = RankingConfig(signal_weights={"prior": weight})  # type: ignore[attr-defined]
             hits = engine.search(SearchQuery(text=text, size=20, collapse_duplicates=False)).hits
-            scores.append({h.id: (h.score, h.source) for h in hits})
+            scores.append({h.id: (h.score, h.source, h.why) for h in hits})
             query = SearchQuery(text=text, mode="semantic", size=20, collapse_duplicates=False)
-            semantic.append([(h.id, h.score) for h in engine.search(query).hits])
+            semantic.append([(h.id, h.score, h.why) for h in engine.search(query).hits])
     finally:
         engine.ranking = saved  # type: ignore[attr-defined]
     assert semantic[0] == semantic[1]
     off, on = scores
     assert len(off) >= 5 and set(off) == set(on)
-    for doc_id, (score, source) in on.items():
+    for doc_id, (score, source, why) in on.items():
         qpv = {"true": 1.0, "unknown": 0.5}.get(source["in_qpv"][0], 0.0)
         prior = (source["initiative_score"] + qpv) / 2
         assert score == pytest.approx(off[doc_id][0] + 0.5 * prior, abs=1e-5), doc_id
+        # The hit says it was lifted, and by what; not when the prior is off, nor in semantic mode.
+        assert why["signals"]["prior"] == pytest.approx(prior, abs=1e-3), doc_id
+        assert "prior" not in off[doc_id][2].get("signals", {}), doc_id
+    assert not any("prior" in why.get("signals", {}) for _, _, why in semantic[1])
     assert [h for h in on] != [h for h in off]  # the prior reorders this corpus
 
 
