@@ -3,8 +3,10 @@
 A page's kind is mostly a property of its site, and cross-validation never shows a site twice, so the
 model reads what generalises across sites: character n-grams of the URL's host and path (``ville-``,
 ``gouv``, ``asso``, ``actu``, ``appel-a-projets``), the text's words, (since the eighth round) cues of who
-publishes the site (`nlp.classifiers.url_cues`: a town's own site, a blog, a mirror...), and (optionally)
-the text's e5 embedding. Measured on real texts in docs/models.md.
+publishes the site (`nlp.classifiers.url_cues`: a town's own site, a blog, a mirror...), (since the second
+pass) cues of who speaks in the text and in what genre (`nlp.classifiers.text_cues`: a call, a list of
+winners, an institution, an association, press), and (optionally) the text's e5 embedding. Measured on real
+texts in docs/models.md.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from sklearn.linear_model import LogisticRegression
 
 from core.errors import ModelError
 from nlp.classifiers.features import TextBatch, TextFeaturizer, as_batch, embedding_view
+from nlp.classifiers.text_cues import text_cue_matrix
 from nlp.classifiers.url_cues import HostPlaces, load_host_places, url_cue_matrix
 
 FloatArray = npt.NDArray[np.float64]
@@ -44,6 +47,7 @@ class DocKindModel(ClassifierMixin, BaseEstimator):  # type: ignore[misc]  # skl
     ``url_weight`` scales the URL block (0: no URL features); ``url_cues`` scales the block of
     `url_cues.CUE_NAMES` flags (0: none, as up to v10), whose place names are read at fit time from
     ``reference_dir`` (default: the settings' reference folder) and kept in the fitted model;
+    ``text_cues`` scales the block of `text_cues.CUE_NAMES` (0: none, as up to v11);
     ``embedding_view`` picks the half of the batch's [head | mean] vectors read when ``use_embeddings``.
     """
 
@@ -57,6 +61,7 @@ class DocKindModel(ClassifierMixin, BaseEstimator):  # type: ignore[misc]  # skl
         char_ngrams: bool = False,
         url_cues: float = 0.0,
         reference_dir: str | None = None,
+        text_cues: float = 0.0,
     ) -> None:
         self.C = C
         self.url_weight = url_weight
@@ -66,6 +71,7 @@ class DocKindModel(ClassifierMixin, BaseEstimator):  # type: ignore[misc]  # skl
         self.char_ngrams = char_ngrams
         self.url_cues = url_cues
         self.reference_dir = reference_dir
+        self.text_cues = text_cues
 
     def _urls(self, batch: TextBatch) -> list[str]:
         return [url_text(u) for u in (batch.urls or [None] * len(batch))]
@@ -78,6 +84,9 @@ class DocKindModel(ClassifierMixin, BaseEstimator):  # type: ignore[misc]  # skl
         if places is not None:
             urls = batch.urls or [None] * len(batch)
             blocks.append(sparse.csr_matrix(url_cue_matrix(urls, places) * self.url_cues))
+        text_weight = getattr(self, "text_cues", 0.0)  # absent from a model pickled before the second pass
+        if text_weight:
+            blocks.append(sparse.csr_matrix(text_cue_matrix(list(batch.texts)) * text_weight))
         if self.use_embeddings:
             vectors = TextFeaturizer(use_embeddings=True)  # reuses its missing-vectors error
             if batch.vectors is None:

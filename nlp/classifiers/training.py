@@ -88,6 +88,9 @@ class TrainConfig:
     # measured in docs/models.md (eighth round); their place names come from ``reference_dir`` (None: the
     # settings' reference folder).
     doc_kind_url_cues: float = 0.3
+    # Weight of the text's own cues of speaker and genre (`nlp.classifiers.text_cues`; 0: none, as in v11),
+    # measured in docs/models.md (eighth round, second pass).
+    doc_kind_text_cues: float = 0.3
     reference_dir: str | None = None
     # With embeddings (v10): texts whose initiative score lies within this band of its threshold are
     # decided by a second initiative model on the e5 mean of these pieces (the whole text to 2,400
@@ -244,6 +247,7 @@ def make_factories(config: TrainConfig) -> Factories:
                     C=config.doc_kind_C,
                     url_weight=1.0,
                     url_cues=config.doc_kind_url_cues,
+                    text_cues=config.doc_kind_text_cues,
                     reference_dir=config.reference_dir,
                 )
             )
