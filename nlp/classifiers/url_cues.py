@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -99,8 +100,13 @@ class HostPlaces:
     cities: frozenset[str]
 
 
+@lru_cache(maxsize=4)
 def load_host_places(reference_dir: Path) -> HostPlaces:
-    """The place keys of the official reference files (communes, departments, regions)."""
+    """The place keys of the official reference files (communes, departments, regions).
+
+    Read once per folder and process: every fit of a `DocKindModel` asks for them (15 fits in a three-seed
+    cross-validation), and the result is immutable.
+    """
     names: set[str] = set()
     cities: set[str] = set()
     for row in iter_rows(reference_dir, "communes.csv"):
