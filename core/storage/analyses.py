@@ -3,14 +3,25 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
+import logging
+import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from core.domain import Analysis
+from core.errors import StorageError
+from core.storage import outbox
 from core.storage.tables import AnalysisRow, PageRow
+from core.urls import url_host
+
+log = logging.getLogger(__name__)
+# Kinds of a host's pages from their hosts and stored doc-kind probabilities (`nlp.classifiers.host_kinds`).
+HostKinds = Callable[[Sequence[str], Sequence[Mapping[str, float]]], list[str]]
+HOST_RETRIES = 5
 
 
 def text_hash(text: str) -> str:
@@ -65,7 +76,7 @@ class AnalysisRepository:
         if not rows:
             return
         with self.factory() as session, session.begin():
-            for row in rows:
+            for row in sorted(rows, key=lambda r: r.doc_id):  # the host step's lock order: no deadlock
                 session.merge(row)
 
     def save_imported(self, item: dict[str, Any], analysis: Analysis) -> bool:
@@ -87,3 +98,60 @@ class AnalysisRepository:
             session.add(page)
             session.merge(make_analysis_row(analysis, page.content_hash))
         return True
+
+    def rekind_hosts(self, hosts: Iterable[str], kinds: HostKinds) -> int:
+        """Recompute the document kind of every analysed page of each host; returns how many rows changed.
+
+        ``kinds`` maps the pages' hosts and stored ``doc_kind_scores`` to their kinds; pages analysed before
+        those scores were kept (or skipped ones) are left as they are and take no part. The result depends
+        on the host's stored analyses only, never on which run analysed what first. Each host is one
+        transaction that takes its lock before it reads (SQLite: ``BEGIN IMMEDIATE``, the database's write
+        lock; PostgreSQL: a transaction advisory lock on the host, reads in READ COMMITTED start after it):
+        host steps of two runs at once serialise, every run's step comes after its own pages are saved,
+        so the last step reads every saved page and none writes kinds read before another's: no lost
+        update. Only rows whose kind changes are written, and they join the index outbox.
+        """
+        changed = 0
+        for host in sorted({h for h in hosts if h}):
+            changed += self._rekind_host(host, kinds)
+        return changed
+
+    def _rekind_host(self, host: str, kinds: HostKinds) -> int:
+        pattern = "%" + host.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        query = (
+            select(AnalysisRow, PageRow.url)
+            .join(PageRow, PageRow.id == AnalysisRow.doc_id)
+            .where(func.lower(PageRow.url).like(pattern, escape="\\"))
+            .order_by(AnalysisRow.doc_id)
+        )
+        for attempt in range(HOST_RETRIES):
+            try:
+                with self.factory() as session, session.begin():
+                    dialect = session.get_bind().dialect.name
+                    if dialect == "sqlite":  # the write lock now, before anything is read
+                        session.connection().exec_driver_sql("BEGIN IMMEDIATE")
+                    elif dialect == "postgresql":  # one host step at a time; its reads start after the lock
+                        session.execute(
+                            select(func.pg_advisory_xact_lock(func.hashtext("vigie-host:" + host)))
+                        )
+                    rows = [
+                        a
+                        for a, url in session.execute(query).all()
+                        if url_host(url) == host and a.result.get("doc_kind_scores")
+                    ]
+                    new = (
+                        kinds([host] * len(rows), [a.result["doc_kind_scores"] for a in rows]) if rows else []
+                    )
+                    moved = [(a, k) for a, k in zip(rows, new, strict=True) if a.doc_kind != k]
+                    for row, kind in moved:
+                        row.doc_kind = kind
+                        row.result = {**row.result, "doc_kind": kind}
+                    outbox.enqueue(session, [a.doc_id for a, _ in moved])
+                return len(moved)
+            except OperationalError as exc:  # SQLite busy past its timeout: try the host again
+                log.warning("host kinds retried host=%s attempt=%d: %s", host, attempt + 1, exc)
+                time.sleep(0.1 * (attempt + 1))
+        raise StorageError(
+            f"document kinds of host {host!r} not recomputed after {HOST_RETRIES} attempts",
+            hint="another process holds the database: run `vigie analyze` again when it is done",
+        )
