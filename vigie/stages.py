@@ -14,13 +14,15 @@ from sqlalchemy.orm import Session, sessionmaker
 from core.domain import Analysis
 from core.errors import StorageError
 from core.protocols import TextAnalyzer
+from core.settings import Settings
 from core.storage.analyses import AnalysisRepository, text_hash
 from core.urls import url_host
-from nlp.classifiers.host_kinds import DEFAULT_HOST_WEIGHT, smooth_scores
+from nlp.classifiers.host_kinds import smooth_scores
 
 log = logging.getLogger(__name__)
 err = Console(stderr=True)
 CHUNK = 64
+DEFAULT_HOST_WEIGHT = float(Settings.model_fields["doc_kind_host_weight"].default)
 
 
 def iter_stored_items(
