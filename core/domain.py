@@ -126,6 +126,9 @@ class Analysis:
     warnings: list[str] = field(default_factory=list)
     # Why the text was not scored ("empty_text", "language=en"); None when it was analysed.
     skipped: str | None = None
+    # The doc-kind model's probability per kind (empty when skipped, or in analyses made before they were
+    # kept): `vigie analyze` reads them again with the site's other pages (`nlp.classifiers.host_kinds`).
+    doc_kind_scores: dict[str, float] = field(default_factory=dict)
 
     def to_contract(self) -> dict[str, Any]:
         """The JSON object written per line by `vigie analyze` (extra keys are additive)."""
@@ -152,6 +155,7 @@ class Analysis:
             model_version=data.get("model_version"),
             warnings=list(data.get("warnings", [])),
             skipped=data.get("skipped"),
+            doc_kind_scores={k: float(v) for k, v in (data.get("doc_kind_scores") or {}).items()},
         )
 
 

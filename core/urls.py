@@ -43,3 +43,12 @@ def canonicalize_url(url: str) -> str:
         [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not is_tracking_parameter(k)]
     )
     return w3lib_canonicalize(urlunsplit((scheme, netloc, path, query, "")), keep_fragments=False)
+
+
+def url_host(url: str | None) -> str:
+    """The lower-case host name of ``url`` without a leading ``www.`` ("" when there is none)."""
+    try:
+        host = (urlsplit(url or "").hostname or "").lower()
+    except ValueError:
+        return ""
+    return host.removeprefix("www.").rstrip(".")

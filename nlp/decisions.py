@@ -165,4 +165,5 @@ def decide_analysis(
         places_abroad=places.abroad,
         model_version=models.version,
         warnings=p.warnings,
+        doc_kind_scores={k: round(v, 4) for k, v in scores.doc_kind_scores.items()},
     )

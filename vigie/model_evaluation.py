@@ -18,6 +18,7 @@ from nlp.classifiers.evaluation import geo_codes, make_task_data
 from nlp.classifiers.examples import TrainingExample
 from nlp.classifiers.real_evaluation import (
     BOOTSTRAP_ROUNDS,
+    kind_accuracy,
     model_set_decisions,
     real_cross_validation,
     summarise,
@@ -68,8 +69,12 @@ def evaluate_real_cv(
     linker: Any,
     seeds: Sequence[int] = (0, 1, 2),
     use_written: bool | None = None,
+    host_weight: float = 0.0,
 ) -> dict[str, Any]:
-    """Grouped CV on seed + pool dev, scored on real texts only (written texts train-only if used)."""
+    """Grouped CV on seed + pool dev, scored on real texts only (written texts train-only if used).
+
+    ``host_weight``: each test text's kind is read with the other test texts of its host (`host_kinds`).
+    """
     from nlp.classifiers.training import (
         WRITTEN_EXAMPLES,
         example_vectors,
@@ -92,6 +97,7 @@ def evaluate_real_cv(
         config.cascade_low,
         use_written=use,
         band=config.whole_text_band if config.whole_text else 0.0,
+        host_weight=host_weight,
     )
     real = [e for e, w in zip(examples, written, strict=True) if not w]
     if linker is not None:
@@ -106,18 +112,31 @@ def evaluate_blind(
     linker: Any,
     rounds: int = BOOTSTRAP_ROUNDS,
     version: str | None = None,
+    host_weight: float = 0.0,
 ) -> dict[str, Any]:
-    """The promoted models of ``model_dir`` (or its ``version``) scored once on the blind examples."""
+    """The promoted models of ``model_dir`` (or its ``version``) scored once on the blind examples.
+
+    ``host_weight``: each kind is read with the other blind texts of its host (`host_kinds`); the report's
+    ``doc_kind_host`` gives the weight and the accuracy of the texts' own kinds.
+    """
     from nlp.classifiers.models import load_models, load_version
 
     models = load_models(model_dir) if version is None else load_version(model_dir, version)
     texts, urls = [e.text for e in blind], [e.url for e in blind]
     geo = geo_codes(linker, texts, urls) if linker is not None else None
     data = make_task_data(blind, None, geo)
-    decisions = model_set_decisions(models, texts, urls, embedder if models.needs_embeddings else None, geo)
+    decisions = model_set_decisions(
+        models, texts, urls, embedder if models.needs_embeddings else None, geo, host_weight
+    )
     report = {"version": models.version, "geo_linker": linker is not None} | summarise(
         data, decisions, rounds
     )
+    every = np.arange(len(blind))
+    report["doc_kind_host"] = {
+        "weight": host_weight,
+        "applied": decisions.kind_own is not None and decisions.kind is not decisions.kind_own,
+        "own_kind_accuracy": round(kind_accuracy(data.kinds, decisions.kind_own, every), 3),
+    }
     if linker is not None:
         report["communes"] = commune_figures(linker, blind)
     log.info("blind split scored version=%s n=%d", models.version, len(blind))
@@ -133,6 +152,7 @@ def evaluate_blind_trained(
     current_embed: Any,
     linker: Any,
     version: str | None = None,
+    host_weight: float = 0.0,
 ) -> dict[str, Any]:
     """The blind split scored by the promoted models (``promoted_dir``) or by models trained on ``examples``.
 
@@ -145,7 +165,7 @@ def evaluate_blind_trained(
 
     embedder = _Embedder(embed or current_embed) if (embed or current_embed) else None
     if promoted_dir is not None:
-        return evaluate_blind(promoted_dir, blind, embedder, linker, version=version)
+        return evaluate_blind(promoted_dir, blind, embedder, linker, version=version, host_weight=host_weight)
     with tempfile.TemporaryDirectory(prefix="vigie-blind-") as tmp:
         train_all(
             examples,
@@ -156,7 +176,7 @@ def evaluate_blind_trained(
             run_cv=False,
             make_current=True,
         )
-        return evaluate_blind(Path(tmp), blind, embedder, linker)
+        return evaluate_blind(Path(tmp), blind, embedder, linker, host_weight=host_weight)
 
 
 class _Embedder:

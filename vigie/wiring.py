@@ -194,7 +194,9 @@ def make_app_services(settings: Settings) -> AppServices:
     def reanalyze() -> dict[str, Any]:
         from vigie.stages import analyze_stored
 
-        done, failed = analyze_stored(session_factory, make_analyzer(settings), True)
+        done, failed = analyze_stored(
+            session_factory, make_analyzer(settings), True, settings.doc_kind_host_weight
+        )
         indexed = 0
         if engine is not None:
             from search_api.engines.documents import reindex

@@ -3,14 +3,26 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
+import logging
+import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from core.domain import Analysis
+from core.errors import StorageError
+from core.storage import outbox
 from core.storage.tables import AnalysisRow, PageRow
+from core.urls import url_host
+
+log = logging.getLogger(__name__)
+# Kinds of a host's pages from their hosts and stored doc-kind probabilities (`nlp.classifiers.host_kinds`).
+HostKinds = Callable[[Sequence[str], Sequence[Mapping[str, float]]], list[str]]
+HOST_RETRIES = 5
+HOST_BATCH = 100  # hosts per transaction of the host step (each reads the analysed pages' URLs once)
 
 
 def text_hash(text: str) -> str:
@@ -65,7 +77,7 @@ class AnalysisRepository:
         if not rows:
             return
         with self.factory() as session, session.begin():
-            for row in rows:
+            for row in sorted(rows, key=lambda r: r.doc_id):  # the host step's lock order: no deadlock
                 session.merge(row)
 
     def save_imported(self, item: dict[str, Any], analysis: Analysis) -> bool:
@@ -87,3 +99,76 @@ class AnalysisRepository:
             session.add(page)
             session.merge(make_analysis_row(analysis, page.content_hash))
         return True
+
+    def rekind_hosts(self, hosts: Iterable[str], kinds: HostKinds) -> int:
+        """Recompute the document kind of every analysed page of each host; returns how many rows changed.
+
+        ``kinds`` maps the pages' hosts and stored ``doc_kind_scores`` to their kinds; pages analysed before
+        those scores were kept (or skipped ones) are left as they are and take no part. The result depends
+        on the host's stored analyses only, never on which run analysed what first. Hosts go
+        ``HOST_BATCH`` at a time, each batch one transaction that takes its locks before it reads
+        (SQLite: ``BEGIN IMMEDIATE``, the database's write lock; PostgreSQL: a transaction advisory lock
+        per host, in sorted order, and READ COMMITTED reads that start after them): the steps of two runs
+        at once serialise on a shared host, every run's step comes after its own pages are saved, so the
+        last step reads every saved page and none writes kinds read before another's: no lost update.
+        Only rows whose kind changes are written, and they join the index outbox.
+        """
+        todo = sorted({h for h in hosts if h})
+        changed = 0
+        for start in range(0, len(todo), HOST_BATCH):
+            changed += self._rekind_batch(todo[start : start + HOST_BATCH], kinds)
+        return changed
+
+    def _rekind_batch(self, hosts: list[str], kinds: HostKinds) -> int:
+        wanted = set(hosts)
+        for attempt in range(HOST_RETRIES):
+            try:
+                with self.factory() as session, session.begin():
+                    dialect = session.get_bind().dialect.name
+                    if dialect == "sqlite":  # the write lock now, before anything is read
+                        session.connection().exec_driver_sql("BEGIN IMMEDIATE")
+                    elif dialect == "postgresql":  # one step per host at a time; reads start after the locks
+                        for host in hosts:
+                            lock = func.pg_advisory_xact_lock(func.hashtext("vigie-host:" + host))
+                            session.execute(select(lock))
+                    return self._rekind_locked(session, wanted, kinds)
+            except OperationalError as exc:  # SQLite busy past its timeout: try the batch again
+                log.warning("host kinds retried hosts=%d attempt=%d: %s", len(hosts), attempt + 1, exc)
+                time.sleep(0.1 * (attempt + 1))
+        raise StorageError(
+            f"document kinds of {len(hosts)} hosts not recomputed after {HOST_RETRIES} attempts",
+            hint="another process holds the database: run `vigie analyze` again when it is done",
+        )
+
+    @staticmethod
+    def _rekind_locked(session: Session, wanted: set[str], kinds: HostKinds) -> int:
+        """The host step inside its transaction: one pass over the analysed pages' URLs, then the hosts'."""
+        by_host: dict[str, list[str]] = {}
+        urls = select(PageRow.id, PageRow.url).join(AnalysisRow, AnalysisRow.doc_id == PageRow.id)
+        for doc_id, url in session.execute(urls.execution_options(yield_per=2000)):
+            host = url_host(url)
+            if host in wanted:
+                by_host.setdefault(host, []).append(doc_id)
+        changed: list[str] = []
+        for host in sorted(by_host):
+            ids = sorted(by_host[host])
+            rows = [
+                row
+                for start in range(0, len(ids), 500)
+                for row in session.scalars(
+                    select(AnalysisRow)
+                    .where(AnalysisRow.doc_id.in_(ids[start : start + 500]))
+                    .order_by(AnalysisRow.doc_id)
+                )
+                if row.result.get("doc_kind_scores")
+            ]
+            if not rows:
+                continue
+            new = kinds([host] * len(rows), [row.result["doc_kind_scores"] for row in rows])
+            for row, kind in zip(rows, new, strict=True):
+                if row.doc_kind != kind:
+                    row.doc_kind = kind
+                    row.result = {**row.result, "doc_kind": kind}
+                    changed.append(row.doc_id)
+        outbox.enqueue(session, changed)
+        return len(changed)

@@ -19,6 +19,7 @@ from nlp.classifiers.cascade import rescore_band
 from nlp.classifiers.estimators import apply_thresholds
 from nlp.classifiers.examples import TrainingExample
 from nlp.classifiers.features import TextBatch
+from nlp.classifiers.host_kinds import smooth_by_host, url_host
 from nlp.classifiers.store import WHOLE_TEXT_TASK
 from nlp.geo.in_qpv import combine_in_qpv, geo_code
 from nlp.geo.protocols import PlaceLinker
@@ -147,6 +148,8 @@ class OutOfFold:
     # The initiative decisions before the whole-text stage, and the rows it decided (cascade, v10).
     init_before_whole: npt.NDArray[np.int_] | None = None
     whole_decided: npt.NDArray[np.bool_] | None = None
+    # Each text's own kind, before it is read with the same host's other test texts (`host_kinds`).
+    kind_own: npt.NDArray[Any] | None = None
 
 
 def out_of_fold(
@@ -157,6 +160,7 @@ def out_of_fold(
     cascade_low: float = 0.0,
     train_only: npt.NDArray[np.bool_] | None = None,
     band: float = 0.0,
+    host_weight: float = 0.0,
 ) -> OutOfFold:
     """Fit each task on the training folds (grouped by site/initiative), predict the held-out fold.
 
@@ -165,7 +169,9 @@ def out_of_fold(
     factory (and ``data.whole``), the others whose initiative score lies within ``band`` of its
     threshold are decided by the whole-text model, by the analysis' own function
     (`cascade.rescore_band`). Examples marked ``train_only`` (texts we wrote) join every training fold
-    and are never scored (their rows stay zero).
+    and are never scored (their rows stay zero). With ``host_weight``, each held-out text's kind is read
+    with the other held-out texts of its host (`host_kinds.smooth_by_host`; no label used): ``kind_own``
+    keeps the kinds before.
     """
     n = len(data.batch)
     k = data.types.shape[1]
@@ -173,6 +179,9 @@ def out_of_fold(
         np.zeros(n), np.zeros(n, dtype=int), np.zeros(n), np.zeros(n, dtype=int),
         np.zeros((n, k)), np.zeros((n, k), dtype=int), np.array([""] * n, dtype=object),
     )  # fmt: skip
+    oof.kind_own = np.array([""] * n, dtype=object)
+    urls = data.batch.urls or [None] * n
+    hosts = np.array([url_host(u) for u in urls], dtype=object)
     staged = WHOLE_TEXT_TASK in factories and data.whole is not None and band > 0
     if staged:
         oof.init_before_whole, oof.whole_decided = np.zeros(n, dtype=int), np.zeros(n, dtype=bool)
@@ -211,7 +220,9 @@ def out_of_fold(
         oof.types[test[skipped]] = 0
         kinded = train[data.kinds[train] != ""]
         model = factories["doc_kind"]().fit(data.batch.take(kinded), data.kinds[kinded])
-        oof.kind[test] = model.predict(test_batch)
+        proba = model.predict_proba(test_batch)
+        oof.kind_own[test] = np.asarray(model.classes_)[np.argmax(proba, axis=1)]
+        oof.kind[test] = smooth_by_host(list(hosts[test]), proba, model.classes_, host_weight)
     return oof
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +37,9 @@ class DocScores:
     types: dict[str, float]
     doc_kind: str
     best_passage: int
+    # The doc-kind model's probability per kind (empty for a model without probabilities): the analysis
+    # keeps them so the kind can be read again with the other pages of the site (`host_kinds`).
+    doc_kind_scores: dict[str, float] = field(default_factory=dict)
 
 
 class ModelSet:
@@ -130,7 +133,7 @@ class ModelSet:
         first = [owner.index(i) for i in range(len(docs))]
         kind_batch = batch.take(first)
         kind_batch.urls = urls
-        kinds = self.models["doc_kind"].estimator.predict(kind_batch)
+        kinds, kind_scores = self._kinds(kind_batch)
         out = []
         owner_arr = np.asarray(owner)
         for i in range(len(docs)):
@@ -143,9 +146,20 @@ class ModelSet:
                     types={t: float(types[rows, k].max()) for k, t in enumerate(INNOVATION_TYPES)},
                     doc_kind=str(kinds[i]),
                     best_passage=int(best - rows[0]),
+                    doc_kind_scores=kind_scores[i],
                 )
             )
         return out
+
+    def _kinds(self, batch: TextBatch) -> tuple[list[str], list[dict[str, float]]]:
+        """The kind of each document and its probability per kind (argmax: the same kind as `predict`)."""
+        estimator = self.models["doc_kind"].estimator
+        if not hasattr(estimator, "predict_proba"):
+            return [str(k) for k in estimator.predict(batch)], [{} for _ in range(len(batch))]
+        proba = np.asarray(estimator.predict_proba(batch), dtype=float)
+        classes = [str(c) for c in estimator.classes_]
+        kinds = [classes[int(j)] for j in np.argmax(proba, axis=1)]
+        return kinds, [{c: float(v) for c, v in zip(classes, row, strict=True)} for row in proba]
 
     def _passage_scores(self, batch: TextBatch, embedder: Any) -> tuple[Any, Any, Any]:
         """Initiative, in-QPV and type scores per passage.

@@ -16,6 +16,7 @@ from sklearn.metrics import f1_score
 
 from core.domain import INNOVATION_TYPES
 from nlp.classifiers.evaluation import Factories, TaskData, out_of_fold
+from nlp.classifiers.host_kinds import smooth_scores, url_host
 from nlp.geo.in_qpv import combine_in_qpv
 
 IntArray = npt.NDArray[np.int_]
@@ -40,6 +41,8 @@ class Decisions:
     in_qpv: IntArray
     types: IntArray
     kind: npt.NDArray[Any]
+    # The kinds before they were read with the same host's other texts (None: not read so).
+    kind_own: npt.NDArray[Any] | None = None
 
 
 def _binary(y: IntArray, p: IntArray) -> tuple[float, float, float]:
@@ -116,11 +119,13 @@ def real_cross_validation(
     cascade_low: float = 0.0,
     use_written: bool = False,
     band: float = 0.0,
+    host_weight: float = 0.0,
 ) -> dict[str, Any]:
     """Grouped CV scored on real texts only, one report per fold shuffle, and their mean.
 
     ``written`` marks texts we wrote: with ``use_written`` they join every training fold, else they are
-    left out; they are never scored.
+    left out; they are never scored. ``host_weight``: each test text's kind is read with the other test
+    texts of its host (`host_kinds`); ``doc_kind_host`` gives the accuracy with and without it.
     """
     keep = np.ones(len(written), dtype=bool) if use_written else ~written
     sub = _take(data, np.flatnonzero(keep))
@@ -128,11 +133,22 @@ def real_cross_validation(
     real = np.flatnonzero(~written[keep])
     per_seed = {}
     before: dict[int, dict[str, float]] = {}
+    own: dict[int, float] = {}
     last: Decisions | None = None
     for seed in seeds:
-        oof = out_of_fold(sub, factories, folds, seed, cascade_low, train_only=train_only, band=band)
+        oof = out_of_fold(
+            sub,
+            factories,
+            folds,
+            seed,
+            cascade_low,
+            train_only=train_only,
+            band=band,
+            host_weight=host_weight,
+        )
         last = Decisions(oof.init, combine_in_qpv(oof.init, oof.qpv, sub.geo), oof.types, oof.kind)
         per_seed[seed] = headline_figures(sub, last, real)
+        own[seed] = kind_accuracy(sub.kinds, oof.kind_own, real)
         if oof.init_before_whole is not None and oof.whole_decided is not None:
             # The same folds without the whole-text stage: the initiative figures it changes.
             init0 = oof.init_before_whole
@@ -150,6 +166,11 @@ def real_cross_validation(
             "mean": {k: round(float(np.mean([f[k] for f in before.values()])), 3) for k in before[seeds[0]]},
             "by_fold_seed": {s: {k: round(v, 3) for k, v in f.items()} for s, f in before.items()},
         }
+    extra["doc_kind_host"] = {
+        "weight": host_weight,
+        "accuracy_by_fold_seed": {s: round(f["doc_kind_accuracy"], 4) for s, f in per_seed.items()},
+        "own_kind_accuracy_by_fold_seed": {s: round(v, 4) for s, v in own.items()},
+    }
     return extra | {
         "n_scored": len(real),
         "n_written_in_training": int(train_only.sum()) if train_only is not None else 0,
@@ -161,17 +182,29 @@ def real_cross_validation(
     }
 
 
+def kind_accuracy(kinds: npt.NDArray[Any], pred: Any, idx: IntArray) -> float:
+    """Document-kind accuracy over the rows ``idx`` that have a kind label."""
+    kinded = idx[kinds[idx] != ""]
+    return float(np.mean(kinds[kinded] == np.asarray(pred)[kinded])) if len(kinded) else 0.0
+
+
 def _take(data: TaskData, idx: IntArray) -> TaskData:
     return data.take(idx)
 
 
 def model_set_decisions(
-    models: Any, texts: list[str], urls: list[str | None], embedder: Any, geo: IntArray | None
+    models: Any,
+    texts: list[str],
+    urls: list[str | None],
+    embedder: Any,
+    geo: IntArray | None,
+    host_weight: float = 0.0,
 ) -> Decisions:
     """A loaded `ModelSet`'s decisions, one text = one document, as the analyzer scores it.
 
     ``geo`` holds the linker's in-QPV codes (`evaluation.geo_codes`); without it the in-QPV classifier
-    decides.
+    decides. With ``host_weight``, each kind is read with the other texts of its host, as `vigie analyze`
+    does over the stored pages (`host_kinds`).
     """
     scores = models.score([[t] for t in texts], [None] * len(texts), embedder, urls)
     init = np.array([int(s.initiative >= models.threshold("initiative")) for s in scores], dtype=int)
@@ -181,5 +214,9 @@ def model_set_decisions(
 
     types = apply_thresholds(proba, list(models.type_thresholds.values()))
     types[proba.sum(axis=1) == 0] = 0  # texts the cascade's first stage left out get no types
-    kind = np.array([s.doc_kind for s in scores], dtype=object)
-    return Decisions(init, np.asarray(combine_in_qpv(init, qpv, geo), dtype=int), types, kind)
+    own = np.array([s.doc_kind for s in scores], dtype=object)
+    kind = own
+    if host_weight > 0 and all(s.doc_kind_scores for s in scores):
+        hosts = [url_host(u) for u in urls]
+        kind = np.array(smooth_scores(hosts, [s.doc_kind_scores for s in scores], host_weight), dtype=object)
+    return Decisions(init, np.asarray(combine_in_qpv(init, qpv, geo), dtype=int), types, kind, own)

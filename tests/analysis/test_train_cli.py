@@ -141,3 +141,24 @@ def test_evaluate_models_no_cv_needs_the_blind_split(small_training_env: Path, e
     result = CliRunner().invoke(make_app(), ["evaluate", "models", "--no-embeddings", "--no-cv", *extra])
     assert result.exit_code == 2
     assert "--no-cv leaves only the blind split to score" in result.output
+
+
+def test_evaluate_models_reads_kinds_with_the_site_and_can_turn_it_off(small_training_env: Path) -> None:
+    """The same folds and models with the host weight at 0.3 (the setting) and at 0: both figures reported."""
+    args = ["evaluate", "models", "--no-embeddings", "--folds", "2", "--fold-seed", "0", "--json"]
+    on = json.loads(CliRunner().invoke(make_app(), args).stdout)
+    off = json.loads(CliRunner().invoke(make_app(), [*args, "--doc-kind-host-weight", "0"]).stdout)
+    assert on["doc_kind_host_weight"] == 0.3 and off["doc_kind_host_weight"] == 0.0
+    on_cv, off_cv = on["real_cv"]["doc_kind_host"], off["real_cv"]["doc_kind_host"]
+    assert on_cv["weight"] == 0.3 and off_cv["weight"] == 0.0
+    # the kinds before the host step are those of the run without it; at 0 the two figures are one
+    assert on_cv["own_kind_accuracy_by_fold_seed"] == off_cv["accuracy_by_fold_seed"]
+    assert off_cv["accuracy_by_fold_seed"] == off_cv["own_kind_accuracy_by_fold_seed"]
+    assert on["real_cv"]["mean"]["doc_kind_accuracy"] == round(on_cv["accuracy_by_fold_seed"]["0"], 3)
+    assert on["real_cv"]["mean"]["initiative_f1"] == off["real_cv"]["mean"]["initiative_f1"]
+    blind_on, blind_off = on["blind"], off["blind"]
+    assert blind_on["doc_kind_host"]["weight"] == 0.3 and blind_on["doc_kind_host"]["applied"] is True
+    assert blind_off["doc_kind_host"]["applied"] is False
+    assert blind_on["doc_kind_host"]["own_kind_accuracy"] == blind_off["figures"]["doc_kind_accuracy"]
+    bad = CliRunner().invoke(make_app(), [*args, "--doc-kind-host-weight", "1.5"])
+    assert bad.exit_code != 0

@@ -114,7 +114,7 @@ def register(app: typer.Typer, groups: dict[str, typer.Typer]) -> None:
         analyzer = make_analyzer(settings, batch_size=batch_size, n_process=n_process)
         if input_path is None:
             engine, factory = open_db(settings)
-            done, failed = analyze_stored(factory, analyzer, everything)
+            done, failed = analyze_stored(factory, analyzer, everything, settings.doc_kind_host_weight)
             engine.dispose()
             err.print(f"analysed {done} pages ({failed} failed)")
             raise typer.Exit(2 if failed else 0)
@@ -162,6 +162,14 @@ def register(app: typer.Typer, groups: dict[str, typer.Typer]) -> None:
             help="trained: models trained here on seed + pool dev; promoted: the promoted models as shipped;"
             " a version name (e.g. v10-real-cascade): its models in VIGIE_MODEL_DIR, promoted or not.",
         ),
+        host_weight: float | None = typer.Option(
+            None,
+            "--doc-kind-host-weight",
+            min=0.0,
+            max=1.0,
+            help="Read each text's document kind with the other evaluated texts of its host (CV: its test"
+            " fold; blind: the blind texts); default VIGIE_DOC_KIND_HOST_WEIGHT (0.3); 0 turns it off.",
+        ),
     ) -> None:
         """Model figures: real-only grouped CV and the blind split (default), or the old mixed CV."""
         if protocol not in ("real", "mixed") or not blind_models:
@@ -176,5 +184,13 @@ def register(app: typer.Typer, groups: dict[str, typer.Typer]) -> None:
             evaluate_models(get_settings(), embeddings, char_ngrams, folds, as_json, fold_seeds)
         else:
             evaluate_models_real(
-                get_settings(), embeddings, folds, as_json, fold_seeds, blind, blind_models, cv=cv
+                get_settings(),
+                embeddings,
+                folds,
+                as_json,
+                fold_seeds,
+                blind,
+                blind_models,
+                cv=cv,
+                host_weight=host_weight,
             )

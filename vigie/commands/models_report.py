@@ -122,11 +122,13 @@ def evaluate_models_real(
     blind_models: str,
     *,
     cv: bool = True,
+    host_weight: float | None = None,
 ) -> None:
     """Real-only grouped CV on seed + pool dev, then the blind split (trained on seed + pool dev).
 
     ``cv=False`` skips the CV (an hour per encoder on this machine) and scores the blind split only: the
-    report then has no ``real_cv`` key.
+    report then has no ``real_cv`` key. ``host_weight`` (default: the setting) reads each text's kind
+    with the other evaluated texts of its host, as the analysis of stored pages does; 0 turns it off.
     """
     from nlp.classifiers.training import TrainConfig, load_blind_examples, load_training_examples
     from vigie.model_evaluation import evaluate_blind_trained, evaluate_real_cv, load_linker
@@ -137,7 +139,8 @@ def evaluate_models_real(
     embed = make_embed_fn(settings, embeddings)
     linker = load_linker(settings)
     seeds = list(dict.fromkeys(fold_seeds)) or [0]
-    body: dict[str, Any] = {"features": config.features}
+    weight = settings.doc_kind_host_weight if host_weight is None else host_weight
+    body: dict[str, Any] = {"features": config.features, "doc_kind_host_weight": weight}
     if embeddings:  # which encoder made the vectors (VIGIE_EMBEDDER, VIGIE_ENCODER_DIR)
         folder = settings.encoder_dir
         body["embedder"] = {
@@ -146,7 +149,7 @@ def evaluate_models_real(
             "name": make_embedder().name,  # what `auto` resolved to, with the weights' fingerprint
         }
     if cv:
-        body["real_cv"] = evaluate_real_cv(examples, config, embed, linker, seeds)
+        body["real_cv"] = evaluate_real_cv(examples, config, embed, linker, seeds, host_weight=weight)
     if blind:
         blind_set = load_blind_examples(settings)
         lazy = make_lazy_embed_fn(settings)
@@ -159,6 +162,7 @@ def evaluate_models_real(
             lazy,
             linker,
             version=None if blind_models in ("trained", "promoted") else blind_models,
+            host_weight=weight,
         )
     if as_json:
         typer.echo(json.dumps(body, indent=2, default=float))
@@ -181,6 +185,12 @@ def print_real_report(body: dict[str, Any]) -> None:
         table.add_row(key, f"{value:.3f}", f"{lo:.3f}-{hi:.3f}")
     out.print(table)
     _print_by_kind("blind split by document kind", blind["by_kind"])
+    host = blind.get("doc_kind_host")
+    if host:
+        out.print(
+            f"document kind read with the host's other blind texts at weight {host['weight']}"
+            f" (applied: {host['applied']}); each text's own kind: accuracy {host['own_kind_accuracy']:.3f}"
+        )
     if "communes" in blind:
         out.print("communes on blind initiatives: " + json.dumps(blind["communes"]))
 
@@ -206,6 +216,13 @@ def _print_real_cv(body: dict[str, Any]) -> None:
     if before:
         out.print(
             f"share of texts decided by the whole-text stage: {before['share_decided_by_whole_text']:.3f}"
+        )
+    host = cv.get("doc_kind_host")
+    if host:
+        out.print(
+            f"document kind read with the host's other test texts at weight {host['weight']}: accuracy by"
+            f" fold seed {host['accuracy_by_fold_seed']}; each text's own kind"
+            f" {host['own_kind_accuracy_by_fold_seed']}"
         )
     _print_by_kind("real-only CV by document kind (last fold seed)", cv["by_kind_last_seed"])
     if "communes_dev" in cv:
