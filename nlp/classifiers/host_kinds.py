@@ -5,7 +5,8 @@ reprint is `other`). A crawl has many pages per site: the model's own probabilit
 pages (no label) say who publishes. Each page's probabilities are mixed with the mean of its host's other
 pages, ``p' = (1 - w) p + w mean(others)``, and the kind is the argmax of ``p'``. A page alone on its host
 keeps its own kind. The result depends on the set of the host's pages only (never on their order).
-The weight is the setting `VIGIE_DOC_KIND_HOST_WEIGHT` (0.3, picked by grouped CV on the dev texts).
+The weight is the setting `VIGIE_DOC_KIND_HOST_WEIGHT`: 0 (off) by default, because 0.3 gains on the dev
+texts' grouped CV (accuracy 0.736 -> 0.749) but not on the blind split (0.726 either way; docs/models.md).
 """
 
 from __future__ import annotations

@@ -144,10 +144,10 @@ def test_evaluate_models_no_cv_needs_the_blind_split(small_training_env: Path, e
 
 
 def test_evaluate_models_reads_kinds_with_the_site_and_can_turn_it_off(small_training_env: Path) -> None:
-    """The same folds and models with the host weight at 0.3 (the setting) and at 0: both figures reported."""
+    """The same folds and models with the host weight at 0.3 and at 0 (the setting): both figures reported."""
     args = ["evaluate", "models", "--no-embeddings", "--folds", "2", "--fold-seed", "0", "--json"]
-    on = json.loads(CliRunner().invoke(make_app(), args).stdout)
-    off = json.loads(CliRunner().invoke(make_app(), [*args, "--doc-kind-host-weight", "0"]).stdout)
+    on = json.loads(CliRunner().invoke(make_app(), [*args, "--doc-kind-host-weight", "0.3"]).stdout)
+    off = json.loads(CliRunner().invoke(make_app(), args).stdout)
     assert on["doc_kind_host_weight"] == 0.3 and off["doc_kind_host_weight"] == 0.0
     on_cv, off_cv = on["real_cv"]["doc_kind_host"], off["real_cv"]["doc_kind_host"]
     assert on_cv["weight"] == 0.3 and off_cv["weight"] == 0.0

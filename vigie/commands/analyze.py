@@ -168,7 +168,8 @@ def register(app: typer.Typer, groups: dict[str, typer.Typer]) -> None:
             min=0.0,
             max=1.0,
             help="Read each text's document kind with the other evaluated texts of its host (CV: its test"
-            " fold; blind: the blind texts); default VIGIE_DOC_KIND_HOST_WEIGHT (0.3); 0 turns it off.",
+            " fold; blind: the blind texts); default VIGIE_DOC_KIND_HOST_WEIGHT (0: off); 0.3 is the dev-CV"
+            " weight.",
         ),
     ) -> None:
         """Model figures: real-only grouped CV and the blind split (default), or the old mixed CV."""
