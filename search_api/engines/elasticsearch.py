@@ -61,6 +61,9 @@ def make_mapping(dim: int, vector_index: str = "hnsw") -> dict[str, Any]:
     options: dict[str, Any] = {"type": vector_index}
     if vector_index.endswith("hnsw"):
         options.update(m=16, ef_construction=100)
+    vector: dict[str, Any] = {
+        "type": "dense_vector", "dims": dim, "index": True, "similarity": "cosine", "index_options": options,
+    }  # fmt: skip
     properties: dict[str, Any] = {
         "id": {"type": "keyword"},
         "title": {"type": "text", "index": False},
@@ -75,12 +78,20 @@ def make_mapping(dim: int, vector_index: str = "hnsw") -> dict[str, Any]:
         "is_initiative": {"type": "boolean"},
         "group": {"type": "keyword"},
         "summary": {"type": "object", "enabled": False},
-        "vector": {
-            "type": "dense_vector",
-            "dims": dim,
-            "index": True,
-            "similarity": "cosine",
-            "index_options": options,
+        # The head vector, read by feedback and more-like-this; searched through ``passages`` (not indexed
+        # twice).
+        "vector": {"type": "dense_vector", "dims": dim, "index": False},
+        # One nested object per vector of the document, the head first (no span), then the passages of a
+        # long document (`passages.py`) with their spans: a kNN query on ``passages.vector`` scores each
+        # document by its best vector (max over its nested objects) and returns documents, so filters,
+        # facets and counts stay on documents.
+        "passages": {
+            "type": "nested",
+            "properties": {
+                "vector": vector,
+                "start": {"type": "integer", "index": False},
+                "end": {"type": "integer", "index": False},
+            },
         },
     }
     properties.update({name: {"type": "keyword"} for name in KEYWORD_FIELDS})
@@ -132,6 +143,7 @@ class ElasticsearchEngine(RankingEngine):
         self.vector_index = vector_index
         self.bulk_threads = max(1, bulk_threads)
         self.force_merge = force_merge
+        self.passages = True  # False when the alias serves an index built before passages (`_ensure`)
 
     # --- plumbing -----------------------------------------------------------------------------
     def _call(self, what: str, fn: Callable[[], T]) -> T:
@@ -155,7 +167,23 @@ class ElasticsearchEngine(RankingEngine):
             return
         if not self._call("alias check", lambda: bool(self.client.indices.exists_alias(name=self.alias))):
             self._create_index(activate=True)
+        else:
+            self._check_mapping()
         self._ready = True
+
+    def _check_mapping(self) -> None:
+        """An index built before passages (one indexed ``vector`` per document) keeps serving, its documents
+        matched by their head alone; a warning asks for `vigie index --rebuild`."""
+        resp = self._call("mapping check", lambda: self.client.indices.get_mapping(index=self.alias))
+        self.passages = all(
+            "passages" in body.get("mappings", {}).get("properties", {}) for body in resp.body.values()
+        )
+        if not self.passages:
+            log.warning(
+                "elasticsearch index behind alias %s predates passage vectors: long documents are matched "
+                "by their head only; run `vigie index --rebuild`",
+                self.alias,
+            )
 
     def _create_index(self, activate: bool, bulk_load: bool = False) -> str:
         name = f"{self.alias}-{time.strftime('%Y%m%d%H%M%S')}-{time.monotonic_ns() % 100000:05d}"
@@ -173,7 +201,7 @@ class ElasticsearchEngine(RankingEngine):
         log.info("elasticsearch created index=%s alias=%s", name, self.alias)
         return name
 
-    def _to_es(self, doc: IndexDocument) -> dict[str, Any]:
+    def _to_es(self, doc: IndexDocument, passages: bool = True) -> dict[str, Any]:
         body = doc.to_source()
         title, text = analyze(doc.title), analyze(doc.text)
         body["title_an"] = " ".join(title)
@@ -183,6 +211,15 @@ class ElasticsearchEngine(RankingEngine):
         if doc.vector is not None:
             # A float list: base64-packed vectors (`helpers.pack_dense_vector`) need a 9.3+ server.
             body["vector"] = np.asarray(doc.vector, dtype=np.float32).tolist()
+            if passages:
+                nested: list[dict[str, Any]] = [{"vector": body["vector"]}]
+                if doc.passage_vectors is not None:
+                    rows = np.asarray(doc.passage_vectors, dtype=np.float32).tolist()
+                    nested += [
+                        {"vector": row, "start": int(a), "end": int(b)}
+                        for row, (a, b) in zip(rows, doc.passage_spans, strict=True)
+                    ]
+                body["passages"] = nested
         return body
 
     # --- writing -----------------------------------------------------------------------------
@@ -193,13 +230,13 @@ class ElasticsearchEngine(RankingEngine):
         """
         self._call("ping", lambda: self.client.cluster.health())
 
-    def _bulk(self, index: str, docs: Sequence[IndexDocument]) -> BulkReport:
+    def _bulk(self, index: str, docs: Sequence[IndexDocument], passages: bool = True) -> BulkReport:
         """Send documents in chunks on ``bulk_threads`` connections; report each rejection."""
         good, errors = validate_documents(docs, self.dim)
         report = BulkReport(errors=errors)
         if not good:
             return report
-        actions = ({"_index": index, "_id": doc.id, "_source": self._to_es(doc)} for doc in good)
+        actions = ({"_index": index, "_id": doc.id, "_source": self._to_es(doc, passages)} for doc in good)
         results = helpers.parallel_bulk(
             self.client, actions, thread_count=self.bulk_threads, chunk_size=BATCH,
             max_chunk_bytes=50 * 1024 * 1024, raise_on_error=False, raise_on_exception=True,
@@ -218,7 +255,7 @@ class ElasticsearchEngine(RankingEngine):
     def index_documents(self, docs: Sequence[IndexDocument]) -> BulkReport:
         """Bulk-index documents; each rejected document is reported, the others indexed."""
         self._ensure()
-        report = self._bulk(self.alias, docs)
+        report = self._bulk(self.alias, docs, self.passages)
         self._call("refresh", lambda: self.client.indices.refresh(index=self.alias))
         log.info("elasticsearch indexed=%d rejected=%d", report.indexed, len(report.errors))
         return report
@@ -248,6 +285,7 @@ class ElasticsearchEngine(RankingEngine):
         for name in old:
             self._call("old index removal", lambda name=name: self.client.indices.delete(index=name))  # type: ignore[misc]
         self._ready = True
+        self.passages = True
         log.info("elasticsearch rebuilt index=%s indexed=%d", new, report.indexed)
         return report
 
@@ -346,7 +384,7 @@ class ElasticsearchEngine(RankingEngine):
     def _knn(self, vector: Vector, filters: Filters, limit: int) -> dict[str, Any]:
         """The kNN clause of the ``limit`` nearest filtered documents."""
         return {
-            "field": "vector",
+            "field": "passages.vector" if self.passages else "vector",
             "query_vector": np.asarray(vector, dtype=np.float32).tolist(),
             "k": limit,
             "num_candidates": min(max(limit * 2, 200), 10000),
@@ -463,7 +501,7 @@ class ElasticsearchEngine(RankingEngine):
         if not ids:
             return {}
         self._ensure()
-        excludes = ["title_an", "body_an", "concepts_an", "date_num", "vector"]
+        excludes = ["title_an", "body_an", "concepts_an", "date_num", "vector", "passages"]
         resp = self._call(
             "document fetch",
             lambda: self.client.mget(index=self.alias, ids=list(ids), source_excludes=excludes),
@@ -482,6 +520,24 @@ class ElasticsearchEngine(RankingEngine):
             for d in resp["docs"]
             if d.get("found") and "vector" in d.get("_source", {})
         }
+
+    def _passages(self, ids: Sequence[str]) -> dict[str, tuple[Vector, list[tuple[int, int]], Vector]]:
+        if not ids or not self.passages:
+            return {}
+        self._ensure()
+        resp = self._call(
+            "passage fetch",
+            lambda: self.client.mget(index=self.alias, ids=list(ids), source=["vector", "passages"]),
+        )
+        out = {}
+        for d in resp["docs"]:
+            source = d.get("_source", {}) if d.get("found") else {}
+            spans = [p for p in source.get("passages") or [] if "start" in p]
+            if spans and "vector" in source:
+                matrix = np.asarray([p["vector"] for p in spans], dtype=np.float32)
+                head = np.asarray(source["vector"], dtype=np.float32)
+                out[d["_id"]] = (head, [(int(p["start"]), int(p["end"])) for p in spans], matrix)
+        return out
 
     def _signals(self, ids: Sequence[str]) -> dict[str, DocSignals]:
         if not ids:
