@@ -241,3 +241,26 @@ def test_elasticsearch_index_from_before_passages_keeps_serving_heads(
         if names:
             engine.client.indices.delete(index=",".join(names))
         engine.close()
+
+
+def test_the_result_line_says_where_a_long_page_matched() -> None:
+    """The search page's `why` line (the real template) names the passage's start and first words."""
+    from types import SimpleNamespace
+
+    import jinja2
+
+    templates = Path(__file__).resolve().parents[2] / "search_api" / "app" / "templates"
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(templates)), autoescape=True)
+    why = {
+        "semantic_passage": {
+            "start": 1720,
+            "end": 3100,
+            "cosine": 0.88,
+            "excerpt": "Un atelier de réparation",
+        }
+    }
+    html = env.get_template("_why.html").render(hit=SimpleNamespace(why=why))
+    assert "caractère 1720" in html and "Un atelier de réparation" in html
+    assert "caractère" not in env.get_template("_why.html").render(
+        hit=SimpleNamespace(why={"words": ["vélo"]})
+    )
