@@ -43,6 +43,9 @@ SIGNAL_SOURCE = [
     "initiative_score", "in_qpv", "doc_kind", *STORED_PLACE_KINDS,
     "summary.type_scores", "summary.places_abroad",
 ]  # fmt: skip
+# Every field of a stored source (`IndexDocument.to_source`): a page of hits asks for them by name with the
+# head and passage vectors, which the index only returns when named (`mapping.exclude_source_vectors`).
+SOURCE_FIELDS: tuple[str, ...] = tuple(IndexDocument(id="-", text="").to_source())
 # Vector index types (`dense_vector.index_options.type`): graph (hnsw), graph over int8- or
 # bit-quantised vectors (int8_hnsw, bbq_hnsw), or exact brute force (flat, int8_flat).
 VECTOR_INDEXES: tuple[str, ...] = ("hnsw", "int8_hnsw", "bbq_hnsw", "flat", "int8_flat")
@@ -521,23 +524,31 @@ class ElasticsearchEngine(RankingEngine):
             if d.get("found") and "vector" in d.get("_source", {})
         }
 
-    def _passages(self, ids: Sequence[str]) -> dict[str, tuple[Vector, list[tuple[int, int]], Vector]]:
-        if not ids or not self.passages:
-            return {}
+    def _page(
+        self, ids: Sequence[str], with_passages: bool
+    ) -> tuple[dict[str, dict[str, Any]], dict[str, tuple[Vector, list[tuple[int, int]], Vector]]]:
+        """Sources and passages of a page of hits in one `_mget` (no extra round trip for passages)."""
+        if not ids or not with_passages or not self.passages:
+            return self._fetch(ids), {}
         self._ensure()
+        fields = [*SOURCE_FIELDS, "vector", "passages"]
         resp = self._call(
-            "passage fetch",
-            lambda: self.client.mget(index=self.alias, ids=list(ids), source=["vector", "passages"]),
+            "document fetch", lambda: self.client.mget(index=self.alias, ids=list(ids), source=fields)
         )
-        out = {}
+        sources: dict[str, dict[str, Any]] = {}
+        passages: dict[str, tuple[Vector, list[tuple[int, int]], Vector]] = {}
         for d in resp["docs"]:
-            source = d.get("_source", {}) if d.get("found") else {}
-            spans = [p for p in source.get("passages") or [] if "start" in p]
-            if spans and "vector" in source:
+            if not d.get("found"):
+                continue
+            source = d["_source"]
+            head, nested = source.pop("vector", None), source.pop("passages", None) or []
+            sources[d["_id"]] = source
+            spans = [p for p in nested if "start" in p]
+            if spans and head is not None:
                 matrix = np.asarray([p["vector"] for p in spans], dtype=np.float32)
-                head = np.asarray(source["vector"], dtype=np.float32)
-                out[d["_id"]] = (head, [(int(p["start"]), int(p["end"])) for p in spans], matrix)
-        return out
+                found = [(int(p["start"]), int(p["end"])) for p in spans]
+                passages[d["_id"]] = (np.asarray(head, dtype=np.float32), found, matrix)
+        return sources, passages
 
     def _signals(self, ids: Sequence[str]) -> dict[str, DocSignals]:
         if not ids:

@@ -144,6 +144,13 @@ class RankingEngine(ABC):
         and every document of an index built before passages, are absent). Backends override it."""
         return {}
 
+    def _page(
+        self, ids: Sequence[str], with_passages: bool
+    ) -> tuple[dict[str, dict[str, Any]], dict[str, tuple[Vector, list[tuple[int, int]], Vector]]]:
+        """The stored sources of a page of hits and, when asked, their passages (`_passages`); a backend
+        may read both at once (Elasticsearch: one `_mget`)."""
+        return self._fetch(ids), (self._passages(ids) if with_passages else {})
+
     def _vectors(self, ids: Sequence[str]) -> dict[str, Vector]:
         """Stored vectors of the given ids (backends may batch this)."""
         out = {}
@@ -420,9 +427,9 @@ class RankingEngine(ABC):
         features: Features | None = None,
         vector: Vector | None = None,
     ) -> list[SearchHit]:
-        sources = self._fetch([c.id for c, _ in page])
-        # Where the semantic side matched a long document, when a passage beat its head (`passages.py`).
-        passages = self._passages([c.id for c, _ in page]) if vector is not None else {}
+        # With the query vector: where the semantic side matched a long document, when a passage beat its
+        # head (`passages.py`).
+        sources, passages = self._page([c.id for c, _ in page], vector is not None)
         hits = []
         for cand, duplicates in page:
             source = dict(sources.get(cand.id, {}))

@@ -143,6 +143,9 @@ def test_a_long_page_is_found_by_its_passage_and_why_says_where(
     assert _semantic_score(engine, "long1") == pytest.approx(best, abs=1e-4)
     hit = engine.search(SearchQuery(text=QUERY, mode="hybrid", size=3)).hits[0]
     assert hit.id == "long1"
+    stored = engine.get_document("long1")
+    stored.pop("text")
+    assert hit.source == stored  # the page's source, read with its passages, is the stored one
     matched = hit.why["semantic_passage"]
     assert matched["start"] >= head_end(long_doc.title, long_doc.text) - 200
     assert "réparation" in long_doc.text[matched["start"] : matched["end"]]
