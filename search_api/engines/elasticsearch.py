@@ -81,13 +81,11 @@ def make_mapping(dim: int, vector_index: str = "hnsw") -> dict[str, Any]:
         "is_initiative": {"type": "boolean"},
         "group": {"type": "keyword"},
         "summary": {"type": "object", "enabled": False},
-        # The head vector, read by feedback and more-like-this; searched through ``passages`` (not indexed
-        # twice).
-        "vector": {"type": "dense_vector", "dims": dim, "index": False},
-        # One nested object per vector of the document, the head first (no span), then the passages of a
-        # long document (`passages.py`) with their spans: a kNN query on ``passages.vector`` scores each
-        # document by its best vector (max over its nested objects) and returns documents, so filters,
-        # facets and counts stay on documents.
+        # The head vector of every document (as before passages).
+        "vector": vector,
+        # The passages of a long document only (`passages.py`), one nested object each with its span: a kNN
+        # query on ``passages.vector`` scores a document by its best passage and returns documents, so
+        # filters stay on documents; `_semantic` merges it with the head kNN by max (`max_merge`).
         "passages": {
             "type": "nested",
             "properties": {
@@ -110,6 +108,19 @@ INDEX_SETTINGS = {"number_of_shards": 1, "number_of_replicas": 0, "mapping.exclu
 # Both are restored before the alias moves; a crash mid-rebuild only loses the unused new index.
 BULK_LOAD_SETTINGS = {"refresh_interval": "-1", "translog.durability": "async"}
 SERVING_SETTINGS = {"refresh_interval": None, "translog.durability": "request"}
+
+
+def max_merge(heads: list[Candidate], passages: list[Candidate], limit: int) -> list[Candidate]:
+    """The ``limit`` best documents by max(head cosine, best passage cosine), from the ``limit`` nearest by
+    head and the ``limit`` nearest by best passage: exact for those ``limit`` (a document whose max is its
+    head is among the nearest heads, else ``limit`` documents beat it; the same for passages), as the
+    embedded engine computes it over every row."""
+    best: dict[str, Candidate] = {}
+    for cand in heads + passages:
+        known = best.get(cand.id)
+        if known is None or cand.score > known.score:
+            best[cand.id] = cand
+    return sorted(best.values(), key=lambda c: (-c.score, c.id))[:limit]
 
 
 class ElasticsearchEngine(RankingEngine):
@@ -214,15 +225,12 @@ class ElasticsearchEngine(RankingEngine):
         if doc.vector is not None:
             # A float list: base64-packed vectors (`helpers.pack_dense_vector`) need a 9.3+ server.
             body["vector"] = np.asarray(doc.vector, dtype=np.float32).tolist()
-            if passages:
-                nested: list[dict[str, Any]] = [{"vector": body["vector"]}]
-                if doc.passage_vectors is not None:
-                    rows = np.asarray(doc.passage_vectors, dtype=np.float32).tolist()
-                    nested += [
-                        {"vector": row, "start": int(a), "end": int(b)}
-                        for row, (a, b) in zip(rows, doc.passage_spans, strict=True)
-                    ]
-                body["passages"] = nested
+            if passages and doc.passage_vectors is not None:
+                rows = np.asarray(doc.passage_vectors, dtype=np.float32).tolist()
+                body["passages"] = [
+                    {"vector": row, "start": int(a), "end": int(b)}
+                    for row, (a, b) in zip(rows, doc.passage_spans, strict=True)
+                ]
         return body
 
     # --- writing -----------------------------------------------------------------------------
@@ -384,21 +392,28 @@ class ElasticsearchEngine(RankingEngine):
         """`CANDIDATE_FETCH` as keyword arguments of the client's `search`."""
         return dict(CANDIDATE_FETCH)
 
-    def _knn(self, vector: Vector, filters: Filters, limit: int) -> dict[str, Any]:
-        """The kNN clause of the ``limit`` nearest filtered documents."""
+    def _knn(self, vector: Vector, filters: Filters, limit: int, field: str = "vector") -> dict[str, Any]:
+        """The kNN clause of the ``limit`` nearest filtered documents (by head, or by best passage)."""
         return {
-            "field": "passages.vector" if self.passages else "vector",
+            "field": field,
             "query_vector": np.asarray(vector, dtype=np.float32).tolist(),
             "k": limit,
             "num_candidates": min(max(limit * 2, 200), 10000),
             "filter": self._filter_clauses(filters),
         }
 
+    def _knn_bodies(self, vector: Vector, filters: Filters, limit: int) -> dict[str, dict[str, Any]]:
+        """The head kNN and, on an index with passages, the best-passage kNN of long documents."""
+        bodies = {"semantic": {"knn": self._knn(vector, filters, limit), "size": limit, **CANDIDATE_FETCH}}
+        if self.passages:
+            knn = self._knn(vector, filters, limit, "passages.vector")
+            bodies["passages"] = {"knn": knn, "size": limit, **CANDIDATE_FETCH}
+        return bodies
+
     def _semantic(self, vector: Vector, filters: Filters, limit: int) -> list[Candidate]:
-        knn = self._knn(vector, filters, limit)
-        resp = self._search("semantic search", knn=knn, size=limit, **self._fetch_args())
-        cands = self._candidates(resp["hits"]["hits"], cosine=True)
-        return sorted(cands, key=lambda c: (-c.score, c.id))
+        self._ensure()  # reads the mapping: an index from before passages has no passage kNN
+        semantic = self._parse_lists(self._msearch(self._knn_bodies(vector, filters, limit)), ()).semantic
+        return semantic or []
 
     def _lists(
         self,
@@ -419,7 +434,8 @@ class ElasticsearchEngine(RankingEngine):
         fetch = CANDIDATE_FETCH
         bodies: dict[str, dict[str, Any]] = {}
         if vector is not None:
-            bodies["semantic"] = {"knn": self._knn(vector, filters, limit), "size": limit, **fetch}
+            self._ensure()
+            bodies.update(self._knn_bodies(vector, filters, limit))
         if terms:
             # Its total is never read (the count is): without counting every match, Lucene skips the
             # documents that cannot enter the first `limit` (block-max WAND); the same hits come back.
@@ -462,6 +478,10 @@ class ElasticsearchEngine(RankingEngine):
         out = Lists()
         if "semantic" in resp:
             cands = self._candidates(resp["semantic"]["hits"]["hits"], cosine=True)
+            if "passages" in resp:
+                limit = max(len(cands), len(resp["passages"]["hits"]["hits"]))
+                more = self._candidates(resp["passages"]["hits"]["hits"], cosine=True)
+                cands = max_merge(cands, more, limit)
             out.semantic = sorted(cands, key=lambda c: (-c.score, c.id))
         if "keyword" in resp:
             out.keyword = self._candidates(resp["keyword"]["hits"]["hits"])
