@@ -4,7 +4,8 @@
     .venv/bin/python bench/search.py --docs 10000 --queries 100 --es-url http://127.0.0.1:9200
 
 Documents are synthetic French text with facets and pre-computed 384-dim vectors clustered by
-theme (what indexing receives from the embedding cache). Queries use pre-computed vectors too, so
+theme (what indexing receives from the embedding cache); one in ten is long, with passage vectors
+(`--long-share`). Queries use pre-computed vectors too, so
 latency is the engine's; the real model's query-embedding time is measured and printed apart.
 Prints a table and, with --json, the figures as JSON. Never run by the test suite.
 """

@@ -52,7 +52,8 @@ VECTOR_INDEXES: tuple[str, ...] = ("hnsw", "int8_hnsw", "bbq_hnsw", "flat", "int
 
 
 def make_mapping(dim: int, vector_index: str = "hnsw") -> dict[str, Any]:
-    """The explicit mapping: analysed text split on whitespace, keywords, numbers, one vector.
+    """The explicit mapping: analysed text split on whitespace, keywords, numbers, the head vector and the
+    nested passage vectors of long documents.
 
     ``vector_index`` is ``hnsw`` (approximate graph, for large indexes) or ``flat`` (exact brute
     force: faster bulk loading, exact like the embedded engine, fine up to a few hundred thousand).
