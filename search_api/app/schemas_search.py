@@ -24,7 +24,8 @@ class SearchHitOut(BaseModel):
     summary: dict[str, Any] = Field(default_factory=dict, description="Analysis summary shown with the hit.")
     why: dict[str, Any] = Field(
         default_factory=dict,
-        description="Why the hit is there: words, passage, place, analysis signals that boosted it.",
+        description="Why the hit is there: words, passage, place, analysis signals that boosted it, and "
+        "`semantic_passage` (start, end, cosine, excerpt) when a long page matched beyond its head.",
     )
 
     @classmethod

@@ -46,6 +46,10 @@ class IndexDocument:
     group: str | None = None
     vector: Vector | None = None
     summary: dict[str, Any] = field(default_factory=dict)
+    # Long documents only (`passages.py`): vectors of the passages beyond the head, shape (n, dim), and
+    # their ``(start, end)`` offsets in ``text``. None / empty: the head vector is the whole document.
+    passage_vectors: Vector | None = None
+    passage_spans: list[tuple[int, int]] = field(default_factory=list)
 
     @property
     def group_key(self) -> str:

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from core.protocols import Embedder
 from core.storage.tables import AnalysisRow, PageIdMoveRow, PageRow, ReviewRow
 from search_api.engines.base import BulkReport, IndexDocument, SearchEngine
-from search_api.engines.embedding_cache import passage_text
+from search_api.engines.passages import embed_documents
 
 log = logging.getLogger(__name__)
 BATCH = 256
@@ -123,9 +123,7 @@ def iter_documents(
     for rows in iter_rows(session_factory, ids):
         docs = [make_index_document(page, analysis.result or {}, review) for page, analysis, review in rows]
         if embedder is not None and docs:
-            vectors = embedder.embed_passages([passage_text(d.title, d.text) for d in docs])
-            for doc, vector in zip(docs, vectors, strict=True):
-                doc.vector = vector
+            embed_documents(embedder, docs)
         yield docs
 
 

@@ -43,13 +43,17 @@ SIGNAL_SOURCE = [
     "initiative_score", "in_qpv", "doc_kind", *STORED_PLACE_KINDS,
     "summary.type_scores", "summary.places_abroad",
 ]  # fmt: skip
+# Every field of a stored source (`IndexDocument.to_source`): a page of hits asks for them by name with the
+# head and passage vectors, which the index only returns when named (`mapping.exclude_source_vectors`).
+SOURCE_FIELDS: tuple[str, ...] = tuple(IndexDocument(id="-", text="").to_source())
 # Vector index types (`dense_vector.index_options.type`): graph (hnsw), graph over int8- or
 # bit-quantised vectors (int8_hnsw, bbq_hnsw), or exact brute force (flat, int8_flat).
 VECTOR_INDEXES: tuple[str, ...] = ("hnsw", "int8_hnsw", "bbq_hnsw", "flat", "int8_flat")
 
 
 def make_mapping(dim: int, vector_index: str = "hnsw") -> dict[str, Any]:
-    """The explicit mapping: analysed text split on whitespace, keywords, numbers, one vector.
+    """The explicit mapping: analysed text split on whitespace, keywords, numbers, the head vector and the
+    nested passage vectors of long documents.
 
     ``vector_index`` is ``hnsw`` (approximate graph, for large indexes) or ``flat`` (exact brute
     force: faster bulk loading, exact like the embedded engine, fine up to a few hundred thousand).
@@ -61,6 +65,9 @@ def make_mapping(dim: int, vector_index: str = "hnsw") -> dict[str, Any]:
     options: dict[str, Any] = {"type": vector_index}
     if vector_index.endswith("hnsw"):
         options.update(m=16, ef_construction=100)
+    vector: dict[str, Any] = {
+        "type": "dense_vector", "dims": dim, "index": True, "similarity": "cosine", "index_options": options,
+    }  # fmt: skip
     properties: dict[str, Any] = {
         "id": {"type": "keyword"},
         "title": {"type": "text", "index": False},
@@ -75,12 +82,18 @@ def make_mapping(dim: int, vector_index: str = "hnsw") -> dict[str, Any]:
         "is_initiative": {"type": "boolean"},
         "group": {"type": "keyword"},
         "summary": {"type": "object", "enabled": False},
-        "vector": {
-            "type": "dense_vector",
-            "dims": dim,
-            "index": True,
-            "similarity": "cosine",
-            "index_options": options,
+        # The head vector of every document (as before passages).
+        "vector": vector,
+        # The passages of a long document only (`passages.py`), one nested object each with its span: a kNN
+        # query on ``passages.vector`` scores a document by its best passage and returns documents, so
+        # filters stay on documents; `_semantic` merges it with the head kNN by max (`max_merge`).
+        "passages": {
+            "type": "nested",
+            "properties": {
+                "vector": vector,
+                "start": {"type": "integer", "index": False},
+                "end": {"type": "integer", "index": False},
+            },
         },
     }
     properties.update({name: {"type": "keyword"} for name in KEYWORD_FIELDS})
@@ -96,6 +109,19 @@ INDEX_SETTINGS = {"number_of_shards": 1, "number_of_replicas": 0, "mapping.exclu
 # Both are restored before the alias moves; a crash mid-rebuild only loses the unused new index.
 BULK_LOAD_SETTINGS = {"refresh_interval": "-1", "translog.durability": "async"}
 SERVING_SETTINGS = {"refresh_interval": None, "translog.durability": "request"}
+
+
+def max_merge(heads: list[Candidate], passages: list[Candidate], limit: int) -> list[Candidate]:
+    """The ``limit`` best documents by max(head cosine, best passage cosine), from the ``limit`` nearest by
+    head and the ``limit`` nearest by best passage: exact for those ``limit`` (a document whose max is its
+    head is among the nearest heads, else ``limit`` documents beat it; the same for passages), as the
+    embedded engine computes it over every row."""
+    best: dict[str, Candidate] = {}
+    for cand in heads + passages:
+        known = best.get(cand.id)
+        if known is None or cand.score > known.score:
+            best[cand.id] = cand
+    return sorted(best.values(), key=lambda c: (-c.score, c.id))[:limit]
 
 
 class ElasticsearchEngine(RankingEngine):
@@ -132,6 +158,7 @@ class ElasticsearchEngine(RankingEngine):
         self.vector_index = vector_index
         self.bulk_threads = max(1, bulk_threads)
         self.force_merge = force_merge
+        self.passages = True  # False when the alias serves an index built before passages (`_ensure`)
 
     # --- plumbing -----------------------------------------------------------------------------
     def _call(self, what: str, fn: Callable[[], T]) -> T:
@@ -155,7 +182,23 @@ class ElasticsearchEngine(RankingEngine):
             return
         if not self._call("alias check", lambda: bool(self.client.indices.exists_alias(name=self.alias))):
             self._create_index(activate=True)
+        else:
+            self._check_mapping()
         self._ready = True
+
+    def _check_mapping(self) -> None:
+        """An index built before passages (one indexed ``vector`` per document) keeps serving, its documents
+        matched by their head alone; a warning asks for `vigie index --rebuild`."""
+        resp = self._call("mapping check", lambda: self.client.indices.get_mapping(index=self.alias))
+        self.passages = all(
+            "passages" in body.get("mappings", {}).get("properties", {}) for body in resp.body.values()
+        )
+        if not self.passages:
+            log.warning(
+                "elasticsearch index behind alias %s predates passage vectors: long documents are matched "
+                "by their head only; run `vigie index --rebuild`",
+                self.alias,
+            )
 
     def _create_index(self, activate: bool, bulk_load: bool = False) -> str:
         name = f"{self.alias}-{time.strftime('%Y%m%d%H%M%S')}-{time.monotonic_ns() % 100000:05d}"
@@ -173,7 +216,7 @@ class ElasticsearchEngine(RankingEngine):
         log.info("elasticsearch created index=%s alias=%s", name, self.alias)
         return name
 
-    def _to_es(self, doc: IndexDocument) -> dict[str, Any]:
+    def _to_es(self, doc: IndexDocument, passages: bool = True) -> dict[str, Any]:
         body = doc.to_source()
         title, text = analyze(doc.title), analyze(doc.text)
         body["title_an"] = " ".join(title)
@@ -183,6 +226,12 @@ class ElasticsearchEngine(RankingEngine):
         if doc.vector is not None:
             # A float list: base64-packed vectors (`helpers.pack_dense_vector`) need a 9.3+ server.
             body["vector"] = np.asarray(doc.vector, dtype=np.float32).tolist()
+            if passages and doc.passage_vectors is not None:
+                rows = np.asarray(doc.passage_vectors, dtype=np.float32).tolist()
+                body["passages"] = [
+                    {"vector": row, "start": int(a), "end": int(b)}
+                    for row, (a, b) in zip(rows, doc.passage_spans, strict=True)
+                ]
         return body
 
     # --- writing -----------------------------------------------------------------------------
@@ -193,13 +242,13 @@ class ElasticsearchEngine(RankingEngine):
         """
         self._call("ping", lambda: self.client.cluster.health())
 
-    def _bulk(self, index: str, docs: Sequence[IndexDocument]) -> BulkReport:
+    def _bulk(self, index: str, docs: Sequence[IndexDocument], passages: bool = True) -> BulkReport:
         """Send documents in chunks on ``bulk_threads`` connections; report each rejection."""
         good, errors = validate_documents(docs, self.dim)
         report = BulkReport(errors=errors)
         if not good:
             return report
-        actions = ({"_index": index, "_id": doc.id, "_source": self._to_es(doc)} for doc in good)
+        actions = ({"_index": index, "_id": doc.id, "_source": self._to_es(doc, passages)} for doc in good)
         results = helpers.parallel_bulk(
             self.client, actions, thread_count=self.bulk_threads, chunk_size=BATCH,
             max_chunk_bytes=50 * 1024 * 1024, raise_on_error=False, raise_on_exception=True,
@@ -218,7 +267,7 @@ class ElasticsearchEngine(RankingEngine):
     def index_documents(self, docs: Sequence[IndexDocument]) -> BulkReport:
         """Bulk-index documents; each rejected document is reported, the others indexed."""
         self._ensure()
-        report = self._bulk(self.alias, docs)
+        report = self._bulk(self.alias, docs, self.passages)
         self._call("refresh", lambda: self.client.indices.refresh(index=self.alias))
         log.info("elasticsearch indexed=%d rejected=%d", report.indexed, len(report.errors))
         return report
@@ -248,6 +297,7 @@ class ElasticsearchEngine(RankingEngine):
         for name in old:
             self._call("old index removal", lambda name=name: self.client.indices.delete(index=name))  # type: ignore[misc]
         self._ready = True
+        self.passages = True
         log.info("elasticsearch rebuilt index=%s indexed=%d", new, report.indexed)
         return report
 
@@ -343,21 +393,28 @@ class ElasticsearchEngine(RankingEngine):
         """`CANDIDATE_FETCH` as keyword arguments of the client's `search`."""
         return dict(CANDIDATE_FETCH)
 
-    def _knn(self, vector: Vector, filters: Filters, limit: int) -> dict[str, Any]:
-        """The kNN clause of the ``limit`` nearest filtered documents."""
+    def _knn(self, vector: Vector, filters: Filters, limit: int, field: str = "vector") -> dict[str, Any]:
+        """The kNN clause of the ``limit`` nearest filtered documents (by head, or by best passage)."""
         return {
-            "field": "vector",
+            "field": field,
             "query_vector": np.asarray(vector, dtype=np.float32).tolist(),
             "k": limit,
             "num_candidates": min(max(limit * 2, 200), 10000),
             "filter": self._filter_clauses(filters),
         }
 
+    def _knn_bodies(self, vector: Vector, filters: Filters, limit: int) -> dict[str, dict[str, Any]]:
+        """The head kNN and, on an index with passages, the best-passage kNN of long documents."""
+        bodies = {"semantic": {"knn": self._knn(vector, filters, limit), "size": limit, **CANDIDATE_FETCH}}
+        if self.passages:
+            knn = self._knn(vector, filters, limit, "passages.vector")
+            bodies["passages"] = {"knn": knn, "size": limit, **CANDIDATE_FETCH}
+        return bodies
+
     def _semantic(self, vector: Vector, filters: Filters, limit: int) -> list[Candidate]:
-        knn = self._knn(vector, filters, limit)
-        resp = self._search("semantic search", knn=knn, size=limit, **self._fetch_args())
-        cands = self._candidates(resp["hits"]["hits"], cosine=True)
-        return sorted(cands, key=lambda c: (-c.score, c.id))
+        self._ensure()  # reads the mapping: an index from before passages has no passage kNN
+        semantic = self._parse_lists(self._msearch(self._knn_bodies(vector, filters, limit)), ()).semantic
+        return semantic or []
 
     def _lists(
         self,
@@ -378,7 +435,8 @@ class ElasticsearchEngine(RankingEngine):
         fetch = CANDIDATE_FETCH
         bodies: dict[str, dict[str, Any]] = {}
         if vector is not None:
-            bodies["semantic"] = {"knn": self._knn(vector, filters, limit), "size": limit, **fetch}
+            self._ensure()
+            bodies.update(self._knn_bodies(vector, filters, limit))
         if terms:
             # Its total is never read (the count is): without counting every match, Lucene skips the
             # documents that cannot enter the first `limit` (block-max WAND); the same hits come back.
@@ -421,6 +479,10 @@ class ElasticsearchEngine(RankingEngine):
         out = Lists()
         if "semantic" in resp:
             cands = self._candidates(resp["semantic"]["hits"]["hits"], cosine=True)
+            if "passages" in resp:
+                limit = max(len(cands), len(resp["passages"]["hits"]["hits"]))
+                more = self._candidates(resp["passages"]["hits"]["hits"], cosine=True)
+                cands = max_merge(cands, more, limit)
             out.semantic = sorted(cands, key=lambda c: (-c.score, c.id))
         if "keyword" in resp:
             out.keyword = self._candidates(resp["keyword"]["hits"]["hits"])
@@ -463,7 +525,7 @@ class ElasticsearchEngine(RankingEngine):
         if not ids:
             return {}
         self._ensure()
-        excludes = ["title_an", "body_an", "concepts_an", "date_num", "vector"]
+        excludes = ["title_an", "body_an", "concepts_an", "date_num", "vector", "passages"]
         resp = self._call(
             "document fetch",
             lambda: self.client.mget(index=self.alias, ids=list(ids), source_excludes=excludes),
@@ -482,6 +544,32 @@ class ElasticsearchEngine(RankingEngine):
             for d in resp["docs"]
             if d.get("found") and "vector" in d.get("_source", {})
         }
+
+    def _page(
+        self, ids: Sequence[str], with_passages: bool
+    ) -> tuple[dict[str, dict[str, Any]], dict[str, tuple[Vector, list[tuple[int, int]], Vector]]]:
+        """Sources and passages of a page of hits in one `_mget` (no extra round trip for passages)."""
+        if not ids or not with_passages or not self.passages:
+            return self._fetch(ids), {}
+        self._ensure()
+        fields = [*SOURCE_FIELDS, "vector", "passages"]
+        resp = self._call(
+            "document fetch", lambda: self.client.mget(index=self.alias, ids=list(ids), source=fields)
+        )
+        sources: dict[str, dict[str, Any]] = {}
+        passages: dict[str, tuple[Vector, list[tuple[int, int]], Vector]] = {}
+        for d in resp["docs"]:
+            if not d.get("found"):
+                continue
+            source = d["_source"]
+            head, nested = source.pop("vector", None), source.pop("passages", None) or []
+            sources[d["_id"]] = source
+            spans = [p for p in nested if "start" in p]
+            if spans and head is not None:
+                matrix = np.asarray([p["vector"] for p in spans], dtype=np.float32)
+                found = [(int(p["start"]), int(p["end"])) for p in spans]
+                passages[d["_id"]] = (np.asarray(head, dtype=np.float32), found, matrix)
+        return sources, passages
 
     def _signals(self, ids: Sequence[str]) -> dict[str, DocSignals]:
         if not ids:

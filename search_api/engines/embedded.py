@@ -370,6 +370,15 @@ class EmbeddedEngine(RankingEngine):
     def _vector(self, doc_id: str) -> Vector | None:
         return self._refresh().columns.vector(doc_id)
 
+    def _passages(self, ids: Sequence[str]) -> dict[str, tuple[Vector, list[tuple[int, int]], Vector]]:
+        columns = self._refresh().columns
+        out = {}
+        for doc_id in ids:
+            found, head = columns.passages(doc_id), columns.vector(doc_id)
+            if found is not None and head is not None:
+                out[doc_id] = (head, found[0], found[1])
+        return out
+
     def _vectors(self, ids: Sequence[str]) -> dict[str, Vector]:
         columns = self._refresh().columns
         found = ((doc_id, columns.vector(doc_id)) for doc_id in ids)

@@ -15,8 +15,8 @@ from core.protocols import Embedder
 from core.storage.tables import PageRow
 from search_api.engines.base import IndexDocument, SearchEngine
 from search_api.engines.documents import make_index_document
-from search_api.engines.embedding_cache import passage_text
 from search_api.engines.metrics import ndcg_at_k, recall_at_k
+from search_api.engines.passages import embed_documents
 
 log = logging.getLogger(__name__)
 MODES: tuple[str, ...] = ("keyword", "semantic", "hybrid")
@@ -124,9 +124,7 @@ def index_corpus(
 
 
 def _index_batch(engine: SearchEngine, embedder: Embedder, docs: list[IndexDocument]) -> int:
-    vectors = embedder.embed_passages([passage_text(d.title, d.text) for d in docs])
-    for doc, vector in zip(docs, vectors, strict=True):
-        doc.vector = vector
+    embed_documents(embedder, docs)
     report = engine.index_documents(docs)
     for doc_id, reason in report.errors.items():
         log.warning("corpus document rejected id=%s reason=%s", doc_id, reason)

@@ -22,16 +22,27 @@ from search_api.engines.feedback import expansion_terms
 from search_api.engines.french import analyze
 from search_api.engines.fusion import Candidate, Lists, collapse, fuse_convex, fuse_rrf
 from search_api.engines.highlight import make_highlights
+from search_api.engines.passages import best_passage
 from search_api.engines.signals import SIGNAL_FEATURES, DocSignals, signal_features, signals_of
 from search_api.engines.thesaurus import load_thesaurus
 from search_api.engines.understanding import QueryPlaceLinker, QueryUnderstanding, understand_query
 from search_api.engines.why import make_why
+
+
+def passage_why(text: str, start: int, end: int, cosine: float) -> dict[str, Any]:
+    """The `why` entry of a long document matched beyond its head: the passage's span and its first words."""
+    excerpt = " ".join(text[start:end].split())
+    if len(excerpt) > PASSAGE_EXCERPT_CHARS:
+        excerpt = excerpt[:PASSAGE_EXCERPT_CHARS].rsplit(" ", 1)[0] + " …"
+    return {"start": start, "end": end, "cosine": round(cosine, 4), "excerpt": excerpt}
+
 
 __all__ = ["Candidate", "Lists", "RankingConfig", "RankingEngine", "fuse_convex", "fuse_rrf"]
 log = logging.getLogger(__name__)
 Features = dict[str, dict[str, float]]  # doc id -> signal feature -> value
 MAX_SIZE = 100
 MAX_WINDOW = 1000
+PASSAGE_EXCERPT_CHARS = 240
 FUSIONS: tuple[str, ...] = ("rrf", "convex")
 # Fields of the stored source the signals are read from (ES fetches only these for reranking).
 SIGNAL_FIELDS: tuple[str, ...] = (
@@ -127,6 +138,18 @@ class RankingEngine(ABC):
     @abstractmethod
     def _vector(self, doc_id: str) -> Vector | None:
         """The stored vector of a document, or None."""
+
+    def _passages(self, ids: Sequence[str]) -> dict[str, tuple[Vector, list[tuple[int, int]], Vector]]:
+        """Head vector, passage spans and passage vectors of the long documents among ``ids`` (short ones,
+        and every document of an index built before passages, are absent). Backends override it."""
+        return {}
+
+    def _page(
+        self, ids: Sequence[str], with_passages: bool
+    ) -> tuple[dict[str, dict[str, Any]], dict[str, tuple[Vector, list[tuple[int, int]], Vector]]]:
+        """The stored sources of a page of hits and, when asked, their passages (`_passages`); a backend
+        may read both at once (Elasticsearch: one `_mget`)."""
+        return self._fetch(ids), (self._passages(ids) if with_passages else {})
 
     def _vectors(self, ids: Sequence[str]) -> dict[str, Vector]:
         """Stored vectors of the given ids (backends may batch this)."""
@@ -244,26 +267,26 @@ class RankingEngine(ABC):
         terms: list[str],
         understanding: QueryUnderstanding | None,
         facet_fields: Sequence[str] = (),
-    ) -> tuple[list[Candidate], int, bool, Features, dict[str, dict[str, int]] | None]:
-        """Ranked candidates, total, whether facets count keyword matches only, signal features, and the
-        facets when they were asked with the first lists (None: still to ask)."""
+    ) -> tuple[list[Candidate], int, bool, Features, dict[str, dict[str, int]] | None, Vector | None]:
+        """Ranked candidates, total, whether facets count keyword matches only, signal features, the
+        facets when they were asked with the first lists (None: still to ask), and the query vector."""
         window = self._window(query)
         if not query.text.strip():
             cands, total = self._by_date(None, filters, window)
-            return cands, total, False, {}, None
+            return cands, total, False, {}, None, None
         mode = query.mode
         if mode == "hybrid" and self.embedder is None:
             log.warning("hybrid search without an embedder: falling back to keyword")
             mode = "keyword"
         if mode == "keyword":
             if not terms:
-                return [], 0, True, {}, None
+                return [], 0, True, {}, None, None
             if query.sort == "date":
                 cands, total = self._by_date(terms, filters, window)
             else:
                 cands, total = self._keyword(terms, filters, window)
                 cands = sorted(cands, key=lambda c: (-c.score, c.id))  # same tie order on every backend
-            return cands, total, True, {}, None
+            return cands, total, True, {}, None, None
         features: Features = {}
         vector = self._query_vector(query.text)
         with_keyword = terms if mode == "hybrid" else None
@@ -285,7 +308,7 @@ class RankingEngine(ABC):
         if query.sort == "date":
             cands = sorted(cands, key=lambda c: (-c.date, c.id))
         count = lists.count if lists.count is not None else self._count(filters)
-        return cands, count, False, features, lists.facets
+        return cands, count, False, features, lists.facets, vector
 
     def _understood(
         self,
@@ -380,13 +403,16 @@ class RankingEngine(ABC):
             understanding = self.understand(query.text)
             if self.ranking.strip_intent_words:  # measured to lose on the open queries: off by default
                 terms = analyze(understanding.keyword_text) or terms
-        cands, total, facets_on_terms, features, facets = self._rank(
+        cands, total, facets_on_terms, features, facets, vector = self._rank(
             query, filters, terms, understanding, facet_fields
         )
         groups = collapse(cands) if query.collapse_duplicates else [(c, 0) for c in cands]
         start = (query.page - 1) * query.size
         page = groups[start : start + query.size]
-        hits = self._make_hits(page, terms if query.highlight else [], understanding, features)
+        shown = query.highlight  # highlights and `why` are built together
+        hits = self._make_hits(
+            page, terms if shown else [], understanding, features, vector if shown else None
+        )
         if facets is None:
             facets = {}
             if facet_fields:
@@ -399,8 +425,11 @@ class RankingEngine(ABC):
         terms: list[str],
         understanding: QueryUnderstanding | None = None,
         features: Features | None = None,
+        vector: Vector | None = None,
     ) -> list[SearchHit]:
-        sources = self._fetch([c.id for c, _ in page])
+        # With the query vector: where the semantic side matched a long document, when a passage beat its
+        # head (`passages.py`).
+        sources, passages = self._page([c.id for c, _ in page], vector is not None)
         hits = []
         for cand, duplicates in page:
             source = dict(sources.get(cand.id, {}))
@@ -411,6 +440,10 @@ class RankingEngine(ABC):
                 why = make_why(
                     text, terms, highlights, understanding, signals_of(source), (features or {}).get(cand.id)
                 )
+            stored = passages.get(cand.id)
+            matched = best_passage(vector, *stored) if vector is not None and stored is not None else None
+            if matched is not None:
+                why["semantic_passage"] = passage_why(text, *matched)
             hits.append(
                 SearchHit(
                     id=cand.id,

@@ -21,6 +21,12 @@ def check_document(doc: IndexDocument, dim: int) -> str | None:
             return f"vector must have shape ({dim},), got {shape}"
         if not np.all(np.isfinite(doc.vector)):
             return "vector holds NaN or infinite values"
+    if doc.passage_vectors is not None:
+        shape = getattr(doc.passage_vectors, "shape", None)
+        if doc.vector is None or shape != (len(doc.passage_spans), dim) or not doc.passage_spans:
+            return f"passage vectors must have shape ({len(doc.passage_spans)}, {dim}) beside a head vector"
+        if not np.all(np.isfinite(doc.passage_vectors)):
+            return "passage vectors hold NaN or infinite values"
     unknown = set(doc.keywords) - set(KEYWORD_FIELDS)
     if unknown:
         return f"unknown keyword fields {sorted(unknown)}"
