@@ -1,14 +1,4 @@
-"""A sentence-by-sentence reading of a text for the initiative decision (issue 15, ninth round, fp9).
-
-The initiative models read a text as one vector (the e5 mean of its first pieces) plus its words. Here a
-small logistic regression scores each of the text's sentences on its own e5 embedding (every sentence
-takes its text's label, every text weighs one), and three columns join the initiative models' features:
-the best sentence's probability, the mean of the best three and the mean over the sentences. The
-training texts' columns are out of fold over grouped inner folds (a model fitted on a text never reads
-that text's columns), so the initiative model learns how far to trust them on unseen sites; the reader
-fitted on every training text gives the columns at prediction time. Measured in docs/models.md ("Issue
-15, ninth round (7 Dec): what the text says").
-"""
+"""A sentence-by-sentence reading of a text for the initiative models (issue 15, ninth round, fp9)."""
 
 from __future__ import annotations
 
@@ -122,7 +112,13 @@ def _blocks(batch: TextBatch) -> Blocks:
 
 class SentenceReadClassifier(BinaryTextClassifier):
     """`BinaryTextClassifier` whose features also hold the sentence reader's three columns times
-    ``sentence_weight`` (out of fold over ``sentence_folds`` grouped inner folds for its training texts)."""
+    ``sentence_weight``.
+
+    The training texts' columns are out of fold over ``sentence_folds`` grouped inner folds (a reader
+    fitted on a text never gives that text's columns), so the model learns how far to trust them on
+    unseen sites; the reader fitted on every training text gives the columns at prediction time.
+    Measured in docs/models.md ("Issue 15, ninth round (7 Dec): what the text says").
+    """
 
     def __init__(
         self,
