@@ -272,6 +272,8 @@ class TrainOptions:
     promote: bool = False
     version: str | None = None
     record: Literal["report", "meta"] = "meta"
+    # Weight of the sentence reader in the initiative models (`TrainConfig.initiative_sentence_read`; 0: off).
+    sentence_read: float = 0.0
 
     def __post_init__(self) -> None:
         if self.version is not None:

@@ -77,6 +77,7 @@ def evaluate_real_cv(
     """
     from nlp.classifiers.training import (
         WRITTEN_EXAMPLES,
+        example_sentence_blocks,
         example_vectors,
         example_whole_vectors,
         make_factories,
@@ -86,7 +87,8 @@ def evaluate_real_cv(
     texts, urls = [e.text for e in examples], [e.url for e in examples]
     geo = geo_codes(linker, texts, urls) if linker is not None else None
     whole = example_whole_vectors(examples, config, embed)
-    data = make_task_data(examples, example_vectors(examples, config, embed), geo, whole)
+    sentences = example_sentence_blocks(examples, config, embed)
+    data = make_task_data(examples, example_vectors(examples, config, embed), geo, whole, sentences)
     use = WRITTEN_EXAMPLES if use_written is None else use_written
     report = real_cross_validation(
         data,

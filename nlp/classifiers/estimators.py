@@ -92,7 +92,7 @@ class BinaryTextClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc
             embedding_view=self.embedding_view,
             binary_tf=getattr(self, "binary_tf", False),  # getattr: detectors pickled before it
         ).fit(batch)
-        F = self.featurizer_.transform(batch)
+        F = self._fit_features(batch, y_arr)
         pos, neg = int(y_arr.sum()), int(len(y_arr) - y_arr.sum())
         self.model_ = _calibrated_lr(self.C, pos, neg).fit(F, y_arr)
         self.classes_ = np.array([0, 1])
@@ -104,7 +104,7 @@ class BinaryTextClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc
 
     def predict_proba(self, X: Any) -> FloatArray:
         """Calibrated probabilities, columns [negative, positive]."""
-        proba: FloatArray = self.model_.predict_proba(self.featurizer_.transform(as_batch(X)))
+        proba: FloatArray = self.model_.predict_proba(self._features(as_batch(X)))
         return proba
 
     def decision_scores(self, X: Any) -> FloatArray:
@@ -114,6 +114,14 @@ class BinaryTextClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc
     def predict(self, X: Any) -> npt.NDArray[np.int_]:
         """1 when the positive probability reaches the tuned threshold."""
         return (self.decision_scores(X) >= self.threshold_).astype(int)
+
+    def _fit_features(self, batch: TextBatch, y: npt.NDArray[np.int_]) -> Any:
+        """The training texts' feature matrix (the fitted featurizer's; subclasses add columns)."""
+        return self.featurizer_.transform(batch)
+
+    def _features(self, batch: TextBatch) -> Any:
+        """The feature matrix of texts to score."""
+        return self.featurizer_.transform(batch)
 
 
 class MultiLabelTypeClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]  # sklearn is untyped

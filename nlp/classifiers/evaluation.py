@@ -45,7 +45,9 @@ class TaskData:
         """The texts (all, or at ``idx``) with their whole-text vectors."""
         if self.whole is None:
             raise ValueError("no whole-text vectors: build the data with make_task_data(..., whole=...)")
-        batch = TextBatch(self.batch.texts, self.whole, self.batch.urls)
+        batch = TextBatch(
+            self.batch.texts, self.whole, self.batch.urls, self.batch.sentences, self.batch.groups
+        )
         return batch if idx is None else batch.take(np.asarray(idx, dtype=np.intp))
 
     def take(self, idx: npt.ArrayLike) -> TaskData:
@@ -68,15 +70,18 @@ def make_task_data(
     vectors: npt.NDArray[np.float32] | None,
     geo: npt.NDArray[np.int_] | None = None,
     whole: npt.NDArray[np.float32] | None = None,
+    sentences: list[npt.NDArray[np.float32]] | None = None,
 ) -> TaskData:
-    """Arrays of labels aligned with the texts (``whole``: the cascade's whole-text vectors)."""
+    """Arrays of labels aligned with the texts (``whole``: the cascade's whole-text vectors;
+    ``sentences``: each text's sentence embeddings, for the initiative models that read them)."""
+    groups = [e.group or e.id for e in examples]
     return TaskData(
-        batch=TextBatch([e.text for e in examples], vectors, [e.url for e in examples]),
+        batch=TextBatch([e.text for e in examples], vectors, [e.url for e in examples], sentences, groups),
         is_init=np.array([int(e.is_initiative) for e in examples]),
         in_qpv=np.array([int(e.is_initiative and e.in_qpv is True) for e in examples]),
         types=np.array([[int(t in e.innovation_types) for t in INNOVATION_TYPES] for e in examples]),
         kinds=np.array([e.doc_kind or "" for e in examples], dtype=object),
-        groups=np.array([e.group or e.id for e in examples], dtype=object),
+        groups=np.array(groups, dtype=object),
         geo=geo,
         whole=whole,
     )

@@ -25,11 +25,18 @@ FRENCH_STOPWORDS = list(TFIDF_STOP_WORDS)  # the one French stop-word module, co
 
 @dataclass
 class TextBatch:
-    """Texts with, when the model uses them, their sentence embeddings (one row per text)."""
+    """Texts with, when the model uses them, their sentence embeddings (one row per text).
+
+    ``sentences``: the embeddings of each text's sentences, one block per text, for the models that read
+    them (`nlp.classifiers.sentence_read`); ``groups``: the texts' training groups (site and initiative
+    name), which that reader's inner folds keep together.
+    """
 
     texts: list[str]
     vectors: npt.NDArray[np.float32] | None = None
     urls: list[str | None] | None = None
+    sentences: list[npt.NDArray[np.float32]] | None = None
+    groups: list[str] | None = None
 
     def __len__(self) -> int:
         return len(self.texts)
@@ -39,7 +46,9 @@ class TextBatch:
         idx = list(map(int, indices))
         vectors = None if self.vectors is None else self.vectors[idx]
         urls = None if self.urls is None else [self.urls[i] for i in idx]
-        return TextBatch([self.texts[i] for i in idx], vectors, urls)
+        sentences = None if self.sentences is None else [self.sentences[i] for i in idx]
+        groups = None if self.groups is None else [self.groups[i] for i in idx]
+        return TextBatch([self.texts[i] for i in idx], vectors, urls, sentences, groups)
 
 
 def chunk_texts(text: str, sizes: Sequence[int]) -> list[str]:

@@ -13,6 +13,7 @@ import numpy as np
 from core.domain import INNOVATION_TYPES
 from nlp.classifiers.cascade import rescore_band
 from nlp.classifiers.features import TextBatch, chunk_texts, chunked_vectors, piece_blocks, pooled_vectors
+from nlp.classifiers.sentence_read import SentenceReadClassifier, sentence_blocks
 from nlp.classifiers.store import (
     OPTIONAL_TASKS,
     TASKS,
@@ -60,6 +61,11 @@ class ModelSet:
     def needs_embeddings(self) -> bool:
         """True when a model was trained with sentence-embedding features."""
         return any(m.meta.get("config", {}).get("use_embeddings") for m in self.models.values())
+
+    @property
+    def reads_sentences(self) -> bool:
+        """True when an initiative model reads each passage's sentence embeddings (`sentence_read`)."""
+        return any(isinstance(m.estimator, SentenceReadClassifier) for m in self.models.values())
 
     @property
     def embed_chars(self) -> int:
@@ -168,9 +174,11 @@ class ModelSet:
         cascade cut are embedded and rescored; the others keep its score and get zero type scores.
         """
         fast = self.models.get("initiative_fast")
+        if self.reads_sentences:
+            batch.sentences = sentence_blocks(embedder.embed_passages, batch.texts)
         if not self.needs_embeddings or fast is None:
             if self.needs_embeddings:
-                batch = TextBatch(batch.texts, self.embed(batch.texts, embedder))
+                batch = TextBatch(batch.texts, self.embed(batch.texts, embedder), sentences=batch.sentences)
             return (
                 self.models["initiative"].estimator.decision_scores(batch),
                 self.models["qpv"].estimator.decision_scores(batch),
@@ -235,6 +243,9 @@ class ModelSet:
         model = self.models.get("initiative_fast") or self.models["initiative"]
         if not sentences or model.meta.get("config", {}).get("use_embeddings") and model.task == "initiative":
             return None
+        if isinstance(model.estimator, SentenceReadClassifier):
+            return None  # it reads sentence embeddings too: the evidence is ranked on cue words alone
+
         return [float(s) for s in model.estimator.decision_scores(sentences)]
 
 

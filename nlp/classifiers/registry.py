@@ -75,6 +75,7 @@ class StoredModelRegistry:
             char_ngrams=options.char_ngrams,
             use_embeddings=options.use_embeddings,
             reference_dir=str(reference) if reference is not None else None,
+            initiative_sentence_read=options.sentence_read,
         )
         if announce is not None:
             announce(f"training on {len(examples)} examples, features {config.features}")

@@ -45,6 +45,7 @@ from nlp.classifiers.examples import (
 from nlp.classifiers.features import chunked_vectors
 from nlp.classifiers.models import load_models
 from nlp.classifiers.pool import CORRECTIONS_FILE, drop_blind, load_pool_examples
+from nlp.classifiers.sentence_read import SentenceReadClassifier, sentence_blocks
 from nlp.classifiers.store import WHOLE_TEXT_TASK, promote, read_current, save_model
 
 log = logging.getLogger(__name__)
@@ -97,6 +98,10 @@ class TrainConfig:
     # characters; it must start with `embed_pieces`, whose embeddings are reused). 0: no such stage.
     whole_text_band: float = 0.10
     whole_text_pieces: tuple[int, ...] = (EMBED_CHARS, 400, 500, 500, 500)
+    # With embeddings: weight of the sentence reader's three columns (`nlp.classifiers.sentence_read`: each
+    # sentence's e5 embedding scored on its own; best, best three, mean) in the three initiative models
+    # (TF-IDF stage, main, whole-text); 0: none, as up to v12. Every passage then embeds its sentences.
+    initiative_sentence_read: float = 0.0
 
     @property
     def whole_text(self) -> bool:
@@ -220,6 +225,22 @@ def example_whole_vectors(
     return chunked_vectors(embed, [e.text for e in examples], config.whole_text_pieces)
 
 
+def example_sentence_blocks(
+    examples: list[TrainingExample], config: TrainConfig, embed: Embed | None
+) -> list[npt.NDArray[np.float32]] | None:
+    """Each example's sentence embeddings (None unless the initiative models read them)."""
+    if config.initiative_sentence_read <= 0 or embed is None:
+        return None
+    return sentence_blocks(embed, [e.text for e in examples])
+
+
+def _initiative(config: TrainConfig, **kw: Any) -> BinaryTextClassifier:
+    """An initiative detector, reading the sentences when the config says so."""
+    if config.initiative_sentence_read > 0:
+        return SentenceReadClassifier(**kw, sentence_weight=config.initiative_sentence_read)
+    return BinaryTextClassifier(**kw)
+
+
 def make_factories(config: TrainConfig) -> Factories:
     """A fresh estimator per task, configured (document kind never needs embeddings)."""
     common: dict[str, Any] = {
@@ -230,8 +251,8 @@ def make_factories(config: TrainConfig) -> Factories:
     lexical = common | {"use_embeddings": False}
     views = EMBEDDING_VIEWS if config.use_embeddings else {}
     factories: Factories = {
-        "initiative": lambda: BinaryTextClassifier(
-            **common, embedding_view=views.get("initiative"), binary_tf=config.initiative_binary_tf
+        "initiative": lambda: _initiative(
+            config, **common, embedding_view=views.get("initiative"), binary_tf=config.initiative_binary_tf
         ),
         "qpv": lambda: BinaryTextClassifier(**common, embedding_view=views.get("qpv")),
         "types": lambda: MultiLabelTypeClassifier(
@@ -256,12 +277,12 @@ def make_factories(config: TrainConfig) -> Factories:
         ),
     }
     if config.use_embeddings:
-        factories["initiative_fast"] = lambda: BinaryTextClassifier(
-            **lexical, binary_tf=config.initiative_binary_tf
+        factories["initiative_fast"] = lambda: _initiative(
+            config, **lexical, binary_tf=config.initiative_binary_tf
         )
     if config.whole_text:
-        factories[WHOLE_TEXT_TASK] = lambda: BinaryTextClassifier(
-            **common, embedding_view="mean", binary_tf=config.initiative_binary_tf
+        factories[WHOLE_TEXT_TASK] = lambda: _initiative(
+            config, **common, embedding_view="mean", binary_tf=config.initiative_binary_tf
         )
     return factories
 
@@ -430,11 +451,16 @@ def train_all(
     config = config or TrainConfig(use_embeddings=embed is not None)
     if config.use_embeddings and embed is None:
         raise InputError("embedding features asked but no embedder given", hint="pass embed= or disable them")
+    if config.initiative_sentence_read > 0 and not config.use_embeddings:
+        raise InputError(
+            "the sentence reader needs embeddings", hint="set use_embeddings or initiative_sentence_read=0"
+        )
     examples = assign_groups(examples) if not all(e.group for e in examples) else examples
     vectors = example_vectors(examples, config, embed)
     texts, urls = [e.text for e in examples], [e.url for e in examples]
     geo = geo_codes(linker, texts, urls) if linker is not None and run_cv else None
-    data = make_task_data(examples, vectors, geo, example_whole_vectors(examples, config, embed))
+    whole = example_whole_vectors(examples, config, embed)
+    data = make_task_data(examples, vectors, geo, whole, example_sentence_blocks(examples, config, embed))
     factories = make_factories(config)
     metrics: dict[str, Any] = {}
     comparison = None

@@ -80,3 +80,11 @@ def test_training_without_examples_fails_clearly(registry, tmp_path: Path) -> No
     )
     with pytest.raises(Exception, match="no training examples found"):
         StoredModelRegistry(settings, factory).train(TrainOptions(use_embeddings=False, with_db=False))
+
+
+def test_the_sentence_reader_option_reaches_the_training_config(registry) -> None:  # type: ignore[no-untyped-def]
+    """`vigie train --sentence-read` without embeddings is refused by the training config it reaches."""
+    reg, _ = registry
+    with pytest.raises(Exception, match="the sentence reader needs embeddings"):
+        reg.train(TrainOptions(use_embeddings=False, with_db=False, run_cv=False, sentence_read=1.0))
+    assert read_current(reg.model_dir) == {"initiative": "v1"}

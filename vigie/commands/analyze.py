@@ -129,9 +129,14 @@ def register(app: typer.Typer, groups: dict[str, typer.Typer]) -> None:
         with_db: bool = typer.Option(True, "--with-db/--no-db", help="Include DB annotations and reviews."),
         cv: bool = typer.Option(True, "--cv/--no-cv", help="Cross-validate before fitting."),
         version: str | None = typer.Option(None, help="Version name (default: a timestamp)."),
+        sentence_read: float = typer.Option(
+            0.0,
+            min=0.0,
+            help="Weight of the sentence reader in the initiative models (0: off; see docs/models.md).",
+        ),
     ) -> None:
         """Train every model from the annotations; write models/<task>/<version>/."""
-        train_models(get_settings(), promote, embeddings, char_ngrams, with_db, cv, version)
+        train_models(get_settings(), promote, embeddings, char_ngrams, with_db, cv, version, sentence_read)
 
     @groups["evaluate"].command("models")
     def evaluate_models_cmd(

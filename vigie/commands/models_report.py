@@ -31,6 +31,7 @@ def train_models(
     with_db: bool,
     cv: bool,
     version: str | None,
+    sentence_read: float = 0.0,
 ) -> dict[str, Any]:
     """Train all tasks through the model registry (which records the versions), print the CV report."""
     from vigie.wiring import make_model_registry, open_db
@@ -44,6 +45,7 @@ def train_models(
         promote=promote,
         version=version,
         record="report",
+        sentence_read=sentence_read,
     )
     metrics = make_model_registry(settings, factory).train(options, announce=out.print)
     engine.dispose()
