@@ -38,6 +38,13 @@ class Settings(BaseSettings):
         default=None, description="Elasticsearch URL, e.g. http://127.0.0.1:9200"
     )
     elasticsearch_index: str = Field(default="vigie-documents", description="Elasticsearch index alias name.")
+    search_max_passages: int = Field(
+        default=8,
+        ge=0,
+        le=64,
+        description="Search: passage vectors per long document at most, beyond its head vector (0: heads"
+        " only; a change takes effect on documents indexed after it: `vigie index --rebuild`).",
+    )
     elasticsearch_merge: bool = Field(
         default=True,
         description="Elasticsearch: merge a rebuilt index into one segment before it serves (faster semantic"

@@ -101,11 +101,15 @@ def make_search_engine(settings: Settings, embedder: Embedder | None = None) -> 
             force_merge=settings.elasticsearch_merge,
             embedder=cached,
             place_linker=make_query_place_linker(settings),
+            max_passages=settings.search_max_passages,
         )
     from search_api.engines.embedded import EmbeddedEngine
 
     return EmbeddedEngine(
-        search_dir / "embedded", embedder=cached, place_linker=make_query_place_linker(settings)
+        search_dir / "embedded",
+        embedder=cached,
+        place_linker=make_query_place_linker(settings),
+        max_passages=settings.search_max_passages,
     )
 
 

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from core.protocols import Embedder
 from core.storage.tables import AnalysisRow, PageIdMoveRow, PageRow, ReviewRow
 from search_api.engines.base import BulkReport, IndexDocument, SearchEngine
-from search_api.engines.passages import embed_documents
+from search_api.engines.passages import MAX_PASSAGES, embed_documents
 
 log = logging.getLogger(__name__)
 BATCH = 256
@@ -116,14 +116,23 @@ def iter_rows(
         yield [(pages[i], analyses[i], reviews.get(i)) for i in chunk if i in pages]
 
 
+def engine_max_passages(engine: SearchEngine) -> int:
+    """The engine's cap on passage vectors per long document (`RankingEngine.max_passages`)."""
+    return int(getattr(engine, "max_passages", MAX_PASSAGES))
+
+
 def iter_documents(
-    session_factory: sessionmaker[Session], embedder: Embedder | None, ids: Sequence[str] | None = None
+    session_factory: sessionmaker[Session],
+    embedder: Embedder | None,
+    ids: Sequence[str] | None = None,
+    max_passages: int = MAX_PASSAGES,
 ) -> Iterator[list[IndexDocument]]:
-    """Batches of index documents with vectors (when an embedder is given)."""
+    """Batches of index documents with vectors (when an embedder is given; long documents get at most
+    ``max_passages`` passage vectors, `passages.embed_documents`)."""
     for rows in iter_rows(session_factory, ids):
         docs = [make_index_document(page, analysis.result or {}, review) for page, analysis, review in rows]
         if embedder is not None and docs:
-            embed_documents(embedder, docs)
+            embed_documents(embedder, docs, max_passages)
         yield docs
 
 
@@ -137,7 +146,7 @@ def reindex(
     embedder: Embedder | None = getattr(engine, "embedder", None)
     report = BulkReport()
     seen: set[str] = set()
-    for docs in iter_documents(session_factory, embedder, ids):
+    for docs in iter_documents(session_factory, embedder, ids, engine_max_passages(engine)):
         seen.update(d.id for d in docs)
         report.merge(engine.index_documents(docs))
     if ids is not None:
@@ -151,7 +160,8 @@ def reindex(
 def rebuild_index(session_factory: sessionmaker[Session], engine: SearchEngine) -> BulkReport:
     """Rebuild the whole index from the system of record and switch to it atomically."""
     embedder: Embedder | None = getattr(engine, "embedder", None)
-    return engine.rebuild(doc for docs in iter_documents(session_factory, embedder) for doc in docs)
+    docs = iter_documents(session_factory, embedder, max_passages=engine_max_passages(engine))
+    return engine.rebuild(doc for batch in docs for doc in batch)
 
 
 def drop_moved_ids(session_factory: sessionmaker[Session], engine: SearchEngine) -> int:

@@ -20,6 +20,7 @@ from core.errors import EngineUnavailableError, SearchEngineError
 from core.protocols import Embedder
 from search_api.engines.base import KEYWORD_FIELDS, BulkReport, Filters, IndexDocument, Vector
 from search_api.engines.french import analyze
+from search_api.engines.passages import MAX_PASSAGES
 from search_api.engines.place_cache import cached_place_linker
 from search_api.engines.ranking import Candidate, Lists, RankingConfig, RankingEngine
 from search_api.engines.signals import STORED_PLACE_KINDS, DocSignals, signals_of
@@ -145,8 +146,9 @@ class ElasticsearchEngine(RankingEngine):
         bulk_threads: int = BULK_THREADS,
         place_linker: QueryPlaceLinker | None = None,
         force_merge: bool = True,
+        max_passages: int = MAX_PASSAGES,
     ) -> None:
-        super().__init__(embedder, ranking, cached_place_linker(place_linker))
+        super().__init__(embedder, ranking, cached_place_linker(place_linker), max_passages)
         self.url = url
         self.alias = alias
         self.dim = embedder.dim if embedder is not None else dim

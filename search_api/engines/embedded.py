@@ -23,6 +23,7 @@ from core.protocols import Embedder
 from search_api.engines.base import KEYWORD_FIELDS, BulkReport, Filters, IndexDocument, Vector
 from search_api.engines.columns import ColumnStore
 from search_api.engines.french import analyze
+from search_api.engines.passages import MAX_PASSAGES
 from search_api.engines.place_cache import cached_place_linker
 from search_api.engines.ranking import Candidate, RankingConfig, RankingEngine
 from search_api.engines.signals import DocSignals
@@ -134,8 +135,9 @@ class EmbeddedEngine(RankingEngine):
         ranking: RankingConfig | None = None,
         dim: int = 384,
         place_linker: QueryPlaceLinker | None = None,
+        max_passages: int = MAX_PASSAGES,
     ) -> None:
-        super().__init__(embedder, ranking, cached_place_linker(place_linker))
+        super().__init__(embedder, ranking, cached_place_linker(place_linker), max_passages)
         self.root = path
         self.dim = embedder.dim if embedder is not None else dim
         self.root.mkdir(parents=True, exist_ok=True)

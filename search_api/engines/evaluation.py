@@ -14,7 +14,7 @@ from core.jsonl import JsonlError, iter_jsonl_file
 from core.protocols import Embedder
 from core.storage.tables import PageRow
 from search_api.engines.base import IndexDocument, SearchEngine
-from search_api.engines.documents import make_index_document
+from search_api.engines.documents import engine_max_passages, make_index_document
 from search_api.engines.metrics import ndcg_at_k, recall_at_k
 from search_api.engines.passages import embed_documents
 
@@ -124,7 +124,7 @@ def index_corpus(
 
 
 def _index_batch(engine: SearchEngine, embedder: Embedder, docs: list[IndexDocument]) -> int:
-    embed_documents(embedder, docs)
+    embed_documents(embedder, docs, engine_max_passages(engine))
     report = engine.index_documents(docs)
     for doc_id, reason in report.errors.items():
         log.warning("corpus document rejected id=%s reason=%s", doc_id, reason)

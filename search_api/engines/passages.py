@@ -14,7 +14,6 @@ more than half head text already embedded).
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Sequence
 
@@ -25,7 +24,7 @@ from search_api.engines.base import IndexDocument, Vector
 from search_api.engines.embedding_cache import PASSAGE_CHARS, passage_text
 
 # Passages per document at most (bounds the embedding cost of very long pages: 8 windows read about
-# 13,000 characters with the head); `VIGIE_SEARCH_MAX_PASSAGES` changes it (0 turns passages off).
+# 13,000 characters with the head); the setting `VIGIE_SEARCH_MAX_PASSAGES` reaches the engines (0: off).
 MAX_PASSAGES = 8
 # Half a window: below it, the text beyond the head is left to the head (see the module docstring).
 MIN_TAIL_CHARS = PASSAGE_CHARS // 2
@@ -33,15 +32,6 @@ MIN_TAIL_CHARS = PASSAGE_CHARS // 2
 # space found at most this far before its nominal end (a word is never cut).
 ALIGN_CHARS = 200
 _SENTENCE_END = re.compile(r"[.!?…]\s+|\n")
-
-
-def max_passages() -> int:
-    """The cap on passages per document (`VIGIE_SEARCH_MAX_PASSAGES`, default `MAX_PASSAGES`)."""
-    raw = os.environ.get("VIGIE_SEARCH_MAX_PASSAGES", "").strip()
-    try:
-        return max(0, int(raw)) if raw else MAX_PASSAGES
-    except ValueError:
-        return MAX_PASSAGES
 
 
 def _prefix(title: str | None) -> str:
@@ -74,14 +64,13 @@ def _word_end(text: str, end: int) -> int:
 
 
 def passage_spans(
-    title: str | None, text: str, cap: int | None = None, min_tail: int = MIN_TAIL_CHARS
+    title: str | None, text: str, cap: int = MAX_PASSAGES, min_tail: int = MIN_TAIL_CHARS
 ) -> list[tuple[int, int]]:
     """``(start, end)`` offsets in ``text`` of the passages beyond the head: none for a short document.
 
     Windows have the head's body width, start at sentence starts when cheap, and the last one is aligned to
-    the end of the text so no passage is a tiny tail; at most ``cap`` of them (`max_passages`).
+    the end of the text so no passage is a tiny tail; at most ``cap`` of them (0: none).
     """
-    cap = max_passages() if cap is None else cap
     first = head_end(title, text)
     end = len(text.rstrip())
     if cap <= 0 or end - first < min_tail:
@@ -110,10 +99,9 @@ def passage_texts(title: str | None, text: str, spans: Sequence[tuple[int, int]]
     return [(prefix + text[s:e].strip())[:PASSAGE_CHARS] for s, e in spans]
 
 
-def embed_documents(embedder: Embedder, docs: Sequence[IndexDocument], cap: int | None = None) -> None:
+def embed_documents(embedder: Embedder, docs: Sequence[IndexDocument], cap: int = MAX_PASSAGES) -> None:
     """Set each document's head vector and, for long ones, its passage vectors and spans (one model call;
     a `CachedEmbedder` serves passages by content hash like heads)."""
-    cap = max_passages() if cap is None else cap
     texts = [passage_text(d.title, d.text) for d in docs]
     owners: list[tuple[int, int, int]] = []  # (document, first text, count)
     spans_of: list[list[tuple[int, int]]] = []

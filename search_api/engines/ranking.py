@@ -22,7 +22,7 @@ from search_api.engines.feedback import expansion_terms
 from search_api.engines.french import analyze
 from search_api.engines.fusion import Candidate, Lists, collapse, fuse_convex, fuse_rrf
 from search_api.engines.highlight import make_highlights
-from search_api.engines.passages import best_passage
+from search_api.engines.passages import MAX_PASSAGES, best_passage
 from search_api.engines.signals import SIGNAL_FEATURES, DocSignals, signal_features, signals_of
 from search_api.engines.thesaurus import load_thesaurus
 from search_api.engines.understanding import QueryPlaceLinker, QueryUnderstanding, understand_query
@@ -103,10 +103,18 @@ class RankingEngine(ABC):
         embedder: Embedder | None = None,
         ranking: RankingConfig | None = None,
         place_linker: QueryPlaceLinker | None = None,
+        max_passages: int = MAX_PASSAGES,
     ) -> None:
+        if max_passages < 0:
+            raise InputError(
+                f"max_passages must be 0 or more, got {max_passages}",
+                hint="set VIGIE_SEARCH_MAX_PASSAGES to 0 (no passages) or a positive cap such as 8",
+            )
         self.embedder = embedder
         self.ranking = ranking or RankingConfig()
         self.place_linker = place_linker
+        # Passage vectors per long document at most, when documents are embedded for it (0: heads only).
+        self.max_passages = max_passages
 
     # --- primitives each backend implements -------------------------------------------------
     @abstractmethod

@@ -11,7 +11,10 @@ import numpy as np
 import pytest
 
 from core.domain import SearchQuery
+from core.errors import ConfigError, InputError
+from core.settings import load_settings
 from search_api.engines.base import Filters, IndexDocument, SearchEngine
+from search_api.engines.documents import engine_max_passages
 from search_api.engines.elasticsearch import ElasticsearchEngine, make_mapping
 from search_api.engines.embedded import EmbeddedEngine
 from search_api.engines.embedding_cache import PASSAGE_CHARS, CachedEmbedder, passage_text
@@ -24,6 +27,7 @@ from search_api.engines.passages import (
 )
 from search_api.engines.ranking import RankingEngine
 from tests.search.parity import same_hybrid_hits
+from vigie.wiring import make_search_engine
 
 # Our own text: a page about a football tournament whose last paragraphs, far below the head, describe a
 # repair workshop; the query about repairs can only meet that page through a passage.
@@ -95,13 +99,22 @@ def test_short_texts_get_no_passage_and_long_ones_are_covered_to_the_end() -> No
     )
 
 
-def test_the_cap_comes_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_cap_comes_from_the_settings_to_the_engine(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, embedder: CachedEmbedder
+) -> None:
     text = long_text(FOOTBALL, REPAIR, head_chars=20000)
     assert len(passage_spans("t", text)) == 8
+    assert len(passage_spans("t", text, cap=3)) == 3
+    assert passage_spans("t", text, cap=0) == []
+    monkeypatch.setenv("VIGIE_DATA_DIR", str(tmp_path))
     monkeypatch.setenv("VIGIE_SEARCH_MAX_PASSAGES", "3")
-    assert len(passage_spans("t", text)) == 3
-    monkeypatch.setenv("VIGIE_SEARCH_MAX_PASSAGES", "0")
-    assert passage_spans("t", text) == []
+    engine = make_search_engine(load_settings(), embedder=embedder)
+    assert engine_max_passages(engine) == 3
+    monkeypatch.setenv("VIGIE_SEARCH_MAX_PASSAGES", "-1")
+    with pytest.raises(ConfigError, match="VIGIE_SEARCH_MAX_PASSAGES"):
+        load_settings()
+    with pytest.raises(InputError, match="max_passages must be 0 or more"):
+        EmbeddedEngine(tmp_path / "bad", embedder=embedder, max_passages=-1)
 
 
 def test_head_vector_and_cache_key_are_unchanged(embedder: CachedEmbedder) -> None:

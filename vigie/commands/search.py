@@ -104,7 +104,7 @@ def _index_all(
     factory: sessionmaker[Session], engine: SearchEngine, ids: list[str] | None, rebuild: bool
 ) -> BulkReport:
     """Index (or rebuild) from the system of record with a progress bar."""
-    from search_api.engines.documents import iter_documents
+    from search_api.engines.documents import engine_max_passages, iter_documents
 
     embedder = getattr(engine, "embedder", None)
     report = BulkReport()
@@ -112,7 +112,7 @@ def _index_all(
         task = progress.add_task("indexation", total=len(ids) if ids is not None else None)
 
         def docs() -> Iterator[list[IndexDocument]]:
-            for batch in iter_documents(factory, embedder, ids):
+            for batch in iter_documents(factory, embedder, ids, engine_max_passages(engine)):
                 progress.advance(task, len(batch))
                 yield batch
 
@@ -320,6 +320,7 @@ def evaluate_search(
         engine = EmbeddedEngine(
             Path(tmp) / "index", embedder=embedder, ranking=ranking,
             place_linker=make_query_place_linker(settings) if understand else None,
+            max_passages=settings.search_max_passages,
         )  # fmt: skip
         with err.status("indexing the corpus (embeddings are cached by content hash)"):
             count = index_corpus(engine, embedder, corpus, analyses=analysed)
