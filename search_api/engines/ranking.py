@@ -26,23 +26,13 @@ from search_api.engines.passages import MAX_PASSAGES, best_passage
 from search_api.engines.signals import SIGNAL_FEATURES, DocSignals, signal_features, signals_of
 from search_api.engines.thesaurus import load_thesaurus
 from search_api.engines.understanding import QueryPlaceLinker, QueryUnderstanding, understand_query
-from search_api.engines.why import make_why
-
-
-def passage_why(text: str, start: int, end: int, cosine: float) -> dict[str, Any]:
-    """The `why` entry of a long document matched beyond its head: the passage's span and its first words."""
-    excerpt = " ".join(text[start:end].split())
-    if len(excerpt) > PASSAGE_EXCERPT_CHARS:
-        excerpt = excerpt[:PASSAGE_EXCERPT_CHARS].rsplit(" ", 1)[0] + " …"
-    return {"start": start, "end": end, "cosine": round(cosine, 4), "excerpt": excerpt}
-
+from search_api.engines.why import make_why, passage_why
 
 __all__ = ["Candidate", "Lists", "RankingConfig", "RankingEngine", "fuse_convex", "fuse_rrf"]
 log = logging.getLogger(__name__)
 Features = dict[str, dict[str, float]]  # doc id -> signal feature -> value
 MAX_SIZE = 100
 MAX_WINDOW = 1000
-PASSAGE_EXCERPT_CHARS = 240
 FUSIONS: tuple[str, ...] = ("rrf", "convex")
 # Fields of the stored source the signals are read from (ES fetches only these for reranking).
 SIGNAL_FIELDS: tuple[str, ...] = (

@@ -9,6 +9,7 @@ from search_api.engines.signals import DocSignals, place_match
 from search_api.engines.understanding import QueryUnderstanding
 
 MAX_WORDS = 8
+PASSAGE_EXCERPT_CHARS = 240
 
 
 def matched_words(text: str, terms: list[str]) -> list[str]:
@@ -58,3 +59,11 @@ def make_why(
     if boosts:
         why["signals"] = boosts
     return why
+
+
+def passage_why(text: str, start: int, end: int, cosine: float) -> dict[str, Any]:
+    """The `why` entry of a long document matched beyond its head: the passage's span and its first words."""
+    excerpt = " ".join(text[start:end].split())
+    if len(excerpt) > PASSAGE_EXCERPT_CHARS:
+        excerpt = excerpt[:PASSAGE_EXCERPT_CHARS].rsplit(" ", 1)[0] + " …"
+    return {"start": start, "end": end, "cosine": round(cosine, 4), "excerpt": excerpt}
