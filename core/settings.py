@@ -62,6 +62,12 @@ class Settings(BaseSettings):
         default_factory=lambda: _default_shared("data/annotations-pool/pool.jsonl"),
         description="Real labelled pool read at training time (never copied); only its dev ids train.",
     )
+    gathered_texts: Path | None = Field(
+        default=None,
+        description='JSONL of the excerpts the team gathered itself ({"id", "text"}, kept outside the'
+        " repository); joined by id to data/annotations/gathered/labels.jsonl at training time. Unset: the"
+        " gathered labels are not used.",
+    )
     splits_dir: Path = Field(
         default=PROJECT_ROOT / "data" / "splits",
         description="Folder of the frozen pool split (pool-dev.txt, pool-blind.txt).",

@@ -16,6 +16,7 @@ import numpy as np
 from core.settings import Settings
 from nlp.classifiers.evaluation import geo_codes, make_task_data
 from nlp.classifiers.examples import TrainingExample
+from nlp.classifiers.gathered import ORIGIN as GATHERED
 from nlp.classifiers.real_evaluation import (
     BOOTSTRAP_ROUNDS,
     kind_accuracy,
@@ -71,7 +72,8 @@ def evaluate_real_cv(
     use_written: bool | None = None,
     host_weight: float = 0.0,
 ) -> dict[str, Any]:
-    """Grouped CV on seed + pool dev, scored on real texts only (written texts train-only if used).
+    """Grouped CV on seed + pool dev, scored on real texts only (written texts train-only if used; the
+    texts we gathered always train, never scored).
 
     ``host_weight``: each test text's kind is read with the other test texts of its host (`host_kinds`).
     """
@@ -84,6 +86,7 @@ def evaluate_real_cv(
     )
 
     written = np.array([e.origin.startswith("annotations/") for e in examples], dtype=bool)
+    gathered = np.array([e.origin == GATHERED for e in examples], dtype=bool)
     texts, urls = [e.text for e in examples], [e.url for e in examples]
     geo = geo_codes(linker, texts, urls) if linker is not None else None
     whole = example_whole_vectors(examples, config, embed)
@@ -100,8 +103,9 @@ def evaluate_real_cv(
         use_written=use,
         band=config.whole_text_band if config.whole_text else 0.0,
         host_weight=host_weight,
+        gathered=gathered,
     )
-    real = [e for e, w in zip(examples, written, strict=True) if not w]
+    real = [e for e, w, g in zip(examples, written, gathered, strict=True) if not (w or g)]
     if linker is not None:
         report["communes_dev"] = commune_figures(linker, real)
     return report

@@ -239,12 +239,21 @@ def _whole_rows(data: TaskData, rows: npt.NDArray[np.intp], idx: npt.NDArray[np.
 def _fold_indices(
     data: TaskData, folds: int, seed: int, train_only: npt.NDArray[np.bool_] | None
 ) -> list[tuple[npt.NDArray[np.intp], npt.NDArray[np.intp]]]:
-    """(train, test) indices of each fold: grouped, stratified splits of the scored examples."""
+    """(train, test) indices of each fold: grouped, stratified splits of the scored examples.
+
+    Train-only examples join every fold's training part, except a fold whose test texts share their
+    group (same site or initiative): that would let the fold see its own test pages' site.
+    """
     extra = np.flatnonzero(train_only) if train_only is not None else np.zeros(0, dtype=np.intp)
     scored = np.setdiff1d(np.arange(len(data.batch)), extra)
     splitter = StratifiedGroupKFold(n_splits=folds, shuffle=True, random_state=seed)
     splits = splitter.split(np.zeros(len(scored)), data.is_init[scored], data.groups[scored])
-    return [(np.sort(np.concatenate([scored[tr], extra])), scored[te]) for tr, te in splits]
+    out = []
+    for tr, te in splits:
+        test_groups = set(data.groups[scored[te]])
+        joined = extra[[g not in test_groups for g in data.groups[extra]]] if len(extra) else extra
+        out.append((np.sort(np.concatenate([scored[tr], joined])), scored[te]))
+    return out
 
 
 def build_report(data: TaskData, oof: OutOfFold, folds: int) -> dict[str, Any]:

@@ -120,17 +120,22 @@ def real_cross_validation(
     use_written: bool = False,
     band: float = 0.0,
     host_weight: float = 0.0,
+    gathered: npt.NDArray[np.bool_] | None = None,
 ) -> dict[str, Any]:
     """Grouped CV scored on real texts only, one report per fold shuffle, and their mean.
 
     ``written`` marks texts we wrote: with ``use_written`` they join every training fold, else they are
-    left out; they are never scored. ``host_weight``: each test text's kind is read with the other test
-    texts of its host (`host_kinds`); ``doc_kind_host`` gives the accuracy with and without it.
+    left out; they are never scored. ``gathered`` marks the real texts we gathered ourselves: they join
+    every training fold and are never scored, so the scored texts stay seed + pool dev, comparable with
+    earlier rounds. A train-only text sharing a group (site, initiative) with a fold's test texts is left
+    out of that fold. ``host_weight``: each test text's kind is read with the other test texts of its host
+    (`host_kinds`); ``doc_kind_host`` gives the accuracy with and without it.
     """
     keep = np.ones(len(written), dtype=bool) if use_written else ~written
     sub = _take(data, np.flatnonzero(keep))
-    train_only = written[keep] if use_written else None
-    real = np.flatnonzero(~written[keep])
+    extra = written | gathered if gathered is not None else written
+    train_only = extra[keep] if extra[keep].any() else None
+    real = np.flatnonzero(~extra[keep])
     per_seed = {}
     before: dict[int, dict[str, float]] = {}
     own: dict[int, float] = {}
@@ -173,7 +178,8 @@ def real_cross_validation(
     }
     return extra | {
         "n_scored": len(real),
-        "n_written_in_training": int(train_only.sum()) if train_only is not None else 0,
+        "n_written_in_training": int(written[keep].sum()),
+        "n_gathered_in_training": int(gathered[keep].sum()) if gathered is not None else 0,
         "folds": folds,
         "fold_seeds": list(seeds),
         "mean": mean,

@@ -43,6 +43,8 @@ from nlp.classifiers.examples import (
     parse_example,
 )
 from nlp.classifiers.features import chunked_vectors
+from nlp.classifiers.gathered import LABELS_FILE as GATHERED_LABELS
+from nlp.classifiers.gathered import load_gathered_examples
 from nlp.classifiers.models import load_models
 from nlp.classifiers.pool import CORRECTIONS_FILE, drop_blind, load_pool_examples
 from nlp.classifiers.sentence_read import SentenceReadClassifier, sentence_blocks
@@ -121,7 +123,8 @@ def load_training_examples(
     *,
     written: bool = WRITTEN_EXAMPLES,
 ) -> list[TrainingExample]:
-    """Seed file + the pool's dev ids + (``written``) data/annotations/*.jsonl + DB annotations and reviews.
+    """Seed file + the pool's dev ids + the texts we gathered (`gathered`) + (``written``)
+    data/annotations/*.jsonl + DB annotations and reviews.
 
     Blind ids of the pool split never come back, whatever the source (`pool.drop_blind`).
     """
@@ -135,6 +138,7 @@ def load_training_examples(
         examples += load_pool_examples(settings.pool_annotations, settings.splits_dir, "dev", corrections)
     else:
         log.warning("pool annotations not found path=%s", settings.pool_annotations)
+    examples += load_gathered_examples(settings.annotations_dir / GATHERED_LABELS, settings.gathered_texts)
     if written and settings.annotations_dir.is_dir():
         for path in sorted(settings.annotations_dir.glob("*.jsonl")):
             if path.name.endswith(CORRECTIONS_SUFFIX):
