@@ -133,9 +133,9 @@ def real_cross_validation(
     """
     keep = np.ones(len(written), dtype=bool) if use_written else ~written
     sub = _take(data, np.flatnonzero(keep))
-    extra = written | gathered if gathered is not None else written
-    train_only = extra[keep] if extra[keep].any() else None
-    real = np.flatnonzero(~extra[keep])
+    unscored = written | gathered if gathered is not None else written
+    train_only = unscored[keep] if unscored[keep].any() else None
+    real = np.flatnonzero(~unscored[keep])
     per_seed = {}
     before: dict[int, dict[str, float]] = {}
     own: dict[int, float] = {}
