@@ -50,12 +50,30 @@ def read_gathered_texts(path: Path) -> dict[str, str]:
     return texts
 
 
-def load_gathered_examples(labels_path: Path, texts_path: Path | None) -> list[TrainingExample]:
-    """The gathered examples whose text is at hand and unchanged; [] without a labels or texts file.
+def load_gathered_records(labels_path: Path, texts_path: Path | None) -> list[dict[str, object]]:
+    """Our label records joined with their text (``"text"`` added), for those whose text is at hand and
+    unchanged; [] without a labels or texts file.
 
     A label line that is not a valid record fails with its file and line number (the labels are ours, as
-    every annotation file of `data/annotations`); a missing or changed text only leaves its example out.
+    every annotation file of `data/annotations`); a missing or changed text only leaves its record out.
     """
+    return [record for _, record in _joined(labels_path, texts_path)]
+
+
+def load_gathered_examples(labels_path: Path, texts_path: Path | None) -> list[TrainingExample]:
+    """The gathered examples whose text is at hand and unchanged; [] without a labels or texts file
+    (the same records as `load_gathered_records`, parsed as training examples)."""
+    examples: list[TrainingExample] = []
+    for line, record in _joined(labels_path, texts_path):
+        try:
+            examples.append(parse_example(record, ORIGIN))
+        except InputError as exc:
+            raise InputError(f"{labels_path}:{line}: bad label record ({exc})", hint=exc.hint) from exc
+    return examples
+
+
+def _joined(labels_path: Path, texts_path: Path | None) -> list[tuple[int, dict[str, object]]]:
+    """(line, label record with its text) of every label whose text is at hand and unchanged."""
     if not labels_path.is_file():
         return []
     labels: list[tuple[int, dict[str, object]]] = []
@@ -76,7 +94,7 @@ def load_gathered_examples(labels_path: Path, texts_path: Path | None) -> list[T
         )
         return []
     texts = read_gathered_texts(texts_path)
-    examples: list[TrainingExample] = []
+    joined: list[tuple[int, dict[str, object]]] = []
     missing: list[str] = []
     changed: list[str] = []
     for line, record in labels:
@@ -88,10 +106,7 @@ def load_gathered_examples(labels_path: Path, texts_path: Path | None) -> list[T
         if record.get("text_sha256") != text_sha256(text):
             changed.append(rid)
             continue
-        try:
-            examples.append(parse_example(record | {"text": text}, ORIGIN))
-        except InputError as exc:
-            raise InputError(f"{labels_path}:{line}: bad label record ({exc})", hint=exc.hint) from exc
+        joined.append((line, record | {"text": text}))
     if missing:
         log.warning("gathered texts missing count=%d e.g.=%s: left out", len(missing), missing[0])
     if changed:
@@ -101,5 +116,5 @@ def load_gathered_examples(labels_path: Path, texts_path: Path | None) -> list[T
             len(changed),
             changed[0],
         )
-    log.info("gathered examples count=%d of labels=%d", len(examples), len(labels))
-    return examples
+    log.info("gathered records count=%d of labels=%d", len(joined), len(labels))
+    return joined

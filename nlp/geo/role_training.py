@@ -5,6 +5,11 @@ communes (matched through the gazetteer, as `vigie evaluate geo` does). Choices 
 decision threshold) are made inside each training fold by an inner grouped CV; the outer out-of-fold
 figures are scored by the real linker carrying the fold's model, so they are the figures
 `vigie evaluate geo` would give on texts the model has not seen. The pool's blind ids are never read.
+
+The initiatives we gathered ourselves (origin ``gathered``, `nlp.classifiers.gathered`) are training-only:
+they join every training part (outer and inner folds) and are never scored; one whose group (site or
+initiative name, grouped with all the other texts) has a text in a fold's test part stays out of that
+fold. The folds are drawn over the scored texts only, so a run with and without them uses the same folds.
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from core.errors import InputError
 from nlp.geo.evaluation import (
     COMMUNE_THRESHOLD,
     GeoScores,
@@ -55,6 +61,8 @@ FIGURES = (
     "in_qpv_f1",
 )
 INNER_FOLDS = 4
+SCORED = ("seed", "pool")
+TRAIN_ONLY = "gathered"
 
 
 @dataclass
@@ -62,7 +70,7 @@ class RoleText:
     """One gold initiative: its candidates' features and labels, what the rules predict, its gold."""
 
     id: str
-    origin: str  # "seed" or "pool"
+    origin: str  # "seed", "pool" or "gathered" (training only, never scored)
     record: dict[str, Any]
     insees: list[str]
     features: list[dict[str, float]]
@@ -88,8 +96,11 @@ def load_role_texts(
     pool: Path | None,
     splits_dir: Path,
     corrections: Path | None,
+    gathered: Iterable[dict[str, Any]] = (),
 ) -> list[RoleText]:
-    """The seed's and the pool dev's initiatives as role examples (blind ids dropped as the pool is read)."""
+    """The seed's and the pool dev's initiatives as role examples (blind ids dropped as the pool is read),
+    then the ``gathered`` initiatives (label records with their text) as training-only examples. Groups
+    are assigned over all of them together."""
     from nlp.classifiers.examples import assign_groups, parse_example
     from nlp.classifiers.pool import load_split
 
@@ -99,11 +110,16 @@ def load_role_texts(
         sources.append(("seed", iter_records([seed])))
     if pool is not None:
         sources.append(("pool", iter_pool_part(pool, splits_dir, "dev", corrections)))
+    sources.append((TRAIN_ONLY, gathered))
     texts: list[RoleText] = []
+    seen: set[str] = set()
     for origin, records in sources:
         for record in records:
             identifier = str(record.get("id"))
             assert identifier not in blind, "a blind pool id reached the role training"
+            if identifier in seen:
+                raise InputError(f"role training: id {identifier} read twice", hint="ids must be unique")
+            seen.add(identifier)
             if record.get("is_initiative"):
                 texts.append(_role_text(linker, record, origin))
     examples = assign_groups(parse_example(t.record, t.origin) for t in texts)
@@ -212,13 +228,27 @@ def _f1(tp: int, fp: int, fn: int) -> float:
 
 
 def _group_folds(texts: Sequence[RoleText], folds: int, seed: int) -> list[npt.NDArray[np.int_]]:
-    """Held-out text indices of each fold, grouped by site/initiative, both origins in every fold."""
+    """Held-out text indices of each fold, grouped by site/initiative, both origins in every fold. Only
+    scored texts are dealt into folds (a training-only text is never held out)."""
     from sklearn.model_selection import StratifiedGroupKFold
 
-    groups = np.array([t.group for t in texts])
-    strata = np.array([t.origin for t in texts])
+    scored = np.array([i for i, t in enumerate(texts) if t.origin != TRAIN_ONLY], dtype=int)
+    groups = np.array([texts[i].group for i in scored])
+    strata = np.array([texts[i].origin for i in scored])
     splitter = StratifiedGroupKFold(n_splits=folds, shuffle=True, random_state=seed)
-    return [test for _, test in splitter.split(np.zeros(len(texts)), strata, groups)]
+    return [scored[test] for _, test in splitter.split(np.zeros(len(scored)), strata, groups)]
+
+
+def _training_part(texts: Sequence[RoleText], test: npt.NDArray[np.int_]) -> list[RoleText]:
+    """The texts a fold trains on: every text not held out, except a training-only text whose group has
+    a held-out text (it could carry the same site or initiative into training)."""
+    held = set(test.tolist())
+    held_groups = {texts[i].group for i in held}
+    return [
+        t
+        for i, t in enumerate(texts)
+        if i not in held and not (t.origin == TRAIN_ONLY and t.group in held_groups)
+    ]
 
 
 def choose(texts: Sequence[RoleText], seed: int = 0, folds: int = INNER_FOLDS) -> Choice:
@@ -229,13 +259,13 @@ def choose(texts: Sequence[RoleText], seed: int = 0, folds: int = INNER_FOLDS) -
         for c in C_GRID:
             probs: list[list[float]] = [[] for _ in texts]
             for test in held:
-                test_set = set(test.tolist())
-                train = [t for i, t in enumerate(texts) if i not in test_set]
+                train = _training_part(texts, test)
                 model = fit_model(train, Choice(set_name, c, 0.5, choose_words(train, set_name)))
                 for i in test:
                     probs[i] = [_probability(model, f) for f in texts[i].features]
+            scored = [i for i, t in enumerate(texts) if t.origin != TRAIN_ONLY]
             for threshold in THRESHOLDS:
-                score = _f1(*_counts(texts, probs, threshold))
+                score = _f1(*_counts([texts[i] for i in scored], [probs[i] for i in scored], threshold))
                 if best is None or score > best[0] + 1e-9:
                     best = (score, Choice(set_name, c, threshold))
     assert best is not None
@@ -257,11 +287,12 @@ def out_of_fold(
     learned = {"seed": GeoScores(), "pool": GeoScores()}
     rules = {"seed": GeoScores(), "pool": GeoScores()}
     choices = []
+    n_train_only: list[int] = []
     saved = linker.roles
     try:
         for test in _group_folds(texts, folds, seed):
-            test_set = set(test.tolist())
-            train = [t for i, t in enumerate(texts) if i not in test_set]
+            train = _training_part(texts, test)
+            n_train_only.append(sum(1 for t in train if t.origin == TRAIN_ONLY))
             choice = choose(train, seed)
             choices.append(f"{choice.feature_set}/C={choice.c}/t={choice.threshold}")
             model = fit_model(train, choice)
@@ -276,6 +307,7 @@ def out_of_fold(
     return {
         "fold_seed": seed,
         "choices": choices,
+        "train_only_per_fold": n_train_only,
         **{f"{origin}_learned": _figures(s) for origin, s in learned.items()},
         **{f"{origin}_rules": _figures(s) for origin, s in rules.items()},
     }
@@ -307,7 +339,7 @@ def train_role_model(
     meta = {
         "version": version,
         "data_hash": data_hash(texts),
-        "n_texts": {o: sum(1 for t in texts if t.origin == o) for o in ("seed", "pool")},
+        "n_texts": {o: sum(1 for t in texts if t.origin == o) for o in (*SCORED, TRAIN_ONLY)},
         "n_candidates": sum(len(t.insees) for t in texts),
         "n_positive": sum(sum(t.labels) for t in texts),
         "choice": {"feature_set": choice.feature_set, "C": choice.c, "threshold": choice.threshold},

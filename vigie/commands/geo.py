@@ -133,9 +133,15 @@ def train_geo_roles(
 ) -> None:
     """Train the commune role model on the seed and the pool's dev initiatives (blind ids never read).
 
+    With VIGIE_GATHERED_TEXTS set, the initiatives we gathered ourselves join every training part as
+    training-only texts (never scored; one sharing a site or initiative with a fold's test texts stays
+    out of that fold).
+
     Prints the out-of-fold commune and in-QPV figures of each fold seed, learned next to the rules on
     the same texts, and writes <out>/<version>/weights.json (weights, choices, data hash, CV figures).
     """
+    from nlp.classifiers.gathered import LABELS_FILE as GATHERED_LABELS
+    from nlp.classifiers.gathered import load_gathered_records
     from nlp.classifiers.pool import CORRECTIONS_FILE
     from nlp.geo import load_linker
     from nlp.geo.role_training import load_role_texts, save_role_model, train_role_model
@@ -155,10 +161,20 @@ def train_geo_roles(
         ) from exc
     linker = load_linker(reference or settings.require_reference_dir(), roles=False)
     corrections = settings.annotations_dir / CORRECTIONS_FILE
+    gathered = load_gathered_records(settings.annotations_dir / GATHERED_LABELS, settings.gathered_texts)
     texts = load_role_texts(
-        linker, settings.seed_annotations, settings.pool_annotations, settings.splits_dir, corrections
+        linker,
+        settings.seed_annotations,
+        settings.pool_annotations,
+        settings.splits_dir,
+        corrections,
+        gathered,
     )
-    typer.echo(f"{len(texts)} gold initiatives, {sum(len(t.insees) for t in texts)} commune candidates")
+    train_only = sum(1 for t in texts if t.origin == "gathered")
+    typer.echo(
+        f"{len(texts) - train_only} gold initiatives, {train_only} gathered (training only),"
+        f" {sum(len(t.insees) for t in texts)} commune candidates"
+    )
     model, meta = train_role_model(linker, texts, version, seeds)
     for run in meta["cv"]:
         typer.echo(json.dumps(run, ensure_ascii=False))
