@@ -12,8 +12,11 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from core.errors import InputError
 from core.settings import Settings, get_settings
+from nlp.classifiers.gathered import text_sha256
 from nlp.geo import GeoLinker
+from nlp.geo.role_training import _group_folds, _training_part, load_role_texts, out_of_fold
 from nlp.geo.roles import RoleModel, load_role_model
 from vigie.cli import make_app
 
@@ -111,6 +114,7 @@ def test_train_geo_roles_learns_from_dev_ids_only_and_writes_its_weights(
     monkeypatch.setenv("VIGIE_POOL_ANNOTATIONS", str(pool))
     monkeypatch.setenv("VIGIE_SEED_ANNOTATIONS", str(tmp_path / "no-seed.jsonl"))
     monkeypatch.setenv("VIGIE_SPLITS_DIR", str(splits))
+    monkeypatch.delenv("VIGIE_GATHERED_TEXTS", raising=False)
     get_settings.cache_clear()
     (tmp_path / "no-seed.jsonl").write_text("")
     out = tmp_path / "geo_roles"
@@ -119,10 +123,115 @@ def test_train_geo_roles_learns_from_dev_ids_only_and_writes_its_weights(
     assert result.exit_code == 0, result.output
     assert "16 gold initiatives" in result.output
     saved = json.loads((out / "v-test" / "weights.json").read_text())
-    assert saved["meta"]["n_texts"] == {"seed": 0, "pool": 16}
+    assert saved["meta"]["n_texts"] == {"seed": 0, "pool": 16, "gathered": 0}
     assert saved["meta"]["cv"][0]["fold_seed"] == 0 and "pool_learned" in saved["meta"]["cv"][0]
     assert (out / "CURRENT").read_text().strip() == "v-test"
     model = load_role_model(out / "v-test")
     assert model is not None and model.version == "v-test" and model.weights
     bad = CliRunner().invoke(make_app(), [*args[:-1], "0,x", "--reference", str(reference_dir)])
     assert bad.exit_code != 0 and "bad --fold-seeds" in str(bad.exception)
+
+
+GATHERED_TOWNS = [("Albi", "Castres"), ("Vannes", "Lorient")]
+
+
+def _pool_records() -> list[dict[str, object]]:
+    records = []
+    for n, ((story, both), (a, b)) in enumerate(((s, t) for s in STORIES for t in TOWNS), start=1):
+        records.append(_record(n, story.format(a=a, b=b), [a, b] if both else [a], f"site{n}"))
+    return records
+
+
+def _gathered_records() -> list[dict[str, object]]:
+    """Initiatives we gathered: eight on sites of their own, one on the site of the pool's first text."""
+    records = []
+    for n, ((story, both), (a, b)) in enumerate(((s, t) for s in STORIES for t in GATHERED_TOWNS), start=1):
+        record = _record(n, story.format(a=a, b=b), [a, b] if both else [a], f"gathered{n}")
+        records.append(record | {"id": f"gx{n:04d}"})
+    shared = _record(9, "À Rodez, un atelier vélo solidaire s'installe.", ["Rodez"], "site1")
+    return [*records, shared | {"id": "gx0009"}]
+
+
+def _write_pool(tmp_path: Path, records: list[dict[str, object]], blind: list[str]) -> tuple[Path, Path]:
+    pool = tmp_path / "pool.jsonl"
+    pool.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records))
+    splits = tmp_path / "splits"
+    splits.mkdir()
+    (splits / "pool-dev.txt").write_text("".join(f"{r['id']}\n" for r in records))
+    (splits / "pool-blind.txt").write_text("".join(f"{i}\n" for i in blind))
+    return pool, splits
+
+
+def test_gathered_initiatives_train_in_every_fold_but_are_never_scored(
+    linker: GeoLinker, tmp_path: Path
+) -> None:
+    rules = GeoLinker(linker.ref, linker.gazetteer, roles=None)
+    pool, splits = _write_pool(tmp_path, _pool_records(), ["pl0099"])
+    texts = load_role_texts(rules, None, pool, splits, None, _gathered_records())
+    assert [t.origin for t in texts].count("gathered") == 9 and [t.origin for t in texts].count("pool") == 16
+    by_id = {t.id: i for i, t in enumerate(texts)}
+    # grouped with all the texts: the gathered text of the pool's first site shares its group
+    assert texts[by_id["gx0009"]].group == texts[by_id["pl0001"]].group
+    assert texts[by_id["gx0001"]].group != texts[by_id["pl0001"]].group
+    folds = _group_folds(texts, 4, seed=0)
+    held = sorted(i for test in folds for i in test.tolist())
+    assert held == sorted(
+        i for i, t in enumerate(texts) if t.origin == "pool"
+    )  # a gathered text is never held out
+    for test in folds:
+        train_ids = {t.id for t in _training_part(texts, test)}
+        assert not train_ids & {texts[i].id for i in test}
+        assert {f"gx{n:04d}" for n in range(1, 9)} <= train_ids  # the others train in every fold
+        # the one on a test text's site stays out of that fold only
+        assert ("gx0009" in train_ids) == (by_id["pl0001"] not in test.tolist())
+    run = out_of_fold(rules, texts, seed=0, folds=4)
+    assert run["pool_learned"]["initiatives"] == run["pool_rules"]["initiatives"] == 16
+    assert run["seed_learned"]["initiatives"] == 0
+    assert sorted(run["train_only_per_fold"]) == [8, 9, 9, 9]
+    assert rules.roles is None  # the linker is left as it came
+
+
+def test_a_gathered_record_with_a_blind_or_a_repeated_id_is_refused(
+    linker: GeoLinker, tmp_path: Path
+) -> None:
+    rules = GeoLinker(linker.ref, linker.gazetteer, roles=None)
+    pool, splits = _write_pool(tmp_path, _pool_records(), ["pl0099"])
+    sneaked = _record(99, "À Brest, une recyclerie.", ["Quimper"], "blind")
+    with pytest.raises(AssertionError, match="blind"):
+        load_role_texts(rules, None, pool, splits, None, [sneaked])
+    with pytest.raises(InputError, match="pl0001 read twice"):
+        load_role_texts(rules, None, pool, splits, None, [_pool_records()[0]])
+
+
+def test_train_geo_roles_reads_the_gathered_texts_when_their_file_is_set(
+    settings: Settings, tmp_path: Path, reference_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pool, splits = _write_pool(tmp_path, _pool_records(), ["pl0099"])
+    gathered = _gathered_records()
+    labels = tmp_path / "annotations" / "gathered" / "labels.jsonl"
+    labels.parent.mkdir(parents=True)
+    label_lines = [
+        {k: v for k, v in r.items() if k != "text"} | {"text_sha256": text_sha256(str(r["text"]))}
+        for r in gathered
+    ]
+    labels.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in label_lines))
+    texts_file = tmp_path / "gathered-texts.jsonl"
+    texts_file.write_text(
+        "".join(json.dumps({"id": r["id"], "text": r["text"]}, ensure_ascii=False) + "\n" for r in gathered)
+    )
+    (tmp_path / "no-seed.jsonl").write_text("")
+    monkeypatch.setenv("VIGIE_POOL_ANNOTATIONS", str(pool))
+    monkeypatch.setenv("VIGIE_SEED_ANNOTATIONS", str(tmp_path / "no-seed.jsonl"))
+    monkeypatch.setenv("VIGIE_SPLITS_DIR", str(splits))
+    monkeypatch.setenv("VIGIE_ANNOTATIONS_DIR", str(labels.parent.parent))
+    monkeypatch.setenv("VIGIE_GATHERED_TEXTS", str(texts_file))
+    get_settings.cache_clear()
+    out = tmp_path / "geo_roles"
+    args = ["train-geo-roles", "--version", "v-g", "--out", str(out), "--fold-seeds", "0"]
+    result = CliRunner().invoke(make_app(), [*args, "--reference", str(reference_dir)])
+    assert result.exit_code == 0, result.output
+    assert "16 gold initiatives, 9 gathered (training only)" in result.output
+    meta = json.loads((out / "v-g" / "weights.json").read_text())["meta"]
+    assert meta["n_texts"] == {"seed": 0, "pool": 16, "gathered": 9}
+    assert meta["cv"][0]["pool_learned"]["initiatives"] == 16  # only the pool's texts are scored
+    assert not (out / "CURRENT").exists()  # not promoted without --promote
