@@ -65,13 +65,18 @@ def _embedder_of(kind: str, folder: Path | None) -> Embedder:
 
 
 def make_query_place_linker(settings: Settings) -> QueryPlaceLinker | None:
-    """The geography linker as search's query place linker (None without reference data)."""
-    linker = make_training_linker(settings)
-    if linker is None:
+    """The geography linker as search's query place linker (None without reference data).
+
+    It reads queries with the rules' commune confidences: the commune role model (models/geo_roles) learned
+    the roles of towns in documents (position, title, other towns named...), which a query of a few words
+    does not have; with it, "vente en ligne de paniers" named Ligné and "Roubaix et Tourcoing" lost Tourcoing.
+    """
+    if settings.reference_dir is None or not settings.reference_dir.is_dir():
         return None
+    from nlp.geo import load_linker
     from vigie.query_places import GeoQueryLinker
 
-    return GeoQueryLinker(linker)
+    return GeoQueryLinker(load_linker(settings.reference_dir, roles=False))
 
 
 def make_search_engine(settings: Settings, embedder: Embedder | None = None) -> SearchEngine:

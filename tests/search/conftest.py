@@ -85,7 +85,8 @@ def fresh(request: pytest.FixtureRequest, tmp_path: Path, embedder: CachedEmbedd
 
 @pytest.fixture(scope="session")
 def place_linker(shared_dir: Path) -> GeoQueryLinker:
-    """The geography linker of `nlp.geo` on the shared reference data, as search sees it."""
+    """The geography linker of `nlp.geo` on the shared reference data, as search sees it (the rules'
+    commune confidences: `vigie.wiring.make_query_place_linker`)."""
     from nlp.geo import load_linker
 
-    return GeoQueryLinker(load_linker(shared_dir / "data" / "reference"))
+    return GeoQueryLinker(load_linker(shared_dir / "data" / "reference", roles=False))

@@ -41,6 +41,24 @@ def test_the_geography_linker_finds_the_places_of_a_query(place_linker: GeoQuery
     assert place_linker.link_query("aide aux devoirs") == []
 
 
+def test_search_reads_query_places_with_the_rules_not_the_document_role_model(shared_dir: Path) -> None:
+    """The product's query place linker: the commune role model (models/geo_roles, promoted) reads towns in
+    documents; a query has no title, lead or other towns, so search keeps the rules' confidences."""
+    from core.settings import load_settings
+    from nlp.geo import load_linker
+    from nlp.geo.roles import load_role_model
+    from vigie.wiring import make_query_place_linker
+
+    assert load_role_model() is not None, "a role model is promoted: the test guards the query linker"
+    linker = make_query_place_linker(load_settings(reference_dir=shared_dir / "data" / "reference"))
+    assert linker is not None
+    places = linker.link_query("initiatives dans les quartiers de Roubaix et Tourcoing")
+    assert {p.code for p in places if p.kind == "commune"} == {"59512", "59599"}
+    assert linker.link_query("vente en ligne de paniers") == []
+    documents = load_linker(shared_dir / "data" / "reference")  # the documents' linker does carry the model
+    assert documents.roles is not None
+
+
 def test_place_names_typed_in_lower_case_are_found(place_linker: GeoQueryLinker) -> None:
     typed = place_linker.link_query("initiatives dans les quartiers de Roubaix et Tourcoing")
     assert place_linker.link_query("initiatives dans les quartiers de roubaix et tourcoing") == typed
