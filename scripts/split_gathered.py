@@ -19,12 +19,15 @@ are written (both files are replaced whole, through a temporary file).
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import sys
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from nlp.classifiers.gathered import text_sha256  # noqa: E402  # the hash training checks, one definition
+
 DEFAULT_LABELS = REPO / "data" / "annotations" / "gathered" / "labels.jsonl"
 TEXT_FIELDS = ("id", "url", "text")
 
@@ -49,7 +52,7 @@ def split(source: Path, labels: Path, texts: Path) -> tuple[int, list[str]]:
             continue
         text = str(record["text"])
         label = {k: v for k, v in record.items() if k != "text"}
-        label["text_sha256"] = hashlib.sha256(text.encode("utf-8")).hexdigest()
+        label["text_sha256"] = text_sha256(text)
         label_lines.append(json.dumps(label, ensure_ascii=False))
         text_lines.append(json.dumps({k: record.get(k) for k in TEXT_FIELDS}, ensure_ascii=False))
     for path, lines in ((labels, label_lines), (texts, text_lines)):

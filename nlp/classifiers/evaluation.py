@@ -248,12 +248,11 @@ def _fold_indices(
     scored = np.setdiff1d(np.arange(len(data.batch)), extra)
     splitter = StratifiedGroupKFold(n_splits=folds, shuffle=True, random_state=seed)
     splits = splitter.split(np.zeros(len(scored)), data.is_init[scored], data.groups[scored])
-    out = []
-    for tr, te in splits:
-        test_groups = set(data.groups[scored[te]])
-        joined = extra[[g not in test_groups for g in data.groups[extra]]] if len(extra) else extra
-        out.append((np.sort(np.concatenate([scored[tr], joined])), scored[te]))
-    return out
+
+    def apart(test: npt.NDArray[np.intp]) -> npt.NDArray[np.intp]:  # train-only rows of no test group
+        return extra[~np.isin(data.groups[extra], data.groups[test])]
+
+    return [(np.sort(np.concatenate([scored[tr], apart(scored[te])])), scored[te]) for tr, te in splits]
 
 
 def build_report(data: TaskData, oof: OutOfFold, folds: int) -> dict[str, Any]:

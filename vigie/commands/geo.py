@@ -144,7 +144,7 @@ def train_geo_roles(
     from nlp.classifiers.gathered import load_gathered_records
     from nlp.classifiers.pool import CORRECTIONS_FILE
     from nlp.geo import load_linker
-    from nlp.geo.role_training import load_role_texts, save_role_model, train_role_model
+    from nlp.geo.role_training import TRAIN_ONLY, load_role_texts, save_role_model, train_role_model
     from nlp.geo.roles import CURRENT_FILE, ROLE_MODELS_DIR
 
     settings = get_settings()
@@ -170,7 +170,7 @@ def train_geo_roles(
         corrections,
         gathered,
     )
-    train_only = sum(1 for t in texts if t.origin == "gathered")
+    train_only = sum(1 for t in texts if t.origin == TRAIN_ONLY)
     typer.echo(
         f"{len(texts) - train_only} gold initiatives, {train_only} gathered (training only),"
         f" {sum(len(t.insees) for t in texts)} commune candidates"
