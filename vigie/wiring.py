@@ -71,12 +71,12 @@ def make_query_place_linker(settings: Settings) -> QueryPlaceLinker | None:
     the roles of towns in documents (position, title, other towns named...), which a query of a few words
     does not have; with it, "vente en ligne de paniers" named Ligné and "Roubaix et Tourcoing" lost Tourcoing.
     """
-    if settings.reference_dir is None or not settings.reference_dir.is_dir():
+    linker = make_training_linker(settings, roles=False)
+    if linker is None:
         return None
-    from nlp.geo import load_linker
     from vigie.query_places import GeoQueryLinker
 
-    return GeoQueryLinker(load_linker(settings.reference_dir, roles=False))
+    return GeoQueryLinker(linker)
 
 
 def make_search_engine(settings: Settings, embedder: Embedder | None = None) -> SearchEngine:
@@ -148,13 +148,14 @@ def make_analyzer(settings: Settings, *, batch_size: int = 32, n_process: int = 
     return Analyzer(models, linker=linker, embedder=embedder, batch_size=batch_size, n_process=n_process)
 
 
-def make_training_linker(settings: Settings) -> PlaceLinker | None:
-    """The geography linker training and evaluation decide in-QPV with (None without reference data)."""
+def make_training_linker(settings: Settings, roles: bool = True) -> PlaceLinker | None:
+    """The geography linker training and evaluation decide in-QPV with (None without reference data);
+    ``roles=False``: the rules' commune confidences, without the commune role model (models/geo_roles)."""
     if settings.reference_dir is None or not settings.reference_dir.is_dir():
         return None
     from nlp.geo import load_linker
 
-    return load_linker(settings.reference_dir)
+    return load_linker(settings.reference_dir, roles=roles)
 
 
 def make_embed_fn(settings: Settings, enabled: bool) -> Embed | None:

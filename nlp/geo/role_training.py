@@ -254,6 +254,8 @@ def _training_part(texts: Sequence[RoleText], test: npt.NDArray[np.int_]) -> lis
 def choose(texts: Sequence[RoleText], seed: int = 0, folds: int = INNER_FOLDS) -> Choice:
     """Feature set, C and threshold with the best pooled commune F1 over a grouped CV of ``texts``."""
     held = _group_folds(texts, folds, seed)
+    scored = [i for i, t in enumerate(texts) if t.origin != TRAIN_ONLY]
+    scored_texts = [texts[i] for i in scored]
     best: tuple[float, Choice] | None = None
     for set_name in FEATURE_SETS:
         for c in C_GRID:
@@ -263,9 +265,9 @@ def choose(texts: Sequence[RoleText], seed: int = 0, folds: int = INNER_FOLDS) -
                 model = fit_model(train, Choice(set_name, c, 0.5, choose_words(train, set_name)))
                 for i in test:
                     probs[i] = [_probability(model, f) for f in texts[i].features]
-            scored = [i for i, t in enumerate(texts) if t.origin != TRAIN_ONLY]
+            scored_probs = [probs[i] for i in scored]
             for threshold in THRESHOLDS:
-                score = _f1(*_counts([texts[i] for i in scored], [probs[i] for i in scored], threshold))
+                score = _f1(*_counts(scored_texts, scored_probs, threshold))
                 if best is None or score > best[0] + 1e-9:
                     best = (score, Choice(set_name, c, threshold))
     assert best is not None
