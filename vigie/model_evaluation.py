@@ -29,12 +29,11 @@ log = logging.getLogger(__name__)
 
 
 def load_linker(settings: Settings) -> Any:
-    """The geography linker over the reference data (None when it is not there)."""
-    if settings.reference_dir is None or not settings.reference_dir.is_dir():
-        return None
-    from nlp.geo import load_linker as load
+    """The geography linker over the reference data (None when it is not there): the product's
+    training linker (`vigie.wiring.make_training_linker`), commune role model included."""
+    from vigie.wiring import make_training_linker
 
-    return load(settings.reference_dir)
+    return make_training_linker(settings)
 
 
 def commune_figures(linker: Any, examples: Sequence[TrainingExample]) -> dict[str, Any]:
