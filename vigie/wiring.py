@@ -129,12 +129,8 @@ def make_analyzer(settings: Settings, *, batch_size: int = 32, n_process: int = 
     from nlp.pipeline import Analyzer
 
     models = load_models(settings.model_dir)
-    linker = None
-    if settings.reference_dir is not None and settings.reference_dir.is_dir():
-        from nlp.geo import load_linker
-
-        linker = load_linker(settings.reference_dir)
-    else:
+    linker = make_training_linker(settings)  # the linker the models were trained and evaluated with
+    if linker is None:
         logging.getLogger(__name__).warning(
             "no reference data (VIGIE_REFERENCE_DIR=%s): analyses will name no QPV or commune",
             settings.reference_dir,
